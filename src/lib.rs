@@ -1,0 +1,11 @@
+//! skiff: Kubernetes Deployments and Services on one Docker host.
+//!
+//! Layout (outside in): `cli` and `api` speak Kubernetes' REST dialect; `registry` applies
+//! Kubernetes' object semantics over the durable `store`; `controller` (Deployment,
+//! ReplicaSet, garbage collection) and `kubelet` (pods on the container `runtime`, with
+//! `probe`s) reconcile; `proxy` routes Service traffic to ready pods. `model` holds the pure
+//! object rules; `daemon` wires everything together.
+
+pub mod clock;
+pub mod model;
+pub mod store;

@@ -1,0 +1,5 @@
+//! Validation with Kubernetes' rules, messages and field paths.
+
+pub mod field;
+
+pub use field::{BadValue, ErrorList, ErrorType, FieldError, FieldPath};
