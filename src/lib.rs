@@ -7,5 +7,11 @@
 //! object rules; `daemon` wires everything together.
 
 pub mod clock;
+pub mod controller;
+pub mod kubelet;
 pub mod model;
+pub mod patch;
+pub mod probe;
+pub mod registry;
+pub mod runtime;
 pub mod store;

@@ -2,9 +2,15 @@
 //! Pure: no I/O, no clock.
 
 pub mod decode;
+pub mod defaults;
 pub mod hash;
+pub mod image;
+pub mod intstr;
+pub mod labels;
 pub mod meta;
 pub mod quantity;
+pub mod quantity_format;
+pub mod selector;
 pub mod validation;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};

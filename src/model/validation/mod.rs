@@ -1,5 +1,10 @@
 //! Validation with Kubernetes' rules, messages and field paths.
 
+pub mod container;
+pub mod deployment;
 pub mod field;
+pub mod names;
+pub mod pod;
+pub mod service;
 
 pub use field::{BadValue, ErrorList, ErrorType, FieldError, FieldPath};

@@ -1,0 +1,188 @@
+//! The kubelet: one worker per pod runs that pod's containers on the runtime. The kubelet
+//! routes pod changes (from the store) and container events (from the engine) to the workers,
+//! adopts the containers a previous run left behind, and removes containers that belong to no
+//! pod. Only containers labelled with this daemon's instance are ever touched.
+
+pub mod backoff;
+pub mod container;
+pub mod endpoints;
+pub mod status;
+mod worker;
+
+pub use worker::Env;
+
+use crate::model::{Kind, Object, meta};
+use crate::runtime::{ContainerSummary, RuntimeError, RuntimeEvent};
+use crate::store::{EventType, WatchEvent};
+use container::{LABEL_INSTANCE, LABEL_POD_UID};
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use worker::Message;
+
+/// How often every worker checks its containers against the engine, and orphans are swept.
+const RESYNC: Duration = Duration::from_secs(10);
+const MAILBOX: usize = 64;
+
+struct Kubelet {
+    env: Arc<Env>,
+    workers: HashMap<String, mpsc::Sender<Message>>,
+    tasks: JoinSet<String>,
+}
+
+/// Runs the kubelet until `shutdown`; containers are left running for the next start.
+pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), RuntimeError> {
+    let mut watch = env.registry.store().watch(None).map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?.receiver;
+    let mut kubelet = Kubelet { env: env.clone(), workers: HashMap::new(), tasks: JoinSet::new() };
+    kubelet.start_all().await?;
+    let mut events = runtime_events(&env, shutdown.clone());
+    let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + RESYNC, RESYNC);
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            change = watch.recv() => match change {
+                Ok(change) => kubelet.on_change(change).await,
+                Err(RecvError::Lagged(_)) => kubelet.reconcile_all().await,
+                Err(RecvError::Closed) => break,
+            },
+            Some(event) = events.recv() => kubelet.route_event(event).await,
+            Some(done) = kubelet.tasks.join_next(), if !kubelet.tasks.is_empty() => {
+                if let Ok(uid) = done { kubelet.workers.remove(&uid); }
+            }
+            _ = resync.tick() => {
+                kubelet.reconcile_all().await;
+                kubelet.sweep_orphans().await;
+            }
+        }
+    }
+    // Closing the mailboxes lets every worker return without touching its containers.
+    kubelet.workers.clear();
+    while kubelet.tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Container events of this instance, reconnecting if the engine's stream breaks.
+fn runtime_events(env: &Arc<Env>, shutdown: CancellationToken) -> mpsc::Receiver<RuntimeEvent> {
+    let (tx, rx) = mpsc::channel(256);
+    let env = env.clone();
+    tokio::spawn(async move {
+        let filter = [(LABEL_INSTANCE.to_string(), env.instance.clone())];
+        while !shutdown.is_cancelled() {
+            let mut stream = env.runtime.events(&filter);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    item = stream.next() => match item {
+                        Some(Ok(event)) => if tx.send(event).await.is_err() { return },
+                        Some(Err(e)) => { tracing::warn!(error = %e, "container event stream failed; reconnecting"); break }
+                        None => break,
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    rx
+}
+
+impl Kubelet {
+    fn instance_filter(&self) -> Vec<(String, String)> {
+        vec![(LABEL_INSTANCE.to_string(), self.env.instance.clone())]
+    }
+
+    /// At start: a worker for every pod, adopting its existing containers; every container
+    /// of this instance that belongs to no pod is removed.
+    async fn start_all(&mut self) -> Result<(), RuntimeError> {
+        let existing = self.env.runtime.list(&self.instance_filter()).await?;
+        let mut by_pod: BTreeMap<String, Vec<ContainerSummary>> = BTreeMap::new();
+        for c in existing {
+            by_pod.entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default()).or_default().push(c);
+        }
+        for obj in self.env.registry.store().list(Kind::Pod, None).0 {
+            if let Object::Pod(pod) = obj.as_ref() {
+                let adopted = by_pod.remove(meta::uid(&pod.metadata)).unwrap_or_default();
+                self.spawn(pod.clone(), adopted);
+            }
+        }
+        for orphan in by_pod.into_values().flatten() {
+            self.remove_orphan(&orphan.id).await;
+        }
+        Ok(())
+    }
+
+    fn spawn(&mut self, pod: Pod, adopted: Vec<ContainerSummary>) {
+        let uid = meta::uid(&pod.metadata).to_string();
+        let (tx, rx) = mpsc::channel(MAILBOX);
+        self.workers.insert(uid.clone(), tx);
+        let env = self.env.clone();
+        self.tasks.spawn(async move {
+            worker::run(env, pod, adopted, rx).await;
+            uid
+        });
+    }
+
+    async fn send(&mut self, uid: &str, message: Message) {
+        if let Some(tx) = self.workers.get(uid)
+            && tx.send(message).await.is_err()
+        {
+            self.workers.remove(uid);
+        }
+    }
+
+    async fn on_change(&mut self, change: WatchEvent) {
+        let Object::Pod(pod) = change.object.as_ref() else { return };
+        let uid = meta::uid(&pod.metadata).to_string();
+        match change.event_type {
+            EventType::Deleted => self.send(&uid, Message::Deleted).await,
+            _ if !self.workers.contains_key(&uid) => self.spawn(pod.clone(), Vec::new()),
+            _ => self.send(&uid, Message::Pod(Box::new(pod.clone()))).await,
+        }
+    }
+
+    async fn route_event(&mut self, event: RuntimeEvent) {
+        let Some(uid) = event.labels.get(LABEL_POD_UID).cloned() else { return };
+        self.send(&uid, Message::Runtime(event)).await;
+    }
+
+    /// Every pod has a worker and every worker checks its containers.
+    async fn reconcile_all(&mut self) {
+        for obj in self.env.registry.store().list(Kind::Pod, None).0 {
+            if let Object::Pod(pod) = obj.as_ref()
+                && !self.workers.contains_key(meta::uid(&pod.metadata))
+            {
+                self.spawn(pod.clone(), Vec::new());
+            }
+        }
+        let uids: Vec<String> = self.workers.keys().cloned().collect();
+        for uid in uids {
+            self.send(&uid, Message::Resync).await;
+        }
+    }
+
+    /// Containers of this instance whose pod no longer exists.
+    async fn sweep_orphans(&mut self) {
+        let Ok(containers) = self.env.runtime.list(&self.instance_filter()).await else { return };
+        for c in containers {
+            let uid = c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default();
+            if !self.workers.contains_key(&uid) {
+                self.remove_orphan(&c.id).await;
+            }
+        }
+    }
+
+    async fn remove_orphan(&self, id: &str) {
+        tracing::info!(container = %id, "removing a container that belongs to no pod");
+        if let Err(e) = self.env.runtime.remove(id).await
+            && !matches!(e, RuntimeError::NotFound(_))
+        {
+            tracing::warn!(container = %id, error = %e, "could not remove orphaned container");
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Running one probe or lifecycle handler: HTTP GET and TCP connect to the container's
+//! 127.0.0.1 published port, exec through the runtime. Results and messages follow the
+//! kubelet's (`HTTP probe failed with statuscode: 503`).
+
+use super::Outcome;
+use crate::kubelet::container::resolve_port;
+use crate::runtime::{ContainerRuntime, RuntimeError};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, Limited};
+use k8s_openapi::api::core::v1::{Container, ExecAction, HTTPGetAction, Probe, TCPSocketAction};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// The kubelet reads at most this much of a probe's response body.
+const BODY_LIMIT: usize = 10 * 1024;
+const MAX_REDIRECTS: usize = 10;
+const USER_AGENT: &str = "kube-probe/1.33";
+
+/// What a handler needs to reach the container.
+pub struct Target<'a> {
+    pub runtime: &'a dyn ContainerRuntime,
+    pub container_id: &'a str,
+    pub container: &'a Container,
+    /// Published TCP ports: container port → 127.0.0.1:host port.
+    pub ports: &'a BTreeMap<u16, SocketAddr>,
+}
+
+impl Target<'_> {
+    fn addr(&self, port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString) -> Result<SocketAddr, String> {
+        let number = resolve_port(self.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
+        self.ports.get(&number).copied().ok_or_else(|| format!("port {number} is not published for container {:?}", self.container.name))
+    }
+}
+
+/// Runs `probe` once against `target`.
+pub async fn run(probe: &Probe, timeout: Duration, target: &Target<'_>) -> Outcome {
+    if let Some(action) = &probe.http_get {
+        return http_get(action, timeout, target).await;
+    }
+    if let Some(action) = &probe.tcp_socket {
+        return tcp(action, timeout, target).await;
+    }
+    if let Some(action) = &probe.exec {
+        return exec(action, timeout, target).await;
+    }
+    if probe.grpc.is_some() {
+        return Outcome::Failure("gRPC probes are not supported by skiff".into());
+    }
+    Outcome::Unknown("missing probe handler".into())
+}
+
+/// The address a handler with an optional `host` should connect to: the pod itself (its
+/// published port) unless `host` names some other machine.
+fn destination(host: Option<&str>, port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString, target: &Target<'_>) -> Result<(String, SocketAddr), String> {
+    match host.filter(|h| !h.is_empty() && !matches!(*h, "localhost" | "127.0.0.1" | "::1")) {
+        None => target.addr(port).map(|a| (a.to_string(), a)),
+        Some(h) => {
+            let n = resolve_port(target.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
+            let addr = std::net::ToSocketAddrs::to_socket_addrs(&(h, n)).ok().and_then(|mut a| a.next()).ok_or_else(|| format!("dial tcp: lookup {h}: no such host"))?;
+            Ok((format!("{h}:{n}"), addr))
+        }
+    }
+}
+
+pub async fn http_get(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Outcome {
+    let (authority, addr) = match destination(action.host.as_deref(), &action.port, target) {
+        Ok(d) => d,
+        Err(e) => return Outcome::Failure(e),
+    };
+    let scheme = action.scheme.as_deref().unwrap_or("HTTP").to_ascii_lowercase();
+    let path = action.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
+    let url = format!("{scheme}://{authority}{path}");
+    if scheme != "http" {
+        return Outcome::Failure(format!("Get {url:?}: HTTPS probes are not supported by skiff"));
+    }
+    match tokio::time::timeout(timeout, follow(action, &authority, addr, path)).await {
+        Ok(outcome) => outcome.unwrap_or_else(|e| Outcome::Failure(format!("Get {url:?}: {e}"))),
+        Err(_) => Outcome::Failure(format!("Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
+    }
+}
+
+/// GETs `path`, following redirects that stay on the same host, as the kubelet's checker does.
+async fn follow(action: &HTTPGetAction, authority: &str, addr: SocketAddr, mut path: String) -> Result<Outcome, String> {
+    for _ in 0..=MAX_REDIRECTS {
+        let (status, location, body) = request(action, authority, addr, &path).await?;
+        if !(300..400).contains(&status) || location.is_none() {
+            return Ok(if (200..400).contains(&status) {
+                Outcome::Success
+            } else {
+                Outcome::Failure(format!("HTTP probe failed with statuscode: {status}"))
+            });
+        }
+        let location = location.unwrap_or_default();
+        match location.parse::<http::Uri>() {
+            Ok(uri) if uri.authority().is_none_or(|a| a.as_str() == authority) => {
+                path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
+            }
+            _ => return Ok(Outcome::Warning(format!("Probe terminated redirects, Response body: {body}"))),
+        }
+    }
+    Err(format!("stopped after {MAX_REDIRECTS} redirects"))
+}
+
+async fn request(action: &HTTPGetAction, authority: &str, addr: SocketAddr, path: &str) -> Result<(u16, Option<String>, String), String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+    let driver = tokio::spawn(conn);
+    let mut req = http::Request::get(path).header(http::header::HOST, authority);
+    let user = action.http_headers.clone().unwrap_or_default();
+    let has = |name: &str| user.iter().any(|h| h.name.eq_ignore_ascii_case(name));
+    for h in &user {
+        if !h.value.is_empty() || !h.name.eq_ignore_ascii_case("accept") {
+            req = req.header(h.name.as_str(), h.value.as_str());
+        }
+    }
+    if !has("user-agent") {
+        req = req.header(http::header::USER_AGENT, USER_AGENT);
+    }
+    if !has("accept") {
+        req = req.header(http::header::ACCEPT, "*/*");
+    }
+    req = req.header(http::header::CONNECTION, "close");
+    let req = req.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let location = resp.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
+    let body = match Limited::new(resp.into_body(), BODY_LIMIT).collect().await {
+        Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+        Err(_) => String::new(),
+    };
+    driver.abort();
+    Ok((status, location, body))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        _ => e.to_string(),
+    }
+}
+
+pub async fn tcp(action: &TCPSocketAction, timeout: Duration, target: &Target<'_>) -> Outcome {
+    let (_, addr) = match destination(action.host.as_deref(), &action.port, target) {
+        Ok(d) => d,
+        Err(e) => return Outcome::Failure(e),
+    };
+    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => Outcome::Success,
+        Ok(Err(e)) => Outcome::Failure(format!("dial tcp {addr}: connect: {}", io_reason(&e))),
+        Err(_) => Outcome::Failure(format!("dial tcp {addr}: i/o timeout")),
+    }
+}
+
+pub async fn exec(action: &ExecAction, timeout: Duration, target: &Target<'_>) -> Outcome {
+    let cmd = action.command.clone().unwrap_or_default();
+    match target.runtime.exec(target.container_id, &cmd, timeout).await {
+        Ok(out) if out.exit_code == 0 => Outcome::Success,
+        Ok(out) => Outcome::Failure(out.output.trim_end().to_string()),
+        Err(RuntimeError::ExecTimeout(_)) => Outcome::Failure(format!("command {:?} timed out", cmd.join(" "))),
+        Err(e) => Outcome::Unknown(e.to_string()),
+    }
+}
+
+/// Waits (polling every 10 ms, at most `limit`) until the port a probe uses accepts
+/// connections: the first probe of a new container is sent as soon as it can succeed.
+pub async fn wait_until_listening(probe: &Probe, target: &Target<'_>, limit: Duration) {
+    let port = probe.http_get.as_ref().map(|h| &h.port).or(probe.tcp_socket.as_ref().map(|t| &t.port));
+    let Some(Ok(addr)) = port.map(|p| target.addr(p)) else { return };
+    let _ = tokio::time::timeout(limit, async {
+        while TcpStream::connect(addr).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}

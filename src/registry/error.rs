@@ -1,0 +1,146 @@
+//! The API's errors and the one table that maps each to a Kubernetes `Status` (HTTP code,
+//! reason, message, details) exactly as the apiserver words it, so kubectl prints it verbatim.
+
+use crate::model::Kind;
+use crate::model::validation::ErrorList;
+use crate::store::StoreError;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("{} {name:?} not found", kind.qualified_plural())]
+    NotFound { kind: Kind, name: String },
+    #[error("{} {name:?} already exists", kind.qualified_plural())]
+    AlreadyExists { kind: Kind, name: String },
+    #[error(
+        "Operation cannot be fulfilled on {} {name:?}: the object has been modified; please apply your changes to the latest version and try again",
+        kind.qualified_plural()
+    )]
+    Conflict { kind: Kind, name: String },
+    #[error("{} {name:?} is invalid: {}", kind.qualified_kind(), render_causes(errors))]
+    Invalid { kind: Kind, name: String, errors: ErrorList },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    #[error("too old resource version: {requested} ({oldest})")]
+    Expired { requested: u64, oldest: u64 },
+    #[error("Unauthorized")]
+    Unauthorized,
+    #[error("Request entity too large: limit is {0}")]
+    TooLarge(usize),
+    #[error("the server could not find the requested resource")]
+    UnknownPath,
+    #[error("Internal error occurred: {0}")]
+    Internal(String),
+}
+
+/// `[a, b]` for several errors, the error itself for one, as apimachinery's aggregate prints.
+fn render_causes(errors: &ErrorList) -> String {
+    match errors.as_slice() {
+        [one] => one.to_string(),
+        many => format!("[{}]", many.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+impl ApiError {
+    pub fn invalid(kind: Kind, name: &str, errors: ErrorList) -> ApiError {
+        ApiError::Invalid { kind, name: name.to_string(), errors }
+    }
+
+    pub fn not_found(kind: Kind, name: &str) -> ApiError {
+        ApiError::NotFound { kind, name: name.to_string() }
+    }
+
+    /// Translates a store failure on `kind`/`name`.
+    pub fn from_store(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NotFound(k) => ApiError::NotFound { kind: k.kind, name: k.name },
+            StoreError::AlreadyExists(k) => ApiError::AlreadyExists { kind: k.kind, name: k.name },
+            StoreError::Conflict(k) => ApiError::Conflict { kind: k.kind, name: k.name },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+
+    /// The HTTP status code and `reason`.
+    pub fn code_and_reason(&self) -> (u16, &'static str) {
+        match self {
+            ApiError::NotFound { .. } | ApiError::UnknownPath => (404, "NotFound"),
+            ApiError::AlreadyExists { .. } => (409, "AlreadyExists"),
+            ApiError::Conflict { .. } => (409, "Conflict"),
+            ApiError::Invalid { .. } => (422, "Invalid"),
+            ApiError::BadRequest(_) => (400, "BadRequest"),
+            ApiError::UnsupportedMediaType(_) => (415, "UnsupportedMediaType"),
+            ApiError::MethodNotAllowed(_) => (405, "MethodNotAllowed"),
+            ApiError::NotAcceptable(_) => (406, "NotAcceptable"),
+            ApiError::Expired { .. } => (410, "Expired"),
+            ApiError::Unauthorized => (401, "Unauthorized"),
+            ApiError::TooLarge(_) => (413, "RequestEntityTooLarge"),
+            ApiError::Internal(_) => (500, "InternalError"),
+        }
+    }
+
+    fn details(&self) -> Option<Value> {
+        match self {
+            ApiError::NotFound { kind, name } | ApiError::AlreadyExists { kind, name } | ApiError::Conflict { kind, name } => {
+                Some(json!({"name": name, "group": kind.info().group, "kind": kind.info().plural}))
+            }
+            ApiError::Invalid { kind, name, errors } => {
+                let causes: Vec<Value> = errors
+                    .iter()
+                    .map(|e| json!({"reason": e.error_type.cause_reason(), "message": e.body(), "field": e.field}))
+                    .collect();
+                Some(json!({"name": name, "group": kind.info().group, "kind": kind.info().name, "causes": causes}))
+            }
+            _ => None,
+        }
+    }
+
+    /// The `Status` object the apiserver would return.
+    pub fn to_status(&self) -> Value {
+        let (code, reason) = self.code_and_reason();
+        let mut status = json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.to_string(),
+            "reason": reason,
+            "code": code,
+        });
+        if let Some(details) = self.details() {
+            status["details"] = details;
+        }
+        status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::validation::{FieldError, FieldPath};
+
+    #[test]
+    fn statuses_match_the_apiserver() {
+        let s = ApiError::not_found(Kind::Deployment, "nope").to_status();
+        assert_eq!(s["message"], "deployments.apps \"nope\" not found");
+        assert_eq!((s["code"].as_u64(), s["reason"].as_str()), (Some(404), Some("NotFound")));
+        assert_eq!(s["details"]["kind"], "deployments");
+        assert_eq!(ApiError::not_found(Kind::Service, "web").to_string(), "services \"web\" not found");
+
+        let e = FieldError::invalid(&FieldPath::new("spec").child("replicas"), -1, "must be greater than or equal to 0");
+        let s = ApiError::invalid(Kind::Deployment, "web", vec![e.clone()]).to_status();
+        assert_eq!(
+            s["message"],
+            "Deployment.apps \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+        );
+        assert_eq!(s["details"]["causes"][0]["field"], "spec.replicas");
+        assert_eq!(s["details"]["causes"][0]["reason"], "FieldValueInvalid");
+        let two = ApiError::invalid(Kind::Deployment, "web", vec![e.clone(), e]).to_string();
+        assert!(two.starts_with("Deployment.apps \"web\" is invalid: [spec.replicas: "), "{two}");
+    }
+}

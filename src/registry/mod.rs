@@ -1,0 +1,266 @@
+//! The registry: Kubernetes object semantics over the store. Every write (from the API, the
+//! controllers or the kubelet) goes through here, so defaults, validation, generation
+//! bookkeeping, service port admission, graceful deletion and finalizers hold for all of them.
+
+mod delete;
+pub mod error;
+pub mod events;
+mod patch;
+pub mod services;
+pub mod strategy;
+mod subresources;
+
+pub use delete::{DeleteOptions, Propagation};
+pub use error::ApiError;
+pub use patch::PatchType;
+
+use crate::clock::Clock;
+use crate::model::decode::{self, FieldValidation};
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
+use crate::store::{Preconditions, Store, StoreError};
+use services::ServicePorts;
+use std::sync::Arc;
+
+/// How a write should be carried out.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// Run every check and return the result, but store nothing (`?dryRun=All`).
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+}
+
+/// An accepted write and the warnings to pass on to the client.
+#[derive(Debug)]
+pub struct Written {
+    pub object: Arc<Object>,
+    pub warnings: Vec<String>,
+}
+
+pub struct Registry {
+    store: Arc<Store>,
+    clock: Clock,
+    policy: PodSecurityPolicy,
+    service_ports: ServicePorts,
+    /// Serializes Service writes so two creates never take the same port.
+    service_admission: tokio::sync::Mutex<()>,
+    events: events::Recorder,
+}
+
+impl Registry {
+    pub fn new(store: Arc<Store>, clock: Clock, policy: PodSecurityPolicy, service_ports: ServicePorts) -> Registry {
+        let events = events::Recorder::new(store.clone(), clock);
+        Registry { store, clock, policy, service_ports, service_admission: tokio::sync::Mutex::new(()), events }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn events(&self) -> &events::Recorder {
+        &self.events
+    }
+
+    pub fn service_ports(&self) -> &ServicePorts {
+        &self.service_ports
+    }
+
+    pub fn get(&self, key: &ObjectKey) -> Result<Arc<Object>, ApiError> {
+        self.store.get(key).ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+    }
+
+    /// A typed copy of the object, or `None`.
+    pub fn get_typed<T: KubeObject>(&self, namespace: &str, name: &str) -> Option<T> {
+        let key = ObjectKey { kind: T::KIND, namespace: namespace.into(), name: name.into() };
+        self.store.get(&key).and_then(|o| T::from_object(&o).cloned())
+    }
+
+    /// Typed copies of every object of a kind in `namespace` (all namespaces when `None`).
+    pub fn list_typed<T: KubeObject>(&self, namespace: Option<&str>) -> Vec<T> {
+        self.store.list(T::KIND, namespace).0.iter().filter_map(|o| T::from_object(o).cloned()).collect()
+    }
+
+    /// Decodes a request body for `kind` under the field-validation mode.
+    pub fn decode(&self, kind: Kind, body: serde_json::Value, mode: FieldValidation) -> Result<(Object, Vec<String>), ApiError> {
+        let declared = decode::kind_of(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let name = kind.info().name;
+        if declared != kind {
+            return Err(ApiError::BadRequest(format!(
+                "the API version in the data ({}) does not match the expected API version ({})",
+                body.get("apiVersion").and_then(|v| v.as_str()).unwrap_or_default(),
+                kind.api_version()
+            )));
+        }
+        let cannot = |e: decode::DecodeError| {
+            ApiError::BadRequest(format!("{name} in version \"{}\" cannot be handled as a {name}: {e}", kind.info().version))
+        };
+        Ok(match kind {
+            Kind::Deployment => decode::decode_with(body, mode).map(|(o, w)| (Object::Deployment(o), w)),
+            Kind::ReplicaSet => decode::decode_with(body, mode).map(|(o, w)| (Object::ReplicaSet(o), w)),
+            Kind::Pod => decode::decode_with(body, mode).map(|(o, w)| (Object::Pod(o), w)),
+            Kind::Service => decode::decode_with(body, mode).map(|(o, w)| (Object::Service(o), w)),
+            Kind::Event => decode::decode_with(body, mode).map(|(o, w)| (Object::Event(o), w)),
+        }
+        .map_err(cannot)?)
+    }
+
+    /// Creates an object from a request body in `namespace`.
+    pub async fn create(&self, kind: Kind, namespace: &str, body: serde_json::Value, opts: &WriteOptions) -> Result<Written, ApiError> {
+        let (mut obj, mut warnings) = self.decode(kind, body, opts.field_validation)?;
+        place_in_namespace(&mut obj, namespace)?;
+        warnings.extend(strategy::warnings(&obj));
+        let object = self.create_object(obj, opts).await?;
+        Ok(Written { object, warnings })
+    }
+
+    /// Creates a typed object (controllers use this directly). Honours `generateName`.
+    pub async fn create_object(&self, mut obj: Object, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        let generate = obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
+        strategy::prepare_create(&mut obj, self.clock.now());
+        for _attempt in 0..8 {
+            if let Some(base) = &generate {
+                obj.meta_mut().name = Some(generated_name(base));
+            }
+            self.validate(&obj, None)?;
+            let _guard = self.admit_service(&mut obj).await?;
+            if opts.dry_run {
+                return Ok(Arc::new(obj));
+            }
+            match self.store.create(obj.clone()).await {
+                Err(StoreError::AlreadyExists(_)) if generate.is_some() => continue,
+                other => return other.map_err(ApiError::from_store),
+            }
+        }
+        Err(ApiError::Internal("could not generate a unique name".into()))
+    }
+
+    /// Replaces an object with a request body (HTTP PUT).
+    pub async fn update(&self, key: &ObjectKey, body: serde_json::Value, opts: &WriteOptions) -> Result<Written, ApiError> {
+        let (mut obj, warnings) = self.decode(key.kind, body, opts.field_validation)?;
+        check_identity(&obj, key)?;
+        obj.meta_mut().namespace = Some(key.namespace.clone());
+        let precondition = (obj.resource_version() > 0).then(|| obj.resource_version());
+        let object = self.update_object(obj, precondition, opts).await?;
+        Ok(Written { object, warnings })
+    }
+
+    /// Replaces an object. With `precondition`, a stale resourceVersion is a Conflict; without,
+    /// the update is retried against the latest version.
+    pub async fn update_object(&self, obj: Object, precondition: Option<u64>, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        let key = obj.key();
+        loop {
+            let existing = self.get(&key)?;
+            if precondition.is_some_and(|rv| rv != existing.resource_version()) {
+                return Err(ApiError::Conflict { kind: key.kind, name: key.name });
+            }
+            let mut new = obj.clone();
+            strategy::prepare_update(&mut new, &existing);
+            match self.write_update(new, &existing, opts).await {
+                Err(ApiError::Conflict { .. }) if precondition.is_none() => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Validates and stores `new` over `existing`; a no-op update stores nothing.
+    async fn write_update(&self, mut new: Object, existing: &Arc<Object>, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        new.meta_mut().resource_version = existing.meta().resource_version.clone();
+        if &new == existing.as_ref() {
+            return Ok(existing.clone());
+        }
+        self.validate(&new, Some(existing))?;
+        let _guard = self.admit_service(&mut new).await?;
+        if opts.dry_run {
+            return Ok(Arc::new(new));
+        }
+        let pre = Preconditions { resource_version: Some(existing.resource_version()), uid: None };
+        if meta::is_terminating(new.meta()) && new.meta().finalizers.as_ref().is_none_or(Vec::is_empty) {
+            return self.store.delete(new.key(), pre).await.map_err(ApiError::from_store);
+        }
+        self.store.update(new, pre).await.map_err(ApiError::from_store)
+    }
+
+    /// Replaces only the status of an object (the `/status` subresource and controllers).
+    /// With `precondition`, a stale resourceVersion is a Conflict; without, it retries.
+    pub async fn update_status_object(&self, obj: Object, precondition: Option<u64>) -> Result<Arc<Object>, ApiError> {
+        let key = obj.key();
+        loop {
+            let existing = self.get(&key)?;
+            if precondition.is_some_and(|rv| rv != existing.resource_version()) {
+                return Err(ApiError::Conflict { kind: key.kind, name: key.name });
+            }
+            let merged = subresources::with_status_of(existing.as_ref().clone(), &obj);
+            if &merged == existing.as_ref() {
+                return Ok(existing);
+            }
+            let pre = Preconditions { resource_version: Some(existing.resource_version()), uid: None };
+            match self.store.update(merged, pre).await {
+                Err(StoreError::Conflict(_)) if precondition.is_none() => continue,
+                other => return other.map_err(ApiError::from_store),
+            }
+        }
+    }
+
+    fn validate(&self, obj: &Object, old: Option<&Object>) -> Result<(), ApiError> {
+        let errors = strategy::validate(obj, old, &self.policy);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(obj.kind(), meta::name(obj.meta()), errors))
+        }
+    }
+
+    /// For Services: allocates ports under the admission lock, held until the write is done.
+    async fn admit_service(&self, obj: &mut Object) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, ApiError> {
+        let Object::Service(svc) = obj else { return Ok(None) };
+        let guard = self.service_admission.lock().await;
+        let others = self.store.list(Kind::Service, None).0;
+        self.service_ports
+            .admit(svc, &others)
+            .map_err(|errors| ApiError::invalid(Kind::Service, meta::name(&svc.metadata), errors))?;
+        Ok(Some(guard))
+    }
+}
+
+fn generated_name(base: &str) -> String {
+    // Kubernetes cuts the base to 58 characters so names stay within 63.
+    let base: String = base.chars().take(58).collect();
+    format!("{base}{}", hash::random_suffix())
+}
+
+/// Objects in a namespaced request body must agree with the URL's namespace.
+fn place_in_namespace(obj: &mut Object, namespace: &str) -> Result<(), ApiError> {
+    let m = obj.meta_mut();
+    match m.namespace.as_deref() {
+        Some(ns) if !ns.is_empty() && ns != namespace => Err(ApiError::BadRequest(
+            "the namespace of the provided object does not match the namespace sent on the request".into(),
+        )),
+        _ => {
+            m.namespace = Some(namespace.to_string());
+            Ok(())
+        }
+    }
+}
+
+fn check_identity(obj: &Object, key: &ObjectKey) -> Result<(), ApiError> {
+    let name = meta::name(obj.meta());
+    if name != key.name {
+        return Err(ApiError::BadRequest(format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            key.name
+        )));
+    }
+    match obj.meta().namespace.as_deref() {
+        Some(ns) if !ns.is_empty() && ns != key.namespace => Err(ApiError::BadRequest(
+            "the namespace of the provided object does not match the namespace sent on the request".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

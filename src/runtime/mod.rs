@@ -1,0 +1,150 @@
+//! The container runtime seam: one narrow trait for everything skiff asks of Docker, the Docker
+//! adapter (the only code that imports bollard), and a recording fake for tests.
+
+mod docker;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fake;
+pub mod image;
+
+pub use docker::Docker;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+pub type ContainerId = String;
+
+/// Everything needed to create one container.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContainerConfig {
+    /// The Docker container name (unique on the engine).
+    pub name: String,
+    pub image: String,
+    pub hostname: Option<String>,
+    /// Overrides the image's entrypoint (Kubernetes `command`).
+    pub entrypoint: Option<Vec<String>>,
+    /// Overrides the image's cmd (Kubernetes `args`).
+    pub cmd: Option<Vec<String>>,
+    /// `NAME=value` pairs.
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    /// TCP container ports to publish on `host_ip` with ephemeral host ports.
+    pub publish: Vec<u16>,
+    pub host_ip: Option<IpAddr>,
+    /// Join this container's network namespace instead of getting one.
+    pub join_network_of: Option<ContainerId>,
+    pub nano_cpus: Option<i64>,
+    pub memory_bytes: Option<i64>,
+    pub user: Option<String>,
+    pub privileged: bool,
+}
+
+/// What a container is doing, as typed state (never parsed from a status string).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerStatus {
+    Created,
+    Running,
+    Exited,
+    /// Paused, restarting, removing, dead: states skiff does not drive itself.
+    Other(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerInfo {
+    pub id: ContainerId,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub status: ContainerStatus,
+    pub exit_code: i64,
+    pub oom_killed: bool,
+    pub error: String,
+    pub started_at: Option<jiff::Timestamp>,
+    pub finished_at: Option<jiff::Timestamp>,
+    /// Published TCP ports: container port → host address.
+    pub ports: BTreeMap<u16, SocketAddr>,
+    pub image_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerSummary {
+    pub id: ContainerId,
+    pub labels: BTreeMap<String, String>,
+    pub running: bool,
+}
+
+/// A change the engine reports about one of our containers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeEvent {
+    pub id: ContainerId,
+    pub labels: BTreeMap<String, String>,
+    pub action: RuntimeAction,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuntimeAction {
+    Start,
+    Die { exit_code: Option<i64> },
+    Oom,
+    Destroy,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    /// stdout and stderr, truncated to a few KiB.
+    pub output: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogOptions {
+    pub follow: bool,
+    pub tail: Option<u64>,
+    pub timestamps: bool,
+    /// Unix seconds.
+    pub since: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("container {0} not found")]
+    NotFound(String),
+    #[error("image {0:?} not found")]
+    ImageNotFound(String),
+    #[error("{0}")]
+    PullFailed(String),
+    #[error("exec timed out after {0:?}")]
+    ExecTimeout(Duration),
+    #[error("container engine: {0}")]
+    Engine(String),
+}
+
+pub type Result<T> = std::result::Result<T, RuntimeError>;
+
+/// Everything skiff asks of a container engine.
+#[async_trait]
+pub trait ContainerRuntime: Send + Sync + 'static {
+    async fn image_present(&self, image: &str) -> Result<bool>;
+    /// Pulls from a registry; fails with `PullFailed` carrying the engine's message.
+    async fn pull_image(&self, image: &str) -> Result<()>;
+    /// Labels of a local image, `None` when it is not present.
+    async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>>;
+    /// Builds `tag` from a tar build context (a Dockerfile and files), with no network.
+    async fn build_image(&self, tag: &str, context: Vec<u8>) -> Result<()>;
+    async fn create(&self, config: &ContainerConfig) -> Result<ContainerId>;
+    async fn start(&self, id: &str) -> Result<()>;
+    /// SIGTERM (or the image's stop signal), then SIGKILL after `grace`.
+    async fn stop(&self, id: &str, grace: Duration) -> Result<()>;
+    async fn remove(&self, id: &str) -> Result<()>;
+    async fn inspect(&self, id: &str) -> Result<ContainerInfo>;
+    /// Containers (running or not) carrying every one of `labels`.
+    async fn list(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>>;
+    /// Runs `cmd` inside the container (no shell) and waits up to `timeout`.
+    async fn exec(&self, id: &str, cmd: &[String], timeout: Duration) -> Result<ExecOutput>;
+    fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<Bytes>>;
+    /// Container events for containers carrying every one of `labels`, as they happen.
+    fn events(&self, labels: &[(String, String)]) -> BoxStream<'static, Result<RuntimeEvent>>;
+}
