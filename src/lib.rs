@@ -6,12 +6,18 @@
 //! `probe`s) reconcile; `proxy` routes Service traffic to ready pods. `model` holds the pure
 //! object rules; `daemon` wires everything together.
 
+pub mod api;
+pub mod cli;
 pub mod clock;
 pub mod controller;
+pub mod daemon;
+pub mod demo;
 pub mod kubelet;
 pub mod model;
 pub mod patch;
+pub mod printers;
 pub mod probe;
+pub mod proxy;
 pub mod registry;
 pub mod runtime;
 pub mod store;

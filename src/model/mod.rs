@@ -7,6 +7,7 @@ pub mod hash;
 pub mod image;
 pub mod intstr;
 pub mod labels;
+pub mod manifest;
 pub mod meta;
 pub mod quantity;
 pub mod quantity_format;

@@ -675,36 +675,10 @@ pub fn format_labels(labels: Option<&BTreeMap<String, String>>) -> String {
 /// A missing or empty selector gives `""`; an invalid one (unknown operator, wrong number of
 /// values) gives `None`.
 pub fn selector_string(selector: Option<&LabelSelector>) -> Option<String> {
-    let Some(selector) = selector else {
-        return Some(String::new());
-    };
-    let mut requirements: Vec<(String, String)> = selector
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), format!("{k}={v}")))
-        .collect();
-    for expr in selector.match_expressions.iter().flatten() {
-        let mut values = expr.values.clone().unwrap_or_default();
-        values.sort();
-        let key = &expr.key;
-        let text = match (expr.operator.as_str(), values.is_empty()) {
-            ("In", false) => format!("{key} in ({})", values.join(",")),
-            ("NotIn", false) => format!("{key} notin ({})", values.join(",")),
-            ("Exists", true) => key.clone(),
-            ("DoesNotExist", true) => format!("!{key}"),
-            _ => return None,
-        };
-        requirements.push((key.clone(), text));
+    match selector {
+        None => Some(String::new()),
+        Some(s) => crate::model::labels::selector(s).ok().map(|s| s.to_string()),
     }
-    requirements.sort_by(|a, b| a.0.cmp(&b.0));
-    Some(
-        requirements
-            .into_iter()
-            .map(|(_, text)| text)
-            .collect::<Vec<_>>()
-            .join(","),
-    )
 }
 
 /// `metav1.FormatLabelSelector`: like [`selector_string`] but `<none>` when empty and `<error>`

@@ -64,20 +64,40 @@ fn destination(host: Option<&str>, port: &k8s_openapi::apimachinery::pkg::util::
     }
 }
 
+/// One probe attempt: an answer, or no connection to the app at all.
+enum Attempt {
+    Answered(Outcome),
+    Unreachable(String),
+}
+
 pub async fn http_get(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Outcome {
+    settle(http_attempt(action, timeout, target).await)
+}
+
+fn settle(attempt: Attempt) -> Outcome {
+    match attempt {
+        Attempt::Answered(o) => o,
+        Attempt::Unreachable(e) => Outcome::Failure(e),
+    }
+}
+
+async fn http_attempt(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Attempt {
     let (authority, addr) = match destination(action.host.as_deref(), &action.port, target) {
         Ok(d) => d,
-        Err(e) => return Outcome::Failure(e),
+        Err(e) => return Attempt::Answered(Outcome::Failure(e)),
     };
     let scheme = action.scheme.as_deref().unwrap_or("HTTP").to_ascii_lowercase();
     let path = action.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
     let url = format!("{scheme}://{authority}{path}");
     if scheme != "http" {
-        return Outcome::Failure(format!("Get {url:?}: HTTPS probes are not supported by skiff"));
+        return Attempt::Answered(Outcome::Failure(format!("Get {url:?}: HTTPS probes are not supported by skiff")));
     }
     match tokio::time::timeout(timeout, follow(action, &authority, addr, path)).await {
-        Ok(outcome) => outcome.unwrap_or_else(|e| Outcome::Failure(format!("Get {url:?}: {e}"))),
-        Err(_) => Outcome::Failure(format!("Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")),
+        Ok(Ok(outcome)) => Attempt::Answered(outcome),
+        Ok(Err(e)) => Attempt::Unreachable(format!("Get {url:?}: {e}")),
+        Err(_) => Attempt::Answered(Outcome::Failure(format!(
+            "Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        ))),
     }
 }
 
@@ -142,14 +162,27 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 pub async fn tcp(action: &TCPSocketAction, timeout: Duration, target: &Target<'_>) -> Outcome {
+    settle(tcp_attempt(action, timeout, target).await)
+}
+
+/// How long a fresh connection must stay open to count: Docker's userland proxy accepts on a
+/// published port even when nothing listens inside, and then closes at once.
+const CLOSE_GRACE: Duration = Duration::from_millis(50);
+
+async fn tcp_attempt(action: &TCPSocketAction, timeout: Duration, target: &Target<'_>) -> Attempt {
     let (_, addr) = match destination(action.host.as_deref(), &action.port, target) {
         Ok(d) => d,
-        Err(e) => return Outcome::Failure(e),
+        Err(e) => return Attempt::Answered(Outcome::Failure(e)),
     };
-    match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
-        Ok(Ok(_)) => Outcome::Success,
-        Ok(Err(e)) => Outcome::Failure(format!("dial tcp {addr}: connect: {}", io_reason(&e))),
-        Err(_) => Outcome::Failure(format!("dial tcp {addr}: i/o timeout")),
+    let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Attempt::Unreachable(format!("dial tcp {addr}: connect: {}", io_reason(&e))),
+        Err(_) => return Attempt::Answered(Outcome::Failure(format!("dial tcp {addr}: i/o timeout"))),
+    };
+    let mut byte = [0u8; 1];
+    match tokio::time::timeout(CLOSE_GRACE, stream.peek(&mut byte)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => Attempt::Unreachable(format!("dial tcp {addr}: connect: connection refused")),
+        _ => Attempt::Answered(Outcome::Success),
     }
 }
 
@@ -163,15 +196,24 @@ pub async fn exec(action: &ExecAction, timeout: Duration, target: &Target<'_>) -
     }
 }
 
-/// Waits (polling every 10 ms, at most `limit`) until the port a probe uses accepts
-/// connections: the first probe of a new container is sent as soon as it can succeed.
-pub async fn wait_until_listening(probe: &Probe, target: &Target<'_>, limit: Duration) {
-    let port = probe.http_get.as_ref().map(|h| &h.port).or(probe.tcp_socket.as_ref().map(|t| &t.port));
-    let Some(Ok(addr)) = port.map(|p| target.addr(p)) else { return };
-    let _ = tokio::time::timeout(limit, async {
-        while TcpStream::connect(addr).await.is_err() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
+/// The first probe of a new container: while nothing answers on the port at all (the app is
+/// still starting), try again every 20 ms, for at most `limit`. A real answer, good or bad, is
+/// the result; so a container is Ready as soon as it can be, not one period later.
+pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, limit: Duration) -> Outcome {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let attempt = if let Some(action) = &probe.http_get {
+            http_attempt(action, timeout, target).await
+        } else if let Some(action) = &probe.tcp_socket {
+            tcp_attempt(action, timeout, target).await
+        } else {
+            return run(probe, timeout, target).await;
+        };
+        match attempt {
+            Attempt::Unreachable(_) if tokio::time::Instant::now() + Duration::from_millis(20) < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return settle(other),
         }
-    })
-    .await;
+    }
 }

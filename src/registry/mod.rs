@@ -5,7 +5,7 @@
 mod delete;
 pub mod error;
 pub mod events;
-mod patch;
+pub mod patch;
 pub mod services;
 pub mod strategy;
 mod subresources;

@@ -52,10 +52,11 @@ impl Worker {
         self.probes.push(
             async move {
                 let target = handler::Target { runtime: &*runtime, container_id: &id, container: &container, ports: &ports };
-                if first {
-                    handler::wait_until_listening(&probe, &target, period).await;
-                }
-                let outcome = handler::run(&probe, timeout, &target).await;
+                let outcome = if first {
+                    handler::run_first(&probe, timeout, &target, period).await
+                } else {
+                    handler::run(&probe, timeout, &target).await
+                };
                 Done { slot: i, kind, generation, outcome }
             }
             .boxed(),

@@ -1,0 +1,179 @@
+//! `?watch=true`: a newline-delimited stream of ADDED/MODIFIED/DELETED events in
+//! resourceVersion order, resumable from a resourceVersion (410 Expired when that is too old),
+//! filtered by namespace and selectors (an object that stops matching is DELETED for the
+//! watcher), as JSON or one-row Tables.
+
+use super::ApiState;
+use super::request::Query;
+use super::response::Format;
+use super::selectors::Filter;
+use crate::model::{Kind, Object, ObjectKey};
+use crate::printers::table::{self, IncludeObject, TableKind};
+use crate::registry::ApiError;
+use crate::store::{EventType, WatchEvent};
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+struct Watcher {
+    kind: Kind,
+    namespace: Option<String>,
+    filter: Filter,
+    format: Format,
+    matched: HashSet<ObjectKey>,
+}
+
+impl Watcher {
+    fn in_scope(&self, obj: &Object) -> bool {
+        obj.kind() == self.kind && self.namespace.as_deref().is_none_or(|ns| obj.meta().namespace.as_deref() == Some(ns))
+    }
+
+    /// The event this watcher sees, if any, keeping track of which objects match.
+    fn translate(&mut self, e: &WatchEvent) -> Option<(&'static str, Arc<Object>)> {
+        if !self.in_scope(&e.object) {
+            return None;
+        }
+        let key = e.object.key();
+        let (matches, was) = (self.filter.matches(&e.object), self.matched.contains(&key));
+        let kind = match (e.event_type, matches, was) {
+            (EventType::Deleted, _, _) if was || matches => "DELETED",
+            (EventType::Deleted, _, _) => return None,
+            (_, true, true) => "MODIFIED",
+            (_, true, false) => "ADDED",
+            (_, false, true) => "DELETED",
+            (_, false, false) => return None,
+        };
+        if kind == "DELETED" {
+            self.matched.remove(&key);
+        } else {
+            self.matched.insert(key);
+        }
+        Some((kind, e.object.clone()))
+    }
+
+    fn line(&self, event_type: &str, obj: &Object, now: jiff::Timestamp) -> Bytes {
+        let object = match self.format {
+            Format::Json => obj.to_json(),
+            Format::Table(include) => table_row(obj, include, now),
+        };
+        let mut line = serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+        line.push(b'\n');
+        Bytes::from(line)
+    }
+}
+
+fn table_row(obj: &Object, include: IncludeObject, now: jiff::Timestamp) -> Value {
+    let kind = match obj.kind() {
+        Kind::Deployment => TableKind::Deployment,
+        Kind::ReplicaSet => TableKind::ReplicaSet,
+        Kind::Pod => TableKind::Pod,
+        Kind::Service => TableKind::Service,
+        Kind::Event => TableKind::Event,
+    };
+    table::table_for(kind, &[obj.to_json()], now, include, &obj.resource_version().to_string())
+}
+
+fn expired(requested: u64, oldest: u64) -> Bytes {
+    let status = ApiError::Expired { requested, oldest }.to_status();
+    let mut line = serde_json::to_vec(&json!({"type": "ERROR", "object": status})).unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+pub fn stream(state: &Arc<ApiState>, kind: Kind, namespace: Option<String>, q: &Query, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let filter = Filter::from_query(kind, q)?;
+    let format = super::response::format(headers, q.get("includeObject"));
+    let timeout = q.number::<u64>("timeoutSeconds")?.map(Duration::from_secs);
+    let from: Option<u64> = q.number("resourceVersion")?.filter(|rv| *rv > 0);
+    let store = state.registry.store().clone();
+    let (current, current_rv) = store.list(kind, namespace.as_deref());
+    let mut w = Watcher { kind, namespace, filter, format, matched: HashSet::new() };
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(64);
+    let now = state.registry.clock().now();
+    let mut first: Vec<Bytes> = Vec::new();
+    let subscription = match from {
+        None => {
+            // "Start at most recent": the current state as ADDED events, then changes.
+            for obj in current.iter().filter(|o| w.filter.matches(o)) {
+                w.matched.insert(obj.key());
+                first.push(w.line("ADDED", obj, now));
+            }
+            store.watch(Some(current_rv)).ok()
+        }
+        Some(rv) => {
+            w.matched = current.iter().filter(|o| w.filter.matches(o)).map(|o| o.key()).collect();
+            match store.watch(Some(rv)) {
+                Ok(sub) => Some(sub),
+                Err(_) => {
+                    first.push(expired(rv, current_rv));
+                    None
+                }
+            }
+        }
+    };
+    let shutdown = state.shutdown.clone();
+    let clock = *state.registry.clock();
+    tokio::spawn(async move {
+        for line in first {
+            if tx.send(Ok(line)).await.is_err() {
+                return;
+            }
+        }
+        let Some(mut sub) = subscription else { return };
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        let backlog = std::mem::take(&mut sub.backlog);
+        for e in &backlog {
+            if let Some((t, obj)) = w.translate(e)
+                && tx.send(Ok(w.line(t, &obj, clock.now()))).await.is_err()
+            {
+                return;
+            }
+        }
+        loop {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tx.closed() => return,
+                _ = sleep_until(deadline) => return,
+                next = sub.receiver.recv() => next,
+            };
+            let line = match next {
+                Ok(e) => match w.translate(&e) {
+                    Some((t, obj)) => w.line(t, &obj, clock.now()),
+                    None => continue,
+                },
+                Err(RecvError::Lagged(_)) => {
+                    // Too far behind to resume: the client must list again.
+                    let _ = tx.send(Ok(expired(0, 0))).await;
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            if tx.send(Ok(line)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(ReceiverStream::new(rx)));
+    *resp.status_mut() = StatusCode::OK;
+    let content_type = match format {
+        Format::Json => "application/json",
+        Format::Table(_) => "application/json;as=Table;v=v1;g=meta.k8s.io",
+    };
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(resp)
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,113 @@
+//! `apply`: kubectl's client-side apply. Every document is checked by the server first (a dry
+//! run), so one bad document changes nothing; then each is created (with its
+//! last-applied-configuration) or patched with the three-way strategic merge patch computed
+//! from last-applied, the manifest and the live object.
+
+use super::Files;
+use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::manifest::{self, Doc};
+use super::resource::qualified;
+use crate::model::meta::LAST_APPLIED;
+use crate::model::{Kind, decode};
+use crate::patch::{schema, three_way};
+use clap::Args;
+use serde_json::Value;
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub files: Files,
+    /// `server`: only check with the server; `none`: apply.
+    #[arg(long, default_value = "none", value_parser = ["none", "server", "client"])]
+    pub dry_run: String,
+}
+
+/// What applying one document takes.
+enum Step {
+    Create { path: String, body: Value },
+    Patch { path: String, patch: Value },
+    Unchanged,
+}
+
+struct Planned {
+    kind: Kind,
+    name: String,
+    source: String,
+    step: Step,
+}
+
+/// The manifest as it will be stored, with its own JSON as last-applied-configuration.
+fn with_last_applied(doc: &Value) -> Value {
+    let mut modified = doc.clone();
+    if let Some(annotations) = modified["metadata"]["annotations"].as_object_mut() {
+        annotations.remove(LAST_APPLIED);
+    }
+    let applied = format!("{}\n", serde_json::to_string(&modified).unwrap_or_default());
+    let metadata = modified["metadata"].as_object_mut();
+    if let Some(m) = metadata {
+        let annotations = m.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+        if let Some(a) = annotations.as_object_mut() {
+            a.insert(LAST_APPLIED.into(), Value::String(applied));
+        }
+    }
+    modified
+}
+
+async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
+    let kind = decode::kind_of(&doc.value).map_err(|e| CliError::msg(format!("unable to recognize {:?}: {e}", doc.source)))?;
+    let name = doc.value["metadata"]["name"].as_str().filter(|n| !n.is_empty()).ok_or_else(|| {
+        CliError::msg(format!("error when retrieving current configuration of {:?}: resource name may not be empty", doc.source))
+    })?;
+    let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
+    let modified = with_last_applied(&doc.value);
+    let path = item_path(kind, &ns, name);
+    let step = match client.get_optional(&path).await? {
+        None => Step::Create { path: collection_path(kind, Some(&ns)), body: modified },
+        Some(live) => {
+            let original: Option<Value> = live["metadata"]["annotations"][LAST_APPLIED].as_str().and_then(|s| serde_json::from_str(s).ok());
+            let patch = three_way::three_way(original.as_ref(), &modified, &live, &schema::for_kind(kind.info().name))
+                .map_err(|e| CliError::msg(format!("creating the patch for {}: {e}", qualified(kind))))?;
+            if patch.as_object().is_some_and(|o| o.is_empty()) { Step::Unchanged } else { Step::Patch { path, patch } }
+        }
+    };
+    Ok(Planned { kind, name: name.to_string(), source: doc.source.clone(), step })
+}
+
+async fn execute(client: &Client, p: &Planned, dry_run: bool) -> Result<&'static str> {
+    let query = if dry_run { "?fieldValidation=Strict&dryRun=All" } else { "?fieldValidation=Strict" };
+    match &p.step {
+        Step::Create { path, body } => {
+            client.post(&format!("{path}{query}"), body).await.map_err(|e| e.context(format!("error when creating {:?}: ", p.source)))?;
+            Ok("created")
+        }
+        Step::Patch { path, patch } => {
+            client
+                .patch(&format!("{path}{query}"), "application/strategic-merge-patch+json", patch)
+                .await
+                .map_err(|e| e.context(format!("error when patching {:?}: ", p.source)))?;
+            Ok("configured")
+        }
+        Step::Unchanged => Ok("unchanged"),
+    }
+}
+
+pub async fn run(client: &Client, ns: &str, args: ApplyArgs) -> Result<()> {
+    let docs = manifest::read(&args.files.files)?;
+    if docs.is_empty() {
+        return Err(CliError::msg("no objects passed to apply"));
+    }
+    let mut plans = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        plans.push(plan(client, ns, doc).await?);
+    }
+    // All or nothing: the server checks every document before any is written.
+    for p in &plans {
+        execute(client, p, true).await?;
+    }
+    let suffix = if args.dry_run == "none" { "" } else { " (server dry run)" };
+    for p in &plans {
+        let outcome = execute(client, p, args.dry_run != "none").await?;
+        println!("{}/{} {outcome}{suffix}", qualified(p.kind), p.name);
+    }
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! `daemon`: parse the flags, check them before anything binds, connect to Docker, listen,
+//! and run until SIGTERM or SIGINT.
+
+use super::client::{CliError, Result};
+use crate::daemon::{self, Config};
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::proxy::listener::Limits;
+use crate::runtime::Docker;
+use clap::Args;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args, Debug)]
+pub struct DaemonArgs {
+    /// The API's address (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    pub listen: SocketAddr,
+    /// Where accepted objects are kept (survives restarts).
+    #[arg(long, env = "SKIFF_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Where NodePort and LoadBalancer Services listen.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub proxy_address: IpAddr,
+    /// The range nodePorts are allocated from.
+    #[arg(long, default_value = "30000-32767")]
+    pub service_node_port_range: String,
+    /// A file holding the bearer token clients must send (required off loopback).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Allow pods to run privileged containers.
+    #[arg(long)]
+    pub allow_privileged: bool,
+    /// Allow pods to use the host's network, PID or IPC namespace.
+    #[arg(long)]
+    pub allow_host_namespaces: bool,
+    /// Allow pods to mount host paths (never the Docker socket).
+    #[arg(long)]
+    pub allow_host_path: bool,
+    /// Watch events kept for clients resuming a watch.
+    #[arg(long, default_value_t = 10_000, hide = true)]
+    pub watch_cache_size: usize,
+}
+
+fn node_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>> {
+    let bad = || CliError::msg(format!("invalid --service-node-port-range {s:?}; expected e.g. 30000-32767"));
+    let (lo, hi) = s.split_once('-').ok_or_else(bad)?;
+    let (lo, hi): (u16, u16) = (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?);
+    if lo == 0 || lo > hi {
+        return Err(bad());
+    }
+    Ok(lo..=hi)
+}
+
+fn default_state_dir() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".skiff")
+}
+
+/// Checks the flags and builds the configuration, before anything binds.
+fn config(args: &DaemonArgs) -> Result<Config> {
+    let token = match &args.token_file {
+        Some(path) => {
+            let t = std::fs::read_to_string(path).map_err(|e| CliError::msg(format!("reading --token-file {}: {e}", path.display())))?;
+            let t = t.trim().to_string();
+            if t.is_empty() {
+                return Err(CliError::msg(format!("--token-file {} is empty", path.display())));
+            }
+            Some(t)
+        }
+        None if !args.listen.ip().is_loopback() => {
+            return Err(CliError::msg(format!("--listen {} is not a loopback address: give --token-file so that only clients with the token get in", args.listen)));
+        }
+        None => None,
+    };
+    Ok(Config {
+        state_dir: args.state_dir.clone().unwrap_or_else(default_state_dir),
+        proxy_address: args.proxy_address,
+        node_port_range: node_port_range(&args.service_node_port_range)?,
+        token,
+        policy: PodSecurityPolicy {
+            allow_privileged: args.allow_privileged,
+            allow_host_namespaces: args.allow_host_namespaces,
+            allow_host_path: args.allow_host_path,
+        },
+        proxy_limits: Limits::default(),
+        watch_history: args.watch_cache_size,
+    })
+}
+
+pub async fn run(args: DaemonArgs) -> Result<()> {
+    let config = config(&args)?;
+    let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
+    println!("skiff daemon listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    daemon::run(config, listener, Arc::new(docker), shutdown).await.map_err(|e| CliError::msg(format!("{e:#}")))
+}
+
+async fn stop_on_signal(shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else { return };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down; workloads keep running"),
+        _ = int.recv() => tracing::info!("SIGINT: shutting down; workloads keep running"),
+    }
+    shutdown.cancel();
+}

@@ -1,0 +1,84 @@
+//! `describe`: an object, its related objects and its events, in kubectl's layout.
+
+use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::resource::{self, Ref};
+use crate::model::{Kind, labels};
+use crate::printers::describe;
+use clap::Args;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+#[derive(Args, Debug)]
+pub struct DescribeArgs {
+    /// TYPE [NAME...] or TYPE/NAME
+    #[arg(required = true)]
+    pub resources: Vec<String>,
+}
+
+fn typed<T: DeserializeOwned>(v: Value) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| CliError::msg(format!("unexpected object from the server: {e}")))
+}
+
+fn items<T: DeserializeOwned>(list: Value) -> Vec<T> {
+    list["items"].as_array().cloned().unwrap_or_default().into_iter().filter_map(|i| serde_json::from_value(i).ok()).collect()
+}
+
+async fn events(client: &Client, ns: &str, obj: &Value) -> Result<Vec<Event>> {
+    let m = &obj["metadata"];
+    let selector = format!(
+        "involvedObject.name={},involvedObject.namespace={ns},involvedObject.uid={}",
+        m["name"].as_str().unwrap_or_default(),
+        m["uid"].as_str().unwrap_or_default()
+    );
+    let path = format!("{}?fieldSelector={}", collection_path(Kind::Event, Some(ns)), form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>());
+    Ok(items(client.get(&path).await?))
+}
+
+/// Objects of `kind` in `ns` whose labels match the selector string.
+async fn selected<T: DeserializeOwned>(client: &Client, kind: Kind, ns: &str, selector: &str) -> Result<Vec<T>> {
+    let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
+    Ok(items(client.get(&format!("{}?labelSelector={q}", collection_path(kind, Some(ns)))).await?))
+}
+
+async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String> {
+    let now = jiff::Timestamp::now();
+    let tz = jiff::tz::TimeZone::system();
+    let events = events(client, ns, &obj).await?;
+    Ok(match kind {
+        Kind::Deployment => {
+            let d: Deployment = typed(obj)?;
+            let selector = d.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
+            let rss: Vec<ReplicaSet> = selected(client, Kind::ReplicaSet, ns, &selector).await?;
+            describe::describe_deployment(&d, &rss, &events, now, &tz)
+        }
+        Kind::ReplicaSet => {
+            let rs: ReplicaSet = typed(obj)?;
+            let selector = rs.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
+            let pods: Vec<Pod> = selected(client, Kind::Pod, ns, &selector).await?;
+            describe::describe_replica_set(&rs, &pods, &events, now)
+        }
+        Kind::Pod => describe::describe_pod(&typed(obj)?, &events, now, &tz),
+        Kind::Service => describe::describe_service(&typed::<Service>(obj)?, &[], &events, now),
+        Kind::Event => return Err(CliError::msg("describe does not support events")),
+    })
+}
+
+pub async fn run(client: &Client, ns: &str, args: DescribeArgs) -> Result<()> {
+    let mut out = Vec::new();
+    for Ref { kind, name } in resource::parse(&args.resources)? {
+        let objects = match name {
+            Some(name) => vec![client.get(&item_path(kind, ns, &name)).await?],
+            None => client.get(&collection_path(kind, Some(ns))).await?["items"].as_array().cloned().unwrap_or_default(),
+        };
+        for obj in objects {
+            out.push(one(client, ns, kind, obj).await?);
+        }
+    }
+    if out.is_empty() {
+        eprintln!("No resources found in {ns} namespace.");
+    }
+    print!("{}", out.join("\n\n"));
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The command line: kubectl's verbs and output against a skiff daemon, plus `daemon`, `demo`
+//! and the hidden `demo-app`. Definitions live here; each command's body in its own file.
+//! Errors are mapped to messages and exit codes once, in `main`.
+
+mod apply;
+pub mod client;
+mod daemon;
+mod delete;
+mod demo;
+mod describe;
+mod expose;
+mod get;
+mod kubeconfig;
+mod logs;
+mod manifest;
+mod output;
+mod resource;
+mod rollout;
+mod set;
+
+use clap::{Args, Parser, Subcommand};
+use client::{CliError, Client};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "skiff", version, about = "Kubernetes Deployments and Services on one Docker host, with kubectl's commands")]
+pub struct Cli {
+    /// The daemon's API address.
+    #[arg(long, global = true, env = "SKIFF_SERVER", default_value = "http://127.0.0.1:6443")]
+    pub server: String,
+    /// Bearer token for a daemon started with --token-file.
+    #[arg(long, global = true, env = "SKIFF_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Namespace of the objects named.
+    #[arg(short = 'n', long, global = true, default_value = "default")]
+    pub namespace: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the daemon: API, controllers, kubelet and proxy.
+    Daemon(daemon::DaemonArgs),
+    /// Create or update objects from YAML files, a directory, or stdin (-f -).
+    Apply(apply::ApplyArgs),
+    /// List objects, or show some: TYPE [NAME...] or TYPE/NAME.
+    Get(get::GetArgs),
+    /// Show details of an object and its events.
+    Describe(describe::DescribeArgs),
+    /// Delete objects by TYPE NAME, TYPE/NAME, or -f FILE.
+    Delete(delete::DeleteArgs),
+    /// Print a container's logs.
+    Logs(logs::LogsArgs),
+    /// Set a field: `set image deployment/NAME CONTAINER=IMAGE`.
+    #[command(subcommand)]
+    Set(set::SetCommand),
+    /// Set a Deployment's or ReplicaSet's replicas.
+    Scale(set::ScaleArgs),
+    /// Add or change annotations (e.g. kubernetes.io/change-cause).
+    Annotate(set::AnnotateArgs),
+    /// Manage a Deployment's rollout.
+    #[command(subcommand)]
+    Rollout(rollout::RolloutCommand),
+    /// Create a Service for a Deployment.
+    Expose(expose::ExposeArgs),
+    /// Print a kubeconfig that points kubectl at this daemon.
+    Kubeconfig(kubeconfig::KubeconfigArgs),
+    /// The rolling-update lesson, end to end; `demo images` builds the demo images.
+    Demo(demo::DemoArgs),
+    /// Print the client and server versions.
+    Version,
+    /// The demo app the lesson's images run.
+    #[command(hide = true, name = "demo-app")]
+    DemoApp,
+}
+
+/// Where files come from: `-f path` (file, directory or `-` for stdin), repeatable.
+#[derive(Args, Debug, Clone)]
+pub struct Files {
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let client = Client::new(&cli.server, cli.token.clone());
+    let ns = cli.namespace.as_str();
+    match cli.command {
+        Command::Daemon(args) => daemon::run(args).await,
+        Command::Apply(args) => apply::run(&client, ns, args).await,
+        Command::Get(args) => get::run(&client, ns, args).await,
+        Command::Describe(args) => describe::run(&client, ns, args).await,
+        Command::Delete(args) => delete::run(&client, ns, args).await,
+        Command::Logs(args) => logs::run(&client, ns, args).await,
+        Command::Set(cmd) => set::run_set(&client, ns, cmd).await,
+        Command::Scale(args) => set::run_scale(&client, ns, args).await,
+        Command::Annotate(args) => set::run_annotate(&client, ns, args).await,
+        Command::Rollout(cmd) => rollout::run(&client, ns, cmd).await,
+        Command::Expose(args) => expose::run(&client, ns, args).await,
+        Command::Kubeconfig(args) => kubeconfig::run(&cli.server, args),
+        Command::Demo(args) => demo::run(args).await,
+        Command::Version => {
+            println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
+            let v = client.get("/version").await?;
+            println!("Server Version: {}", v["gitVersion"].as_str().unwrap_or("unknown"));
+            Ok(())
+        }
+        Command::DemoApp => crate::demo::app::run(crate::demo::app::Settings::from_env()).await.map_err(|e| CliError::msg(e.to_string())),
+    }
+}

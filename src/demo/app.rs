@@ -1,0 +1,184 @@
+//! The demo app every lesson runs: a tiny HTTP server answering `/` with its MESSAGE and pod
+//! name, `/healthz` and `/readyz` for probes, with environment knobs for labs (slow to become
+//! ready, never ready, liveness failing, crashing, slow answers). On SIGTERM it stops
+//! accepting, finishes what is in flight and exits 0.
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+
+/// The knobs, read from the environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub port: u16,
+    pub message: String,
+    pub pod: String,
+    /// /readyz fails until this long after start.
+    pub ready_after: Duration,
+    pub never_ready: bool,
+    /// /healthz fails from this long after start on.
+    pub liveness_fails_after: Option<Duration>,
+    /// The process exits with status 1 this long after start.
+    pub crash_after: Option<Duration>,
+    /// Every `/` answer waits this long.
+    pub response_delay: Duration,
+}
+
+fn secs(var: &str) -> Option<Duration> {
+    std::env::var(var).ok()?.parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
+}
+
+impl Settings {
+    pub fn from_env() -> Settings {
+        let pod = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Settings {
+            port: std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080),
+            message: std::env::var("MESSAGE").unwrap_or_else(|_| "Hello world!".into()),
+            pod,
+            ready_after: secs("READY_AFTER_SECONDS").unwrap_or_default(),
+            never_ready: std::env::var("NEVER_READY").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"),
+            liveness_fails_after: secs("LIVENESS_FAIL_AFTER_SECONDS"),
+            crash_after: secs("CRASH_AFTER_SECONDS"),
+            response_delay: std::env::var("RESPONSE_DELAY_MS").ok().and_then(|m| m.parse().ok()).map(Duration::from_millis).unwrap_or_default(),
+        }
+    }
+}
+
+type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+
+fn reply(status: StatusCode, content_type: &str, body: String, pod: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("x-pod-name", pod)
+        .body(Full::new(Bytes::from(body)).boxed())
+        .unwrap_or_default()
+}
+
+fn page(s: &Settings) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html>\n<head><title>Hello Kubernetes!</title></head>\n<body>\n<h1>{}</h1>\n<p>pod: {}</p>\n</body>\n</html>\n",
+        s.message, s.pod
+    )
+}
+
+fn query_number(req: &Request<Incoming>, key: &str) -> Option<u64> {
+    form_urlencoded::parse(req.uri().query()?.as_bytes()).find(|(k, _)| k == key)?.1.parse().ok()
+}
+
+/// `/stream?chunks=N&interval_ms=M`: N chunks, M ms apart (streaming through the proxy).
+fn stream(chunks: u64, interval: Duration, pod: &str) -> Response<Body> {
+    let frames = futures_util::stream::unfold(0u64, move |i| async move {
+        if i >= chunks {
+            return None;
+        }
+        if i > 0 {
+            tokio::time::sleep(interval).await;
+        }
+        Some((Ok::<_, Infallible>(Frame::data(Bytes::from(format!("chunk {i}\n")))), i + 1))
+    });
+    Response::builder()
+        .header("content-type", "text/plain")
+        .header("x-pod-name", pod)
+        .body(StreamBody::new(frames).boxed())
+        .unwrap_or_default()
+}
+
+async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> Response<Body> {
+    let up = started.elapsed();
+    let path = req.uri().path().to_string();
+    let resp = match path.as_str() {
+        "/healthz" => match s.liveness_fails_after {
+            Some(after) if up >= after => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "unhealthy\n".into(), &s.pod),
+            _ => reply(StatusCode::OK, "text/plain", "ok\n".into(), &s.pod),
+        },
+        "/readyz" if s.never_ready || up < s.ready_after => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "not ready\n".into(), &s.pod),
+        "/readyz" => reply(StatusCode::OK, "text/plain", "ready\n".into(), &s.pod),
+        "/stream" => {
+            let chunks = query_number(&req, "chunks").unwrap_or(5);
+            stream(chunks, Duration::from_millis(query_number(&req, "interval_ms").unwrap_or(100)), &s.pod)
+        }
+        "/echo" => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            reply(StatusCode::OK, "application/octet-stream", String::from_utf8_lossy(&body).into_owned(), &s.pod)
+        }
+        _ => {
+            let delay = query_number(&req, "delay_ms").map(Duration::from_millis).unwrap_or(s.response_delay);
+            tokio::time::sleep(delay).await;
+            reply(StatusCode::OK, "text/html; charset=utf-8", page(&s), &s.pod)
+        }
+    };
+    println!("{} {path} {}", up.as_secs(), resp.status().as_u16());
+    resp
+}
+
+/// Serves until SIGTERM or SIGINT, then drains and returns.
+pub async fn run(settings: Settings) -> std::io::Result<()> {
+    let listener = TcpListener::bind(("0.0.0.0", settings.port)).await?;
+    println!("{} listening on :{} as {}", settings.message, settings.port, settings.pod);
+    serve(listener, Arc::new(settings), shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+/// Serves on `listener` until `stop` resolves, then lets every open request finish.
+pub async fn serve(listener: TcpListener, s: Arc<Settings>, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+    let started = Instant::now();
+    let graceful = GracefulShutdown::new();
+    let crash = async {
+        match s.crash_after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stop, crash);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = &mut crash => {
+                println!("crashing as asked (CRASH_AFTER_SECONDS)");
+                std::process::exit(1);
+            }
+            accepted = listener.accept() => {
+                let (stream, _) = accepted?;
+                let _ = stream.set_nodelay(true);
+                let s = s.clone();
+                let service = service_fn(move |req| {
+                    let s = s.clone();
+                    async move { Ok::<_, Infallible>(handle(s, started, req).await) }
+                });
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        }
+    }
+    println!("SIGTERM: finishing requests in flight");
+    let _ = tokio::time::timeout(Duration::from_secs(60), graceful.shutdown()).await;
+    Ok(())
+}

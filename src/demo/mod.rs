@@ -1,0 +1,4 @@
+//! The demo: the app the lessons run, and the images that hold it.
+
+pub mod app;
+pub mod images;

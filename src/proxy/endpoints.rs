@@ -1,0 +1,108 @@
+//! Which pods serve which Service port, pure: pods selected by the Service, Ready and not
+//! terminating, with the Service's targetPort (number or container port name) published.
+
+use super::backends::{Backend, InFlight, Stats};
+use crate::kubelet::endpoints::PodEndpoint;
+use k8s_openapi::api::core::v1::{Service, ServicePort};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Shared per-pod state that outlives snapshots.
+pub trait PodState {
+    fn in_flight(&self, uid: &str) -> Arc<InFlight>;
+    fn stats(&self, service: &str, port: i32, uid: &str) -> Arc<Stats>;
+}
+
+/// The container port a Service port targets on `pod`.
+fn target(port: &ServicePort, pod: &PodEndpoint) -> Option<u16> {
+    match port.target_port.as_ref() {
+        None => u16::try_from(port.port).ok(),
+        Some(IntOrString::Int(n)) => u16::try_from(*n).ok(),
+        Some(IntOrString::String(name)) => pod.port_names.get(name).copied(),
+    }
+}
+
+/// Whether the Service's selector picks `pod` (a Service without a selector picks none).
+pub fn selects(svc: &Service, pod: &PodEndpoint) -> bool {
+    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else {
+        return false;
+    };
+    svc.metadata.namespace.as_deref() == Some(pod.namespace.as_str()) && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
+}
+
+/// The backends for one port of `svc`, ordered by pod name.
+pub fn backends(svc: &Service, port: &ServicePort, pods: &BTreeMap<String, PodEndpoint>, state: &dyn PodState) -> Vec<Backend> {
+    let key = format!("{}/{}", svc.metadata.namespace.as_deref().unwrap_or_default(), svc.metadata.name.as_deref().unwrap_or_default());
+    let mut list: Vec<Backend> = pods
+        .values()
+        .filter(|p| p.ready && !p.terminating && selects(svc, p))
+        .filter_map(|p| {
+            let addr = *p.ports.get(&target(port, p)?)?;
+            Some(Backend {
+                pod_uid: p.uid.clone(),
+                pod_name: p.name.clone(),
+                addr,
+                in_flight: state.in_flight(&p.uid),
+                stats: state.stats(&key, port.port, &p.uid),
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| a.pod_name.cmp(&b.pod_name));
+    list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ServiceSpec;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use std::net::SocketAddr;
+
+    struct Fresh;
+    impl PodState for Fresh {
+        fn in_flight(&self, _: &str) -> Arc<InFlight> {
+            Arc::default()
+        }
+        fn stats(&self, _: &str, _: i32, _: &str) -> Arc<Stats> {
+            Arc::default()
+        }
+    }
+
+    fn pod(name: &str, ready: bool, terminating: bool, app: &str) -> PodEndpoint {
+        PodEndpoint {
+            uid: format!("uid-{name}"),
+            namespace: "default".into(),
+            name: name.into(),
+            labels: BTreeMap::from([("app".into(), app.into())]),
+            ready,
+            terminating,
+            ports: BTreeMap::from([(8080, SocketAddr::from(([127, 0, 0, 1], 40000 + name.len() as u16)))]),
+            port_names: BTreeMap::from([("http".into(), 8080)]),
+        }
+    }
+
+    #[test]
+    fn only_ready_selected_non_terminating_pods_serve() {
+        let svc = Service {
+            metadata: ObjectMeta { name: Some("web".into()), namespace: Some("default".into()), ..Default::default() },
+            spec: Some(ServiceSpec { selector: Some(BTreeMap::from([("app".into(), "web".into())])), ..Default::default() }),
+            status: None,
+        };
+        let pods: BTreeMap<String, PodEndpoint> = [
+            pod("a", true, false, "web"),
+            pod("bb", false, false, "web"),
+            pod("ccc", true, true, "web"),
+            pod("dddd", true, false, "other"),
+            pod("eeeee", true, false, "web"),
+        ]
+        .into_iter()
+        .map(|p| (p.uid.clone(), p))
+        .collect();
+        let by_name = ServicePort { port: 80, target_port: Some(IntOrString::String("http".into())), ..Default::default() };
+        let names: Vec<String> = backends(&svc, &by_name, &pods, &Fresh).into_iter().map(|b| b.pod_name).collect();
+        assert_eq!(names, vec!["a", "eeeee"]);
+        let unpublished = ServicePort { port: 80, target_port: Some(IntOrString::Int(9999)), ..Default::default() };
+        assert!(backends(&svc, &unpublished, &pods, &Fresh).is_empty());
+    }
+}

@@ -1,0 +1,53 @@
+//! The proxy's failures and the one table mapping each to a status and a plain-text body that
+//! says what happened.
+
+use http::StatusCode;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyError {
+    /// No pod is ready behind the Service.
+    NoEndpoints { service: String },
+    /// The pod refused or dropped the connection before the request was sent.
+    Connect { pod: String, addr: SocketAddr, reason: String },
+    /// The pod failed after the request was sent (reset, malformed response).
+    Upstream { pod: String, reason: String },
+    /// The pod sent no response headers in time.
+    Timeout { pod: String, after: Duration },
+}
+
+impl ProxyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::NoEndpoints { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::Connect { .. } | ProxyError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            ProxyError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+
+    pub fn body(&self) -> String {
+        match self {
+            ProxyError::NoEndpoints { service } => format!("503 Service Unavailable: service {service} has no ready endpoints\n"),
+            ProxyError::Connect { pod, addr, reason } => format!("502 Bad Gateway: cannot connect to pod {pod} ({addr}): {reason}\n"),
+            ProxyError::Upstream { pod, reason } => format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n"),
+            ProxyError::Timeout { pod, after } => format!("504 Gateway Timeout: pod {pod} sent no response within {}s\n", after.as_secs()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_failure_has_its_status_and_a_clear_body() {
+        let e = ProxyError::NoEndpoints { service: "default/web".into() };
+        assert_eq!((e.status().as_u16(), e.body().as_str()), (503, "503 Service Unavailable: service default/web has no ready endpoints\n"));
+        let e = ProxyError::Connect { pod: "web-1".into(), addr: ([127, 0, 0, 1], 32000).into(), reason: "connection refused".into() };
+        assert_eq!(e.status().as_u16(), 502);
+        assert!(e.body().contains("web-1 (127.0.0.1:32000): connection refused"));
+        assert_eq!(ProxyError::Upstream { pod: "p".into(), reason: "reset".into() }.status().as_u16(), 502);
+        assert_eq!(ProxyError::Timeout { pod: "p".into(), after: Duration::from_secs(60) }.status().as_u16(), 504);
+    }
+}

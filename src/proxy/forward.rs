@@ -1,0 +1,201 @@
+//! One proxied request: choose a ready backend, rewrite headers, stream the body to the pod
+//! over a pooled keep-alive connection and the answer back, retry an idempotent body-less
+//! request once on another pod if the connection failed before anything was sent, pass
+//! protocol upgrades through, and count the request in flight until its response body ends.
+
+use super::backends::{Backend, InFlightGuard, Snapshot};
+use super::balancer::{self, Affinity};
+use super::errors::ProxyError;
+use super::headers;
+use super::metrics::Histogram;
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Either, Empty, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type ProxyBody = BoxBody<Bytes, BoxError>;
+type OutBody = Either<Incoming, Empty<Bytes>>;
+
+/// One Service port: its backends and how to choose among them.
+pub struct Route {
+    pub service: String,
+    pub snapshot: Snapshot,
+    pub cursor: AtomicUsize,
+    pub affinity: Option<Affinity>,
+    pub latency: Arc<Histogram>,
+}
+
+impl Route {
+    /// A backend with its in-flight place taken; draining pods are skipped.
+    fn choose(&self, client: IpAddr, exclude: Option<&str>) -> Option<(Backend, InFlightGuard)> {
+        let snapshot = self.snapshot.load();
+        for _ in 0..snapshot.list.len().max(1) {
+            let picked = match &self.affinity {
+                Some(a) => a.pick(client, &snapshot.list, &self.cursor, exclude, Instant::now()),
+                None => balancer::round_robin(&snapshot.list, &self.cursor, exclude),
+            }?;
+            if let Some(guard) = picked.in_flight.enter() {
+                return Some((picked.clone(), guard));
+            }
+        }
+        None
+    }
+}
+
+/// The shared client side: pooled keep-alive connections to every pod.
+pub struct Forwarder {
+    client: Client<HttpConnector, OutBody>,
+    response_timeout: Duration,
+}
+
+impl Forwarder {
+    pub fn new(response_timeout: Duration) -> Forwarder {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        Forwarder { client, response_timeout }
+    }
+
+    pub async fn handle(&self, route: &Route, client: SocketAddr, mut req: Request<Incoming>) -> Response<ProxyBody> {
+        let started = Instant::now();
+        let upgrade = headers::is_upgrade(req.headers());
+        let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+        let (mut parts, body) = req.into_parts();
+        headers::strip_hop_by_hop(&mut parts.headers, upgrade);
+        headers::add_forwarded(&mut parts.headers, client.ip());
+        let retryable = idempotent(&parts.method) && body.is_end_stream() && !upgrade;
+        let mut body = Some(body);
+        let mut excluded: Option<String> = None;
+        let outcome = loop {
+            let Some((backend, guard)) = route.choose(client.ip(), excluded.as_deref()) else {
+                break Err(ProxyError::NoEndpoints { service: route.service.clone() });
+            };
+            let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
+            let request = outbound(&parts, backend.addr, out_body);
+            match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
+                Err(_) => break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout }),
+                Ok(Ok(resp)) => break Ok((resp, backend, guard)),
+                // No response came back: a safe request goes to another pod once (through
+                // Docker's userland proxy a dead pod accepts the connection and then closes it).
+                Ok(Err(e)) if retryable && excluded.is_none() => {
+                    tracing::debug!(pod = %backend.pod_name, error = %e, "no answer; retrying on another pod");
+                    excluded = Some(backend.pod_uid.clone());
+                }
+                Ok(Err(e)) if e.is_connect() => {
+                    break Err(ProxyError::Connect { pod: backend.pod_name.clone(), addr: backend.addr, reason: reason(&e) });
+                }
+                Ok(Err(e)) => break Err(ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) }),
+            }
+        };
+        route.latency.observe(started.elapsed());
+        match outcome {
+            Ok((resp, backend, guard)) => respond(resp, backend, guard, client_upgrade),
+            Err(e) => {
+                tracing::debug!(service = %route.service, error = ?e, "proxy error");
+                error_response(&e)
+            }
+        }
+    }
+}
+
+fn idempotent(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
+}
+
+/// The innermost cause, which is what says "connection refused".
+fn reason(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn outbound(parts: &http::request::Parts, addr: SocketAddr, body: OutBody) -> Request<OutBody> {
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut req = Request::new(body);
+    *req.method_mut() = parts.method.clone();
+    *req.uri_mut() = format!("http://{addr}{path}").parse().unwrap_or_default();
+    *req.headers_mut() = parts.headers.clone();
+    req
+}
+
+fn respond(
+    resp: Response<Incoming>,
+    backend: Backend,
+    guard: InFlightGuard,
+    client_upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Response<ProxyBody> {
+    backend.stats.record(resp.status().as_u16());
+    let mut resp = resp;
+    if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
+        && let Some(client_side) = client_upgrade
+    {
+        let pod_side = hyper::upgrade::on(&mut resp);
+        tokio::spawn(tunnel(client_side, pod_side, guard));
+        let (parts, _) = resp.into_parts();
+        return Response::from_parts(parts, Empty::new().map_err(|never| match never {}).boxed());
+    }
+    let (mut parts, body) = resp.into_parts();
+    headers::strip_hop_by_hop(&mut parts.headers, false);
+    Response::from_parts(parts, Guarded { inner: body, _guard: guard }.map_err(BoxError::from).boxed())
+}
+
+/// Copies bytes both ways between the upgraded client and pod connections.
+async fn tunnel(client: hyper::upgrade::OnUpgrade, pod: hyper::upgrade::OnUpgrade, _guard: InFlightGuard) {
+    match tokio::try_join!(client, pod) {
+        Ok((c, p)) => {
+            let (mut c, mut p) = (TokioIo::new(c), TokioIo::new(p));
+            if let Err(e) = tokio::io::copy_bidirectional(&mut c, &mut p).await {
+                tracing::debug!(error = %e, "upgraded connection ended");
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "protocol upgrade failed"),
+    }
+}
+
+pub fn error_response(e: &ProxyError) -> Response<ProxyBody> {
+    let mut resp = Response::new(Full::new(Bytes::from(e.body())).map_err(|never| match never {}).boxed());
+    *resp.status_mut() = e.status();
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp
+}
+
+/// A response body that keeps its request counted in flight until it has been sent.
+struct Guarded {
+    inner: Incoming,
+    _guard: InFlightGuard,
+}
+
+impl Body for Guarded {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

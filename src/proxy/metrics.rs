@@ -1,0 +1,125 @@
+//! Prometheus metrics of the proxy: requests by Service, pod and status class, a latency
+//! histogram per Service, ready endpoints per Service. Counters are atomics on the request
+//! path; the registry behind them is only locked when a pod or Service appears and when
+//! /metrics is scraped.
+
+use super::backends::Stats;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+#[derive(Debug, Default)]
+pub struct Histogram {
+    buckets: [AtomicU64; 13],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+}
+
+#[derive(Default)]
+struct Registry {
+    /// (service, pod name) → counters.
+    requests: BTreeMap<(String, String), Arc<Stats>>,
+    latency: BTreeMap<String, Arc<Histogram>>,
+    ready: BTreeMap<String, usize>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    registry: Mutex<Registry>,
+}
+
+impl Metrics {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn stats(&self, service: &str, pod: &str) -> Arc<Stats> {
+        self.lock().requests.entry((service.into(), pod.into())).or_default().clone()
+    }
+
+    pub fn latency(&self, service: &str) -> Arc<Histogram> {
+        self.lock().latency.entry(service.into()).or_default().clone()
+    }
+
+    pub fn set_ready(&self, service: &str, n: usize) {
+        self.lock().ready.insert(service.into(), n);
+    }
+
+    pub fn forget_service(&self, service: &str) {
+        let mut r = self.lock();
+        r.ready.remove(service);
+        r.latency.remove(service);
+        r.requests.retain(|(s, _), _| s != service);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let r = self.lock();
+        let mut out = String::new();
+        out.push_str("# HELP skiff_proxy_requests_total Requests the proxy answered, by service, pod and status class.\n");
+        out.push_str("# TYPE skiff_proxy_requests_total counter\n");
+        for ((service, pod), stats) in &r.requests {
+            for (i, class) in CLASSES.iter().enumerate() {
+                let n = stats.by_class[i].load(Ordering::Relaxed);
+                if n > 0 {
+                    let _ = writeln!(out, "skiff_proxy_requests_total{{service=\"{service}\",pod=\"{pod}\",code=\"{class}\"}} {n}");
+                }
+            }
+        }
+        out.push_str("# HELP skiff_proxy_request_duration_seconds Time until the response headers were received.\n");
+        out.push_str("# TYPE skiff_proxy_request_duration_seconds histogram\n");
+        for (service, h) in &r.latency {
+            let mut cumulative = 0;
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                cumulative += h.buckets[i].load(Ordering::Relaxed);
+                let _ = writeln!(out, "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"{bound}\"}} {cumulative}");
+            }
+            let count = h.count.load(Ordering::Relaxed);
+            let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"+Inf\"}} {count}");
+            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_sum{{service=\"{service}\"}} {sum}");
+            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_count{{service=\"{service}\"}} {count}");
+        }
+        out.push_str("# HELP skiff_service_endpoints_ready Ready pods behind each service.\n");
+        out.push_str("# TYPE skiff_service_endpoints_ready gauge\n");
+        for (service, n) in &r.ready {
+            let _ = writeln!(out, "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.stats("default/web", "web-1").record(200);
+        m.stats("default/web", "web-1").record(503);
+        m.latency("default/web").observe(Duration::from_millis(3));
+        m.set_ready("default/web", 3);
+        let text = m.render();
+        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"));
+        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"));
+        assert!(text.contains("skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"));
+        assert!(text.contains("skiff_service_endpoints_ready{service=\"default/web\"} 3"));
+    }
+}

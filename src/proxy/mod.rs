@@ -1,0 +1,345 @@
+//! The proxy: every NodePort and LoadBalancer Service gets a listener on the proxy address
+//! that spreads requests, one by one, over the Service's Ready pods. The proxy's actor is the
+//! single writer of endpoint snapshots, fed by the kubelet (pod readiness, ports, termination)
+//! and the store (Services); the request path only reads snapshots.
+
+pub mod backends;
+pub mod balancer;
+pub mod endpoints;
+pub mod errors;
+pub mod forward;
+pub mod headers;
+pub mod listener;
+pub mod metrics;
+
+use crate::kubelet::endpoints::{EndpointSink, PodEndpoint};
+use crate::model::{Kind, KubeObject, Object, meta};
+use crate::registry::Registry;
+use crate::registry::events::EventType;
+use crate::store::{EventType as Change, WatchEvent};
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
+use backends::{Backends, InFlight, Stats};
+use endpoints::PodState;
+use forward::{Forwarder, Route};
+use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus};
+use listener::Limits;
+use metrics::Metrics;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How often ports that could not be bound are tried again.
+const BIND_RETRY: Duration = Duration::from_secs(5);
+
+enum Command {
+    Publish(PodEndpoint, oneshot::Sender<()>),
+    Remove(String, oneshot::Sender<()>),
+}
+
+/// The handle the kubelet and the API hold.
+pub struct Proxy {
+    commands: mpsc::Sender<Command>,
+    in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
+    pub metrics: Arc<Metrics>,
+}
+
+#[async_trait]
+impl EndpointSink for Proxy {
+    async fn publish(&self, endpoint: PodEndpoint) {
+        let (ack, done) = oneshot::channel();
+        if self.commands.send(Command::Publish(endpoint, ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    async fn remove(&self, uid: &str) {
+        let (ack, done) = oneshot::channel();
+        if self.commands.send(Command::Remove(uid.to_string(), ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
+    async fn wait_idle(&self, uid: &str, deadline: tokio::time::Instant) {
+        let in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).get(uid).cloned();
+        if let Some(f) = in_flight {
+            let _ = tokio::time::timeout_at(deadline, f.wait_idle()).await;
+        }
+    }
+}
+
+/// Where and how the proxy listens.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub address: IpAddr,
+    pub limits: Limits,
+}
+
+/// Starts the proxy's actor; it runs until `shutdown`.
+pub fn start(config: Config, registry: Arc<Registry>, shutdown: CancellationToken) -> (Arc<Proxy>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel(1024);
+    let in_flight = Arc::new(Mutex::new(HashMap::new()));
+    let metrics = Arc::new(Metrics::default());
+    let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), metrics: metrics.clone() });
+    let actor = Actor {
+        forwarder: Arc::new(Forwarder::new(config.limits.response_timeout)),
+        permits: Arc::new(Semaphore::new(config.limits.max_connections)),
+        config,
+        registry,
+        in_flight,
+        metrics,
+        pods: BTreeMap::new(),
+        services: BTreeMap::new(),
+        routes: BTreeMap::new(),
+        listeners: JoinSet::new(),
+    };
+    (proxy, tokio::spawn(actor.run(rx, shutdown)))
+}
+
+type ServiceKey = (String, String);
+
+struct RouteState {
+    route: Arc<Route>,
+    affinity_timeout: Option<u64>,
+    /// Host port → the listener's stop token; `None` while it could not be bound.
+    listeners: BTreeMap<u16, Option<CancellationToken>>,
+}
+
+struct Actor {
+    config: Config,
+    registry: Arc<Registry>,
+    forwarder: Arc<Forwarder>,
+    permits: Arc<Semaphore>,
+    in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
+    metrics: Arc<Metrics>,
+    pods: BTreeMap<String, PodEndpoint>,
+    services: BTreeMap<ServiceKey, Service>,
+    /// (namespace, name, port) → route.
+    routes: BTreeMap<(String, String, i32), RouteState>,
+    listeners: JoinSet<()>,
+}
+
+struct Shared<'a>(&'a Actor);
+
+impl PodState for Shared<'_> {
+    fn in_flight(&self, uid: &str) -> Arc<InFlight> {
+        self.0.in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(uid.to_string()).or_default().clone()
+    }
+
+    fn stats(&self, service: &str, _port: i32, uid: &str) -> Arc<Stats> {
+        let name = self.0.pods.get(uid).map(|p| p.name.clone()).unwrap_or_default();
+        self.0.metrics.stats(service, &name)
+    }
+}
+
+impl Actor {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>, shutdown: CancellationToken) {
+        let store = self.registry.store().clone();
+        let mut watch = match store.watch(None) {
+            Ok(w) => w.receiver,
+            Err(_) => return tracing::error!("proxy cannot watch services"),
+        };
+        for obj in store.list(Kind::Service, None).0 {
+            self.on_service(&obj, false).await;
+        }
+        let mut retry = tokio::time::interval(BIND_RETRY);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                Some(command) = commands.recv() => self.on_command(command),
+                change = watch.recv() => match change {
+                    Ok(change) => self.on_change(change).await,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        for obj in store.list(Kind::Service, None).0 { self.on_service(&obj, false).await; }
+                    }
+                    Err(_) => break,
+                },
+                Some(_) = self.listeners.join_next(), if !self.listeners.is_empty() => {}
+                _ = retry.tick() => self.bind_missing().await,
+            }
+        }
+        for state in self.routes.values() {
+            state.listeners.values().flatten().for_each(CancellationToken::cancel);
+        }
+        while self.listeners.join_next().await.is_some() {}
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Publish(endpoint, ack) => {
+                let serving = endpoint.ready && !endpoint.terminating;
+                Shared(self).in_flight(&endpoint.uid).set_draining(!serving);
+                self.pods.insert(endpoint.uid.clone(), endpoint);
+                self.refresh_all();
+                let _ = ack.send(());
+            }
+            Command::Remove(uid, ack) => {
+                self.pods.remove(&uid);
+                self.refresh_all();
+                self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&uid);
+                let _ = ack.send(());
+            }
+        }
+    }
+
+    async fn on_change(&mut self, change: WatchEvent) {
+        if change.object.kind() == Kind::Service {
+            self.on_service(&change.object, change.event_type == Change::Deleted).await;
+        }
+    }
+
+    async fn on_service(&mut self, obj: &Object, deleted: bool) {
+        let Some(svc) = Service::from_object(obj) else { return };
+        let key = (meta::namespace(&svc.metadata).to_string(), meta::name(&svc.metadata).to_string());
+        if deleted {
+            self.services.remove(&key);
+        } else {
+            self.services.insert(key.clone(), svc.clone());
+        }
+        self.sync_routes(&key);
+        self.bind_missing().await;
+    }
+
+    /// Makes the routes of one Service match its spec: one per port, with the host ports
+    /// its type asks for.
+    fn sync_routes(&mut self, key: &ServiceKey) {
+        let svc = self.services.get(key).cloned();
+        let spec = svc.as_ref().and_then(|s| s.spec.clone()).unwrap_or_default();
+        let ports = spec.ports.clone().unwrap_or_default();
+        let affinity = (spec.session_affinity.as_deref() == Some("ClientIP")).then(|| {
+            spec.session_affinity_config.as_ref().and_then(|c| c.client_ip.as_ref()).and_then(|c| c.timeout_seconds).unwrap_or(10800)
+        });
+        let affinity = affinity.map(|t| u64::try_from(t).unwrap_or(10800));
+        let wanted: BTreeMap<i32, Vec<u16>> = ports.iter().map(|p| (p.port, host_ports(spec.type_.as_deref(), p))).collect();
+        let name = format!("{}/{}", key.0, key.1);
+        let stale: Vec<_> = self
+            .routes
+            .iter()
+            .filter(|((ns, n, port), state)| (ns, n) == (&key.0, &key.1) && (!wanted.contains_key(port) || state.affinity_timeout != affinity))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            if let Some(state) = self.routes.remove(&k) {
+                state.listeners.values().flatten().for_each(CancellationToken::cancel);
+            }
+        }
+        if svc.is_none() {
+            self.metrics.forget_service(&name);
+            return;
+        }
+        for (port, hosts) in wanted {
+            let state = self.routes.entry((key.0.clone(), key.1.clone(), port)).or_insert_with(|| RouteState {
+                route: Arc::new(Route {
+                    service: name.clone(),
+                    snapshot: Arc::new(ArcSwap::from_pointee(Backends::default())),
+                    cursor: AtomicUsize::new(0),
+                    affinity: affinity.map(|t| balancer::Affinity::new(Duration::from_secs(t))),
+                    latency: self.metrics.latency(&name),
+                }),
+                affinity_timeout: affinity,
+                listeners: BTreeMap::new(),
+            });
+            state.listeners.retain(|p, token| {
+                let keep = hosts.contains(p);
+                if !keep && let Some(t) = token {
+                    t.cancel();
+                }
+                keep
+            });
+            for h in hosts {
+                state.listeners.entry(h).or_insert(None);
+            }
+        }
+        self.refresh_all();
+    }
+
+    /// Recomputes every route's snapshot from the current pods.
+    fn refresh_all(&self) {
+        let mut ready: BTreeMap<String, usize> = BTreeMap::new();
+        for ((ns, name, port), state) in &self.routes {
+            let Some(svc) = self.services.get(&(ns.clone(), name.clone())) else { continue };
+            let Some(sp) = svc.spec.as_ref().and_then(|s| s.ports.as_ref()).and_then(|ps| ps.iter().find(|p| p.port == *port)) else {
+                continue;
+            };
+            let list = endpoints::backends(svc, sp, &self.pods, &Shared(self));
+            let count = ready.entry(state.route.service.clone()).or_default();
+            *count = (*count).max(list.len());
+            state.route.snapshot.store(Arc::new(Backends { list }));
+        }
+        for (service, n) in ready {
+            self.metrics.set_ready(&service, n);
+        }
+    }
+
+    /// Binds every wanted host port that has no listener yet.
+    async fn bind_missing(&mut self) {
+        let mut bound_lb = Vec::new();
+        let mut failures = Vec::new();
+        for ((ns, name, _), state) in self.routes.iter_mut() {
+            for (port, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
+                let addr = SocketAddr::new(self.config.address, *port);
+                match TcpListener::bind(addr).await {
+                    Ok(listener) => {
+                        tracing::info!(service = %state.route.service, %addr, "listening");
+                        let stop = CancellationToken::new();
+                        *token = Some(stop.clone());
+                        let (route, fwd, limits, permits) = (state.route.clone(), self.forwarder.clone(), self.config.limits.clone(), self.permits.clone());
+                        self.listeners.spawn(listener::serve(listener, route, fwd, limits, permits, stop));
+                        bound_lb.push((ns.clone(), name.clone()));
+                    }
+                    Err(e) => failures.push((ns.clone(), name.clone(), addr, e.to_string())),
+                }
+            }
+        }
+        for (ns, name, addr, error) in failures {
+            tracing::warn!(service = %format!("{ns}/{name}"), %addr, %error, "cannot listen; will retry");
+            if let Some(svc) = self.services.get(&(ns, name)) {
+                let msg = format!("Failed to listen on {addr}: {error}");
+                self.registry.events().record(&svc.clone().into_object(), EventType::Warning, "FailedToListen", &msg, "skiff-proxy").await;
+            }
+        }
+        for key in bound_lb {
+            self.report_load_balancer(&key).await;
+        }
+    }
+
+    /// A LoadBalancer Service's external address is the proxy address.
+    async fn report_load_balancer(&self, key: &ServiceKey) {
+        let Some(svc) = self.services.get(key) else { return };
+        if svc.spec.as_ref().and_then(|s| s.type_.as_deref()) != Some("LoadBalancer") {
+            return;
+        }
+        let status = ServiceStatus {
+            load_balancer: Some(LoadBalancerStatus {
+                ingress: Some(vec![LoadBalancerIngress { ip: Some(self.config.address.to_string()), ..Default::default() }]),
+            }),
+            ..Default::default()
+        };
+        if svc.status.as_ref() == Some(&status) {
+            return;
+        }
+        let mut updated = svc.clone();
+        updated.status = Some(status);
+        if let Err(e) = self.registry.update_status_object(updated.into_object(), None).await {
+            tracing::debug!(error = %e, "could not report the load balancer address");
+        }
+    }
+}
+
+/// The host ports a Service port is served on: its nodePort for NodePort, and also `port`
+/// for LoadBalancer. ClusterIP Services get no host listener.
+fn host_ports(type_: Option<&str>, port: &k8s_openapi::api::core::v1::ServicePort) -> Vec<u16> {
+    let node_port = port.node_port.and_then(|p| u16::try_from(p).ok());
+    let own = u16::try_from(port.port).ok();
+    match type_ {
+        Some("NodePort") => node_port.into_iter().collect(),
+        Some("LoadBalancer") => own.into_iter().chain(node_port).collect(),
+        _ => Vec::new(),
+    }
+}
