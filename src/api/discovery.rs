@@ -21,7 +21,16 @@ pub fn version() -> Value {
     })
 }
 
-const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: [&str; 8] = [
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 fn resources(group: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -72,8 +81,14 @@ pub fn document(path: &str, server: SocketAddr) -> Value {
             "apiVersion": "v1",
             "groups": [{"name": "apps", "versions": [apps.clone()], "preferredVersion": apps}],
         }),
-        "apis/apps" => json!({"kind": "APIGroup", "apiVersion": "v1", "name": "apps", "versions": [apps.clone()], "preferredVersion": apps}),
-        "api/v1" => json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1", "resources": resources("")}),
-        _ => json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1", "resources": resources("apps")}),
+        "apis/apps" => {
+            json!({"kind": "APIGroup", "apiVersion": "v1", "name": "apps", "versions": [apps.clone()], "preferredVersion": apps})
+        }
+        "api/v1" => {
+            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1", "resources": resources("")})
+        }
+        _ => {
+            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1", "resources": resources("apps")})
+        }
     }
 }

@@ -39,9 +39,15 @@ pub struct ApiState {
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes requests in flight.
-pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let app = axum::Router::new().fallback(dispatch).with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
 }
 
 async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
@@ -59,8 +65,13 @@ async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response 
 }
 
 fn authorized(state: &ApiState, headers: &HeaderMap) -> bool {
-    let Some(token) = &state.token else { return true };
-    let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = &state.token else {
+        return true;
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
     presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes()))
 }
 
@@ -75,47 +86,94 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
     let now = state.registry.clock().now();
-    let get_only = |resp: Response| if parts.method == Method::GET { Ok(resp) } else { Err(ApiError::MethodNotAllowed(format!("{} is not allowed here", parts.method))) };
+    let get_only = |resp: Response| {
+        if parts.method == Method::GET {
+            Ok(resp)
+        } else {
+            Err(ApiError::MethodNotAllowed(format!(
+                "{} is not allowed here",
+                parts.method
+            )))
+        }
+    };
     match target {
         Target::Version => get_only(response::json(StatusCode::OK, &discovery::version())),
         Target::Health => get_only(response::text(StatusCode::OK, "ok".into())),
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
-        Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
+        Target::Discovery(path) => get_only(response::json(
+            StatusCode::OK,
+            &discovery::document(&path, state.server),
+        )),
         Target::OpenApi(_) => Err(ApiError::UnknownPath),
         Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
-        Target::Collection { kind, namespace } => resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await,
-        Target::Item { kind, namespace, name, sub } => {
-            let key = ObjectKey { kind, namespace, name };
+        Target::Collection { kind, namespace } => {
+            resources::collection(
+                state,
+                &parts.method,
+                kind,
+                namespace,
+                &q,
+                &parts.headers,
+                body,
+            )
+            .await
+        }
+        Target::Item {
+            kind,
+            namespace,
+            name,
+            sub,
+        } => {
+            let key = ObjectKey {
+                kind,
+                namespace,
+                name,
+            };
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
         }
     }
 }
 
 /// skiff has no Namespace objects: every namespace an object uses exists, and `default` always.
-fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Result<Response, ApiError> {
+fn namespaces(
+    state: &ApiState,
+    name: Option<&str>,
+    now: jiff::Timestamp,
+) -> Result<Response, ApiError> {
     let store = state.registry.store();
     let mut names: BTreeSet<String> = BTreeSet::from(["default".to_string()]);
     for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service] {
-        names.extend(store.list(kind, None).0.iter().filter_map(|o| o.meta().namespace.clone()));
+        names.extend(
+            store
+                .list(kind, None)
+                .0
+                .iter()
+                .filter_map(|o| o.meta().namespace.clone()),
+        );
     }
-    let ns = |n: &str| {
-        json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
-    };
+    let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
     match name {
         Some(n) if names.contains(n) => Ok(response::json(StatusCode::OK, &ns(n))),
         Some(n) => Err(ApiError::BadRequest(format!("namespaces {n:?} not found"))),
         None => {
             let items: Vec<_> = names.iter().map(|n| ns(n)).collect();
-            Ok(response::json(StatusCode::OK, &json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": store.resource_version().to_string()}, "items": items})))
+            Ok(response::json(
+                StatusCode::OK,
+                &json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": store.resource_version().to_string()}, "items": items}),
+            ))
         }
     }
 }
 
 /// The proxy's metrics plus how many rollouts are in progress.
 fn metrics(state: &ApiState) -> String {
-    let deployments = state.registry.list_typed::<k8s_openapi::api::apps::v1::Deployment>(None);
+    let deployments = state
+        .registry
+        .list_typed::<k8s_openapi::api::apps::v1::Deployment>(None);
     let in_progress = deployments
         .iter()
         .filter(|d| {
@@ -133,4 +191,3 @@ fn metrics(state: &ApiState) -> String {
     out.push_str(&format!("skiff_rollouts_in_progress {in_progress}\n"));
     out
 }
-

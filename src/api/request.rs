@@ -17,8 +17,16 @@ pub enum Target {
     /// `/api/v1/namespaces` or `/api/v1/namespaces/{name}`.
     Namespaces(Option<String>),
     /// A collection (namespace `None`: across all namespaces).
-    Collection { kind: Kind, namespace: Option<String> },
-    Item { kind: Kind, namespace: String, name: String, sub: Option<Sub> },
+    Collection {
+        kind: Kind,
+        namespace: Option<String>,
+    },
+    Item {
+        kind: Kind,
+        namespace: String,
+        name: String,
+        sub: Option<Sub>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,12 +38,18 @@ pub enum Sub {
 
 /// Resolves a request path.
 pub fn parse(path: &str) -> Result<Target, ApiError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match segs.as_slice() {
         ["version"] => Ok(Target::Version),
         ["healthz" | "readyz" | "livez", ..] => Ok(Target::Health),
         ["metrics"] => Ok(Target::Metrics),
-        ["api"] | ["apis"] | ["api", "v1"] | ["apis", "apps"] | ["apis", "apps", "v1"] => Ok(Target::Discovery(segs.join("/"))),
+        ["api"] | ["apis"] | ["api", "v1"] | ["apis", "apps"] | ["apis", "apps", "v1"] => {
+            Ok(Target::Discovery(segs.join("/")))
+        }
         ["openapi", rest @ ..] => Ok(Target::OpenApi(rest.join("/"))),
         ["api", "v1", rest @ ..] => resource("", rest),
         ["apis", "apps", "v1", rest @ ..] => resource("apps", rest),
@@ -51,11 +65,20 @@ fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
     match rest {
         ["namespaces"] if group.is_empty() => Ok(Target::Namespaces(None)),
         ["namespaces", ns] if group.is_empty() => Ok(Target::Namespaces(Some(ns.to_string()))),
-        [plural] => Ok(Target::Collection { kind: kind(group, plural)?, namespace: None }),
-        ["namespaces", ns, plural] => Ok(Target::Collection { kind: kind(group, plural)?, namespace: Some(ns.to_string()) }),
-        ["namespaces", ns, plural, name] => {
-            Ok(Target::Item { kind: kind(group, plural)?, namespace: ns.to_string(), name: name.to_string(), sub: None })
-        }
+        [plural] => Ok(Target::Collection {
+            kind: kind(group, plural)?,
+            namespace: None,
+        }),
+        ["namespaces", ns, plural] => Ok(Target::Collection {
+            kind: kind(group, plural)?,
+            namespace: Some(ns.to_string()),
+        }),
+        ["namespaces", ns, plural, name] => Ok(Target::Item {
+            kind: kind(group, plural)?,
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            sub: None,
+        }),
         ["namespaces", ns, plural, name, sub] => {
             let kind = kind(group, plural)?;
             let sub = match *sub {
@@ -64,7 +87,12 @@ fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
                 "log" if kind == Kind::Pod => Sub::Log,
                 _ => return Err(ApiError::UnknownPath),
             };
-            Ok(Target::Item { kind, namespace: ns.to_string(), name: name.to_string(), sub: Some(sub) })
+            Ok(Target::Item {
+                kind,
+                namespace: ns.to_string(),
+                name: name.to_string(),
+                sub: Some(sub),
+            })
         }
         _ => Err(ApiError::UnknownPath),
     }
@@ -76,11 +104,18 @@ pub struct Query(BTreeMap<String, String>);
 
 impl Query {
     pub fn parse(query: Option<&str>) -> Query {
-        Query(form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect())
+        Query(
+            form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn flag(&self, key: &str) -> bool {
@@ -89,7 +124,12 @@ impl Query {
 
     /// An integer parameter; a malformed one is a 400.
     pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
-        self.get(key).map(|v| v.parse().map_err(|_| ApiError::BadRequest(format!("invalid value for {key}: {v:?}")))).transpose()
+        self.get(key)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| ApiError::BadRequest(format!("invalid value for {key}: {v:?}")))
+            })
+            .transpose()
     }
 }
 
@@ -99,18 +139,43 @@ mod tests {
 
     #[test]
     fn parses_the_kubernetes_url_grammar() {
-        assert_eq!(parse("/apis/apps/v1/namespaces/default/deployments").unwrap(), Target::Collection { kind: Kind::Deployment, namespace: Some("default".into()) });
-        assert_eq!(parse("/api/v1/pods").unwrap(), Target::Collection { kind: Kind::Pod, namespace: None });
+        assert_eq!(
+            parse("/apis/apps/v1/namespaces/default/deployments").unwrap(),
+            Target::Collection {
+                kind: Kind::Deployment,
+                namespace: Some("default".into())
+            }
+        );
+        assert_eq!(
+            parse("/api/v1/pods").unwrap(),
+            Target::Collection {
+                kind: Kind::Pod,
+                namespace: None
+            }
+        );
         assert_eq!(
             parse("/apis/apps/v1/namespaces/default/deployments/web/scale").unwrap(),
-            Target::Item { kind: Kind::Deployment, namespace: "default".into(), name: "web".into(), sub: Some(Sub::Scale) }
+            Target::Item {
+                kind: Kind::Deployment,
+                namespace: "default".into(),
+                name: "web".into(),
+                sub: Some(Sub::Scale)
+            }
         );
         assert_eq!(
             parse("/api/v1/namespaces/default/pods/web-1/log").unwrap(),
-            Target::Item { kind: Kind::Pod, namespace: "default".into(), name: "web-1".into(), sub: Some(Sub::Log) }
+            Target::Item {
+                kind: Kind::Pod,
+                namespace: "default".into(),
+                name: "web-1".into(),
+                sub: Some(Sub::Log)
+            }
         );
         assert!(parse("/api/v1/namespaces/default/services/web/scale").is_err());
         assert!(parse("/apis/batch/v1/jobs").is_err());
-        assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Namespaces(None));
+        assert_eq!(
+            parse("/api/v1/namespaces").unwrap(),
+            Target::Namespaces(None)
+        );
     }
 }

@@ -31,15 +31,19 @@ pub struct Filter {
 
 impl Filter {
     pub fn from_query(kind: Kind, q: &Query) -> Result<Filter, ApiError> {
-        let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default())
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let mut supported: Vec<&str> = COMMON.to_vec();
         match kind {
             Kind::Pod => supported.extend(POD),
             Kind::Event => supported.extend(EVENT),
             _ => {}
         }
-        fields.ensure_supported(&supported).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        fields
+            .ensure_supported(&supported)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(Filter { labels, fields })
     }
 
@@ -57,7 +61,11 @@ impl Filter {
 
 /// A dotted field of the object's JSON as a string (`source` means source.component).
 fn lookup(json: &Value, field: &str) -> Option<String> {
-    let path = if field == "source" { "source.component" } else { field };
+    let path = if field == "source" {
+        "source.component"
+    } else {
+        field
+    };
     let mut v = json;
     for part in path.split('.') {
         v = v.get(part)?;

@@ -56,13 +56,30 @@ impl fmt::Display for CliError {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|c| format!("{}: {}", c["field"].as_str().unwrap_or_default(), c["message"].as_str().unwrap_or_default()))
+                    .map(|c| {
+                        format!(
+                            "{}: {}",
+                            c["field"].as_str().unwrap_or_default(),
+                            c["message"].as_str().unwrap_or_default()
+                        )
+                    })
                     .collect();
-                let head = format!("The {} {:?} is invalid", details["kind"].as_str().unwrap_or_default(), details["name"].as_str().unwrap_or_default());
+                let head = format!(
+                    "The {} {:?} is invalid",
+                    details["kind"].as_str().unwrap_or_default(),
+                    details["name"].as_str().unwrap_or_default()
+                );
                 match causes.as_slice() {
                     [] => f.write_str(&head),
                     [one] => write!(f, "{head}: {one}"),
-                    many => write!(f, "{head}: \n{}", many.iter().map(|c| format!("* {c}\n")).collect::<String>().trim_end()),
+                    many => write!(
+                        f,
+                        "{head}: \n{}",
+                        many.iter()
+                            .map(|c| format!("* {c}\n"))
+                            .collect::<String>()
+                            .trim_end()
+                    ),
                 }
             }
             CliError::Status(s) => {
@@ -78,8 +95,12 @@ impl fmt::Display for CliError {
 
 impl From<reqwest::Error> for CliError {
     fn from(e: reqwest::Error) -> Self {
-        let cause = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
-        CliError::Message(format!("cannot reach the skiff daemon ({e}{cause}); is `skiff daemon` running? set --server or SKIFF_SERVER"))
+        let cause = std::error::Error::source(&e)
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default();
+        CliError::Message(format!(
+            "cannot reach the skiff daemon ({e}{cause}); is `skiff daemon` running? set --server or SKIFF_SERVER"
+        ))
     }
 }
 
@@ -94,7 +115,11 @@ pub struct Client {
 
 /// The API path of a kind's collection in `namespace` (all namespaces when `None`).
 pub fn collection_path(kind: Kind, namespace: Option<&str>) -> String {
-    let prefix = if kind.info().group.is_empty() { "/api/v1".to_string() } else { format!("/apis/{}/v1", kind.info().group) };
+    let prefix = if kind.info().group.is_empty() {
+        "/api/v1".to_string()
+    } else {
+        format!("/apis/{}/v1", kind.info().group)
+    };
     match namespace {
         Some(ns) => format!("{prefix}/namespaces/{ns}/{}", kind.info().plural),
         None => format!("{prefix}/{}", kind.info().plural),
@@ -109,8 +134,15 @@ pub const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,applicatio
 
 impl Client {
     pub fn new(server: &str, token: Option<String>) -> Client {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap_or_default();
-        Client { http, server: server.trim_end_matches('/').to_string(), token }
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap_or_default();
+        Client {
+            http,
+            server: server.trim_end_matches('/').to_string(),
+            token,
+        }
     }
 
     pub fn server(&self) -> &str {
@@ -128,17 +160,26 @@ impl Client {
     async fn finish(resp: reqwest::Response) -> Result<Value> {
         let status = resp.status();
         let bytes = resp.bytes().await?;
-        let value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let value: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         if status.is_success() {
             Ok(value)
         } else if value.get("kind").and_then(Value::as_str) == Some("Status") {
             Err(CliError::Status(value))
         } else {
-            Err(CliError::msg(format!("the server answered {status}: {value}")))
+            Err(CliError::msg(format!(
+                "the server answered {status}: {value}"
+            )))
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, accept: &str, body: Option<(&str, Vec<u8>)>) -> Result<Value> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Value> {
         let mut req = self.request(method, path).header("accept", accept);
         if let Some((content_type, bytes)) = body {
             req = req.header("content-type", content_type).body(bytes);
@@ -164,22 +205,57 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(Method::POST, path, "application/json", Some(("application/json", serde_json::to_vec(body).unwrap_or_default()))).await
+        self.send(
+            Method::POST,
+            path,
+            "application/json",
+            Some((
+                "application/json",
+                serde_json::to_vec(body).unwrap_or_default(),
+            )),
+        )
+        .await
     }
 
     pub async fn patch(&self, path: &str, content_type: &str, body: &Value) -> Result<Value> {
-        self.send(Method::PATCH, path, "application/json", Some((content_type, serde_json::to_vec(body).unwrap_or_default()))).await
+        self.send(
+            Method::PATCH,
+            path,
+            "application/json",
+            Some((content_type, serde_json::to_vec(body).unwrap_or_default())),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(Method::DELETE, path, "application/json", Some(("application/json", serde_json::to_vec(body).unwrap_or_default()))).await
+        self.send(
+            Method::DELETE,
+            path,
+            "application/json",
+            Some((
+                "application/json",
+                serde_json::to_vec(body).unwrap_or_default(),
+            )),
+        )
+        .await
     }
 
     /// A streaming GET (logs, watches): the raw body chunks.
-    pub async fn stream(&self, path: &str, accept: &str) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
-        let resp = self.request(Method::GET, path).header("accept", accept).send().await?;
+    pub async fn stream(
+        &self,
+        path: &str,
+        accept: &str,
+    ) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
+        let resp = self
+            .request(Method::GET, path)
+            .header("accept", accept)
+            .send()
+            .await?;
         if resp.status() != StatusCode::OK {
-            return Err(Self::finish(resp).await.err().unwrap_or_else(|| CliError::msg("unexpected answer")));
+            return Err(Self::finish(resp)
+                .await
+                .err()
+                .unwrap_or_else(|| CliError::msg("unexpected answer")));
         }
         Ok(resp.bytes_stream().map(|c| c.map_err(CliError::from)))
     }
@@ -192,8 +268,13 @@ mod tests {
 
     #[test]
     fn errors_print_like_kubectl() {
-        let nf = CliError::Status(json!({"kind": "Status", "reason": "NotFound", "message": "deployments.apps \"nope\" not found"}));
-        assert_eq!(nf.to_string(), "Error from server (NotFound): deployments.apps \"nope\" not found");
+        let nf = CliError::Status(
+            json!({"kind": "Status", "reason": "NotFound", "message": "deployments.apps \"nope\" not found"}),
+        );
+        assert_eq!(
+            nf.to_string(),
+            "Error from server (NotFound): deployments.apps \"nope\" not found"
+        );
         let one = json!({"kind": "Status", "reason": "Invalid", "details": {"kind": "Deployment", "name": "web", "causes": [
             {"field": "spec.replicas", "message": "Invalid value: -1: must be greater than or equal to 0"}]}});
         assert_eq!(
@@ -202,11 +283,23 @@ mod tests {
         );
         let two = json!({"kind": "Status", "reason": "Invalid", "details": {"kind": "Deployment", "name": "web", "causes": [
             {"field": "a", "message": "x"}, {"field": "b", "message": "y"}]}});
-        assert_eq!(CliError::Status(two).to_string(), "The Deployment \"web\" is invalid: \n* a: x\n* b: y");
-        let bad = CliError::Status(json!({"kind": "Status", "reason": "BadRequest", "message": "strict decoding error"}));
-        assert_eq!(bad.context("error when creating \"x.yaml\": ".into()).to_string(), "Error from server (BadRequest): error when creating \"x.yaml\": strict decoding error");
+        assert_eq!(
+            CliError::Status(two).to_string(),
+            "The Deployment \"web\" is invalid: \n* a: x\n* b: y"
+        );
+        let bad = CliError::Status(
+            json!({"kind": "Status", "reason": "BadRequest", "message": "strict decoding error"}),
+        );
+        assert_eq!(
+            bad.context("error when creating \"x.yaml\": ".into())
+                .to_string(),
+            "Error from server (BadRequest): error when creating \"x.yaml\": strict decoding error"
+        );
         assert_eq!(CliError::msg("boom").to_string(), "error: boom");
-        assert_eq!(collection_path(Kind::Deployment, Some("default")), "/apis/apps/v1/namespaces/default/deployments");
+        assert_eq!(
+            collection_path(Kind::Deployment, Some("default")),
+            "/apis/apps/v1/namespaces/default/deployments"
+        );
         assert_eq!(collection_path(Kind::Pod, None), "/api/v1/pods");
     }
 }

@@ -20,15 +20,25 @@ pub enum DemoCommand {
 pub async fn run(args: DemoArgs) -> Result<()> {
     match args.what {
         Some(DemoCommand::Images) => images().await,
-        None => Err(CliError::msg("the narrated demo needs a subcommand for now: skiff demo images")),
+        None => Err(CliError::msg(
+            "the narrated demo needs a subcommand for now: skiff demo images",
+        )),
     }
 }
 
 async fn images() -> Result<()> {
-    let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let built = crate::demo::images::ensure(&docker).await.map_err(|e| CliError::msg(format!("{e:#}")))?;
+    let docker = Docker::connect()
+        .await
+        .map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
+    let built = crate::demo::images::ensure(&docker)
+        .await
+        .map_err(|e| CliError::msg(format!("{e:#}")))?;
     for image in crate::demo::images::DEMO_IMAGES.iter() {
-        let state = if built.contains(&image.tag) { "built" } else { "up to date" };
+        let state = if built.contains(&image.tag) {
+            "built"
+        } else {
+            "up to date"
+        };
         println!("{} {state}", image.tag);
     }
     Ok(())

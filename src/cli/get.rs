@@ -33,7 +33,14 @@ pub struct GetArgs {
 }
 
 fn query(selector: Option<&str>) -> String {
-    selector.map(|s| format!("?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())).unwrap_or_default()
+    selector
+        .map(|s| {
+            format!(
+                "?labelSelector={}",
+                form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default()
 }
 
 fn path(r: &Ref, ns: Option<&str>, selector: Option<&str>) -> String {
@@ -49,15 +56,28 @@ pub async fn run(client: &Client, ns: &str, args: GetArgs) -> Result<()> {
     let scope = (!args.all_namespaces).then_some(ns);
     match args.output.as_deref() {
         None | Some("wide") => tables(client, ns, scope, &refs, &args).await,
-        Some(format @ ("yaml" | "json" | "name")) => objects(client, scope, &refs, args.selector.as_deref(), format).await,
+        Some(format @ ("yaml" | "json" | "name")) => {
+            objects(client, scope, &refs, args.selector.as_deref(), format).await
+        }
         Some(other) => Err(CliError::msg(format!(
             "unable to match a printer suitable for the output format {other:?}, allowed formats are: json,name,wide,yaml"
         ))),
     }
 }
 
-async fn tables(client: &Client, ns: &str, scope: Option<&str>, refs: &[Ref], args: &GetArgs) -> Result<()> {
-    let several = refs.iter().map(|r| r.kind).collect::<std::collections::BTreeSet<_>>().len() > 1;
+async fn tables(
+    client: &Client,
+    ns: &str,
+    scope: Option<&str>,
+    refs: &[Ref],
+    args: &GetArgs,
+) -> Result<()> {
+    let several = refs
+        .iter()
+        .map(|r| r.kind)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        > 1;
     let options = |r: &Ref| TableOptions {
         wide: args.output.as_deref() == Some("wide"),
         no_headers: args.no_headers,
@@ -69,8 +89,13 @@ async fn tables(client: &Client, ns: &str, scope: Option<&str>, refs: &[Ref], ar
     let mut printed = Vec::new();
     let mut last_rv = String::new();
     for r in refs {
-        let table = client.get_table(&path(r, scope, args.selector.as_deref())).await?;
-        last_rv = table["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string();
+        let table = client
+            .get_table(&path(r, scope, args.selector.as_deref()))
+            .await?;
+        last_rv = table["metadata"]["resourceVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let rendered = render_table(&table, &options(r), ns);
         if !rendered.stdout.is_empty() {
             printed.push(rendered.stdout);
@@ -88,23 +113,38 @@ async fn tables(client: &Client, ns: &str, scope: Option<&str>, refs: &[Ref], ar
 }
 
 /// `-w`: print every change as a table row, forever.
-async fn watch(client: &Client, scope: Option<&str>, r: &Ref, args: &GetArgs, options: TableOptions, rv: &str) -> Result<()> {
+async fn watch(
+    client: &Client,
+    scope: Option<&str>,
+    r: &Ref,
+    args: &GetArgs,
+    options: TableOptions,
+    rv: &str,
+) -> Result<()> {
     let mut q = vec![format!("watch=true"), format!("resourceVersion={rv}")];
     if let Some(s) = &args.selector {
-        q.push(format!("labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()));
+        q.push(format!(
+            "labelSelector={}",
+            form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+        ));
     }
     if let Some(name) = &r.name {
         q.push(format!("fieldSelector=metadata.name%3D{name}"));
     }
     let url = format!("{}?{}", collection_path(r.kind, scope), q.join("&"));
-    let mut printer = TablePrinter::new(TableOptions { no_headers: true, ..options });
+    let mut printer = TablePrinter::new(TableOptions {
+        no_headers: true,
+        ..options
+    });
     let mut stream = Box::pin(client.stream(&url, TABLE).await?);
     let mut buf = Vec::new();
     while let Some(chunk) = stream.next().await {
         buf.extend_from_slice(&chunk?);
         while let Some(end) = buf.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = buf.drain(..=end).collect();
-            let Ok(event) = serde_json::from_slice::<Value>(&line) else { continue };
+            let Ok(event) = serde_json::from_slice::<Value>(&line) else {
+                continue;
+            };
             if event["type"] == "ERROR" {
                 return Err(CliError::Status(event["object"].clone()));
             }
@@ -114,19 +154,32 @@ async fn watch(client: &Client, scope: Option<&str>, r: &Ref, args: &GetArgs, op
     Ok(())
 }
 
-async fn objects(client: &Client, scope: Option<&str>, refs: &[Ref], selector: Option<&str>, format: &str) -> Result<()> {
+async fn objects(
+    client: &Client,
+    scope: Option<&str>,
+    refs: &[Ref],
+    selector: Option<&str>,
+    format: &str,
+) -> Result<()> {
     let mut items: Vec<(crate::model::Kind, Value)> = Vec::new();
     let single = refs.len() == 1 && refs[0].name.is_some();
     for r in refs {
         let v = client.get(&path(r, scope, selector)).await?;
         match &r.name {
             Some(_) => items.push((r.kind, v)),
-            None => items.extend(v["items"].as_array().cloned().unwrap_or_default().into_iter().map(|mut item| {
-                // List items carry no kind; kubectl fills them in.
-                item["kind"] = Value::String(r.kind.info().name.into());
-                item["apiVersion"] = Value::String(r.kind.api_version());
-                (r.kind, item)
-            })),
+            None => items.extend(
+                v["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut item| {
+                        // List items carry no kind; kubectl fills them in.
+                        item["kind"] = Value::String(r.kind.info().name.into());
+                        item["apiVersion"] = Value::String(r.kind.api_version());
+                        (r.kind, item)
+                    }),
+            ),
         }
     }
     if format == "name" {
@@ -135,7 +188,11 @@ async fn objects(client: &Client, scope: Option<&str>, refs: &[Ref], selector: O
         }
         return Ok(());
     }
-    let value = if single { items.remove(0).1 } else { output::list(items.into_iter().map(|(_, v)| v).collect()) };
+    let value = if single {
+        items.remove(0).1
+    } else {
+        output::list(items.into_iter().map(|(_, v)| v).collect())
+    };
     match format {
         "json" => println!("{}", output::json(&value)),
         _ => print!("{}", output::yaml(&value)?),

@@ -23,10 +23,19 @@ use client::{CliError, Client};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "skiff", version, about = "Kubernetes Deployments and Services on one Docker host, with kubectl's commands")]
+#[command(
+    name = "skiff",
+    version,
+    about = "Kubernetes Deployments and Services on one Docker host, with kubectl's commands"
+)]
 pub struct Cli {
     /// The daemon's API address.
-    #[arg(long, global = true, env = "SKIFF_SERVER", default_value = "http://127.0.0.1:6443")]
+    #[arg(
+        long,
+        global = true,
+        env = "SKIFF_SERVER",
+        default_value = "http://127.0.0.1:6443"
+    )]
     pub server: String,
     /// Bearer token for a daemon started with --token-file.
     #[arg(long, global = true, env = "SKIFF_TOKEN", hide_env_values = true)]
@@ -103,9 +112,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Version => {
             println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
             let v = client.get("/version").await?;
-            println!("Server Version: {}", v["gitVersion"].as_str().unwrap_or("unknown"));
+            println!(
+                "Server Version: {}",
+                v["gitVersion"].as_str().unwrap_or("unknown")
+            );
             Ok(())
         }
-        Command::DemoApp => crate::demo::app::run(crate::demo::app::Settings::from_env()).await.map_err(|e| CliError::msg(e.to_string())),
+        Command::DemoApp => crate::demo::app::run(crate::demo::app::Settings::from_env())
+            .await
+            .map_err(|e| CliError::msg(e.to_string())),
     }
 }

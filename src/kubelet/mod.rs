@@ -9,6 +9,9 @@ pub mod endpoints;
 pub mod status;
 mod worker;
 
+#[cfg(test)]
+mod tests;
+
 pub use worker::Env;
 
 use crate::model::{Kind, Object, meta};
@@ -38,8 +41,17 @@ struct Kubelet {
 
 /// Runs the kubelet until `shutdown`; containers are left running for the next start.
 pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), RuntimeError> {
-    let mut watch = env.registry.store().watch(None).map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?.receiver;
-    let mut kubelet = Kubelet { env: env.clone(), workers: HashMap::new(), tasks: JoinSet::new() };
+    let mut watch = env
+        .registry
+        .store()
+        .watch(None)
+        .map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?
+        .receiver;
+    let mut kubelet = Kubelet {
+        env: env.clone(),
+        workers: HashMap::new(),
+        tasks: JoinSet::new(),
+    };
     kubelet.start_all().await?;
     let mut events = runtime_events(&env, shutdown.clone());
     let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + RESYNC, RESYNC);
@@ -103,7 +115,10 @@ impl Kubelet {
         let existing = self.env.runtime.list(&self.instance_filter()).await?;
         let mut by_pod: BTreeMap<String, Vec<ContainerSummary>> = BTreeMap::new();
         for c in existing {
-            by_pod.entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default()).or_default().push(c);
+            by_pod
+                .entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default())
+                .or_default()
+                .push(c);
         }
         for obj in self.env.registry.store().list(Kind::Pod, None).0 {
             if let Object::Pod(pod) = obj.as_ref() {
@@ -137,7 +152,9 @@ impl Kubelet {
     }
 
     async fn on_change(&mut self, change: WatchEvent) {
-        let Object::Pod(pod) = change.object.as_ref() else { return };
+        let Object::Pod(pod) = change.object.as_ref() else {
+            return;
+        };
         let uid = meta::uid(&pod.metadata).to_string();
         match change.event_type {
             EventType::Deleted => self.send(&uid, Message::Deleted).await,
@@ -147,7 +164,9 @@ impl Kubelet {
     }
 
     async fn route_event(&mut self, event: RuntimeEvent) {
-        let Some(uid) = event.labels.get(LABEL_POD_UID).cloned() else { return };
+        let Some(uid) = event.labels.get(LABEL_POD_UID).cloned() else {
+            return;
+        };
         self.send(&uid, Message::Runtime(event)).await;
     }
 
@@ -168,7 +187,9 @@ impl Kubelet {
 
     /// Containers of this instance whose pod no longer exists.
     async fn sweep_orphans(&mut self) {
-        let Ok(containers) = self.env.runtime.list(&self.instance_filter()).await else { return };
+        let Ok(containers) = self.env.runtime.list(&self.instance_filter()).await else {
+            return;
+        };
         for c in containers {
             let uid = c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default();
             if !self.workers.contains_key(&uid) {

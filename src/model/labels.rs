@@ -13,7 +13,11 @@ pub fn selector(s: &K8sSelector) -> Result<LabelSelector, LabelSelectorError> {
         .match_expressions
         .iter()
         .flatten()
-        .map(|e| Expression { key: &e.key, operator: &e.operator, values: e.values.as_ref().unwrap_or(&empty) })
+        .map(|e| Expression {
+            key: &e.key,
+            operator: &e.operator,
+            values: e.values.as_ref().unwrap_or(&empty),
+        })
         .collect();
     LabelSelector::from_parts(&labels, &exprs)
 }

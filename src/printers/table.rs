@@ -677,7 +677,9 @@ pub fn format_labels(labels: Option<&BTreeMap<String, String>>) -> String {
 pub fn selector_string(selector: Option<&LabelSelector>) -> Option<String> {
     match selector {
         None => Some(String::new()),
-        Some(s) => crate::model::labels::selector(s).ok().map(|s| s.to_string()),
+        Some(s) => crate::model::labels::selector(s)
+            .ok()
+            .map(|s| s.to_string()),
     }
 }
 

@@ -10,7 +10,11 @@ pub enum ProxyError {
     /// No pod is ready behind the Service.
     NoEndpoints { service: String },
     /// The pod refused or dropped the connection before the request was sent.
-    Connect { pod: String, addr: SocketAddr, reason: String },
+    Connect {
+        pod: String,
+        addr: SocketAddr,
+        reason: String,
+    },
     /// The pod failed after the request was sent (reset, malformed response).
     Upstream { pod: String, reason: String },
     /// The pod sent no response headers in time.
@@ -28,10 +32,19 @@ impl ProxyError {
 
     pub fn body(&self) -> String {
         match self {
-            ProxyError::NoEndpoints { service } => format!("503 Service Unavailable: service {service} has no ready endpoints\n"),
-            ProxyError::Connect { pod, addr, reason } => format!("502 Bad Gateway: cannot connect to pod {pod} ({addr}): {reason}\n"),
-            ProxyError::Upstream { pod, reason } => format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n"),
-            ProxyError::Timeout { pod, after } => format!("504 Gateway Timeout: pod {pod} sent no response within {}s\n", after.as_secs()),
+            ProxyError::NoEndpoints { service } => {
+                format!("503 Service Unavailable: service {service} has no ready endpoints\n")
+            }
+            ProxyError::Connect { pod, addr, reason } => {
+                format!("502 Bad Gateway: cannot connect to pod {pod} ({addr}): {reason}\n")
+            }
+            ProxyError::Upstream { pod, reason } => {
+                format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n")
+            }
+            ProxyError::Timeout { pod, after } => format!(
+                "504 Gateway Timeout: pod {pod} sent no response within {}s\n",
+                after.as_secs()
+            ),
         }
     }
 }
@@ -42,12 +55,43 @@ mod tests {
 
     #[test]
     fn each_failure_has_its_status_and_a_clear_body() {
-        let e = ProxyError::NoEndpoints { service: "default/web".into() };
-        assert_eq!((e.status().as_u16(), e.body().as_str()), (503, "503 Service Unavailable: service default/web has no ready endpoints\n"));
-        let e = ProxyError::Connect { pod: "web-1".into(), addr: ([127, 0, 0, 1], 32000).into(), reason: "connection refused".into() };
+        let e = ProxyError::NoEndpoints {
+            service: "default/web".into(),
+        };
+        assert_eq!(
+            (e.status().as_u16(), e.body().as_str()),
+            (
+                503,
+                "503 Service Unavailable: service default/web has no ready endpoints\n"
+            )
+        );
+        let e = ProxyError::Connect {
+            pod: "web-1".into(),
+            addr: ([127, 0, 0, 1], 32000).into(),
+            reason: "connection refused".into(),
+        };
         assert_eq!(e.status().as_u16(), 502);
-        assert!(e.body().contains("web-1 (127.0.0.1:32000): connection refused"));
-        assert_eq!(ProxyError::Upstream { pod: "p".into(), reason: "reset".into() }.status().as_u16(), 502);
-        assert_eq!(ProxyError::Timeout { pod: "p".into(), after: Duration::from_secs(60) }.status().as_u16(), 504);
+        assert!(
+            e.body()
+                .contains("web-1 (127.0.0.1:32000): connection refused")
+        );
+        assert_eq!(
+            ProxyError::Upstream {
+                pod: "p".into(),
+                reason: "reset".into()
+            }
+            .status()
+            .as_u16(),
+            502
+        );
+        assert_eq!(
+            ProxyError::Timeout {
+                pod: "p".into(),
+                after: Duration::from_secs(60)
+            }
+            .status()
+            .as_u16(),
+            504
+        );
     }
 }

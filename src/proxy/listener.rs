@@ -40,7 +40,14 @@ impl Default for Limits {
 
 /// Serves `route` on `listener` until `stop`; then open connections finish their current
 /// request (bounded) and close.
-pub async fn serve(listener: TcpListener, route: Arc<Route>, forwarder: Arc<Forwarder>, limits: Limits, permits: Arc<Semaphore>, stop: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    route: Arc<Route>,
+    forwarder: Arc<Forwarder>,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    stop: CancellationToken,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 #[derive(Debug, Default)]
@@ -27,7 +29,10 @@ impl Histogram {
             self.buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -50,11 +55,19 @@ impl Metrics {
     }
 
     pub fn stats(&self, service: &str, pod: &str) -> Arc<Stats> {
-        self.lock().requests.entry((service.into(), pod.into())).or_default().clone()
+        self.lock()
+            .requests
+            .entry((service.into(), pod.into()))
+            .or_default()
+            .clone()
     }
 
     pub fn latency(&self, service: &str) -> Arc<Histogram> {
-        self.lock().latency.entry(service.into()).or_default().clone()
+        self.lock()
+            .latency
+            .entry(service.into())
+            .or_default()
+            .clone()
     }
 
     pub fn set_ready(&self, service: &str, n: usize) {
@@ -78,7 +91,10 @@ impl Metrics {
             for (i, class) in CLASSES.iter().enumerate() {
                 let n = stats.by_class[i].load(Ordering::Relaxed);
                 if n > 0 {
-                    let _ = writeln!(out, "skiff_proxy_requests_total{{service=\"{service}\",pod=\"{pod}\",code=\"{class}\"}} {n}");
+                    let _ = writeln!(
+                        out,
+                        "skiff_proxy_requests_total{{service=\"{service}\",pod=\"{pod}\",code=\"{class}\"}} {n}"
+                    );
                 }
             }
         }
@@ -88,18 +104,33 @@ impl Metrics {
             let mut cumulative = 0;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 cumulative += h.buckets[i].load(Ordering::Relaxed);
-                let _ = writeln!(out, "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"{bound}\"}} {cumulative}");
+                let _ = writeln!(
+                    out,
+                    "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"{bound}\"}} {cumulative}"
+                );
             }
             let count = h.count.load(Ordering::Relaxed);
             let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"+Inf\"}} {count}");
-            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_sum{{service=\"{service}\"}} {sum}");
-            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_count{{service=\"{service}\"}} {count}");
+            let _ = writeln!(
+                out,
+                "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"+Inf\"}} {count}"
+            );
+            let _ = writeln!(
+                out,
+                "skiff_proxy_request_duration_seconds_sum{{service=\"{service}\"}} {sum}"
+            );
+            let _ = writeln!(
+                out,
+                "skiff_proxy_request_duration_seconds_count{{service=\"{service}\"}} {count}"
+            );
         }
         out.push_str("# HELP skiff_service_endpoints_ready Ready pods behind each service.\n");
         out.push_str("# TYPE skiff_service_endpoints_ready gauge\n");
         for (service, n) in &r.ready {
-            let _ = writeln!(out, "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}"
+            );
         }
         out
     }
@@ -117,9 +148,15 @@ mod tests {
         m.latency("default/web").observe(Duration::from_millis(3));
         m.set_ready("default/web", 3);
         let text = m.render();
-        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"));
-        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"));
-        assert!(text.contains("skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"));
+        assert!(text.contains(
+            "skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"
+        ));
+        assert!(text.contains(
+            "skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"
+        ));
+        assert!(text.contains(
+            "skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"
+        ));
         assert!(text.contains("skiff_service_endpoints_ready{service=\"default/web\"} 3"));
     }
 }

@@ -19,7 +19,10 @@ pub struct ServicePorts {
 
 impl Default for ServicePorts {
     fn default() -> Self {
-        ServicePorts { proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), node_port_range: 30000..=32767 }
+        ServicePorts {
+            proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            node_port_range: 30000..=32767,
+        }
     }
 }
 
@@ -28,7 +31,11 @@ pub fn host_ports(svc: &Service) -> Vec<u16> {
     let spec = svc.spec.clone().unwrap_or_default();
     let ports = spec.ports.unwrap_or_default();
     match spec.type_.as_deref() {
-        Some("NodePort") => ports.iter().filter_map(|p| p.node_port).filter_map(|p| u16::try_from(p).ok()).collect(),
+        Some("NodePort") => ports
+            .iter()
+            .filter_map(|p| p.node_port)
+            .filter_map(|p| u16::try_from(p).ok())
+            .collect(),
         Some("LoadBalancer") => ports
             .iter()
             .flat_map(|p| [Some(p.port), p.node_port])
@@ -42,23 +49,39 @@ pub fn host_ports(svc: &Service) -> Vec<u16> {
 impl ServicePorts {
     /// Allocates what is missing (clusterIP, nodePorts) and rejects ports another Service holds.
     pub fn admit(&self, svc: &mut Service, others: &[Arc<Object>]) -> Result<(), ErrorList> {
-        let me = (meta::namespace(&svc.metadata).to_string(), meta::name(&svc.metadata).to_string());
+        let me = (
+            meta::namespace(&svc.metadata).to_string(),
+            meta::name(&svc.metadata).to_string(),
+        );
         let others: Vec<&Service> = others
             .iter()
             .filter_map(|o| match o.as_ref() {
-                Object::Service(s) if (meta::namespace(&s.metadata), meta::name(&s.metadata)) != (&me.0[..], &me.1[..]) => Some(s),
+                Object::Service(s)
+                    if (meta::namespace(&s.metadata), meta::name(&s.metadata))
+                        != (&me.0[..], &me.1[..]) =>
+                {
+                    Some(s)
+                }
                 _ => None,
             })
             .collect();
         let taken: BTreeSet<u16> = others.iter().flat_map(|s| host_ports(s)).collect();
-        let used_ips: BTreeSet<String> = others.iter().filter_map(|s| s.spec.as_ref()?.cluster_ip.clone()).collect();
-        let Some(spec) = svc.spec.as_mut() else { return Ok(()) };
+        let used_ips: BTreeSet<String> = others
+            .iter()
+            .filter_map(|s| s.spec.as_ref()?.cluster_ip.clone())
+            .collect();
+        let Some(spec) = svc.spec.as_mut() else {
+            return Ok(());
+        };
         if spec.type_.as_deref() != Some("ExternalName") && spec.cluster_ip.is_none() {
             let ip = allocate_cluster_ip(&me.0, &me.1, &used_ips);
             spec.cluster_ips = Some(vec![ip.clone()]);
             spec.cluster_ip = Some(ip);
         }
-        let exposes = matches!(spec.type_.as_deref(), Some("NodePort") | Some("LoadBalancer"));
+        let exposes = matches!(
+            spec.type_.as_deref(),
+            Some("NodePort") | Some("LoadBalancer")
+        );
         if !exposes {
             return Ok(());
         }
@@ -70,12 +93,20 @@ impl ServicePorts {
             if is_lb {
                 let p = port.port as u16;
                 if taken.contains(&p) || !mine.insert(p) {
-                    errors.push(FieldError::invalid(&path.index(i).child("port"), port.port, "provided port is already allocated"));
+                    errors.push(FieldError::invalid(
+                        &path.index(i).child("port"),
+                        port.port,
+                        "provided port is already allocated",
+                    ));
                 }
             }
             match port.node_port {
                 Some(np) if taken.contains(&(np as u16)) || !mine.insert(np as u16) => {
-                    errors.push(FieldError::invalid(&path.index(i).child("nodePort"), np, "provided port is already allocated"));
+                    errors.push(FieldError::invalid(
+                        &path.index(i).child("nodePort"),
+                        np,
+                        "provided port is already allocated",
+                    ));
                 }
                 Some(_) => {}
                 None => match self.free_node_port(&taken, &mine) {
@@ -91,7 +122,11 @@ impl ServicePorts {
                 },
             }
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// A random port of the range that no Service holds and that nothing else has bound.
@@ -101,14 +136,24 @@ impl ServicePorts {
         let start = fastrand::u32(..span);
         (0..span)
             .map(|i| lo + ((start + i) % span) as u16)
-            .find(|p| !taken.contains(p) && !mine.contains(p) && TcpListener::bind((self.proxy_ip, *p)).is_ok())
+            .find(|p| {
+                !taken.contains(p)
+                    && !mine.contains(p)
+                    && TcpListener::bind((self.proxy_ip, *p)).is_ok()
+            })
     }
 }
 
 /// A stable-looking address from 10.96.0.0/16, shown as CLUSTER-IP. skiff has no virtual IPs:
 /// Services are reached on the proxy address.
 fn allocate_cluster_ip(namespace: &str, name: &str, used: &BTreeSet<String>) -> String {
-    let seed = namespace.bytes().chain([b'/']).chain(name.bytes()).fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
+    let seed = namespace
+        .bytes()
+        .chain([b'/'])
+        .chain(name.bytes())
+        .fold(2166136261u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(16777619)
+        });
     (0..65534u32)
         .map(|i| {
             let n = (seed.wrapping_add(i) % 65533) + 2;
@@ -126,10 +171,18 @@ mod tests {
 
     fn svc(name: &str, type_: &str, port: i32, node_port: Option<i32>) -> Service {
         Service {
-            metadata: ObjectMeta { name: Some(name.into()), namespace: Some("default".into()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                namespace: Some("default".into()),
+                ..Default::default()
+            },
             spec: Some(ServiceSpec {
                 type_: Some(type_.into()),
-                ports: Some(vec![ServicePort { port, node_port, ..Default::default() }]),
+                ports: Some(vec![ServicePort {
+                    port,
+                    node_port,
+                    ..Default::default()
+                }]),
                 ..Default::default()
             }),
             status: None,
@@ -138,31 +191,53 @@ mod tests {
 
     #[test]
     fn allocates_and_reports_conflicts() {
-        let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
+        let ports = ServicePorts {
+            node_port_range: 31000..=31999,
+            ..Default::default()
+        };
         let mut a = svc("a", "NodePort", 80, Some(31080));
         ports.admit(&mut a, &[]).unwrap();
-        assert!(a.spec.as_ref().unwrap().cluster_ip.as_ref().unwrap().starts_with("10.96."));
+        assert!(
+            a.spec
+                .as_ref()
+                .unwrap()
+                .cluster_ip
+                .as_ref()
+                .unwrap()
+                .starts_with("10.96.")
+        );
         let existing = vec![Arc::new(Object::Service(a))];
         let mut b = svc("b", "NodePort", 80, Some(31080));
         let errors = ports.admit(&mut b, &existing).unwrap_err();
-        assert_eq!(errors[0].to_string(), "spec.ports[0].nodePort: Invalid value: 31080: provided port is already allocated");
+        assert_eq!(
+            errors[0].to_string(),
+            "spec.ports[0].nodePort: Invalid value: 31080: provided port is already allocated"
+        );
         let mut c = svc("c", "NodePort", 80, None);
         ports.admit(&mut c, &existing).unwrap();
         let np = c.spec.unwrap().ports.unwrap()[0].node_port.unwrap();
         assert!((31000..=31999).contains(&np) && np != 31080);
         // Re-admitting the same service (an update) does not conflict with itself.
-        let Object::Service(mut a2) = existing[0].as_ref().clone() else { unreachable!() };
+        let Object::Service(mut a2) = existing[0].as_ref().clone() else {
+            unreachable!()
+        };
         ports.admit(&mut a2, &existing).unwrap();
     }
 
     #[test]
     fn load_balancer_ports_are_exclusive_on_the_proxy_address() {
-        let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
+        let ports = ServicePorts {
+            node_port_range: 31000..=31999,
+            ..Default::default()
+        };
         let mut a = svc("a", "LoadBalancer", 8080, None);
         ports.admit(&mut a, &[]).unwrap();
         let existing = vec![Arc::new(Object::Service(a))];
         let mut b = svc("b", "LoadBalancer", 8080, None);
         let errors = ports.admit(&mut b, &existing).unwrap_err();
-        assert_eq!(errors[0].to_string(), "spec.ports[0].port: Invalid value: 8080: provided port is already allocated");
+        assert_eq!(
+            errors[0].to_string(),
+            "spec.ports[0].port: Invalid value: 8080: provided port is already allocated"
+        );
     }
 }

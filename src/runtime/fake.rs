@@ -3,9 +3,10 @@
 //! removal behind skiff's back) and read the resulting events.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus, ContainerSummary, ExecOutput,
-    LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus,
+    ContainerSummary, ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
+use crate::clock::Clock;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -62,11 +63,16 @@ struct Inner {
 pub struct FakeRuntime {
     inner: Mutex<Inner>,
     events: broadcast::Sender<RuntimeEvent>,
+    clock: Clock,
 }
 
 impl Default for FakeRuntime {
     fn default() -> Self {
-        FakeRuntime { inner: Mutex::new(Inner::default()), events: broadcast::channel(1024).0 }
+        FakeRuntime {
+            inner: Mutex::new(Inner::default()),
+            events: broadcast::channel(1024).0,
+            clock: Clock::system(),
+        }
     }
 }
 
@@ -86,7 +92,11 @@ impl FakeRuntime {
 
     /// The next call of `verb` fails with `message`.
     pub fn fail_next(&self, verb: Verb, message: &str) {
-        self.lock().failures.entry(verb).or_default().push(message.to_string());
+        self.lock()
+            .failures
+            .entry(verb)
+            .or_default()
+            .push(message.to_string());
     }
 
     /// Exit code every exec returns from now on.
@@ -100,34 +110,54 @@ impl FakeRuntime {
 
     /// Ids of containers that exist, with their labels.
     pub fn containers(&self) -> Vec<(ContainerId, BTreeMap<String, String>, ContainerStatus)> {
-        self.lock().containers.iter().map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status.clone())).collect()
+        self.lock()
+            .containers
+            .iter()
+            .map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status.clone()))
+            .collect()
     }
 
     /// The container exits with `code` on its own (a crash, or a `docker kill`).
     pub fn exit(&self, id: &str, code: i64) {
         let labels = {
             let mut inner = self.lock();
-            let Some(c) = inner.containers.get_mut(id) else { return };
+            let Some(c) = inner.containers.get_mut(id) else {
+                return;
+            };
             c.status = ContainerStatus::Exited;
             c.exit_code = code;
-            c.finished_at = Some(jiff::Timestamp::now());
+            c.finished_at = Some(self.clock.now());
             c.config.labels.clone()
         };
-        let _ = self.events.send(RuntimeEvent { id: id.into(), labels, action: RuntimeAction::Die { exit_code: Some(code) } });
+        let _ = self.events.send(RuntimeEvent {
+            id: id.into(),
+            labels,
+            action: RuntimeAction::Die {
+                exit_code: Some(code),
+            },
+        });
     }
 
     /// The container disappears behind skiff's back (`docker rm -f`).
     pub fn remove_behind_back(&self, id: &str) {
         let removed = self.lock().containers.remove(id);
         if let Some(c) = removed {
-            let _ = self.events.send(RuntimeEvent { id: id.into(), labels: c.config.labels, action: RuntimeAction::Destroy });
+            let _ = self.events.send(RuntimeEvent {
+                id: id.into(),
+                labels: c.config.labels,
+                action: RuntimeAction::Destroy,
+            });
         }
     }
 
     fn record(&self, call: Call, verb: Verb) -> Result<()> {
         let mut inner = self.lock();
         inner.calls.push(call);
-        match inner.failures.get_mut(&verb).and_then(|f| (!f.is_empty()).then(|| f.remove(0))) {
+        match inner
+            .failures
+            .get_mut(&verb)
+            .and_then(|f| (!f.is_empty()).then(|| f.remove(0)))
+        {
             Some(message) if verb == Verb::Pull => Err(RuntimeError::PullFailed(message)),
             Some(message) => Err(RuntimeError::Engine(message)),
             None => Ok(()),
@@ -135,7 +165,11 @@ impl FakeRuntime {
     }
 
     fn with_container<T>(&self, id: &str, f: impl FnOnce(&mut FakeContainer) -> T) -> Result<T> {
-        self.lock().containers.get_mut(id).map(f).ok_or_else(|| RuntimeError::NotFound(id.to_string()))
+        self.lock()
+            .containers
+            .get_mut(id)
+            .map(f)
+            .ok_or_else(|| RuntimeError::NotFound(id.to_string()))
     }
 }
 
@@ -170,7 +204,12 @@ impl ContainerRuntime for FakeRuntime {
         inner.next_id += 1;
         let id = format!("fake{:060}", inner.next_id);
         let base = 40000 + 10 * inner.next_id as u16;
-        let ports = config.publish.iter().enumerate().map(|(i, p)| (*p, SocketAddr::from(([127, 0, 0, 1], base + i as u16)))).collect();
+        let ports = config
+            .publish
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, SocketAddr::from(([127, 0, 0, 1], base + i as u16))))
+            .collect();
         let container = FakeContainer {
             config: config.clone(),
             status: ContainerStatus::Created,
@@ -187,10 +226,14 @@ impl ContainerRuntime for FakeRuntime {
         self.record(Call::Start(id.into()), Verb::Start)?;
         let labels = self.with_container(id, |c| {
             c.status = ContainerStatus::Running;
-            c.started_at = Some(jiff::Timestamp::now());
+            c.started_at = Some(self.clock.now());
             c.config.labels.clone()
         })?;
-        let _ = self.events.send(RuntimeEvent { id: id.into(), labels, action: RuntimeAction::Start });
+        let _ = self.events.send(RuntimeEvent {
+            id: id.into(),
+            labels,
+            action: RuntimeAction::Start,
+        });
         Ok(())
     }
 
@@ -234,7 +277,11 @@ impl ContainerRuntime for FakeRuntime {
         Ok(inner
             .containers
             .iter()
-            .filter(|(_, c)| labels.iter().all(|(k, v)| c.config.labels.get(k) == Some(v)))
+            .filter(|(_, c)| {
+                labels
+                    .iter()
+                    .all(|(k, v)| c.config.labels.get(k) == Some(v))
+            })
             .map(|(id, c)| ContainerSummary {
                 id: id.clone(),
                 labels: c.config.labels.clone(),
@@ -246,7 +293,10 @@ impl ContainerRuntime for FakeRuntime {
     async fn exec(&self, id: &str, cmd: &[String], _timeout: Duration) -> Result<ExecOutput> {
         self.record(Call::Exec(id.into(), cmd.to_vec()), Verb::Exec)?;
         self.with_container(id, |_| ())?;
-        Ok(ExecOutput { exit_code: self.lock().exec_exit_code, output: String::new() })
+        Ok(ExecOutput {
+            exit_code: self.lock().exec_exit_code,
+            output: String::new(),
+        })
     }
 
     fn logs(&self, _id: &str, _options: &LogOptions) -> BoxStream<'static, Result<Bytes>> {
@@ -257,7 +307,9 @@ impl ContainerRuntime for FakeRuntime {
         let labels = labels.to_vec();
         BroadcastStream::new(self.events.subscribe())
             .filter_map(move |e| {
-                let keep = e.ok().filter(|e| labels.iter().all(|(k, v)| e.labels.get(k) == Some(v)));
+                let keep = e
+                    .ok()
+                    .filter(|e| labels.iter().all(|(k, v)| e.labels.get(k) == Some(v)));
                 async move { keep.map(Ok) }
             })
             .boxed()

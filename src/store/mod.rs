@@ -80,21 +80,41 @@ impl Store {
             .await
             .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
         if recovered.discarded_bytes > 0 {
-            tracing::warn!(bytes = recovered.discarded_bytes, "discarded an incomplete write at the end of the state log");
+            tracing::warn!(
+                bytes = recovered.discarded_bytes,
+                "discarded an incomplete write at the end of the state log"
+            );
         }
         let mut objects = BTreeMap::new();
         for (key, json) in recovered.objects {
-            let obj = crate::model::decode::object_from_json(json)
-                .map_err(|e| StoreError::Corrupt { key: key.clone(), message: e.to_string() })?;
+            let obj =
+                crate::model::decode::object_from_json(json).map_err(|e| StoreError::Corrupt {
+                    key: key.clone(),
+                    message: e.to_string(),
+                })?;
             objects.insert(obj.key(), Arc::new(obj));
         }
         Ok(Self::build(Some(wal), objects, recovered.rv, history))
     }
 
-    fn build(wal: Option<Wal>, objects: BTreeMap<ObjectKey, Arc<Object>>, rv: u64, history: usize) -> Store {
+    fn build(
+        wal: Option<Wal>,
+        objects: BTreeMap<ObjectKey, Arc<Object>>,
+        rv: u64,
+        history: usize,
+    ) -> Store {
         let (events, _) = broadcast::channel(history.clamp(16, 65536));
-        let state = State { objects, rv, reserved: rv, history: History::new(history, rv) };
-        Store { state: RwLock::new(state), wal: Arc::new(Mutex::new(wal)), events }
+        let state = State {
+            objects,
+            rv,
+            reserved: rv,
+            history: History::new(history, rv),
+        };
+        Store {
+            state: RwLock::new(state),
+            wal: Arc::new(Mutex::new(wal)),
+            events,
+        }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -131,7 +151,10 @@ impl Store {
             _ => Vec::new(),
         };
         // Subscribing under the read lock: publish needs the write lock, so nothing falls between.
-        Ok(Watch { backlog, receiver: self.events.subscribe() })
+        Ok(Watch {
+            backlog,
+            receiver: self.events.subscribe(),
+        })
     }
 
     pub async fn create(&self, obj: Object) -> Result<Arc<Object>, StoreError> {
@@ -143,13 +166,18 @@ impl Store {
     }
 
     /// Removes the object; returns it as it was, stamped with the deletion's resourceVersion.
-    pub async fn delete(&self, key: ObjectKey, pre: Preconditions) -> Result<Arc<Object>, StoreError> {
+    pub async fn delete(
+        &self,
+        key: ObjectKey,
+        pre: Preconditions,
+    ) -> Result<Arc<Object>, StoreError> {
         self.commit_one(Op::Delete(key, pre)).await
     }
 
     async fn commit_one(&self, op: Op) -> Result<Arc<Object>, StoreError> {
         let mut out = self.commit(vec![op]).await?;
-        out.pop().ok_or_else(|| StoreError::Io(std::io::Error::other("empty commit")))
+        out.pop()
+            .ok_or_else(|| StoreError::Io(std::io::Error::other("empty commit")))
     }
 
     /// Applies every op or none. Each op gets the next resourceVersion. Durable kinds are
@@ -158,7 +186,7 @@ impl Store {
         let wal = self.wal.clone().lock_owned().await;
         let (events, record) = self.prepare(ops)?;
         let wal = match record {
-            Some(record) => {
+            Some(record) if wal.is_some() => {
                 let (wal, result) = tokio::task::spawn_blocking(move || {
                     let mut wal = wal;
                     let result = match wal.as_mut() {
@@ -172,7 +200,7 @@ impl Store {
                 result?;
                 wal
             }
-            None => wal,
+            _ => wal,
         };
         let out = events.iter().map(|e| e.object.clone()).collect();
         self.publish(events);
@@ -241,7 +269,8 @@ impl Store {
                 .collect();
             (objects, state.reserved)
         };
-        let result = tokio::task::spawn_blocking(move || wal.as_mut().map(|w| w.compact(objects, rv))).await;
+        let result =
+            tokio::task::spawn_blocking(move || wal.as_mut().map(|w| w.compact(objects, rv))).await;
         if let Ok(Some(Err(e))) | Err(e) = result.map_err(std::io::Error::other) {
             tracing::warn!(error = %e, "state log compaction failed; will retry after the next write");
         }
@@ -259,7 +288,12 @@ fn stage(
     op: Op,
     rv: u64,
 ) -> Result<WatchEvent, StoreError> {
-    let current = |key: &ObjectKey| staged.get(key).cloned().unwrap_or_else(|| objects.get(key).cloned());
+    let current = |key: &ObjectKey| {
+        staged
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| objects.get(key).cloned())
+    };
     let (event_type, key, mut obj) = match op {
         Op::Create(obj) => {
             let key = obj.key();
@@ -283,13 +317,26 @@ fn stage(
     obj.meta_mut().resource_version = Some(rv.to_string());
     let obj = Arc::new(obj);
     staged.insert(key, (event_type != EventType::Deleted).then(|| obj.clone()));
-    Ok(WatchEvent { event_type, object: obj, rv })
+    Ok(WatchEvent {
+        event_type,
+        object: obj,
+        rv,
+    })
 }
 
 fn check(existing: &Object, pre: &Preconditions, key: &ObjectKey) -> Result<(), StoreError> {
-    let rv_ok = pre.resource_version.is_none_or(|rv| rv == existing.resource_version());
-    let uid_ok = pre.uid.as_deref().is_none_or(|uid| existing.meta().uid.as_deref() == Some(uid));
-    if rv_ok && uid_ok { Ok(()) } else { Err(StoreError::Conflict(key.clone())) }
+    let rv_ok = pre
+        .resource_version
+        .is_none_or(|rv| rv == existing.resource_version());
+    let uid_ok = pre
+        .uid
+        .as_deref()
+        .is_none_or(|uid| existing.meta().uid.as_deref() == Some(uid));
+    if rv_ok && uid_ok {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(key.clone()))
+    }
 }
 
 #[cfg(test)]

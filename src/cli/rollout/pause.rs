@@ -15,13 +15,28 @@ pub async fn pause(client: &Client, ns: &str, t: &Target, pause: bool) -> Result
     let d: Deployment = typed(client.get(&path).await?)?;
     let paused = d.spec.as_ref().and_then(|s| s.paused) == Some(true);
     match (pause, paused) {
-        (true, true) => return Err(CliError::msg(format!("deployments.apps {name:?} is already paused"))),
-        (false, false) => return Err(CliError::msg(format!("deployments.apps {name:?} is not paused"))),
+        (true, true) => {
+            return Err(CliError::msg(format!(
+                "deployments.apps {name:?} is already paused"
+            )));
+        }
+        (false, false) => {
+            return Err(CliError::msg(format!(
+                "deployments.apps {name:?} is not paused"
+            )));
+        }
         _ => {}
     }
-    let patch = if pause { json!({"spec": {"paused": true}}) } else { json!({"spec": {"paused": null}}) };
+    let patch = if pause {
+        json!({"spec": {"paused": true}})
+    } else {
+        json!({"spec": {"paused": null}})
+    };
     client.patch(&path, SMP, &patch).await?;
-    println!("deployment.apps/{name} {}", if pause { "paused" } else { "resumed" });
+    println!(
+        "deployment.apps/{name} {}",
+        if pause { "paused" } else { "resumed" }
+    );
     Ok(())
 }
 
@@ -30,10 +45,20 @@ pub async fn restart(client: &Client, ns: &str, t: &Target) -> Result<()> {
     let path = item_path(Kind::Deployment, ns, &name);
     let d: Deployment = typed(client.get(&path).await?)?;
     if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
-        return Err(CliError::msg(format!("can't restart paused deployment (run rollout resume first)")));
+        return Err(CliError::msg(format!(
+            "can't restart paused deployment (run rollout resume first)"
+        )));
     }
-    let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let before = d.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.annotations.as_ref()).and_then(|a| a.get(RESTARTED_AT)).cloned();
+    let now = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let before = d
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.annotations.as_ref())
+        .and_then(|a| a.get(RESTARTED_AT))
+        .cloned();
     if before.as_deref() == Some(now.as_str()) {
         return Err(CliError::msg(format!(
             "failed to create patch for deployment.apps/{name}: if restart has already been triggered within the past second, please wait before attempting to trigger another"

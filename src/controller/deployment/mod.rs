@@ -28,7 +28,11 @@ pub enum Action {
     DeleteReplicaSet(ReplicaSet),
     /// The Deployment with its new status (and revision annotation).
     UpdateStatus(Deployment),
-    Event { warning: bool, reason: &'static str, message: String },
+    Event {
+        warning: bool,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 /// What one sync decided.
@@ -69,16 +73,26 @@ pub fn sync(input: Input<'_>, now: jiff::Timestamp) -> Plan {
         requeue_after: None,
     };
     s.sync_deployment();
-    Plan { actions: s.actions, requeue_after: s.requeue_after }
+    Plan {
+        actions: s.actions,
+        requeue_after: s.requeue_after,
+    }
 }
 
 impl Sync<'_> {
     fn sync_deployment(&mut self) {
         let selector = util::spec(&self.d).selector;
         let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
-            && selector.match_expressions.as_ref().is_none_or(|e| e.is_empty());
+            && selector
+                .match_expressions
+                .as_ref()
+                .is_none_or(|e| e.is_empty());
         if empty {
-            self.event(true, "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.".into());
+            self.event(
+                true,
+                "SelectingAll",
+                "This deployment is selecting all pods. A non-empty selector is required.".into(),
+            );
             let generation = self.d.metadata.generation;
             let status = self.d.status.get_or_insert_with(Default::default);
             if status.observed_generation < generation {
@@ -99,7 +113,11 @@ impl Sync<'_> {
         if self.is_scaling_event() {
             return self.sync_scale_and_status();
         }
-        if util::is_rolling_update(&self.d) { self.rollout_rolling() } else { self.rollout_recreate() }
+        if util::is_rolling_update(&self.d) {
+            self.rollout_rolling()
+        } else {
+            self.rollout_recreate()
+        }
     }
 
     /// `sync()` in Kubernetes: scaling and history cleanup without starting a rollout.
@@ -117,7 +135,11 @@ impl Sync<'_> {
     }
 
     fn event(&mut self, warning: bool, reason: &'static str, message: String) {
-        self.actions.push(Action::Event { warning, reason, message });
+        self.actions.push(Action::Event {
+            warning,
+            reason,
+            message,
+        });
     }
 
     /// Records a write of ReplicaSet `idx`; a later write of the same object replaces an
@@ -126,7 +148,11 @@ impl Sync<'_> {
         let rs = self.rss[idx].clone();
         let name = rs.metadata.name.clone();
         let pending = self.actions.iter_mut().find_map(|a| match a {
-            Action::CreateReplicaSet(r) | Action::UpdateReplicaSet(r) if r.metadata.name == name => Some(r),
+            Action::CreateReplicaSet(r) | Action::UpdateReplicaSet(r)
+                if r.metadata.name == name =>
+            {
+                Some(r)
+            }
             _ => None,
         });
         match pending {
@@ -138,7 +164,8 @@ impl Sync<'_> {
 
     /// Records a status write; only the last one is kept, at the latest position.
     fn write_status(&mut self, d: Deployment) {
-        self.actions.retain(|a| !matches!(a, Action::UpdateStatus(_)));
+        self.actions
+            .retain(|a| !matches!(a, Action::UpdateStatus(_)));
         self.d = d.clone();
         self.actions.push(Action::UpdateStatus(d));
     }

@@ -9,7 +9,9 @@ use super::util;
 impl Sync<'_> {
     pub(super) fn rollout_rolling(&mut self) {
         let new = self.new_replica_set(true);
-        let Some(new_idx) = new else { return self.sync_rollout_status(None) };
+        let Some(new_idx) = new else {
+            return self.sync_rollout_status(None);
+        };
         if self.reconcile_new_replica_set(new_idx) || self.reconcile_old_replica_sets(new_idx) {
             return self.sync_rollout_status(new);
         }
@@ -33,13 +35,18 @@ impl Sync<'_> {
     }
 
     fn reconcile_old_replica_sets(&mut self, new: usize) -> bool {
-        let old: Vec<usize> = self.old_indices(Some(new)).into_iter().filter(|i| util::is_active(&self.rss[*i])).collect();
+        let old: Vec<usize> = self
+            .old_indices(Some(new))
+            .into_iter()
+            .filter(|i| util::is_active(&self.rss[*i]))
+            .collect();
         if util::sum_spec(old.iter().map(|i| &self.rss[*i])) == 0 {
             return false;
         }
         let all_pods = util::sum_spec(&self.rss);
         let min_available = util::replicas(&self.d) - util::max_unavailable(&self.d);
-        let new_unavailable = util::rs_spec_replicas(&self.rss[new]) - util::rs_available(&self.rss[new]);
+        let new_unavailable =
+            util::rs_spec_replicas(&self.rss[new]) - util::rs_available(&self.rss[new]);
         let max_scaled_down = all_pods - min_available - new_unavailable;
         if max_scaled_down <= 0 {
             return false;
@@ -59,7 +66,10 @@ impl Sync<'_> {
             if total >= max_cleanup {
                 break;
             }
-            let (spec, available) = (util::rs_spec_replicas(&self.rss[idx]), util::rs_available(&self.rss[idx]));
+            let (spec, available) = (
+                util::rs_spec_replicas(&self.rss[idx]),
+                util::rs_available(&self.rss[idx]),
+            );
             if spec == 0 || spec == available {
                 continue;
             }
@@ -73,7 +83,11 @@ impl Sync<'_> {
     /// Scales old ReplicaSets down, oldest first, while availability stays above minimum.
     fn scale_down_old_for_rolling_update(&mut self, old: &[usize], new: usize) -> i32 {
         let min_available = util::replicas(&self.d) - util::max_unavailable(&self.d);
-        let active = old.iter().chain([&new]).map(|i| &self.rss[*i]).filter(|rs| util::is_active(rs));
+        let active = old
+            .iter()
+            .chain([&new])
+            .map(|i| &self.rss[*i])
+            .filter(|rs| util::is_active(rs));
         let available = util::sum_available(active);
         if available <= min_available {
             return 0;
@@ -122,7 +136,11 @@ impl Sync<'_> {
         if size_changed {
             let direction = if new_scale > old_scale { "up" } else { "down" };
             let name = self.rss[idx].metadata.name.clone().unwrap_or_default();
-            self.event(false, "ScalingReplicaSet", format!("Scaled {direction} replica set {name} to {new_scale} from {old_scale}"));
+            self.event(
+                false,
+                "ScalingReplicaSet",
+                format!("Scaled {direction} replica set {name} to {new_scale} from {old_scale}"),
+            );
         }
         size_changed
     }

@@ -21,10 +21,20 @@ pub fn condition<'a>(d: &'a Deployment, type_: &str) -> Option<&'a DeploymentCon
 }
 
 fn get<'a>(status: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
-    status.conditions.as_ref()?.iter().find(|c| c.type_ == type_)
+    status
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == type_)
 }
 
-pub fn new_condition(type_: &str, status: &str, reason: &str, message: String, now: jiff::Timestamp) -> DeploymentCondition {
+pub fn new_condition(
+    type_: &str,
+    status: &str,
+    reason: &str,
+    message: String,
+    now: jiff::Timestamp,
+) -> DeploymentCondition {
     DeploymentCondition {
         type_: type_.into(),
         status: status.into(),
@@ -88,7 +98,9 @@ fn timed_out(d: &Deployment, new: &DeploymentStatus, now: jiff::Timestamp) -> bo
     if !util::has_progress_deadline(d) {
         return false;
     }
-    let Some(cond) = get(new, PROGRESSING) else { return false };
+    let Some(cond) = get(new, PROGRESSING) else {
+        return false;
+    };
     match cond.reason.as_deref() {
         Some(NEW_RS_AVAILABLE) => false,
         Some(TIMED_OUT) => true,
@@ -98,11 +110,19 @@ fn timed_out(d: &Deployment, new: &DeploymentStatus, now: jiff::Timestamp) -> bo
 
 fn deadline(d: &Deployment, cond: &DeploymentCondition) -> Option<jiff::Timestamp> {
     let from = cond.last_update_time.as_ref()?.0;
-    from.checked_add(jiff::SignedDuration::from_secs(util::progress_deadline_seconds(d))).ok()
+    from.checked_add(jiff::SignedDuration::from_secs(
+        util::progress_deadline_seconds(d),
+    ))
+    .ok()
 }
 
 /// calculateStatus over the ReplicaSets as they stand after this sync's writes.
-fn calculate(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>, now: jiff::Timestamp) -> DeploymentStatus {
+fn calculate(
+    d: &Deployment,
+    all: &[&ReplicaSet],
+    new: Option<&ReplicaSet>,
+    now: jiff::Timestamp,
+) -> DeploymentStatus {
     let available = util::sum_available(all.iter().copied());
     let unavailable = (util::sum_spec(all.iter().copied()) - available).max(0);
     let old = d.status.clone().unwrap_or_default();
@@ -118,9 +138,21 @@ fn calculate(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>, now:
         terminating_replicas: None,
     };
     let cond = if available >= util::replicas(d) - util::max_unavailable(d) {
-        new_condition(AVAILABLE, "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".into(), now)
+        new_condition(
+            AVAILABLE,
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.".into(),
+            now,
+        )
     } else {
-        new_condition(AVAILABLE, "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.".into(), now)
+        new_condition(
+            AVAILABLE,
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.".into(),
+            now,
+        )
     };
     set_condition(&mut status, cond);
     status
@@ -129,16 +161,23 @@ fn calculate(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>, now:
 /// getReplicaFailures: the new ReplicaSet's ReplicaFailure condition, else any old one's.
 fn replica_failure(all: &[&ReplicaSet], new: Option<&ReplicaSet>) -> Option<DeploymentCondition> {
     let failure_of = |rs: &ReplicaSet| {
-        rs.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == REPLICA_FAILURE).map(|c| DeploymentCondition {
-            type_: REPLICA_FAILURE.into(),
-            status: c.status.clone(),
-            reason: c.reason.clone(),
-            message: c.message.clone(),
-            last_update_time: c.last_transition_time.clone(),
-            last_transition_time: c.last_transition_time.clone(),
-        })
+        rs.status
+            .as_ref()?
+            .conditions
+            .as_ref()?
+            .iter()
+            .find(|c| c.type_ == REPLICA_FAILURE)
+            .map(|c| DeploymentCondition {
+                type_: REPLICA_FAILURE.into(),
+                status: c.status.clone(),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                last_update_time: c.last_transition_time.clone(),
+                last_transition_time: c.last_transition_time.clone(),
+            })
     };
-    new.and_then(failure_of).or_else(|| all.iter().find_map(|rs| failure_of(rs)))
+    new.and_then(failure_of)
+        .or_else(|| all.iter().find_map(|rs| failure_of(rs)))
 }
 
 impl Sync<'_> {
@@ -169,8 +208,20 @@ impl Sync<'_> {
         let paused_cond = cond.is_some_and(|c| c.reason.as_deref() == Some(PAUSED));
         let paused = util::spec(&self.d).paused == Some(true);
         let cond = match (paused, paused_cond) {
-            (true, false) => new_condition(PROGRESSING, "Unknown", PAUSED, "Deployment is paused".into(), self.now),
-            (false, true) => new_condition(PROGRESSING, "Unknown", RESUMED, "Deployment is resumed".into(), self.now),
+            (true, false) => new_condition(
+                PROGRESSING,
+                "Unknown",
+                PAUSED,
+                "Deployment is paused".into(),
+                self.now,
+            ),
+            (false, true) => new_condition(
+                PROGRESSING,
+                "Unknown",
+                RESUMED,
+                "Deployment is resumed".into(),
+                self.now,
+            ),
             _ => return,
         };
         let mut d = self.d.clone();
@@ -188,7 +239,9 @@ impl Sync<'_> {
         }
         let current = condition(&self.d, PROGRESSING).cloned();
         let already_complete = counter(status.replicas) == counter(status.updated_replicas)
-            && current.as_ref().is_some_and(|c| c.reason.as_deref() == Some(NEW_RS_AVAILABLE));
+            && current
+                .as_ref()
+                .is_some_and(|c| c.reason.as_deref() == Some(NEW_RS_AVAILABLE));
         let subject = match new_rs {
             Some(rs) => format!("ReplicaSet {:?}", meta::name(&rs.metadata)),
             None => format!("Deployment {:?}", meta::name(&self.d.metadata)),
@@ -196,10 +249,14 @@ impl Sync<'_> {
         if has_deadline && !already_complete {
             if complete(&self.d, &status) {
                 let msg = format!("{subject} has successfully progressed.");
-                set_condition(&mut status, new_condition(PROGRESSING, "True", NEW_RS_AVAILABLE, msg, self.now));
+                set_condition(
+                    &mut status,
+                    new_condition(PROGRESSING, "True", NEW_RS_AVAILABLE, msg, self.now),
+                );
             } else if progressing(&self.d, &status) {
                 let msg = format!("{subject} is progressing.");
-                let mut cond = new_condition(PROGRESSING, "True", "ReplicaSetUpdated", msg, self.now);
+                let mut cond =
+                    new_condition(PROGRESSING, "True", "ReplicaSetUpdated", msg, self.now);
                 if let Some(current) = &current {
                     if current.status == "True" {
                         cond.last_transition_time = current.last_transition_time.clone();
@@ -209,7 +266,10 @@ impl Sync<'_> {
                 set_condition(&mut status, cond);
             } else if timed_out(&self.d, &status, self.now) {
                 let msg = format!("{subject} has timed out progressing.");
-                set_condition(&mut status, new_condition(PROGRESSING, "False", TIMED_OUT, msg, self.now));
+                set_condition(
+                    &mut status,
+                    new_condition(PROGRESSING, "False", TIMED_OUT, msg, self.now),
+                );
             }
         }
         match replica_failure(&all, new_rs) {
@@ -227,13 +287,24 @@ impl Sync<'_> {
 
     /// requeueStuckDeployment: check again just after the deadline would pass.
     fn requeue_stuck(&mut self, status: &DeploymentStatus) {
-        let Some(cond) = condition(&self.d, PROGRESSING) else { return };
-        if !util::has_progress_deadline(&self.d) || complete(&self.d, status) || cond.reason.as_deref() == Some(TIMED_OUT) {
+        let Some(cond) = condition(&self.d, PROGRESSING) else {
+            return;
+        };
+        if !util::has_progress_deadline(&self.d)
+            || complete(&self.d, status)
+            || cond.reason.as_deref() == Some(TIMED_OUT)
+        {
             return;
         }
-        let Some(deadline) = deadline(&self.d, cond) else { return };
+        let Some(deadline) = deadline(&self.d, cond) else {
+            return;
+        };
         let after = deadline.duration_since(self.now);
         let after = Duration::try_from(after).unwrap_or(Duration::ZERO);
-        self.requeue(if after < Duration::from_secs(1) { Duration::from_secs(1) } else { after + Duration::from_secs(1) });
+        self.requeue(if after < Duration::from_secs(1) {
+            Duration::from_secs(1)
+        } else {
+            after + Duration::from_secs(1)
+        });
     }
 }

@@ -27,7 +27,10 @@ impl ReplicaSetController {
     }
 
     async fn event(&self, rs: &ReplicaSet, t: EventType, reason: &str, message: String) {
-        self.registry.events().record(&rs.clone().into_object(), t, reason, &message, COMPONENT).await;
+        self.registry
+            .events()
+            .record(&rs.clone().into_object(), t, reason, &message, COMPONENT)
+            .await;
     }
 
     /// Creates `count` pods in batches of 1, 2, 4, …; the first failing batch stops the rest.
@@ -41,10 +44,27 @@ impl ReplicaSetController {
             let mut failure = None;
             for result in join_all(creates).await {
                 match result {
-                    Ok(pod) => self.event(rs, EventType::Normal, "SuccessfulCreate", format!("Created pod: {}", meta::name(pod.meta()))).await,
+                    Ok(pod) => {
+                        self.event(
+                            rs,
+                            EventType::Normal,
+                            "SuccessfulCreate",
+                            format!("Created pod: {}", meta::name(pod.meta())),
+                        )
+                        .await
+                    }
                     Err(e) => {
-                        self.event(rs, EventType::Warning, "FailedCreate", format!("Error creating: {e}")).await;
-                        failure = Some(Failure { reason: "FailedCreate", message: e.to_string() });
+                        self.event(
+                            rs,
+                            EventType::Warning,
+                            "FailedCreate",
+                            format!("Error creating: {e}"),
+                        )
+                        .await;
+                        failure = Some(Failure {
+                            reason: "FailedCreate",
+                            message: e.to_string(),
+                        });
                     }
                 }
             }
@@ -58,7 +78,10 @@ impl ReplicaSetController {
     async fn delete_pods(&self, rs: &ReplicaSet, victims: Vec<Pod>) -> Option<Failure> {
         let deletes = victims.iter().map(|p| {
             let opts = DeleteOptions {
-                preconditions: crate::store::Preconditions { uid: p.metadata.uid.clone(), resource_version: None },
+                preconditions: crate::store::Preconditions {
+                    uid: p.metadata.uid.clone(),
+                    resource_version: None,
+                },
                 ..Default::default()
             };
             let key = p.clone().into_object().key();
@@ -69,11 +92,26 @@ impl ReplicaSetController {
             let name = meta::name(&pod.metadata);
             match result {
                 Ok(_) | Err(ApiError::NotFound { .. }) => {
-                    self.event(rs, EventType::Normal, "SuccessfulDelete", format!("Deleted pod: {name}")).await
+                    self.event(
+                        rs,
+                        EventType::Normal,
+                        "SuccessfulDelete",
+                        format!("Deleted pod: {name}"),
+                    )
+                    .await
                 }
                 Err(e) => {
-                    self.event(rs, EventType::Warning, "FailedDelete", format!("Error deleting: {e}")).await;
-                    failure = Some(Failure { reason: "FailedDelete", message: e.to_string() });
+                    self.event(
+                        rs,
+                        EventType::Warning,
+                        "FailedDelete",
+                        format!("Error deleting: {e}"),
+                    )
+                    .await;
+                    failure = Some(Failure {
+                        reason: "FailedDelete",
+                        message: e.to_string(),
+                    });
                 }
             }
         }
@@ -88,7 +126,10 @@ impl Reconciler for ReplicaSetController {
 
     fn keys_for(&self, event: &WatchEvent) -> Vec<Self::Key> {
         match event.object.as_ref() {
-            Object::ReplicaSet(rs) => vec![(meta::namespace(&rs.metadata).into(), meta::name(&rs.metadata).into())],
+            Object::ReplicaSet(rs) => vec![(
+                meta::namespace(&rs.metadata).into(),
+                meta::name(&rs.metadata).into(),
+            )],
             Object::Pod(pod) => controller_ref(&pod.metadata)
                 .filter(|r| r.kind == "ReplicaSet")
                 .map(|r| (meta::namespace(&pod.metadata).to_string(), r.name.clone()))
@@ -102,15 +143,26 @@ impl Reconciler for ReplicaSetController {
         self.registry
             .list_typed::<ReplicaSet>(None)
             .iter()
-            .map(|rs| (meta::namespace(&rs.metadata).into(), meta::name(&rs.metadata).into()))
+            .map(|rs| {
+                (
+                    meta::namespace(&rs.metadata).into(),
+                    meta::name(&rs.metadata).into(),
+                )
+            })
             .collect()
     }
 
     async fn reconcile(&self, (ns, name): &Self::Key) -> Result<Option<Duration>, ApiError> {
-        let Some(rs) = self.registry.get_typed::<ReplicaSet>(ns, name) else { return Ok(None) };
+        let Some(rs) = self.registry.get_typed::<ReplicaSet>(ns, name) else {
+            return Ok(None);
+        };
         let uid = meta::uid(&rs.metadata).to_string();
-        let pods: Vec<Pod> =
-            self.registry.list_typed::<Pod>(Some(ns)).into_iter().filter(|p| meta::is_controlled_by(&p.metadata, &uid)).collect();
+        let pods: Vec<Pod> = self
+            .registry
+            .list_typed::<Pod>(Some(ns))
+            .into_iter()
+            .filter(|p| meta::is_controlled_by(&p.metadata, &uid))
+            .collect();
         let now = self.registry.clock().now();
         let plan = replicaset::sync(&rs, &pods, None, now);
         let mut failure = None;
@@ -127,7 +179,12 @@ impl Reconciler for ReplicaSetController {
         if let Some(status) = status {
             let mut updated = rs.clone();
             updated.status = Some(status);
-            self.registry.update_status_object(updated.into_object(), Some(meta::resource_version(&rs.metadata))).await?;
+            self.registry
+                .update_status_object(
+                    updated.into_object(),
+                    Some(meta::resource_version(&rs.metadata)),
+                )
+                .await?;
         }
         match failure {
             Some(f) => Err(ApiError::Internal(f.message)),

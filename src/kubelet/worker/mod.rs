@@ -13,7 +13,9 @@ use super::status::{self, State, Terminated};
 use crate::model::{KubeObject, Object, meta};
 use crate::registry::Registry;
 use crate::registry::events::EventType;
-use crate::runtime::{ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent};
+use crate::runtime::{
+    ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent,
+};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodStatus};
@@ -64,7 +66,12 @@ pub struct Worker {
 
 /// Runs the worker for `pod` until the pod is gone (`Deleted`) or the kubelet stops (the
 /// channel closes; containers are then left running for the next start to adopt).
-pub async fn run(env: Arc<Env>, pod: Pod, adopted: Vec<ContainerSummary>, mut rx: mpsc::Receiver<Message>) {
+pub async fn run(
+    env: Arc<Env>,
+    pod: Pod,
+    adopted: Vec<ContainerSummary>,
+    mut rx: mpsc::Receiver<Message>,
+) {
     let mut w = Worker::new(env, pod);
     w.adopt(adopted).await;
     loop {
@@ -105,8 +112,17 @@ async fn sleep_until(at: Option<Instant>) {
 
 impl Worker {
     fn new(env: Arc<Env>, pod: Pod) -> Worker {
-        let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
-        let start_time = pod.status.as_ref().and_then(|s| s.start_time.as_ref()).map(|t| t.0).unwrap_or_else(|| env.registry.clock().now());
+        let containers = pod
+            .spec
+            .as_ref()
+            .map(|s| s.containers.clone())
+            .unwrap_or_default();
+        let start_time = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.start_time.as_ref())
+            .map(|t| t.0)
+            .unwrap_or_else(|| env.registry.clock().now());
         Worker {
             env,
             slots: containers.into_iter().map(Slot::new).collect(),
@@ -137,7 +153,10 @@ impl Worker {
         }
         if !self.terminating() {
             for i in 0..self.slots.len() {
-                if self.slots[i].start_at.is_some_and(|at| at <= Instant::now()) {
+                if self.slots[i]
+                    .start_at
+                    .is_some_and(|at| at <= Instant::now())
+                {
                     self.start(i).await;
                 }
             }
@@ -148,7 +167,12 @@ impl Worker {
 
     fn next_wake(&self) -> Option<Instant> {
         let starts = self.slots.iter().filter_map(|s| s.start_at);
-        let probes = self.slots.iter().flat_map(|s| s.probes.iter()).filter(|p| !p.in_flight).filter_map(|p| p.next_at);
+        let probes = self
+            .slots
+            .iter()
+            .flat_map(|s| s.probes.iter())
+            .filter(|p| !p.in_flight)
+            .filter_map(|p| p.next_at);
         starts.chain(probes).min()
     }
 
@@ -158,8 +182,24 @@ impl Worker {
         r
     }
 
-    async fn event(&mut self, container: Option<&str>, t: EventType, reason: &str, message: String) {
-        self.env.registry.events().record_ref(self.container_ref(container), t, reason, &message, "kubelet").await;
+    async fn event(
+        &mut self,
+        container: Option<&str>,
+        t: EventType,
+        reason: &str,
+        message: String,
+    ) {
+        self.env
+            .registry
+            .events()
+            .record_ref(
+                self.container_ref(container),
+                t,
+                reason,
+                &message,
+                "kubelet",
+            )
+            .await;
     }
 
     /// `web-7d9c6c8d4f-x2k9p_default(uid)`, as the kubelet formats a pod in messages.
@@ -176,7 +216,12 @@ impl Worker {
         if self.written.as_ref() != Some(&status) {
             let mut pod = self.pod.clone();
             pod.status = Some(status.clone());
-            match self.env.registry.update_status_object(pod.into_object(), None).await {
+            match self
+                .env
+                .registry
+                .update_status_object(pod.into_object(), None)
+                .await
+            {
                 Ok(updated) => {
                     if let Some(p) = Pod::from_object(&updated) {
                         self.pod.metadata = p.metadata.clone();
@@ -184,7 +229,9 @@ impl Worker {
                     }
                     self.written = Some(status);
                 }
-                Err(e) => tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written"),
+                Err(e) => {
+                    tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written")
+                }
             }
         }
         let endpoint = self.endpoint();
@@ -207,7 +254,9 @@ impl Worker {
             namespace: meta::namespace(m).into(),
             name: meta::name(m).into(),
             labels: meta::labels(m),
-            ready: !self.slots.is_empty() && self.slots.iter().all(Slot::ready) && !self.terminating(),
+            ready: !self.slots.is_empty()
+                && self.slots.iter().all(Slot::ready)
+                && !self.terminating(),
             terminating: self.terminating(),
             ports: self.slots.iter().flat_map(|s| s.ports.clone()).collect(),
             port_names,
@@ -219,10 +268,14 @@ impl Worker {
     }
 
     async fn on_runtime_event(&mut self, event: RuntimeEvent) {
-        let Some(i) = self.slot_of(&event.id) else { return };
+        let Some(i) = self.slot_of(&event.id) else {
+            return;
+        };
         match event.action {
             RuntimeAction::Die { .. } | RuntimeAction::Oom => self.on_exit(i).await,
-            RuntimeAction::Destroy if !self.removed.contains(&event.id) => self.on_removed_outside(i).await,
+            RuntimeAction::Destroy if !self.removed.contains(&event.id) => {
+                self.on_removed_outside(i).await
+            }
             _ => {}
         }
     }
@@ -230,10 +283,14 @@ impl Worker {
     /// The engine is the truth: containers that vanished or stopped without an event.
     async fn resync(&mut self) {
         for i in 0..self.slots.len() {
-            let Some(id) = self.slots[i].id.clone() else { continue };
+            let Some(id) = self.slots[i].id.clone() else {
+                continue;
+            };
             match self.env.runtime.inspect(&id).await {
                 Err(RuntimeError::NotFound(_)) => self.on_removed_outside(i).await,
-                Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => self.on_exit(i).await,
+                Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => {
+                    self.on_exit(i).await
+                }
                 _ => {}
             }
         }
@@ -248,12 +305,18 @@ impl Worker {
         let name = self.slots[i].name().to_string();
         tracing::warn!(pod = meta::name(&self.pod.metadata), container = %name, "container removed outside skiff; deleting the pod");
         self.slots[i].id = None;
-        let msg = format!("Container {name} was removed outside skiff; the pod is deleted so that its controller replaces it");
-        self.event(Some(&name), EventType::Warning, "Failed", msg).await;
+        let msg = format!(
+            "Container {name} was removed outside skiff; the pod is deleted so that its controller replaces it"
+        );
+        self.event(Some(&name), EventType::Warning, "Failed", msg)
+            .await;
         let key = Object::Pod(self.pod.clone()).key();
         let opts = crate::registry::DeleteOptions {
             grace_period_seconds: Some(0),
-            preconditions: crate::store::Preconditions { uid: self.pod.metadata.uid.clone(), resource_version: None },
+            preconditions: crate::store::Preconditions {
+                uid: self.pod.metadata.uid.clone(),
+                resource_version: None,
+            },
             ..Default::default()
         };
         if let Err(e) = self.env.registry.delete(&key, &opts).await {
@@ -263,14 +326,18 @@ impl Worker {
 
     /// A container exited: record it, then restart it per restartPolicy, with back-off.
     async fn on_exit(&mut self, i: usize) {
-        let Some(id) = self.slots[i].id.clone() else { return };
+        let Some(id) = self.slots[i].id.clone() else {
+            return;
+        };
         let info = match self.env.runtime.inspect(&id).await {
             Ok(info) => info,
             Err(RuntimeError::NotFound(_)) => return self.on_removed_outside(i).await,
             Err(e) => return tracing::warn!(error = %e, "cannot inspect exited container"),
         };
         match &info.status {
-            ContainerStatus::Other(s) if s == "removing" => return self.on_removed_outside(i).await,
+            ContainerStatus::Other(s) if s == "removing" => {
+                return self.on_removed_outside(i).await;
+            }
             ContainerStatus::Running | ContainerStatus::Created => return,
             _ => {}
         }
@@ -292,7 +359,12 @@ impl Worker {
         if self.terminating() {
             return;
         }
-        let policy = self.pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
+        let policy = self
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.restart_policy.clone())
+            .unwrap_or_else(|| "Always".into());
         let restart = policy == "Always" || (policy == "OnFailure" && exit_code != 0);
         if restart {
             self.schedule_restart(i, terminated, finished).await;
@@ -300,7 +372,12 @@ impl Worker {
     }
 
     /// Restart at once, or wait out the crash back-off in CrashLoopBackOff.
-    async fn schedule_restart(&mut self, i: usize, terminated: Terminated, finished: jiff::Timestamp) {
+    async fn schedule_restart(
+        &mut self,
+        i: usize,
+        terminated: Terminated,
+        finished: jiff::Timestamp,
+    ) {
         let now = self.now();
         let clock = *self.env.registry.clock();
         let pod_label = self.pod_label();
@@ -311,11 +388,15 @@ impl Worker {
                 let name = slot.name().to_string();
                 slot.state = State::Waiting {
                     reason: "CrashLoopBackOff".into(),
-                    message: Some(format!("back-off {} restarting failed container={name} pod={pod_label}", go_duration(delay))),
+                    message: Some(format!(
+                        "back-off {} restarting failed container={name} pod={pod_label}",
+                        go_duration(delay)
+                    )),
                 };
                 slot.start_at = slot.backoff.expires(finished).map(|t| clock.instant_at(t));
                 let msg = format!("Back-off restarting failed container {name} in pod {pod_label}");
-                self.event(Some(&name), EventType::Warning, "BackOff", msg).await;
+                self.event(Some(&name), EventType::Warning, "BackOff", msg)
+                    .await;
             }
             None => {
                 slot.backoff.next(finished, now);
@@ -326,7 +407,10 @@ impl Worker {
 
     /// The pod object is gone: stop and remove every container, leave the proxy, stop.
     async fn remove_everything(&mut self) {
-        self.env.endpoints.remove(meta::uid(&self.pod.metadata)).await;
+        self.env
+            .endpoints
+            .remove(meta::uid(&self.pod.metadata))
+            .await;
         for slot in &self.slots {
             for id in slot.id.iter().chain(&slot.previous_id) {
                 if let Err(e) = self.env.runtime.remove(id).await
@@ -342,5 +426,9 @@ impl Worker {
 /// Go's duration formatting for whole seconds: `10s`, `5m0s`.
 fn go_duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m{}s", s / 60, s % 60)
+    }
 }

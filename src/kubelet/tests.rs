@@ -1,0 +1,240 @@
+//! The kubelet's async shell on the recording fake runtime and a paused clock: pods get
+//! containers, exits restart them with Kubernetes' back-off, liveness failures (exec probes)
+//! kill them, deletion drains and stops them, and the pod object goes away.
+
+use super::*;
+use crate::clock::Clock;
+use crate::model::KubeObject;
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::registry::services::ServicePorts;
+use crate::registry::{DeleteOptions, Registry, WriteOptions};
+use crate::runtime::fake::{Call, FakeRuntime};
+use crate::store::Store;
+use endpoints::NoEndpoints;
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::json;
+use std::time::Duration;
+
+struct Rig {
+    fake: Arc<FakeRuntime>,
+    registry: Arc<Registry>,
+    stop: CancellationToken,
+}
+
+fn rig() -> Rig {
+    let fake = Arc::new(FakeRuntime::new());
+    fake.add_image("hello-kubernetes:1.0");
+    let store = Arc::new(Store::in_memory(10_000));
+    let registry = Arc::new(Registry::new(
+        store,
+        Clock::system(),
+        PodSecurityPolicy::default(),
+        ServicePorts::default(),
+    ));
+    let env = Arc::new(Env {
+        runtime: fake.clone(),
+        registry: registry.clone(),
+        endpoints: Arc::new(NoEndpoints),
+        instance: "test-instance".into(),
+        host_ip: "127.0.0.1".parse().unwrap(),
+    });
+    let stop = CancellationToken::new();
+    tokio::spawn(run(env, stop.clone()));
+    Rig {
+        fake,
+        registry,
+        stop,
+    }
+}
+
+fn pod(extra: serde_json::Value) -> Pod {
+    let mut container = json!({"name": "web", "image": "hello-kubernetes:1.0"});
+    if let (Some(c), Some(e)) = (container.as_object_mut(), extra.as_object()) {
+        c.extend(e.clone());
+    }
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"containers": [container], "terminationGracePeriodSeconds": 5}
+    }))
+    .unwrap()
+}
+
+impl Rig {
+    async fn create(&self, p: Pod) {
+        self.registry
+            .create_object(p.into_object(), &WriteOptions::default())
+            .await
+            .unwrap();
+    }
+
+    fn pod(&self) -> Option<Pod> {
+        self.registry.get_typed::<Pod>("default", "web")
+    }
+
+    fn state(&self) -> (i32, String) {
+        let p = self.pod().unwrap();
+        let s = &p.status.unwrap().container_statuses.unwrap()[0];
+        let state = s.state.clone().unwrap();
+        let name = match (state.running, state.waiting, state.terminated) {
+            (Some(_), _, _) => "Running".to_string(),
+            (_, Some(w), _) => w.reason.unwrap_or_default(),
+            (_, _, Some(t)) => t.reason.unwrap_or_default(),
+            _ => String::new(),
+        };
+        (s.restart_count, name)
+    }
+
+    /// Lets the kubelet run until `check` holds (on the paused clock, at most `secs`).
+    async fn until(&self, secs: u64, what: &str, check: impl Fn(&Rig) -> bool) {
+        for _ in 0..secs * 20 {
+            if check(self) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{what}: not reached within {secs}s; calls: {:?}",
+            self.fake.calls()
+        );
+    }
+
+    fn running_id(&self) -> Option<String> {
+        self.fake
+            .containers()
+            .into_iter()
+            .find(|(_, _, s)| *s == crate::runtime::ContainerStatus::Running)
+            .map(|(id, _, _)| id)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn exits_restart_with_kubernetes_back_off() {
+    let r = rig();
+    r.create(pod(json!({}))).await;
+    r.until(5, "running", |r| {
+        r.pod().is_some_and(|p| p.status.is_some()) && r.state() == (0, "Running".into())
+    })
+    .await;
+    let labels = &r.fake.containers()[0].1;
+    assert_eq!(labels[container::LABEL_INSTANCE], "test-instance");
+    assert_eq!(labels[container::LABEL_POD], "web");
+    // First crash: restarted at once.
+    let id = r.running_id().unwrap();
+    r.fake.exit(&id, 1);
+    r.until(2, "first restart", |r| r.state() == (1, "Running".into()))
+        .await;
+    // Second crash: 10 s of CrashLoopBackOff.
+    let id = r.running_id().unwrap();
+    let crashed = tokio::time::Instant::now();
+    r.fake.exit(&id, 1);
+    r.until(2, "back-off", |r| r.state().1 == "CrashLoopBackOff")
+        .await;
+    let message = r.pod().unwrap().status.unwrap().container_statuses.unwrap()[0]
+        .state
+        .clone()
+        .unwrap()
+        .waiting
+        .unwrap()
+        .message
+        .unwrap();
+    assert!(
+        message.starts_with("back-off 10s restarting failed container=web pod=web_default("),
+        "{message}"
+    );
+    r.until(15, "second restart", |r| r.state() == (2, "Running".into()))
+        .await;
+    let waited = crashed.elapsed();
+    assert!(
+        waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
+        "{waited:?}"
+    );
+    // Third crash: 20 s.
+    let id = r.running_id().unwrap();
+    let crashed = tokio::time::Instant::now();
+    r.fake.exit(&id, 1);
+    r.until(25, "third restart", |r| r.state() == (3, "Running".into()))
+        .await;
+    assert!(crashed.elapsed() >= Duration::from_secs(20));
+    let last = r.pod().unwrap().status.unwrap().container_statuses.unwrap()[0]
+        .last_state
+        .clone()
+        .unwrap()
+        .terminated
+        .unwrap();
+    assert_eq!((last.exit_code, last.reason.as_deref()), (1, Some("Error")));
+    r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn failing_liveness_restarts_and_readiness_gates_ready() {
+    let r = rig();
+    let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1, "failureThreshold": 2});
+    r.create(pod(
+        json!({"livenessProbe": probe, "readinessProbe": probe}),
+    ))
+    .await;
+    let ready = |r: &Rig| {
+        r.pod()
+            .and_then(|p| p.status)
+            .and_then(|s| s.container_statuses)
+            .is_some_and(|c| c[0].ready)
+    };
+    r.until(5, "ready after the exec readiness probe", ready)
+        .await;
+    r.fake.set_exec_exit_code(1);
+    let failed = tokio::time::Instant::now();
+    r.until(5, "liveness restart", |r| r.state().0 == 1).await;
+    assert!(
+        failed.elapsed() <= Duration::from_secs(3),
+        "within failureThreshold × periodSeconds + 1 s"
+    );
+    assert!(
+        r.fake.calls().iter().any(|c| matches!(c, Call::Stop(_, _))),
+        "the unhealthy container was stopped"
+    );
+    assert!(!ready(&r), "a restarted container starts unready");
+    r.fake.set_exec_exit_code(0);
+    r.until(5, "ready again", ready).await;
+    r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn deletion_stops_containers_then_removes_the_pod() {
+    let r = rig();
+    r.create(pod(json!({}))).await;
+    r.until(5, "running", |r| r.running_id().is_some()).await;
+    let key = crate::model::Object::Pod(r.pod().unwrap()).key();
+    r.registry
+        .delete(&key, &DeleteOptions::default())
+        .await
+        .unwrap();
+    r.until(10, "pod removed", |r| r.pod().is_none()).await;
+    r.until(5, "containers removed", |r| r.fake.containers().is_empty())
+        .await;
+    let calls = r.fake.calls();
+    let stop = calls
+        .iter()
+        .position(|c| matches!(c, Call::Stop(_, _)))
+        .expect("stopped");
+    let remove = calls
+        .iter()
+        .rposition(|c| matches!(c, Call::Remove(_)))
+        .expect("removed");
+    assert!(stop < remove);
+    r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() {
+    let r = rig();
+    r.create(pod(
+        json!({"image": "missing:1.0", "imagePullPolicy": "Never"}),
+    ))
+    .await;
+    r.until(5, "ErrImageNeverPull", |r| {
+        r.pod().and_then(|p| p.status).is_some() && r.state().1 == "ErrImageNeverPull"
+    })
+    .await;
+    r.stop.cancel();
+}

@@ -1,0 +1,328 @@
+//! The shared harness for tests against the real Docker engine: each test gets its own daemon
+//! (the real binary, port 0, a temporary state dir), the CLI pointed at it, polling with
+//! deadlines, and cleanup of exactly the containers its daemon made, even when it fails.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_skiff");
+
+/// Fails loudly (never skips) when no Docker engine answers: CI must have one.
+pub fn require_docker() {
+    let ok = Command::new("docker")
+        .arg("info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "these tests need a running Docker engine; `docker info` failed"
+    );
+}
+
+/// Builds the demo images once per test binary (a no-op when they hold this binary already).
+pub fn demo_images() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        require_docker();
+        let out = Command::new(BIN)
+            .args(["demo", "images"])
+            .output()
+            .expect("run skiff demo images");
+        assert!(
+            out.status.success(),
+            "building the demo images failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+pub struct Daemon {
+    child: Option<Child>,
+    pub state: tempfile::TempDir,
+    pub server: String,
+    pub instance: String,
+    extra: Vec<String>,
+}
+
+impl Daemon {
+    pub fn start() -> Daemon {
+        Self::start_with(&[])
+    }
+
+    /// A daemon with extra flags, on a fresh state dir.
+    pub fn start_with(extra: &[&str]) -> Daemon {
+        demo_images();
+        let state = tempfile::tempdir().expect("tempdir");
+        let mut d = Daemon {
+            child: None,
+            state,
+            server: String::new(),
+            instance: String::new(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        d.launch();
+        d
+    }
+
+    fn launch(&mut self) {
+        let mut child = Command::new(BIN)
+            .args(["daemon", "--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(self.state.path())
+            .args(&self.extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(
+                std::fs::File::create(self.state.path().join("daemon.log")).expect("log file"),
+            ))
+            .spawn()
+            .expect("start skiff daemon");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("daemon prints its address");
+        self.server = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            self.server.starts_with("http://"),
+            "unexpected daemon output {line:?}; log: {}",
+            self.log()
+        );
+        self.instance = std::fs::read_to_string(self.state.path().join("instance-id"))
+            .expect("instance id")
+            .trim()
+            .to_string();
+        self.child = Some(child);
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.state.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// SIGKILL the daemon (workloads stay), then start it again on the same state dir.
+    pub fn crash_and_restart(&mut self) {
+        self.kill();
+        self.launch();
+    }
+
+    /// SIGTERM, as an operator stopping the daemon would; waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Runs the CLI against this daemon.
+    pub fn skiff(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .env("SKIFF_SERVER", &self.server)
+            .output()
+            .expect("run skiff")
+    }
+
+    /// Runs the CLI and insists it succeeds; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.skiff(args);
+        assert!(
+            out.status.success(),
+            "skiff {args:?} failed:\nstdout: {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// GET on the API, as JSON.
+    pub fn api(&self, path: &str) -> Value {
+        let body = web::blocking_get(&format!("{}{path}", self.server));
+        serde_json::from_str(&body).unwrap_or(Value::Null)
+    }
+
+    /// The ids of containers this daemon's instance owns on the engine.
+    pub fn containers(&self) -> Vec<String> {
+        docker_ids(&format!("label=io.skiff.instance={}", self.instance), true)
+    }
+
+    pub fn running_containers(&self) -> Vec<String> {
+        docker_ids(&format!("label=io.skiff.instance={}", self.instance), false)
+    }
+
+    pub fn node_port(&self, service: &str) -> u16 {
+        let svc = self.api(&format!("/api/v1/namespaces/default/services/{service}"));
+        svc["spec"]["ports"][0]["nodePort"]
+            .as_u64()
+            .expect("nodePort") as u16
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+        let ids = self.containers();
+        if !ids.is_empty() {
+            let _ = Command::new("docker")
+                .arg("rm")
+                .arg("-f")
+                .args(&ids)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        if std::thread::panicking() {
+            eprintln!("--- daemon log ---\n{}", self.log());
+        }
+    }
+}
+
+pub fn docker_ids(filter: &str, all: bool) -> Vec<String> {
+    let mut cmd = Command::new("docker");
+    cmd.args(["ps", "-q", "--no-trunc", "--filter", filter]);
+    if all {
+        cmd.arg("-a");
+    }
+    let out = cmd.output().expect("docker ps");
+    text(&out.stdout)
+        .lines()
+        .map(String::from)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics with `what` at the deadline.
+pub fn eventually<T>(within: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(path)
+}
+
+/// Plain HTTP GET helpers for tests (a blocking client on its own thread).
+pub mod web {
+    /// The body of `url`, or an empty string on failure.
+    pub fn blocking_get(url: &str) -> String {
+        get(url).map(|(_, body, _)| body).unwrap_or_default()
+    }
+
+    /// (status, body, x-pod-name) of one fresh-connection GET.
+    pub fn get(url: &str) -> Option<(u16, String, String)> {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let resp = ::reqwest::Client::builder()
+                    .no_proxy()
+                    .build()
+                    .ok()?
+                    .get(&url)
+                    .send()
+                    .await
+                    .ok()?;
+                let status = resp.status().as_u16();
+                let pod = resp
+                    .headers()
+                    .get("x-pod-name")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                Some((status, resp.text().await.ok()?, pod))
+            })
+        })
+        .join()
+        .ok()?
+    }
+}
+
+/// The pods of the default namespace as JSON objects.
+pub fn pods(d: &Daemon) -> Vec<Value> {
+    d.api("/api/v1/namespaces/default/pods")["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub fn is_ready(pod: &Value) -> bool {
+    pod["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
+pub fn restart_count(pod: &Value) -> i64 {
+    pod["status"]["containerStatuses"][0]["restartCount"]
+        .as_i64()
+        .unwrap_or(0)
+}
+
+pub fn name(obj: &Value) -> String {
+    obj["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Waits until `n` pods exist, all Ready and none terminating; returns them.
+pub fn ready_pods(d: &Daemon, n: usize, within: Duration) -> Vec<Value> {
+    eventually(within, &format!("{n} ready pods"), || {
+        let pods = pods(d);
+        let live: Vec<Value> = pods
+            .into_iter()
+            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+            .collect();
+        (live.len() == n && live.iter().all(is_ready)).then_some(live)
+    })
+}
