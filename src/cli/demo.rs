@@ -9,6 +9,9 @@ use clap::{Args, Subcommand};
 pub struct DemoArgs {
     #[command(subcommand)]
     pub what: Option<DemoCommand>,
+    /// Finish on its own instead of waiting for Ctrl-C (for tests and scripts).
+    #[arg(long)]
+    pub finish: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -20,9 +23,9 @@ pub enum DemoCommand {
 pub async fn run(args: DemoArgs) -> Result<()> {
     match args.what {
         Some(DemoCommand::Images) => images().await,
-        None => Err(CliError::msg(
-            "the narrated demo needs a subcommand for now: skiff demo images",
-        )),
+        None => crate::demo::lesson::run(args.finish)
+            .await
+            .map_err(|e| CliError::msg(format!("the demo failed: {e:#}"))),
     }
 }
 

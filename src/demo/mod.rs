@@ -2,3 +2,5 @@
 
 pub mod app;
 pub mod images;
+pub mod lesson;
+pub mod traffic;

@@ -1,0 +1,302 @@
+//! `skiff demo`: the classic lesson, narrated and checked. It builds the demo images, starts a
+//! daemon on a temporary state dir, deploys "Hello world!", rolls it to v2 under live traffic
+//! (showing the split and confirming nothing failed), undoes it, then shows a broken v3 that
+//! never becomes ready: the rollout stalls, v1 keeps serving, the deadline passes, undo
+//! recovers. Then it leaves everything running until Ctrl-C (or finishes, with --finish).
+
+use super::images;
+use super::traffic::{Tally, Traffic};
+use crate::cli::{self, Cli, client::CliError};
+use crate::daemon::{self, Config};
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::proxy::listener::Limits;
+use crate::runtime::{ContainerRuntime, Docker};
+use anyhow::{Context, bail};
+use clap::Parser;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const DEPLOYMENT: &str = "deployment/hello-kubernetes";
+
+/// The lesson's manifest: the example, with a short progress deadline so that the broken v3
+/// is declared failed within the demo.
+fn manifest() -> String {
+    include_str!("../../examples/hello-kubernetes.yaml").replacen(
+        "  replicas: 3\n",
+        "  replicas: 3\n  progressDeadlineSeconds: 15\n",
+        1,
+    )
+}
+
+struct Lesson {
+    server: String,
+    dir: PathBuf,
+    url: String,
+}
+
+fn say(text: &str) {
+    println!("{text}");
+}
+
+fn step(n: u32, title: &str) {
+    println!("\n\x1b[1mStep {n}/4 · {title}\x1b[0m");
+}
+
+impl Lesson {
+    /// Runs one CLI command in-process, echoing it like a terminal would.
+    async fn skiff(&self, args: &[&str]) -> Result<(), CliError> {
+        println!("\x1b[2m$ skiff {}\x1b[0m", args.join(" "));
+        let mut argv = vec!["skiff", "--server", self.server.as_str()];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| CliError::msg(e.to_string()))?;
+        let result = Box::pin(cli::run(cli)).await;
+        if let Err(e) = &result {
+            println!("{e}");
+        }
+        result
+    }
+
+    async fn must(&self, args: &[&str]) -> anyhow::Result<()> {
+        self.skiff(args)
+            .await
+            .map_err(|e| anyhow::anyhow!("`skiff {}` failed: {e}", args.join(" ")))
+    }
+
+    /// Runs `rollout status` while traffic flows, printing the live split every second.
+    async fn rollout_under_traffic(
+        &self,
+        traffic: &Traffic,
+        expect_failure: bool,
+    ) -> anyhow::Result<()> {
+        let printer = {
+            let tally = traffic_view(traffic);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let t = tally();
+                    println!(
+                        "  \x1b[36mtraffic: {} requests · {} · failed {}\x1b[0m",
+                        t.total(),
+                        t.split(),
+                        t.failures
+                    );
+                }
+            })
+        };
+        let result = self.skiff(&["rollout", "status", DEPLOYMENT]).await;
+        printer.abort();
+        match (result, expect_failure) {
+            (Ok(()), false) | (Err(_), true) => Ok(()),
+            (Ok(()), true) => bail!("the broken rollout was expected to fail"),
+            (Err(e), false) => Err(anyhow::anyhow!("rollout failed: {e}")),
+        }
+    }
+
+    /// Every answer right now comes from `heading`.
+    async fn only(&self, heading: &str) -> anyhow::Result<()> {
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        for _ in 0..20 {
+            let body = client.get(&self.url).send().await?.text().await?;
+            let got = super::traffic::heading(&body).unwrap_or_default();
+            if got != heading {
+                bail!("expected only {heading:?}, but {got:?} answered");
+            }
+        }
+        say(&format!("  every answer now says \"{heading}\""));
+        Ok(())
+    }
+}
+
+fn traffic_view(traffic: &Traffic) -> impl Fn() -> Tally + Send + 'static {
+    let snapshot = traffic.tally_handle();
+    move || snapshot.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
+    say(&format!(
+        "  ✓ {} requests during {during}: {} · \x1b[1m{} failed\x1b[0m",
+        t.total(),
+        t.split(),
+        t.failures
+    ));
+    if t.failures > 0 {
+        bail!(
+            "{} requests failed during {during}: {:?}",
+            t.failures,
+            t.failure_samples
+        );
+    }
+    Ok(())
+}
+
+async fn node_port(server: &str) -> anyhow::Result<u16> {
+    let client = cli::client::Client::new(server, None);
+    let svc = client
+        .get("/api/v1/namespaces/default/services/hello-kubernetes")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    svc["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .context("the service has no nodePort")
+}
+
+async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
+    step(1, "Deploy \"Hello world!\" with three replicas");
+    let file = l.dir.join("hello-kubernetes.yaml");
+    std::fs::write(&file, manifest())?;
+    let file = file.to_string_lossy().to_string();
+    l.must(&["apply", "-f", &file]).await?;
+    l.url = format!("http://127.0.0.1:{}/", node_port(&l.server).await?);
+    l.must(&["rollout", "status", DEPLOYMENT]).await?;
+    l.must(&["get", "pods"]).await?;
+    say(&format!(
+        "  The Service answers at {} — open it in a browser.",
+        l.url
+    ));
+    l.only("Hello world!").await?;
+
+    step(2, "Roll out v2 while users keep coming");
+    say("  traffic: 4 keep-alive clients and 4 clients opening a new connection per request");
+    let traffic = Traffic::start(&l.url, 4, 4, Duration::from_millis(5));
+    l.must(&[
+        "set",
+        "image",
+        DEPLOYMENT,
+        "hello-kubernetes=hello-kubernetes:2.0",
+    ])
+    .await?;
+    l.rollout_under_traffic(&traffic, false).await?;
+    report(&traffic.stop().await, "the rollout to v2")?;
+    l.only("Hello world v2!").await?;
+    l.must(&["rollout", "history", DEPLOYMENT]).await?;
+
+    step(3, "Changed your mind? Undo");
+    let traffic = Traffic::start(&l.url, 4, 4, Duration::from_millis(5));
+    l.must(&["rollout", "undo", DEPLOYMENT]).await?;
+    l.rollout_under_traffic(&traffic, false).await?;
+    report(&traffic.stop().await, "the rollback")?;
+    l.only("Hello world!").await?;
+    l.must(&["rollout", "history", DEPLOYMENT]).await?;
+    say("  Revision 1 came back as revision 3: its ReplicaSet was reused, as in Kubernetes.");
+
+    step(4, "A broken v3 that never becomes ready");
+    let traffic = Traffic::start(&l.url, 2, 2, Duration::from_millis(10));
+    l.must(&[
+        "set",
+        "image",
+        DEPLOYMENT,
+        "hello-kubernetes=hello-kubernetes:3.0",
+    ])
+    .await?;
+    say("  The new pod never passes its readiness probe, so it gets no traffic and the old");
+    say("  pods stay; after progressDeadlineSeconds (15 s here) the rollout is declared failed.");
+    l.rollout_under_traffic(&traffic, true).await?;
+    l.must(&["get", "pods"]).await?;
+    l.must(&["rollout", "undo", DEPLOYMENT]).await?;
+    l.must(&["rollout", "status", DEPLOYMENT]).await?;
+    let t = traffic.stop().await;
+    report(&t, "the broken rollout and its undo")?;
+    if t.answers.keys().any(|h| h != "Hello world!") {
+        bail!(
+            "something other than v1 answered during the broken rollout: {:?}",
+            t.answers
+        );
+    }
+    say("  v1 served every request; the broken pods are gone.");
+    Ok(())
+}
+
+/// Removes every container of this demo's daemon instance.
+async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
+    let filter = [(
+        crate::kubelet::container::LABEL_INSTANCE.to_string(),
+        instance.to_string(),
+    )];
+    for c in runtime.list(&filter).await.unwrap_or_default() {
+        let _ = runtime.remove(&c.id).await;
+    }
+}
+
+/// Runs the lesson; with `finish`, returns when it is done instead of waiting for Ctrl-C.
+pub async fn run(finish: bool) -> anyhow::Result<()> {
+    say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m");
+    let docker = Arc::new(
+        Docker::connect()
+            .await
+            .context("cannot reach the Docker engine")?,
+    );
+    say("Building the demo images (FROM scratch, nothing pulled)...");
+    images::ensure(&*docker).await?;
+    let dir = std::env::temp_dir().join(format!("skiff-demo-{}", uuid::Uuid::new_v4().simple()));
+    let instance = daemon::instance_id(&dir)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let server = format!("http://{}", listener.local_addr()?);
+    let config = Config {
+        state_dir: dir.clone(),
+        instance: instance.clone(),
+        proxy_address: "127.0.0.1".parse()?,
+        node_port_range: 30000..=32767,
+        token: None,
+        policy: PodSecurityPolicy::default(),
+        proxy_limits: Limits::default(),
+        watch_history: 10_000,
+    };
+    let shutdown = CancellationToken::new();
+    let daemon = tokio::spawn(daemon::run(
+        config,
+        listener,
+        docker.clone(),
+        shutdown.clone(),
+    ));
+    let result = async {
+        step(0, "Start a daemon on a temporary state dir");
+        say(&format!(
+            "  skiff daemon --state-dir {} (API at {server})",
+            dir.display()
+        ));
+        let mut lesson = Lesson {
+            server: server.clone(),
+            dir: dir.clone(),
+            url: String::new(),
+        };
+        teach(&mut lesson).await?;
+        closing(&lesson, finish).await
+    }
+    .await;
+    shutdown.cancel();
+    let _ = daemon.await;
+    clean(&*docker, &instance).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "skiff".into());
+    println!("\n\x1b[1mYour turn.\x1b[0m The daemon keeps running; in another terminal:");
+    println!("  export SKIFF_SERVER={}", l.server);
+    println!("  {exe} get pods -w");
+    println!("  {exe} set image deployment/hello-kubernetes hello-kubernetes=hello-kubernetes:2.0");
+    println!("  {exe} rollout status deployment/hello-kubernetes");
+    println!("  {exe} rollout history deployment/hello-kubernetes");
+    println!("  {exe} rollout undo deployment/hello-kubernetes");
+    println!("  curl {}", l.url);
+    println!(
+        "  kubectl --server {} get pods          # plain kubectl works too",
+        l.server
+    );
+    if finish {
+        println!("(--finish: cleaning up now)");
+        return Ok(());
+    }
+    println!("Press Ctrl-C to stop the daemon and remove everything the demo created.");
+    tokio::signal::ctrl_c().await?;
+    println!("Cleaning up...");
+    Ok(())
+}
