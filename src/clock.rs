@@ -17,18 +17,13 @@ impl Clock {
 
     /// A clock that reads `start` now and then advances with tokio's clock.
     pub fn starting_at(start: jiff::Timestamp) -> Self {
-        Clock {
-            wall_base: start,
-            mono_base: Instant::now(),
-        }
+        Clock { wall_base: start, mono_base: Instant::now() }
     }
 
     pub fn now(&self) -> jiff::Timestamp {
         let elapsed = Instant::now().saturating_duration_since(self.mono_base);
         let elapsed = jiff::SignedDuration::try_from(elapsed).unwrap_or(jiff::SignedDuration::MAX);
-        self.wall_base
-            .checked_add(elapsed)
-            .unwrap_or(jiff::Timestamp::MAX)
+        self.wall_base.checked_add(elapsed).unwrap_or(jiff::Timestamp::MAX)
     }
 
     /// The tokio instant at which wall time `ts` is (or was) reached.
@@ -52,9 +47,6 @@ mod tests {
         tokio::time::advance(std::time::Duration::from_secs(90)).await;
         assert_eq!(clock.now().to_string(), "2026-11-27T00:01:30Z");
         let later: jiff::Timestamp = "2026-11-27T00:02:00Z".parse().unwrap();
-        assert_eq!(
-            clock.instant_at(later) - Instant::now(),
-            std::time::Duration::from_secs(30)
-        );
+        assert_eq!(clock.instant_at(later) - Instant::now(), std::time::Duration::from_secs(30));
     }
 }

@@ -4,9 +4,7 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
-use crate::controller::run::{
-    self as controllers, DeploymentController, GarbageCollector, ReplicaSetController,
-};
+use crate::controller::run::{self as controllers, DeploymentController, GarbageCollector, ReplicaSetController};
 use crate::kubelet;
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::proxy::{self, listener::Limits};
@@ -72,23 +70,15 @@ pub async fn run(
     let server: SocketAddr = listener.local_addr()?;
     let instance = config.instance.clone();
     let store = Arc::new(
-        Store::open(&config.state_dir.join("store"), config.watch_history)
-            .await
-            .context("opening the state store")?,
+        Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
     let clock = Clock::system();
-    let ports = ServicePorts {
-        proxy_ip: config.proxy_address,
-        node_port_range: config.node_port_range.clone(),
-    };
+    let ports = ServicePorts { proxy_ip: config.proxy_address, node_port_range: config.node_port_range.clone() };
     let registry = Arc::new(Registry::new(store, clock, config.policy.clone(), ports));
     let stop = shutdown.child_token();
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
 
-    let proxy_config = proxy::Config {
-        address: config.proxy_address,
-        limits: config.proxy_limits.clone(),
-    };
+    let proxy_config = proxy::Config { address: config.proxy_address, limits: config.proxy_limits.clone() };
     let (proxy, proxy_task) = proxy::start(proxy_config, registry.clone(), stop.clone());
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
 
@@ -100,14 +90,7 @@ pub async fn run(
         host_ip: config.proxy_address,
     });
     let kubelet_stop = stop.clone();
-    tasks.spawn(async move {
-        (
-            "kubelet",
-            kubelet::run(env, kubelet_stop)
-                .await
-                .map_err(anyhow::Error::from),
-        )
-    });
+    tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });
 
     let store = registry.store().clone();
     let (d, rs, gc) = (
@@ -115,18 +98,9 @@ pub async fn run(
         Arc::new(ReplicaSetController::new(registry.clone())),
         Arc::new(GarbageCollector::new(registry.clone())),
     );
-    tasks.spawn(with_name(
-        "deployment-controller",
-        controllers::run(d, store.clone(), RESYNC, stop.clone()),
-    ));
-    tasks.spawn(with_name(
-        "replicaset-controller",
-        controllers::run(rs, store.clone(), RESYNC, stop.clone()),
-    ));
-    tasks.spawn(with_name(
-        "garbage-collector",
-        controllers::run(gc, store, RESYNC, stop.clone()),
-    ));
+    tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
 
     let state = Arc::new(ApiState {
         registry,
@@ -137,20 +111,12 @@ pub async fn run(
         shutdown: stop.clone(),
     });
     let api_stop = stop.clone();
-    tasks.spawn(async move {
-        (
-            "api",
-            api::serve(listener, state, api_stop)
-                .await
-                .map_err(anyhow::Error::from),
-        )
-    });
+    tasks.spawn(async move { ("api", api::serve(listener, state, api_stop).await.map_err(anyhow::Error::from)) });
     tracing::info!(%server, instance = %instance, state_dir = %config.state_dir.display(), "skiff daemon running");
 
     let mut failure = None;
     while let Some(done) = tasks.join_next().await {
-        let (name, result) =
-            done.unwrap_or(("task", Err(anyhow::anyhow!("a daemon task panicked"))));
+        let (name, result) = done.unwrap_or(("task", Err(anyhow::anyhow!("a daemon task panicked"))));
         if !stop.is_cancelled() {
             tracing::error!(component = name, error = ?result.as_ref().err(), "a component stopped; shutting down");
             failure.get_or_insert_with(|| anyhow::anyhow!("{name} stopped unexpectedly"));
@@ -165,10 +131,7 @@ pub async fn run(
     }
 }
 
-async fn with_name(
-    name: &'static str,
-    f: impl std::future::Future<Output = ()>,
-) -> (&'static str, anyhow::Result<()>) {
+async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>) -> (&'static str, anyhow::Result<()>) {
     f.await;
     (name, Ok(()))
 }

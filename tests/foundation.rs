@@ -12,15 +12,8 @@ use support::*;
 const UP: Duration = Duration::from_secs(60);
 
 fn apply_hello(d: &Daemon) {
-    let out = d.ok(&[
-        "apply",
-        "-f",
-        example("hello-kubernetes.yaml").to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out,
-        "deployment.apps/hello-kubernetes created\nservice/hello-kubernetes created\n"
-    );
+    let out = d.ok(&["apply", "-f", example("hello-kubernetes.yaml").to_str().unwrap()]);
+    assert_eq!(out, "deployment.apps/hello-kubernetes created\nservice/hello-kubernetes created\n");
 }
 
 #[test]
@@ -31,8 +24,7 @@ fn hello_kubernetes_serves_and_spreads_requests_evenly() {
     let port = d.node_port("hello-kubernetes");
     let mut by_pod: BTreeMap<String, usize> = BTreeMap::new();
     for _ in 0..30 {
-        let (status, body, pod) =
-            web::get(&format!("http://127.0.0.1:{port}/")).expect("the service answers");
+        let (status, body, pod) = web::get(&format!("http://127.0.0.1:{port}/")).expect("the service answers");
         assert_eq!(status, 200);
         assert!(body.contains("<h1>Hello world!</h1>"), "{body}");
         *by_pod.entry(pod).or_default() += 1;
@@ -43,10 +35,7 @@ fn hello_kubernetes_serves_and_spreads_requests_evenly() {
         n.sort();
         n
     });
-    assert!(
-        by_pod.values().all(|n| *n == 10),
-        "round robin per request: {by_pod:?}"
-    );
+    assert!(by_pod.values().all(|n| *n == 10), "round robin per request: {by_pod:?}");
     let table = d.ok(&["get", "pods"]);
     assert!(table.starts_with("NAME "), "{table}");
     assert_eq!(table.matches("1/1     Running   0").count(), 3, "{table}");
@@ -58,34 +47,14 @@ fn killed_containers_restart_in_place_and_removed_ones_are_replaced() {
     apply_hello(&d);
     let pods = ready_pods(&d, 3, UP);
     let victim = name(&pods[0]);
-    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false)
-        .pop()
-        .expect("the pod's container");
-    assert!(
-        std::process::Command::new("docker")
-            .args(["kill", &id])
-            .status()
-            .unwrap()
-            .success()
-    );
-    eventually(
-        Duration::from_secs(15),
-        "the killed container to restart in place",
-        || {
-            let pod = pods_named(&d, &victim)?;
-            (restart_count(&pod) == 1 && is_ready(&pod)).then_some(())
-        },
-    );
-    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false)
-        .pop()
-        .expect("the restarted container");
-    assert!(
-        std::process::Command::new("docker")
-            .args(["rm", "-f", &id])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false).pop().expect("the pod's container");
+    assert!(std::process::Command::new("docker").args(["kill", &id]).status().unwrap().success());
+    eventually(Duration::from_secs(15), "the killed container to restart in place", || {
+        let pod = pods_named(&d, &victim)?;
+        (restart_count(&pod) == 1 && is_ready(&pod)).then_some(())
+    });
+    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false).pop().expect("the restarted container");
+    assert!(std::process::Command::new("docker").args(["rm", "-f", &id]).status().unwrap().success());
     let after = eventually(UP, "a new pod to replace the removed one", || {
         let live = ready_pods(&d, 3, UP);
         (!live.iter().any(|p| name(p) == victim)).then_some(live)
@@ -103,11 +72,7 @@ fn replicas_converge_when_reapplied() {
     let manifest = std::fs::read_to_string(example("hello-kubernetes.yaml")).unwrap();
     let file = d.state.path().join("hello.yaml");
     for replicas in [3, 5, 2] {
-        std::fs::write(
-            &file,
-            manifest.replace("replicas: 3", &format!("replicas: {replicas}")),
-        )
-        .unwrap();
+        std::fs::write(&file, manifest.replace("replicas: 3", &format!("replicas: {replicas}"))).unwrap();
         d.ok(&["apply", "-f", file.to_str().unwrap()]);
         ready_pods(&d, replicas, UP);
         eventually(UP, &format!("{replicas} running containers"), || {
@@ -115,24 +80,15 @@ fn replicas_converge_when_reapplied() {
         });
     }
     let again = d.ok(&["apply", "-f", file.to_str().unwrap()]);
-    assert_eq!(
-        again,
-        "deployment.apps/hello-kubernetes unchanged\nservice/hello-kubernetes unchanged\n"
-    );
+    assert_eq!(again, "deployment.apps/hello-kubernetes unchanged\nservice/hello-kubernetes unchanged\n");
 }
 
 #[test]
 fn bad_manifests_are_rejected_naming_the_field_and_change_nothing() {
     let d = Daemon::start();
     let cases = [
-        (
-            "wrong-type.yaml",
-            "spec.replicas: invalid type: string \"three\", expected i32",
-        ),
-        (
-            "unknown-field.yaml",
-            "strict decoding error: unknown field \"spec.replicaz\"",
-        ),
+        ("wrong-type.yaml", "spec.replicas: invalid type: string \"three\", expected i32"),
+        ("unknown-field.yaml", "strict decoding error: unknown field \"spec.replicaz\""),
         (
             "both-zero.yaml",
             "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"0%\": may not be 0 when `maxSurge` is 0",
@@ -141,10 +97,7 @@ fn bad_manifests_are_rejected_naming_the_field_and_change_nothing() {
             "selector-mismatch.yaml",
             "spec.template.metadata.labels: Invalid value: {\"app\":\"other\"}: `selector` does not match template `labels`",
         ),
-        (
-            "invalid-name.yaml",
-            "metadata.name: Invalid value: \"Hello_World\": a lowercase RFC 1123 subdomain",
-        ),
+        ("invalid-name.yaml", "metadata.name: Invalid value: \"Hello_World\": a lowercase RFC 1123 subdomain"),
         (
             "bad-percent.yaml",
             "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"20Percent\": a valid percent string must be a numeric string followed by an ending '%'",
@@ -153,14 +106,8 @@ fn bad_manifests_are_rejected_naming_the_field_and_change_nothing() {
             "negative-replicas.yaml",
             "The Deployment \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0",
         ),
-        (
-            "missing-image.yaml",
-            "spec.template.spec.containers[0].image: Required value",
-        ),
-        (
-            "duplicate-containers.yaml",
-            "spec.template.spec.containers[1].name: Duplicate value: \"web\"",
-        ),
+        ("missing-image.yaml", "spec.template.spec.containers[0].image: Required value"),
+        ("duplicate-containers.yaml", "spec.template.spec.containers[1].name: Duplicate value: \"web\""),
         (
             "port-out-of-range.yaml",
             "spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive",
@@ -173,25 +120,15 @@ fn bad_manifests_are_rejected_naming_the_field_and_change_nothing() {
         ("good-then-bad.yaml", "spec.replicas: Invalid value: -1"),
     ];
     for (file, expected) in cases {
-        let out = d.skiff(&[
-            "apply",
-            "-f",
-            fixture(&format!("bad/{file}")).to_str().unwrap(),
-        ]);
+        let out = d.skiff(&["apply", "-f", fixture(&format!("bad/{file}")).to_str().unwrap()]);
         let stderr = text(&out.stderr);
         assert!(!out.status.success(), "{file} was accepted");
-        assert!(
-            stderr.contains(expected),
-            "{file}: expected {expected:?} in {stderr:?}"
-        );
+        assert!(stderr.contains(expected), "{file}: expected {expected:?} in {stderr:?}");
     }
     for kind in ["deployments", "replicasets", "pods", "services"] {
         let out = d.skiff(&["get", kind]);
         assert_eq!(text(&out.stdout), "", "{kind} were created");
-        assert_eq!(
-            text(&out.stderr),
-            "No resources found in default namespace.\n"
-        );
+        assert_eq!(text(&out.stderr), "No resources found in default namespace.\n");
     }
     assert!(d.containers().is_empty());
 }
@@ -205,16 +142,12 @@ fn a_restarted_daemon_serves_the_same_objects_and_adopts_its_containers() {
     containers.sort();
     d.restart();
     let after: Vec<String> = ready_pods(&d, 3, UP).iter().map(name).collect();
-    assert_eq!(
-        before.iter().collect::<std::collections::BTreeSet<_>>(),
-        after.iter().collect()
-    );
+    assert_eq!(before.iter().collect::<std::collections::BTreeSet<_>>(), after.iter().collect());
     let mut now = d.running_containers();
     now.sort();
     assert_eq!(containers, now, "containers were adopted, not recreated");
     let port = d.node_port("hello-kubernetes");
-    let (status, body, _) =
-        web::get(&format!("http://127.0.0.1:{port}/")).expect("served after restart");
+    let (status, body, _) = web::get(&format!("http://127.0.0.1:{port}/")).expect("served after restart");
     assert_eq!(status, 200);
     assert!(body.contains("Hello world!"));
 }
@@ -224,17 +157,8 @@ fn delete_removes_every_container_the_objects_owned() {
     let d = Daemon::start();
     apply_hello(&d);
     ready_pods(&d, 3, UP);
-    let out = d.ok(&[
-        "delete",
-        "-f",
-        example("hello-kubernetes.yaml").to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out,
-        "deployment.apps \"hello-kubernetes\" deleted\nservice \"hello-kubernetes\" deleted\n"
-    );
-    eventually(UP, "every container to be removed", || {
-        d.containers().is_empty().then_some(())
-    });
+    let out = d.ok(&["delete", "-f", example("hello-kubernetes.yaml").to_str().unwrap()]);
+    assert_eq!(out, "deployment.apps \"hello-kubernetes\" deleted\nservice \"hello-kubernetes\" deleted\n");
+    eventually(UP, "every container to be removed", || d.containers().is_empty().then_some(()));
     assert!(pods(&d).is_empty());
 }

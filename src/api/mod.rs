@@ -39,15 +39,9 @@ pub struct ApiState {
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<ApiState>,
-    shutdown: CancellationToken,
-) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) -> std::io::Result<()> {
     let app = axum::Router::new().fallback(dispatch).with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await
 }
 
 async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
@@ -68,10 +62,8 @@ fn authorized(state: &ApiState, headers: &HeaderMap) -> bool {
     let Some(token) = &state.token else {
         return true;
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let presented =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.as_bytes()))
 }
 
@@ -86,74 +78,38 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
-    let body = axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
+    let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
     let now = state.registry.clock().now();
     let get_only = |resp: Response| {
         if parts.method == Method::GET {
             Ok(resp)
         } else {
-            Err(ApiError::MethodNotAllowed(format!(
-                "{} is not allowed here",
-                parts.method
-            )))
+            Err(ApiError::MethodNotAllowed(format!("{} is not allowed here", parts.method)))
         }
     };
     match target {
         Target::Version => get_only(response::json(StatusCode::OK, &discovery::version())),
         Target::Health => get_only(response::text(StatusCode::OK, "ok".into())),
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
-        Target::Discovery(path) => get_only(response::json(
-            StatusCode::OK,
-            &discovery::document(&path, state.server),
-        )),
+        Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
         Target::OpenApi(_) => Err(ApiError::UnknownPath),
         Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
         Target::Collection { kind, namespace } => {
-            resources::collection(
-                state,
-                &parts.method,
-                kind,
-                namespace,
-                &q,
-                &parts.headers,
-                body,
-            )
-            .await
+            resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await
         }
-        Target::Item {
-            kind,
-            namespace,
-            name,
-            sub,
-        } => {
-            let key = ObjectKey {
-                kind,
-                namespace,
-                name,
-            };
+        Target::Item { kind, namespace, name, sub } => {
+            let key = ObjectKey { kind, namespace, name };
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
         }
     }
 }
 
 /// skiff has no Namespace objects: every namespace an object uses exists, and `default` always.
-fn namespaces(
-    state: &ApiState,
-    name: Option<&str>,
-    now: jiff::Timestamp,
-) -> Result<Response, ApiError> {
+fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Result<Response, ApiError> {
     let store = state.registry.store();
     let mut names: BTreeSet<String> = BTreeSet::from(["default".to_string()]);
     for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service] {
-        names.extend(
-            store
-                .list(kind, None)
-                .0
-                .iter()
-                .filter_map(|o| o.meta().namespace.clone()),
-        );
+        names.extend(store.list(kind, None).0.iter().filter_map(|o| o.meta().namespace.clone()));
     }
     let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
     match name {
@@ -171,9 +127,7 @@ fn namespaces(
 
 /// The proxy's metrics plus how many rollouts are in progress.
 fn metrics(state: &ApiState) -> String {
-    let deployments = state
-        .registry
-        .list_typed::<k8s_openapi::api::apps::v1::Deployment>(None);
+    let deployments = state.registry.list_typed::<k8s_openapi::api::apps::v1::Deployment>(None);
     let in_progress = deployments
         .iter()
         .filter(|d| {

@@ -38,11 +38,7 @@ pub enum Sub {
 
 /// Resolves a request path.
 pub fn parse(path: &str) -> Result<Target, ApiError> {
-    let segs: Vec<&str> = path
-        .trim_matches('/')
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     match segs.as_slice() {
         ["version"] => Ok(Target::Version),
         ["healthz" | "readyz" | "livez", ..] => Ok(Target::Health),
@@ -65,14 +61,10 @@ fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
     match rest {
         ["namespaces"] if group.is_empty() => Ok(Target::Namespaces(None)),
         ["namespaces", ns] if group.is_empty() => Ok(Target::Namespaces(Some(ns.to_string()))),
-        [plural] => Ok(Target::Collection {
-            kind: kind(group, plural)?,
-            namespace: None,
-        }),
-        ["namespaces", ns, plural] => Ok(Target::Collection {
-            kind: kind(group, plural)?,
-            namespace: Some(ns.to_string()),
-        }),
+        [plural] => Ok(Target::Collection { kind: kind(group, plural)?, namespace: None }),
+        ["namespaces", ns, plural] => {
+            Ok(Target::Collection { kind: kind(group, plural)?, namespace: Some(ns.to_string()) })
+        }
         ["namespaces", ns, plural, name] => Ok(Target::Item {
             kind: kind(group, plural)?,
             namespace: ns.to_string(),
@@ -87,12 +79,7 @@ fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
                 "log" if kind == Kind::Pod => Sub::Log,
                 _ => return Err(ApiError::UnknownPath),
             };
-            Ok(Target::Item {
-                kind,
-                namespace: ns.to_string(),
-                name: name.to_string(),
-                sub: Some(sub),
-            })
+            Ok(Target::Item { kind, namespace: ns.to_string(), name: name.to_string(), sub: Some(sub) })
         }
         _ => Err(ApiError::UnknownPath),
     }
@@ -104,18 +91,11 @@ pub struct Query(BTreeMap<String, String>);
 
 impl Query {
     pub fn parse(query: Option<&str>) -> Query {
-        Query(
-            form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
-        )
+        Query(form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect())
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     pub fn flag(&self, key: &str) -> bool {
@@ -125,10 +105,7 @@ impl Query {
     /// An integer parameter; a malformed one is a 400.
     pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, ApiError> {
         self.get(key)
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| ApiError::BadRequest(format!("invalid value for {key}: {v:?}")))
-            })
+            .map(|v| v.parse().map_err(|_| ApiError::BadRequest(format!("invalid value for {key}: {v:?}"))))
             .transpose()
     }
 }
@@ -141,18 +118,9 @@ mod tests {
     fn parses_the_kubernetes_url_grammar() {
         assert_eq!(
             parse("/apis/apps/v1/namespaces/default/deployments").unwrap(),
-            Target::Collection {
-                kind: Kind::Deployment,
-                namespace: Some("default".into())
-            }
+            Target::Collection { kind: Kind::Deployment, namespace: Some("default".into()) }
         );
-        assert_eq!(
-            parse("/api/v1/pods").unwrap(),
-            Target::Collection {
-                kind: Kind::Pod,
-                namespace: None
-            }
-        );
+        assert_eq!(parse("/api/v1/pods").unwrap(), Target::Collection { kind: Kind::Pod, namespace: None });
         assert_eq!(
             parse("/apis/apps/v1/namespaces/default/deployments/web/scale").unwrap(),
             Target::Item {
@@ -164,18 +132,10 @@ mod tests {
         );
         assert_eq!(
             parse("/api/v1/namespaces/default/pods/web-1/log").unwrap(),
-            Target::Item {
-                kind: Kind::Pod,
-                namespace: "default".into(),
-                name: "web-1".into(),
-                sub: Some(Sub::Log)
-            }
+            Target::Item { kind: Kind::Pod, namespace: "default".into(), name: "web-1".into(), sub: Some(Sub::Log) }
         );
         assert!(parse("/api/v1/namespaces/default/services/web/scale").is_err());
         assert!(parse("/apis/batch/v1/jobs").is_err());
-        assert_eq!(
-            parse("/api/v1/namespaces").unwrap(),
-            Target::Namespaces(None)
-        );
+        assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Namespaces(None));
     }
 }

@@ -18,21 +18,14 @@ use std::sync::Arc;
 
 fn write_options(q: &Query) -> Result<WriteOptions, ApiError> {
     let mode = q.get("fieldValidation").unwrap_or("Strict");
-    let field_validation = FieldValidation::parse(mode).ok_or_else(|| {
-        ApiError::BadRequest(format!("fieldValidation parameter unsupported: {mode}"))
-    })?;
-    Ok(WriteOptions {
-        dry_run: q.get("dryRun") == Some("All"),
-        field_validation,
-    })
+    let field_validation = FieldValidation::parse(mode)
+        .ok_or_else(|| ApiError::BadRequest(format!("fieldValidation parameter unsupported: {mode}")))?;
+    Ok(WriteOptions { dry_run: q.get("dryRun") == Some("All"), field_validation })
 }
 
 fn json_body(body: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "the body of the request could not be decoded as JSON: {e}"
-        ))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::BadRequest(format!("the body of the request could not be decoded as JSON: {e}")))
 }
 
 pub async fn collection(
@@ -48,16 +41,9 @@ pub async fn collection(
         Method::GET if q.flag("watch") => watch::stream(state, kind, namespace, q, headers),
         Method::GET => list(state, kind, namespace.as_deref(), q, headers),
         Method::POST => {
-            let ns = namespace
-                .ok_or_else(|| ApiError::MethodNotAllowed("create needs a namespace".into()))?;
-            let w = state
-                .registry
-                .create(kind, &ns, json_body(&body)?, &write_options(q)?)
-                .await?;
-            Ok(response::warn(
-                response::json(StatusCode::CREATED, &w.object.to_json()),
-                &w.warnings,
-            ))
+            let ns = namespace.ok_or_else(|| ApiError::MethodNotAllowed("create needs a namespace".into()))?;
+            let w = state.registry.create(kind, &ns, json_body(&body)?, &write_options(q)?).await?;
+            Ok(response::warn(response::json(StatusCode::CREATED, &w.object.to_json()), &w.warnings))
         }
         _ => Err(ApiError::MethodNotAllowed(format!(
             "the server does not allow this method on the requested resource: {method}"
@@ -74,15 +60,9 @@ fn list(
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(kind, q)?;
     let (objects, rv) = state.registry.store().list(kind, namespace);
-    let items: Vec<Value> = objects
-        .iter()
-        .filter(|o| filter.matches(o))
-        .map(|o| o.to_json())
-        .collect();
+    let items: Vec<Value> = objects.iter().filter(|o| filter.matches(o)).map(|o| o.to_json()).collect();
     Ok(match response::format(headers, q.get("includeObject")) {
-        Format::Table(include) => {
-            response::table(kind, &items, include, state.registry.clock().now(), rv)
-        }
+        Format::Table(include) => response::table(kind, &items, include, state.registry.clock().now(), rv),
         Format::Json => response::json(StatusCode::OK, &response::list(kind, items, rv)),
     })
 }
@@ -99,75 +79,31 @@ pub async fn item(
     let now = state.registry.clock().now();
     let format = response::format(headers, q.get("includeObject"));
     match (sub, method) {
-        (None, &Method::GET) => Ok(response::object(
-            &state.registry.get(&key)?,
-            format,
-            StatusCode::OK,
-            now,
-        )),
+        (None, &Method::GET) => Ok(response::object(&state.registry.get(&key)?, format, StatusCode::OK, now)),
         (None, &Method::PUT) => {
-            let w = state
-                .registry
-                .update(&key, json_body(&body)?, &write_options(q)?)
-                .await?;
-            Ok(response::warn(
-                response::json(StatusCode::OK, &w.object.to_json()),
-                &w.warnings,
-            ))
+            let w = state.registry.update(&key, json_body(&body)?, &write_options(q)?).await?;
+            Ok(response::warn(response::json(StatusCode::OK, &w.object.to_json()), &w.warnings))
         }
         (None | Some(Sub::Status), &Method::PATCH) => {
-            let target = if sub.is_some() {
-                PatchTarget::Status
-            } else {
-                PatchTarget::Main
-            };
-            let w = state
-                .registry
-                .patch(
-                    &key,
-                    patch_type(headers)?,
-                    &body,
-                    target,
-                    &write_options(q)?,
-                )
-                .await?;
-            Ok(response::warn(
-                response::json(StatusCode::OK, &w.object.to_json()),
-                &w.warnings,
-            ))
+            let target = if sub.is_some() { PatchTarget::Status } else { PatchTarget::Main };
+            let w = state.registry.patch(&key, patch_type(headers)?, &body, target, &write_options(q)?).await?;
+            Ok(response::warn(response::json(StatusCode::OK, &w.object.to_json()), &w.warnings))
         }
         (None, &Method::DELETE) => {
-            let deleted = state
-                .registry
-                .delete(&key, &delete_options(q, &body)?)
-                .await?;
+            let deleted = state.registry.delete(&key, &delete_options(q, &body)?).await?;
             Ok(response::json(StatusCode::OK, &deleted.to_json()))
         }
-        (Some(Sub::Status), &Method::GET) => Ok(response::object(
-            &state.registry.get(&key)?,
-            Format::Json,
-            StatusCode::OK,
-            now,
-        )),
+        (Some(Sub::Status), &Method::GET) => {
+            Ok(response::object(&state.registry.get(&key)?, Format::Json, StatusCode::OK, now))
+        }
         (Some(Sub::Status), &Method::PUT) => {
-            let (obj, _) =
-                state
-                    .registry
-                    .decode(key.kind, json_body(&body)?, FieldValidation::Ignore)?;
+            let (obj, _) = state.registry.decode(key.kind, json_body(&body)?, FieldValidation::Ignore)?;
             let rv = obj.resource_version();
-            let updated = state
-                .registry
-                .update_status_object(obj, (rv > 0).then_some(rv))
-                .await?;
+            let updated = state.registry.update_status_object(obj, (rv > 0).then_some(rv)).await?;
             Ok(response::json(StatusCode::OK, &updated.to_json()))
         }
-        (Some(Sub::Scale), &Method::GET) => Ok(response::json(
-            StatusCode::OK,
-            &state.registry.get_scale(&key)?,
-        )),
-        (Some(Sub::Scale), &Method::PUT | &Method::PATCH) => {
-            scale(state, method, &key, q, headers, &body).await
-        }
+        (Some(Sub::Scale), &Method::GET) => Ok(response::json(StatusCode::OK, &state.registry.get_scale(&key)?)),
+        (Some(Sub::Scale), &Method::PUT | &Method::PATCH) => scale(state, method, &key, q, headers, &body).await,
         (Some(Sub::Log), &Method::GET) => super::logs::stream(state, &key, q).await,
         _ => Err(ApiError::MethodNotAllowed(format!(
             "the server does not allow this method on the requested resource: {method}"
@@ -176,10 +112,7 @@ pub async fn item(
 }
 
 fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if ct.starts_with("application/apply-patch") {
         return Err(ApiError::UnsupportedMediaType(
             "server-side apply is not supported by skiff; use client-side kubectl apply".into(),
@@ -204,59 +137,36 @@ async fn scale(
         let kind = "Scale";
         crate::registry::patch::apply(kind, &current, patch_type(headers)?, body)?
     };
-    let replicas = scale["spec"]["replicas"]
-        .as_i64()
-        .and_then(|r| i32::try_from(r).ok())
-        .unwrap_or(0);
-    let rv = scale["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|r| r.parse().ok());
-    let pinned = rv.filter(|rv| {
-        Some(*rv)
-            != current["metadata"]["resourceVersion"]
-                .as_str()
-                .and_then(|r| r.parse().ok())
-    });
-    let result = state
-        .registry
-        .set_scale(key, replicas, pinned, &write_options(q)?)
-        .await?;
+    let replicas = scale["spec"]["replicas"].as_i64().and_then(|r| i32::try_from(r).ok()).unwrap_or(0);
+    let rv = scale["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok());
+    let pinned =
+        rv.filter(|rv| Some(*rv) != current["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()));
+    let result = state.registry.set_scale(key, replicas, pinned, &write_options(q)?).await?;
     Ok(response::json(StatusCode::OK, &result))
 }
 
 /// DeleteOptions from the body (kubectl sends one) and the query.
 fn delete_options(q: &Query, body: &Bytes) -> Result<DeleteOptions, ApiError> {
-    let b: Value = if body.is_empty() {
-        Value::Null
-    } else {
-        json_body(body)?
-    };
-    let policy = b["propagationPolicy"]
-        .as_str()
-        .or(q.get("propagationPolicy"));
+    let b: Value = if body.is_empty() { Value::Null } else { json_body(body)? };
+    let policy = b["propagationPolicy"].as_str().or(q.get("propagationPolicy"));
     let propagation = match policy {
         None => None,
         Some(p) => Some(
-            Propagation::parse(p)
-                .ok_or_else(|| ApiError::BadRequest(format!("unknown propagationPolicy {p:?}")))?,
+            Propagation::parse(p).ok_or_else(|| ApiError::BadRequest(format!("unknown propagationPolicy {p:?}")))?,
         ),
     };
     let grace = match b["gracePeriodSeconds"].as_i64() {
         Some(g) => Some(g),
         None => q.number("gracePeriodSeconds")?,
     };
-    let dry_run = q.get("dryRun") == Some("All")
-        || b["dryRun"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|v| v == "All"));
+    let dry_run =
+        q.get("dryRun") == Some("All") || b["dryRun"].as_array().is_some_and(|a| a.iter().any(|v| v == "All"));
     Ok(DeleteOptions {
         propagation,
         grace_period_seconds: grace,
         preconditions: Preconditions {
             uid: b["preconditions"]["uid"].as_str().map(String::from),
-            resource_version: b["preconditions"]["resourceVersion"]
-                .as_str()
-                .and_then(|r| r.parse().ok()),
+            resource_version: b["preconditions"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()),
         },
         dry_run,
     })

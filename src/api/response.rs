@@ -18,8 +18,7 @@ pub fn json(status: StatusCode, value: &Value) -> Response {
 fn with_type(status: StatusCode, body: Vec<u8>, content_type: &'static str) -> Response {
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
 }
 
@@ -29,10 +28,7 @@ pub fn text(status: StatusCode, body: String) -> Response {
 
 pub fn error(e: &ApiError) -> Response {
     let (code, _) = e.code_and_reason();
-    json(
-        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        &e.to_status(),
-    )
+    json(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.to_status())
 }
 
 /// Adds one `Warning: 299 - "…"` header per warning, as the apiserver does.
@@ -53,10 +49,7 @@ pub enum Format {
 }
 
 pub fn format(headers: &HeaderMap, include_object: Option<&str>) -> Format {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !accept.contains("as=Table") {
         return Format::Json;
     }
@@ -78,20 +71,10 @@ fn table_kind(kind: Kind) -> TableKind {
 }
 
 /// A Table of `items` (JSON of the kind), as `meta.k8s.io/v1`.
-pub fn table(
-    kind: Kind,
-    items: &[Value],
-    include: IncludeObject,
-    now: jiff::Timestamp,
-    rv: u64,
-) -> Response {
+pub fn table(kind: Kind, items: &[Value], include: IncludeObject, now: jiff::Timestamp, rv: u64) -> Response {
     let t = table::table_for(table_kind(kind), items, now, include, &rv.to_string());
     let body = serde_json::to_vec(&t).unwrap_or_default();
-    with_type(
-        StatusCode::OK,
-        body,
-        "application/json;as=Table;v=v1;g=meta.k8s.io",
-    )
+    with_type(StatusCode::OK, body, "application/json;as=Table;v=v1;g=meta.k8s.io")
 }
 
 /// `{"kind":"DeploymentList","apiVersion":"apps/v1","metadata":{"resourceVersion":"N"},"items":[…]}`.
@@ -105,20 +88,9 @@ pub fn list(kind: Kind, items: Vec<Value>, rv: u64) -> Value {
 }
 
 /// One object in the requested format.
-pub fn object(
-    obj: &Arc<Object>,
-    format: Format,
-    status: StatusCode,
-    now: jiff::Timestamp,
-) -> Response {
+pub fn object(obj: &Arc<Object>, format: Format, status: StatusCode, now: jiff::Timestamp) -> Response {
     match format {
         Format::Json => json(status, &obj.to_json()),
-        Format::Table(include) => table(
-            obj.kind(),
-            &[obj.to_json()],
-            include,
-            now,
-            obj.resource_version(),
-        ),
+        Format::Table(include) => table(obj.kind(), &[obj.to_json()], include, now, obj.resource_version()),
     }
 }

@@ -41,9 +41,7 @@ impl Filter {
             Kind::Event => supported.extend(EVENT),
             _ => {}
         }
-        fields
-            .ensure_supported(&supported)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        fields.ensure_supported(&supported).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(Filter { labels, fields })
     }
 
@@ -61,11 +59,7 @@ impl Filter {
 
 /// A dotted field of the object's JSON as a string (`source` means source.component).
 fn lookup(json: &Value, field: &str) -> Option<String> {
-    let path = if field == "source" {
-        "source.component"
-    } else {
-        field
-    };
+    let path = if field == "source" { "source.component" } else { field };
     let mut v = json;
     for part in path.split('.') {
         v = v.get(part)?;

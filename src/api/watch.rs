@@ -34,10 +34,7 @@ struct Watcher {
 impl Watcher {
     fn in_scope(&self, obj: &Object) -> bool {
         obj.kind() == self.kind
-            && self
-                .namespace
-                .as_deref()
-                .is_none_or(|ns| obj.meta().namespace.as_deref() == Some(ns))
+            && self.namespace.as_deref().is_none_or(|ns| obj.meta().namespace.as_deref() == Some(ns))
     }
 
     /// The event this watcher sees, if any, keeping track of which objects match.
@@ -68,8 +65,7 @@ impl Watcher {
             Format::Json => obj.to_json(),
             Format::Table(include) => table_row(obj, include, now),
         };
-        let mut line =
-            serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+        let mut line = serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
         line.push(b'\n');
         Bytes::from(line)
     }
@@ -83,19 +79,12 @@ fn table_row(obj: &Object, include: IncludeObject, now: jiff::Timestamp) -> Valu
         Kind::Service => TableKind::Service,
         Kind::Event => TableKind::Event,
     };
-    table::table_for(
-        kind,
-        &[obj.to_json()],
-        now,
-        include,
-        &obj.resource_version().to_string(),
-    )
+    table::table_for(kind, &[obj.to_json()], now, include, &obj.resource_version().to_string())
 }
 
 fn expired(requested: u64, oldest: u64) -> Bytes {
     let status = ApiError::Expired { requested, oldest }.to_status();
-    let mut line =
-        serde_json::to_vec(&json!({"type": "ERROR", "object": status})).unwrap_or_default();
+    let mut line = serde_json::to_vec(&json!({"type": "ERROR", "object": status})).unwrap_or_default();
     line.push(b'\n');
     Bytes::from(line)
 }
@@ -113,13 +102,7 @@ pub fn stream(
     let from: Option<u64> = q.number("resourceVersion")?.filter(|rv| *rv > 0);
     let store = state.registry.store().clone();
     let (current, current_rv) = store.list(kind, namespace.as_deref());
-    let mut w = Watcher {
-        kind,
-        namespace,
-        filter,
-        format,
-        matched: HashSet::new(),
-    };
+    let mut w = Watcher { kind, namespace, filter, format, matched: HashSet::new() };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(64);
     let now = state.registry.clock().now();
     let mut first: Vec<Bytes> = Vec::new();
@@ -133,11 +116,7 @@ pub fn stream(
             store.watch(Some(current_rv)).ok()
         }
         Some(rv) => {
-            w.matched = current
-                .iter()
-                .filter(|o| w.filter.matches(o))
-                .map(|o| o.key())
-                .collect();
+            w.matched = current.iter().filter(|o| w.filter.matches(o)).map(|o| o.key()).collect();
             match store.watch(Some(rv)) {
                 Ok(sub) => Some(sub),
                 Err(_) => {
@@ -195,8 +174,7 @@ pub fn stream(
         Format::Json => "application/json",
         Format::Table(_) => "application/json;as=Table;v=v1;g=meta.k8s.io",
     };
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Ok(resp)
 }
 

@@ -39,22 +39,15 @@ struct Planned {
 /// The manifest as it will be stored, with its own JSON as last-applied-configuration.
 fn with_last_applied(doc: &Value) -> Value {
     let mut modified = doc.clone();
-    if let Some(a) = modified
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    {
+    if let Some(a) = modified.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
         a.remove(LAST_APPLIED);
         if a.is_empty() {
-            modified["metadata"]
-                .as_object_mut()
-                .map(|m| m.remove("annotations"));
+            modified["metadata"].as_object_mut().map(|m| m.remove("annotations"));
         }
     }
     let applied = format!("{}\n", serde_json::to_string(&modified).unwrap_or_default());
     if let Some(m) = modified.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations = m
-            .entry("annotations")
-            .or_insert_with(|| Value::Object(Default::default()));
+        let annotations = m.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
         if !annotations.is_object() {
             *annotations = Value::Object(Default::default());
         }
@@ -66,56 +59,32 @@ fn with_last_applied(doc: &Value) -> Value {
 }
 
 async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
-    let kind = decode::kind_of(&doc.value)
-        .map_err(|e| CliError::msg(format!("unable to recognize {:?}: {e}", doc.source)))?;
+    let kind =
+        decode::kind_of(&doc.value).map_err(|e| CliError::msg(format!("unable to recognize {:?}: {e}", doc.source)))?;
     let name = doc.value["metadata"]["name"].as_str().filter(|n| !n.is_empty()).ok_or_else(|| {
-        CliError::msg(format!("error when retrieving current configuration of {:?}: resource name may not be empty", doc.source))
+        CliError::msg(format!(
+            "error when retrieving current configuration of {:?}: resource name may not be empty",
+            doc.source
+        ))
     })?;
-    let ns = doc.value["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or(ns)
-        .to_string();
+    let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
     let modified = with_last_applied(&doc.value);
     let path = item_path(kind, &ns, name);
     let step = match client.get_optional(&path).await? {
-        None => Step::Create {
-            path: collection_path(kind, Some(&ns)),
-            body: modified,
-        },
+        None => Step::Create { path: collection_path(kind, Some(&ns)), body: modified },
         Some(live) => {
-            let original: Option<Value> = live["metadata"]["annotations"][LAST_APPLIED]
-                .as_str()
-                .and_then(|s| serde_json::from_str(s).ok());
-            let patch = three_way::three_way(
-                original.as_ref(),
-                &modified,
-                &live,
-                &schema::for_kind(kind.info().name),
-            )
-            .map_err(|e| {
-                CliError::msg(format!("creating the patch for {}: {e}", qualified(kind)))
-            })?;
-            if patch.as_object().is_some_and(|o| o.is_empty()) {
-                Step::Unchanged
-            } else {
-                Step::Patch { path, patch }
-            }
+            let original: Option<Value> =
+                live["metadata"]["annotations"][LAST_APPLIED].as_str().and_then(|s| serde_json::from_str(s).ok());
+            let patch = three_way::three_way(original.as_ref(), &modified, &live, &schema::for_kind(kind.info().name))
+                .map_err(|e| CliError::msg(format!("creating the patch for {}: {e}", qualified(kind))))?;
+            if patch.as_object().is_some_and(|o| o.is_empty()) { Step::Unchanged } else { Step::Patch { path, patch } }
         }
     };
-    Ok(Planned {
-        kind,
-        name: name.to_string(),
-        source: doc.source.clone(),
-        step,
-    })
+    Ok(Planned { kind, name: name.to_string(), source: doc.source.clone(), step })
 }
 
 async fn execute(client: &Client, p: &Planned, dry_run: bool) -> Result<&'static str> {
-    let query = if dry_run {
-        "?fieldValidation=Strict&dryRun=All"
-    } else {
-        "?fieldValidation=Strict"
-    };
+    let query = if dry_run { "?fieldValidation=Strict&dryRun=All" } else { "?fieldValidation=Strict" };
     match &p.step {
         Step::Create { path, body } => {
             client
@@ -126,11 +95,7 @@ async fn execute(client: &Client, p: &Planned, dry_run: bool) -> Result<&'static
         }
         Step::Patch { path, patch } => {
             client
-                .patch(
-                    &format!("{path}{query}"),
-                    "application/strategic-merge-patch+json",
-                    patch,
-                )
+                .patch(&format!("{path}{query}"), "application/strategic-merge-patch+json", patch)
                 .await
                 .map_err(|e| e.context(format!("error when patching {:?}: ", p.source)))?;
             Ok("configured")
@@ -152,11 +117,7 @@ pub async fn run(client: &Client, ns: &str, args: ApplyArgs) -> Result<()> {
     for p in &plans {
         execute(client, p, true).await?;
     }
-    let suffix = if args.dry_run == "none" {
-        ""
-    } else {
-        " (server dry run)"
-    };
+    let suffix = if args.dry_run == "none" { "" } else { " (server dry run)" };
     for p in &plans {
         let outcome = execute(client, p, args.dry_run != "none").await?;
         println!("{}/{} {outcome}{suffix}", qualified(p.kind), p.name);

@@ -75,10 +75,7 @@ impl fmt::Display for CliError {
                     many => write!(
                         f,
                         "{head}: \n{}",
-                        many.iter()
-                            .map(|c| format!("* {c}\n"))
-                            .collect::<String>()
-                            .trim_end()
+                        many.iter().map(|c| format!("* {c}\n")).collect::<String>().trim_end()
                     ),
                 }
             }
@@ -95,9 +92,7 @@ impl fmt::Display for CliError {
 
 impl From<reqwest::Error> for CliError {
     fn from(e: reqwest::Error) -> Self {
-        let cause = std::error::Error::source(&e)
-            .map(|s| format!(": {s}"))
-            .unwrap_or_default();
+        let cause = std::error::Error::source(&e).map(|s| format!(": {s}")).unwrap_or_default();
         CliError::Message(format!(
             "cannot reach the skiff daemon ({e}{cause}); is `skiff daemon` running? set --server or SKIFF_SERVER"
         ))
@@ -115,11 +110,8 @@ pub struct Client {
 
 /// The API path of a kind's collection in `namespace` (all namespaces when `None`).
 pub fn collection_path(kind: Kind, namespace: Option<&str>) -> String {
-    let prefix = if kind.info().group.is_empty() {
-        "/api/v1".to_string()
-    } else {
-        format!("/apis/{}/v1", kind.info().group)
-    };
+    let prefix =
+        if kind.info().group.is_empty() { "/api/v1".to_string() } else { format!("/apis/{}/v1", kind.info().group) };
     match namespace {
         Some(ns) => format!("{prefix}/namespaces/{ns}/{}", kind.info().plural),
         None => format!("{prefix}/{}", kind.info().plural),
@@ -134,15 +126,8 @@ pub const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,applicatio
 
 impl Client {
     pub fn new(server: &str, token: Option<String>) -> Client {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap_or_default();
-        Client {
-            http,
-            server: server.trim_end_matches('/').to_string(),
-            token,
-        }
+        let http = reqwest::Client::builder().no_proxy().build().unwrap_or_default();
+        Client { http, server: server.trim_end_matches('/').to_string(), token }
     }
 
     pub fn server(&self) -> &str {
@@ -167,19 +152,11 @@ impl Client {
         } else if value.get("kind").and_then(Value::as_str) == Some("Status") {
             Err(CliError::Status(value))
         } else {
-            Err(CliError::msg(format!(
-                "the server answered {status}: {value}"
-            )))
+            Err(CliError::msg(format!("the server answered {status}: {value}")))
         }
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        accept: &str,
-        body: Option<(&str, Vec<u8>)>,
-    ) -> Result<Value> {
+    pub async fn send(&self, method: Method, path: &str, accept: &str, body: Option<(&str, Vec<u8>)>) -> Result<Value> {
         let mut req = self.request(method, path).header("accept", accept);
         if let Some((content_type, bytes)) = body {
             req = req.header("content-type", content_type).body(bytes);
@@ -209,10 +186,7 @@ impl Client {
             Method::POST,
             path,
             "application/json",
-            Some((
-                "application/json",
-                serde_json::to_vec(body).unwrap_or_default(),
-            )),
+            Some(("application/json", serde_json::to_vec(body).unwrap_or_default())),
         )
         .await
     }
@@ -232,30 +206,16 @@ impl Client {
             Method::DELETE,
             path,
             "application/json",
-            Some((
-                "application/json",
-                serde_json::to_vec(body).unwrap_or_default(),
-            )),
+            Some(("application/json", serde_json::to_vec(body).unwrap_or_default())),
         )
         .await
     }
 
     /// A streaming GET (logs, watches): the raw body chunks.
-    pub async fn stream(
-        &self,
-        path: &str,
-        accept: &str,
-    ) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
-        let resp = self
-            .request(Method::GET, path)
-            .header("accept", accept)
-            .send()
-            .await?;
+    pub async fn stream(&self, path: &str, accept: &str) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
+        let resp = self.request(Method::GET, path).header("accept", accept).send().await?;
         if resp.status() != StatusCode::OK {
-            return Err(Self::finish(resp)
-                .await
-                .err()
-                .unwrap_or_else(|| CliError::msg("unexpected answer")));
+            return Err(Self::finish(resp).await.err().unwrap_or_else(|| CliError::msg("unexpected answer")));
         }
         Ok(resp.bytes_stream().map(|c| c.map_err(CliError::from)))
     }
@@ -271,10 +231,7 @@ mod tests {
         let nf = CliError::Status(
             json!({"kind": "Status", "reason": "NotFound", "message": "deployments.apps \"nope\" not found"}),
         );
-        assert_eq!(
-            nf.to_string(),
-            "Error from server (NotFound): deployments.apps \"nope\" not found"
-        );
+        assert_eq!(nf.to_string(), "Error from server (NotFound): deployments.apps \"nope\" not found");
         let one = json!({"kind": "Status", "reason": "Invalid", "details": {"kind": "Deployment", "name": "web", "causes": [
             {"field": "spec.replicas", "message": "Invalid value: -1: must be greater than or equal to 0"}]}});
         assert_eq!(
@@ -283,23 +240,15 @@ mod tests {
         );
         let two = json!({"kind": "Status", "reason": "Invalid", "details": {"kind": "Deployment", "name": "web", "causes": [
             {"field": "a", "message": "x"}, {"field": "b", "message": "y"}]}});
+        assert_eq!(CliError::Status(two).to_string(), "The Deployment \"web\" is invalid: \n* a: x\n* b: y");
+        let bad =
+            CliError::Status(json!({"kind": "Status", "reason": "BadRequest", "message": "strict decoding error"}));
         assert_eq!(
-            CliError::Status(two).to_string(),
-            "The Deployment \"web\" is invalid: \n* a: x\n* b: y"
-        );
-        let bad = CliError::Status(
-            json!({"kind": "Status", "reason": "BadRequest", "message": "strict decoding error"}),
-        );
-        assert_eq!(
-            bad.context("error when creating \"x.yaml\": ".into())
-                .to_string(),
+            bad.context("error when creating \"x.yaml\": ".into()).to_string(),
             "Error from server (BadRequest): error when creating \"x.yaml\": strict decoding error"
         );
         assert_eq!(CliError::msg("boom").to_string(), "error: boom");
-        assert_eq!(
-            collection_path(Kind::Deployment, Some("default")),
-            "/apis/apps/v1/namespaces/default/deployments"
-        );
+        assert_eq!(collection_path(Kind::Deployment, Some("default")), "/apis/apps/v1/namespaces/default/deployments");
         assert_eq!(collection_path(Kind::Pod, None), "/api/v1/pods");
     }
 }

@@ -45,16 +45,9 @@ pub struct DaemonArgs {
 }
 
 fn node_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>> {
-    let bad = || {
-        CliError::msg(format!(
-            "invalid --service-node-port-range {s:?}; expected e.g. 30000-32767"
-        ))
-    };
+    let bad = || CliError::msg(format!("invalid --service-node-port-range {s:?}; expected e.g. 30000-32767"));
     let (lo, hi) = s.split_once('-').ok_or_else(bad)?;
-    let (lo, hi): (u16, u16) = (
-        lo.trim().parse().map_err(|_| bad())?,
-        hi.trim().parse().map_err(|_| bad())?,
-    );
+    let (lo, hi): (u16, u16) = (lo.trim().parse().map_err(|_| bad())?, hi.trim().parse().map_err(|_| bad())?);
     if lo == 0 || lo > hi {
         return Err(bad());
     }
@@ -62,25 +55,18 @@ fn node_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>> {
 }
 
 fn default_state_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(".skiff")
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".skiff")
 }
 
 /// Checks the flags and builds the configuration, before anything binds.
 fn config(args: &DaemonArgs) -> Result<Config> {
     let token = match &args.token_file {
         Some(path) => {
-            let t = std::fs::read_to_string(path).map_err(|e| {
-                CliError::msg(format!("reading --token-file {}: {e}", path.display()))
-            })?;
+            let t = std::fs::read_to_string(path)
+                .map_err(|e| CliError::msg(format!("reading --token-file {}: {e}", path.display())))?;
             let t = t.trim().to_string();
             if t.is_empty() {
-                return Err(CliError::msg(format!(
-                    "--token-file {} is empty",
-                    path.display()
-                )));
+                return Err(CliError::msg(format!("--token-file {} is empty", path.display())));
             }
             Some(t)
         }
@@ -112,30 +98,21 @@ fn config(args: &DaemonArgs) -> Result<Config> {
 
 pub async fn run(args: DaemonArgs) -> Result<()> {
     let config = config(&args)?;
-    let docker = Docker::connect()
-        .await
-        .map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
+    let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::msg(e.to_string()))?;
+    let addr = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
     println!("skiff daemon listening on http://{addr}");
     let _ = std::io::stdout().flush();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon::run(config, listener, Arc::new(docker), shutdown)
-        .await
-        .map_err(|e| CliError::msg(format!("{e:#}")))
+    daemon::run(config, listener, Arc::new(docker), shutdown).await.map_err(|e| CliError::msg(format!("{e:#}")))
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         return;
     };
     tokio::select! {

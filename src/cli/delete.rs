@@ -34,28 +34,14 @@ pub struct DeleteArgs {
     pub wait: bool,
 }
 
-async fn targets(
-    client: &Client,
-    ns: &str,
-    args: &DeleteArgs,
-) -> Result<Vec<(Kind, String, String)>> {
+async fn targets(client: &Client, ns: &str, args: &DeleteArgs) -> Result<Vec<(Kind, String, String)>> {
     if !args.files.files.is_empty() {
         return manifest::read(&args.files.files)?
             .into_iter()
             .map(|doc| {
                 let kind = decode::kind_of(&doc.value).map_err(|e| CliError::msg(e.to_string()))?;
-                let ns = doc.value["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or(ns)
-                    .to_string();
-                Ok((
-                    kind,
-                    ns,
-                    doc.value["metadata"]["name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                ))
+                let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
+                Ok((kind, ns, doc.value["metadata"]["name"].as_str().unwrap_or_default().to_string()))
             })
             .collect();
     }
@@ -68,30 +54,20 @@ async fn targets(
                     .selector
                     .as_deref()
                     .map(|s| {
-                        format!(
-                            "?labelSelector={}",
-                            form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                        )
+                        format!("?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
                     })
                     .unwrap_or_default();
-                let list = client
-                    .get(&format!("{}{q}", collection_path(r.kind, Some(ns))))
-                    .await?;
+                let list = client.get(&format!("{}{q}", collection_path(r.kind, Some(ns)))).await?;
                 for item in list["items"].as_array().into_iter().flatten() {
                     out.push((
                         r.kind,
                         ns.to_string(),
-                        item["metadata"]["name"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
+                        item["metadata"]["name"].as_str().unwrap_or_default().to_string(),
                     ));
                 }
             }
             None => {
-                return Err(CliError::msg(
-                    "resource(s) were provided, but no name was specified",
-                ));
+                return Err(CliError::msg("resource(s) were provided, but no name was specified"));
             }
         }
     }
@@ -135,9 +111,5 @@ pub async fn run(client: &Client, ns: &str, args: DeleteArgs) -> Result<()> {
             }
         }
     }
-    if failed {
-        Err(CliError::Silent)
-    } else {
-        Ok(())
-    }
+    if failed { Err(CliError::Silent) } else { Ok(()) }
 }

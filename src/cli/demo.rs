@@ -23,25 +23,17 @@ pub enum DemoCommand {
 pub async fn run(args: DemoArgs) -> Result<()> {
     match args.what {
         Some(DemoCommand::Images) => images().await,
-        None => crate::demo::lesson::run(args.finish)
-            .await
-            .map_err(|e| CliError::msg(format!("the demo failed: {e:#}"))),
+        None => {
+            crate::demo::lesson::run(args.finish).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
+        }
     }
 }
 
 async fn images() -> Result<()> {
-    let docker = Docker::connect()
-        .await
-        .map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let built = crate::demo::images::ensure(&docker)
-        .await
-        .map_err(|e| CliError::msg(format!("{e:#}")))?;
+    let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
+    let built = crate::demo::images::ensure(&docker).await.map_err(|e| CliError::msg(format!("{e:#}")))?;
     for image in crate::demo::images::DEMO_IMAGES.iter() {
-        let state = if built.contains(&image.tag) {
-            "built"
-        } else {
-            "up to date"
-        };
+        let state = if built.contains(&image.tag) { "built" } else { "up to date" };
         println!("{} {state}", image.tag);
     }
     Ok(())

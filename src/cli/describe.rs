@@ -18,8 +18,7 @@ pub struct DescribeArgs {
 }
 
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T> {
-    serde_json::from_value(v)
-        .map_err(|e| CliError::msg(format!("unexpected object from the server: {e}")))
+    serde_json::from_value(v).map_err(|e| CliError::msg(format!("unexpected object from the server: {e}")))
 }
 
 fn items<T: DeserializeOwned>(list: Value) -> Vec<T> {
@@ -48,21 +47,9 @@ async fn events(client: &Client, ns: &str, obj: &Value) -> Result<Vec<Event>> {
 }
 
 /// Objects of `kind` in `ns` whose labels match the selector string.
-async fn selected<T: DeserializeOwned>(
-    client: &Client,
-    kind: Kind,
-    ns: &str,
-    selector: &str,
-) -> Result<Vec<T>> {
+async fn selected<T: DeserializeOwned>(client: &Client, kind: Kind, ns: &str, selector: &str) -> Result<Vec<T>> {
     let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    Ok(items(
-        client
-            .get(&format!(
-                "{}?labelSelector={q}",
-                collection_path(kind, Some(ns))
-            ))
-            .await?,
-    ))
+    Ok(items(client.get(&format!("{}?labelSelector={q}", collection_path(kind, Some(ns)))).await?))
 }
 
 async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String> {
@@ -72,21 +59,13 @@ async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String
     Ok(match kind {
         Kind::Deployment => {
             let d: Deployment = typed(obj)?;
-            let selector = d
-                .spec
-                .as_ref()
-                .map(|s| labels::selector_string(&s.selector))
-                .unwrap_or_default();
+            let selector = d.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
             let rss: Vec<ReplicaSet> = selected(client, Kind::ReplicaSet, ns, &selector).await?;
             describe::describe_deployment(&d, &rss, &events, now, &tz)
         }
         Kind::ReplicaSet => {
             let rs: ReplicaSet = typed(obj)?;
-            let selector = rs
-                .spec
-                .as_ref()
-                .map(|s| labels::selector_string(&s.selector))
-                .unwrap_or_default();
+            let selector = rs.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
             let pods: Vec<Pod> = selected(client, Kind::Pod, ns, &selector).await?;
             describe::describe_replica_set(&rs, &pods, &events, now)
         }
@@ -101,10 +80,9 @@ pub async fn run(client: &Client, ns: &str, args: DescribeArgs) -> Result<()> {
     for Ref { kind, name } in resource::parse(&args.resources)? {
         let objects = match name {
             Some(name) => vec![client.get(&item_path(kind, ns, &name)).await?],
-            None => client.get(&collection_path(kind, Some(ns))).await?["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
+            None => {
+                client.get(&collection_path(kind, Some(ns))).await?["items"].as_array().cloned().unwrap_or_default()
+            }
         };
         for obj in objects {
             out.push(one(client, ns, kind, obj).await?);

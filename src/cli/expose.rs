@@ -28,18 +28,11 @@ pub struct ExposeArgs {
 pub async fn run(client: &Client, ns: &str, args: ExposeArgs) -> Result<()> {
     let (kind, name) = resource::one(std::slice::from_ref(&args.target))?;
     if kind != Kind::Deployment {
-        return Err(CliError::msg(format!(
-            "cannot expose a {}",
-            kind.info().singular
-        )));
+        return Err(CliError::msg(format!("cannot expose a {}", kind.info().singular)));
     }
     let d = client.get(&item_path(kind, ns, &name)).await?;
     let selector = d["spec"]["selector"]["matchLabels"].clone();
-    if d["spec"]["selector"]["matchExpressions"]
-        .as_array()
-        .is_some_and(|e| !e.is_empty())
-        || !selector.is_object()
-    {
+    if d["spec"]["selector"]["matchExpressions"].as_array().is_some_and(|e| !e.is_empty()) || !selector.is_object() {
         return Err(CliError::msg(format!(
             "couldn't retrieve selectors via --selector flag or introspection: the deployment {name:?} uses matchExpressions"
         )));
@@ -47,15 +40,10 @@ pub async fn run(client: &Client, ns: &str, args: ExposeArgs) -> Result<()> {
     let first_port = d["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
         .as_i64()
         .and_then(|p| i32::try_from(p).ok());
-    let port = args
-        .port
-        .or(first_port)
-        .ok_or_else(|| CliError::msg("couldn't find port via --port flag or introspection"))?;
+    let port =
+        args.port.or(first_port).ok_or_else(|| CliError::msg("couldn't find port via --port flag or introspection"))?;
     let target: Value = match &args.target_port {
-        Some(t) => t
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(t.clone())),
+        Some(t) => t.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(t.clone())),
         None => Value::from(port),
     };
     let service_name = args.name.clone().unwrap_or_else(|| name.clone());
@@ -65,9 +53,7 @@ pub async fn run(client: &Client, ns: &str, args: ExposeArgs) -> Result<()> {
         "metadata": {"name": service_name, "labels": d["metadata"]["labels"]},
         "spec": {"type": args.r#type, "selector": selector, "ports": [{"port": port, "protocol": args.protocol, "targetPort": target}]},
     });
-    client
-        .post(&collection_path(Kind::Service, Some(ns)), &svc)
-        .await?;
+    client.post(&collection_path(Kind::Service, Some(ns)), &svc).await?;
     println!("service/{service_name} exposed");
     Ok(())
 }

@@ -34,12 +34,7 @@ pub struct GetArgs {
 
 fn query(selector: Option<&str>) -> String {
     selector
-        .map(|s| {
-            format!(
-                "?labelSelector={}",
-                form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-            )
-        })
+        .map(|s| format!("?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()))
         .unwrap_or_default()
 }
 
@@ -65,19 +60,8 @@ pub async fn run(client: &Client, ns: &str, args: GetArgs) -> Result<()> {
     }
 }
 
-async fn tables(
-    client: &Client,
-    ns: &str,
-    scope: Option<&str>,
-    refs: &[Ref],
-    args: &GetArgs,
-) -> Result<()> {
-    let several = refs
-        .iter()
-        .map(|r| r.kind)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len()
-        > 1;
+async fn tables(client: &Client, ns: &str, scope: Option<&str>, refs: &[Ref], args: &GetArgs) -> Result<()> {
+    let several = refs.iter().map(|r| r.kind).collect::<std::collections::BTreeSet<_>>().len() > 1;
     let options = |r: &Ref| TableOptions {
         wide: args.output.as_deref() == Some("wide"),
         no_headers: args.no_headers,
@@ -89,13 +73,8 @@ async fn tables(
     let mut printed = Vec::new();
     let mut last_rv = String::new();
     for r in refs {
-        let table = client
-            .get_table(&path(r, scope, args.selector.as_deref()))
-            .await?;
-        last_rv = table["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let table = client.get_table(&path(r, scope, args.selector.as_deref())).await?;
+        last_rv = table["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string();
         let rendered = render_table(&table, &options(r), ns);
         if !rendered.stdout.is_empty() {
             printed.push(rendered.stdout);
@@ -123,19 +102,13 @@ async fn watch(
 ) -> Result<()> {
     let mut q = vec![format!("watch=true"), format!("resourceVersion={rv}")];
     if let Some(s) = &args.selector {
-        q.push(format!(
-            "labelSelector={}",
-            form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-        ));
+        q.push(format!("labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()));
     }
     if let Some(name) = &r.name {
         q.push(format!("fieldSelector=metadata.name%3D{name}"));
     }
     let url = format!("{}?{}", collection_path(r.kind, scope), q.join("&"));
-    let mut printer = TablePrinter::new(TableOptions {
-        no_headers: true,
-        ..options
-    });
+    let mut printer = TablePrinter::new(TableOptions { no_headers: true, ..options });
     let mut stream = Box::pin(client.stream(&url, TABLE).await?);
     let mut buf = Vec::new();
     while let Some(chunk) = stream.next().await {
@@ -167,19 +140,12 @@ async fn objects(
         let v = client.get(&path(r, scope, selector)).await?;
         match &r.name {
             Some(_) => items.push((r.kind, v)),
-            None => items.extend(
-                v["items"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|mut item| {
-                        // List items carry no kind; kubectl fills them in.
-                        item["kind"] = Value::String(r.kind.info().name.into());
-                        item["apiVersion"] = Value::String(r.kind.api_version());
-                        (r.kind, item)
-                    }),
-            ),
+            None => items.extend(v["items"].as_array().cloned().unwrap_or_default().into_iter().map(|mut item| {
+                // List items carry no kind; kubectl fills them in.
+                item["kind"] = Value::String(r.kind.info().name.into());
+                item["apiVersion"] = Value::String(r.kind.api_version());
+                (r.kind, item)
+            })),
         }
     }
     if format == "name" {
@@ -188,11 +154,7 @@ async fn objects(
         }
         return Ok(());
     }
-    let value = if single {
-        items.remove(0).1
-    } else {
-        output::list(items.into_iter().map(|(_, v)| v).collect())
-    };
+    let value = if single { items.remove(0).1 } else { output::list(items.into_iter().map(|(_, v)| v).collect()) };
     match format {
         "json" => println!("{}", output::json(&value)),
         _ => print!("{}", output::yaml(&value)?),

@@ -31,10 +31,7 @@ mod tests {
     fn kubeconfig_is_valid_yaml_pointing_at_the_server() {
         let text = super::render("http://127.0.0.1:6443", Some("s3cret"));
         let v: serde_json::Value = serde_yaml::from_str(&text).unwrap();
-        assert_eq!(
-            v["clusters"][0]["cluster"]["server"],
-            "http://127.0.0.1:6443"
-        );
+        assert_eq!(v["clusters"][0]["cluster"]["server"], "http://127.0.0.1:6443");
         assert_eq!(v["users"][0]["user"]["token"], "s3cret");
         assert_eq!(v["current-context"], "skiff");
     }

@@ -36,29 +36,15 @@ async fn pod(client: &Client, ns: &str, target: &str) -> Result<String> {
         return Ok(name.to_string());
     }
     if kind != Kind::Deployment {
-        return Err(CliError::msg(format!(
-            "cannot get the logs of a {}",
-            kind.info().singular
-        )));
+        return Err(CliError::msg(format!("cannot get the logs of a {}", kind.info().singular)));
     }
     let d: Deployment = serde_json::from_value(client.get(&item_path(kind, ns, name)).await?)
         .map_err(|e| CliError::msg(e.to_string()))?;
-    let selector = d
-        .spec
-        .map(|s| labels::selector_string(&s.selector))
-        .unwrap_or_default();
+    let selector = d.spec.map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
     let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    let pods = client
-        .get(&format!(
-            "{}?labelSelector={q}",
-            collection_path(Kind::Pod, Some(ns))
-        ))
-        .await?;
+    let pods = client.get(&format!("{}?labelSelector={q}", collection_path(Kind::Pod, Some(ns)))).await?;
     let items = pods["items"].as_array().cloned().unwrap_or_default();
-    let running = items
-        .iter()
-        .find(|p| p["status"]["phase"] == "Running")
-        .or(items.first());
+    let running = items.iter().find(|p| p["status"]["phase"] == "Running").or(items.first());
     let chosen = running
         .and_then(|p| p["metadata"]["name"].as_str())
         .ok_or_else(|| CliError::msg(format!("no pods of deployment/{name} found")))?;
@@ -74,11 +60,7 @@ pub async fn run(client: &Client, ns: &str, args: LogsArgs) -> Result<()> {
     if let Some(c) = &args.container {
         q.push(format!("container={c}"));
     }
-    for (flag, name) in [
-        (args.follow, "follow"),
-        (args.previous, "previous"),
-        (args.timestamps, "timestamps"),
-    ] {
+    for (flag, name) in [(args.follow, "follow"), (args.previous, "previous"), (args.timestamps, "timestamps")] {
         if flag {
             q.push(format!("{name}=true"));
         }
@@ -90,9 +72,7 @@ pub async fn run(client: &Client, ns: &str, args: LogsArgs) -> Result<()> {
     let mut stream = Box::pin(client.stream(&path, "application/json, */*").await?);
     let mut out = std::io::stdout();
     while let Some(chunk) = stream.next().await {
-        out.write_all(&chunk?)
-            .and_then(|()| out.flush())
-            .map_err(|e| CliError::msg(e.to_string()))?;
+        out.write_all(&chunk?).and_then(|()| out.flush()).map_err(|e| CliError::msg(e.to_string()))?;
     }
     Ok(())
 }

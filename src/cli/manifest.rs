@@ -22,25 +22,16 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<Doc>> {
         for file in expand(path)? {
             let (source, text) = if file.as_os_str() == "-" {
                 let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .map_err(|e| CliError::msg(format!("reading stdin: {e}")))?;
+                std::io::stdin().read_to_string(&mut text).map_err(|e| CliError::msg(format!("reading stdin: {e}")))?;
                 ("STDIN".to_string(), text)
             } else {
                 let text = std::fs::read_to_string(&file).map_err(|e| {
-                    CliError::msg(format!(
-                        "the path {:?} does not exist: {e}",
-                        file.display().to_string()
-                    ))
+                    CliError::msg(format!("the path {:?} does not exist: {e}", file.display().to_string()))
                 })?;
                 (file.display().to_string(), text)
             };
-            let values = manifest::parse(&text)
-                .map_err(|e| CliError::msg(format!("error parsing {source}: {e}")))?;
-            docs.extend(values.into_iter().map(|value| Doc {
-                source: source.clone(),
-                value,
-            }));
+            let values = manifest::parse(&text).map_err(|e| CliError::msg(format!("error parsing {source}: {e}")))?;
+            docs.extend(values.into_iter().map(|value| Doc { source: source.clone(), value }));
         }
     }
     Ok(docs)
@@ -50,17 +41,10 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path)
-        .map_err(|e| CliError::msg(format!("reading {}: {e}", path.display())))?;
+    let entries = std::fs::read_dir(path).map_err(|e| CliError::msg(format!("reading {}: {e}", path.display())))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|x| x.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-        })
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")))
         .collect();
     files.sort();
     Ok(files)

@@ -30,12 +30,7 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// The daemon's API address.
-    #[arg(
-        long,
-        global = true,
-        env = "SKIFF_SERVER",
-        default_value = "http://127.0.0.1:6443"
-    )]
+    #[arg(long, global = true, env = "SKIFF_SERVER", default_value = "http://127.0.0.1:6443")]
     pub server: String,
     /// Bearer token for a daemon started with --token-file.
     #[arg(long, global = true, env = "SKIFF_TOKEN", hide_env_values = true)]
@@ -112,10 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Version => {
             println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
             let v = client.get("/version").await?;
-            println!(
-                "Server Version: {}",
-                v["gitVersion"].as_str().unwrap_or("unknown")
-            );
+            println!("Server Version: {}", v["gitVersion"].as_str().unwrap_or("unknown"));
             Ok(())
         }
         Command::DemoApp => crate::demo::app::run(crate::demo::app::Settings::from_env())

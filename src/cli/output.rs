@@ -18,19 +18,13 @@ pub fn yaml(v: &Value) -> Result<String> {
 /// JSON indented by four spaces, like kubectl.
 pub fn json(v: &Value) -> String {
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(
-        &mut out,
-        serde_json::ser::PrettyFormatter::with_indent(b"    "),
-    );
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut out, serde_json::ser::PrettyFormatter::with_indent(b"    "));
     let _ = v.serialize(&mut ser);
     String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `deployment.apps/web`.
 pub fn name(kind: Kind, obj: &Value) -> String {
-    format!(
-        "{}/{}",
-        qualified(kind),
-        obj["metadata"]["name"].as_str().unwrap_or_default()
-    )
+    format!("{}/{}", qualified(kind), obj["metadata"]["name"].as_str().unwrap_or_default())
 }

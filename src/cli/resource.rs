@@ -11,26 +11,19 @@ pub struct Ref {
 }
 
 pub fn kind(s: &str) -> Result<Kind> {
-    Kind::parse(s)
-        .ok_or_else(|| CliError::msg(format!("the server doesn't have a resource type {s:?}")))
+    Kind::parse(s).ok_or_else(|| CliError::msg(format!("the server doesn't have a resource type {s:?}")))
 }
 
 /// `deployment.apps`, `pod`: how kubectl names a kind in its output.
 pub fn qualified(kind: Kind) -> String {
     let info = kind.info();
-    if info.group.is_empty() {
-        info.singular.to_string()
-    } else {
-        format!("{}.{}", info.singular, info.group)
-    }
+    if info.group.is_empty() { info.singular.to_string() } else { format!("{}.{}", info.singular, info.group) }
 }
 
 /// Resolves kubectl-style resource arguments.
 pub fn parse(args: &[String]) -> Result<Vec<Ref>> {
     let Some(first) = args.first() else {
-        return Err(CliError::msg(
-            "You must specify the type of resource to get.",
-        ));
+        return Err(CliError::msg("You must specify the type of resource to get."));
     };
     if first.contains('/') {
         return args
@@ -51,37 +44,19 @@ pub fn parse(args: &[String]) -> Result<Vec<Ref>> {
     }
     let names = &args[1..];
     if names.is_empty() {
-        return Ok(kinds
-            .into_iter()
-            .map(|kind| Ref { kind, name: None })
-            .collect());
+        return Ok(kinds.into_iter().map(|kind| Ref { kind, name: None }).collect());
     }
     if kinds.len() > 1 {
-        return Err(CliError::msg(
-            "you must specify only one resource type when naming objects",
-        ));
+        return Err(CliError::msg("you must specify only one resource type when naming objects"));
     }
-    Ok(names
-        .iter()
-        .map(|n| Ref {
-            kind: kinds[0],
-            name: Some(n.clone()),
-        })
-        .collect())
+    Ok(names.iter().map(|n| Ref { kind: kinds[0], name: Some(n.clone()) }).collect())
 }
 
 /// Exactly one `TYPE/NAME` or `TYPE NAME`.
 pub fn one(args: &[String]) -> Result<(Kind, String)> {
     match parse(args)?.as_slice() {
-        [
-            Ref {
-                kind,
-                name: Some(name),
-            },
-        ] => Ok((*kind, name.clone())),
-        _ => Err(CliError::msg(
-            "exactly one NAME is required, got none or several",
-        )),
+        [Ref { kind, name: Some(name) }] => Ok((*kind, name.clone())),
+        _ => Err(CliError::msg("exactly one NAME is required, got none or several")),
     }
 }
 
@@ -97,10 +72,7 @@ mod tests {
     fn parses_kubectl_forms() {
         assert_eq!(
             parse(&args(&["deploy/web"])).unwrap(),
-            vec![Ref {
-                kind: Kind::Deployment,
-                name: Some("web".into())
-            }]
+            vec![Ref { kind: Kind::Deployment, name: Some("web".into()) }]
         );
         assert_eq!(parse(&args(&["po", "a", "b"])).unwrap().len(), 2);
         assert_eq!(parse(&args(&["deploy,svc"])).unwrap().len(), 2);
@@ -111,9 +83,6 @@ mod tests {
         );
         assert_eq!(qualified(Kind::Deployment), "deployment.apps");
         assert_eq!(qualified(Kind::Service), "service");
-        assert_eq!(
-            one(&args(&["deployment", "web"])).unwrap(),
-            (Kind::Deployment, "web".into())
-        );
+        assert_eq!(one(&args(&["deployment", "web"])).unwrap(), (Kind::Deployment, "web".into()));
     }
 }

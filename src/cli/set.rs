@@ -64,33 +64,25 @@ pub async fn run_set(client: &Client, ns: &str, cmd: SetCommand) -> Result<()> {
         .collect();
     let mut changed = Vec::new();
     for pair in &args.images {
-        let (container, image) = pair
-            .split_once('=')
-            .ok_or_else(|| CliError::msg(format!("expected CONTAINER=IMAGE, got {pair:?}")))?;
+        let (container, image) =
+            pair.split_once('=').ok_or_else(|| CliError::msg(format!("expected CONTAINER=IMAGE, got {pair:?}")))?;
         let names: Vec<&String> = if container == "*" {
             containers.iter().collect()
         } else {
             containers.iter().filter(|c| *c == container).collect()
         };
         if names.is_empty() {
-            return Err(CliError::msg(format!(
-                "unable to find container named {container:?}"
-            )));
+            return Err(CliError::msg(format!("unable to find container named {container:?}")));
         }
-        changed.extend(
-            names
-                .into_iter()
-                .map(|n| json!({"image": image, "name": n})),
-        );
+        changed.extend(names.into_iter().map(|n| json!({"image": image, "name": n})));
     }
     let order: Vec<Value> = containers.iter().map(|n| json!({"name": n})).collect();
-    let mut patch = json!({"spec": {"template": {"spec": {"$setElementOrder/containers": order, "containers": changed}}}});
+    let mut patch =
+        json!({"spec": {"template": {"spec": {"$setElementOrder/containers": order, "containers": changed}}}});
     if args.record {
         patch["metadata"] = json!({"annotations": {CHANGE_CAUSE: command_line()}});
     }
-    client
-        .patch(&path, "application/strategic-merge-patch+json", &patch)
-        .await?;
+    client.patch(&path, "application/strategic-merge-patch+json", &patch).await?;
     println!("{}/{name} image updated", qualified(kind));
     Ok(())
 }
@@ -98,19 +90,10 @@ pub async fn run_set(client: &Client, ns: &str, cmd: SetCommand) -> Result<()> {
 pub async fn run_scale(client: &Client, ns: &str, args: ScaleArgs) -> Result<()> {
     let (kind, name) = resource::one(&args.target)?;
     if !kind.info().scalable {
-        return Err(CliError::msg(format!(
-            "cannot scale a {}",
-            kind.info().singular
-        )));
+        return Err(CliError::msg(format!("cannot scale a {}", kind.info().singular)));
     }
     let path = format!("{}/scale", item_path(kind, ns, &name));
-    client
-        .patch(
-            &path,
-            "application/merge-patch+json",
-            &json!({"spec": {"replicas": args.replicas}}),
-        )
-        .await?;
+    client.patch(&path, "application/merge-patch+json", &json!({"spec": {"replicas": args.replicas}})).await?;
     println!("{}/{name} scaled", qualified(kind));
     Ok(())
 }
@@ -125,11 +108,9 @@ pub async fn run_annotate(client: &Client, ns: &str, args: AnnotateArgs) -> Resu
             changes.insert(key.to_string(), Value::Null);
             continue;
         }
-        let (key, value) = a.split_once('=').ok_or_else(|| {
-            CliError::msg(format!(
-                "invalid annotation: {a:?}; expected KEY=VALUE or KEY-"
-            ))
-        })?;
+        let (key, value) = a
+            .split_once('=')
+            .ok_or_else(|| CliError::msg(format!("invalid annotation: {a:?}; expected KEY=VALUE or KEY-")))?;
         let current = live["metadata"]["annotations"][key].as_str();
         if !args.overwrite && current.is_some_and(|c| c != value) {
             return Err(CliError::msg(format!(
@@ -139,13 +120,7 @@ pub async fn run_annotate(client: &Client, ns: &str, args: AnnotateArgs) -> Resu
         }
         changes.insert(key.to_string(), Value::String(value.to_string()));
     }
-    client
-        .patch(
-            &path,
-            "application/merge-patch+json",
-            &json!({"metadata": {"annotations": changes}}),
-        )
-        .await?;
+    client.patch(&path, "application/merge-patch+json", &json!({"metadata": {"annotations": changes}})).await?;
     println!("{}/{name} annotated", qualified(kind));
     Ok(())
 }

@@ -26,10 +26,7 @@ pub enum Action {
 
 /// Everything the collector should do now, given every object that can own or be owned.
 pub fn plan(objects: &[Arc<Object>]) -> Vec<Action> {
-    let by_uid: BTreeMap<&str, &Object> = objects
-        .iter()
-        .map(|o| (meta::uid(o.meta()), o.as_ref()))
-        .collect();
+    let by_uid: BTreeMap<&str, &Object> = objects.iter().map(|o| (meta::uid(o.meta()), o.as_ref())).collect();
     let mut referenced: BTreeSet<&str> = BTreeSet::new();
     let mut actions = Vec::new();
     for obj in objects {
@@ -38,10 +35,7 @@ pub fn plan(objects: &[Arc<Object>]) -> Vec<Action> {
             continue;
         }
         referenced.extend(refs.iter().map(|r| r.uid.as_str()));
-        let owners: Vec<Option<&Object>> = refs
-            .iter()
-            .map(|r| by_uid.get(r.uid.as_str()).copied())
-            .collect();
+        let owners: Vec<Option<&Object>> = refs.iter().map(|r| by_uid.get(r.uid.as_str()).copied()).collect();
         if let Some(action) = dependent_action(obj, refs, &owners) {
             actions.push(action);
         }
@@ -50,10 +44,7 @@ pub fn plan(objects: &[Arc<Object>]) -> Vec<Action> {
         let unreferenced = !referenced.contains(meta::uid(obj.meta()));
         for finalizer in [meta::FOREGROUND_FINALIZER, meta::ORPHAN_FINALIZER] {
             if unreferenced && meta::has_finalizer(obj.meta(), finalizer) {
-                actions.push(Action::RemoveFinalizer {
-                    key: obj.key(),
-                    finalizer,
-                });
+                actions.push(Action::RemoveFinalizer { key: obj.key(), finalizer });
             }
         }
     }
@@ -68,38 +59,25 @@ fn dependent_action(
     let uid = meta::uid(obj.meta()).to_string();
     let terminating = meta::is_terminating(obj.meta());
     if owners.iter().all(Option::is_none) {
-        return (!terminating).then(|| Action::Delete {
-            key: obj.key(),
-            uid,
-            foreground: false,
-        });
+        return (!terminating).then(|| Action::Delete { key: obj.key(), uid, foreground: false });
     }
     let orphaned_by: Vec<String> = refs
         .iter()
         .zip(owners)
         .filter(|(_, owner)| match owner {
             None => true,
-            Some(o) => {
-                meta::is_terminating(o.meta())
-                    && meta::has_finalizer(o.meta(), meta::ORPHAN_FINALIZER)
-            }
+            Some(o) => meta::is_terminating(o.meta()) && meta::has_finalizer(o.meta(), meta::ORPHAN_FINALIZER),
         })
         .map(|(r, _)| r.uid.clone())
         .collect();
     if !orphaned_by.is_empty() {
-        return Some(Action::RemoveOwnerRefs {
-            key: obj.key(),
-            owner_uids: orphaned_by,
-        });
+        return Some(Action::RemoveOwnerRefs { key: obj.key(), owner_uids: orphaned_by });
     }
-    let foreground = owners.iter().flatten().any(|o| {
-        meta::is_terminating(o.meta()) && meta::has_finalizer(o.meta(), meta::FOREGROUND_FINALIZER)
-    });
-    (foreground && !terminating).then(|| Action::Delete {
-        key: obj.key(),
-        uid,
-        foreground: true,
-    })
+    let foreground = owners
+        .iter()
+        .flatten()
+        .any(|o| meta::is_terminating(o.meta()) && meta::has_finalizer(o.meta(), meta::FOREGROUND_FINALIZER));
+    (foreground && !terminating).then(|| Action::Delete { key: obj.key(), uid, foreground: true })
 }
 
 #[cfg(test)]
@@ -131,44 +109,22 @@ mod tests {
         let rs = m("web-1", Some(&d));
         let pod = m("web-1-a", Some(&rs));
         let objects = vec![
-            Arc::new(Object::ReplicaSet(ReplicaSet {
-                metadata: rs,
-                ..Default::default()
-            })),
-            Arc::new(Object::Pod(Pod {
-                metadata: pod,
-                ..Default::default()
-            })),
+            Arc::new(Object::ReplicaSet(ReplicaSet { metadata: rs, ..Default::default() })),
+            Arc::new(Object::Pod(Pod { metadata: pod, ..Default::default() })),
         ];
         let actions = plan(&objects);
         assert_eq!(actions.len(), 1);
-        assert!(
-            matches!(&actions[0], Action::Delete { key, foreground: false, .. } if key.name == "web-1")
-        );
+        assert!(matches!(&actions[0], Action::Delete { key, foreground: false, .. } if key.name == "web-1"));
     }
 
     #[test]
     fn foreground_deletes_dependents_then_releases_the_owner() {
         let d = terminating(m("web", None), meta::FOREGROUND_FINALIZER);
         let rs = m("web-1", Some(&d));
-        let owner = Arc::new(Object::Deployment(Deployment {
-            metadata: d.clone(),
-            ..Default::default()
-        }));
-        let objects = vec![
-            owner.clone(),
-            Arc::new(Object::ReplicaSet(ReplicaSet {
-                metadata: rs,
-                ..Default::default()
-            })),
-        ];
-        assert!(matches!(
-            &plan(&objects)[0],
-            Action::Delete {
-                foreground: true,
-                ..
-            }
-        ));
+        let owner = Arc::new(Object::Deployment(Deployment { metadata: d.clone(), ..Default::default() }));
+        let objects =
+            vec![owner.clone(), Arc::new(Object::ReplicaSet(ReplicaSet { metadata: rs, ..Default::default() }))];
+        assert!(matches!(&plan(&objects)[0], Action::Delete { foreground: true, .. }));
         let actions = plan(&[owner]);
         assert!(
             matches!(&actions[0], Action::RemoveFinalizer { finalizer, .. } if *finalizer == meta::FOREGROUND_FINALIZER)
@@ -180,14 +136,8 @@ mod tests {
         let d = terminating(m("web", None), meta::ORPHAN_FINALIZER);
         let rs = m("web-1", Some(&d));
         let objects = vec![
-            Arc::new(Object::Deployment(Deployment {
-                metadata: d,
-                ..Default::default()
-            })),
-            Arc::new(Object::ReplicaSet(ReplicaSet {
-                metadata: rs,
-                ..Default::default()
-            })),
+            Arc::new(Object::Deployment(Deployment { metadata: d, ..Default::default() })),
+            Arc::new(Object::ReplicaSet(ReplicaSet { metadata: rs, ..Default::default() })),
         ];
         assert!(
             matches!(&plan(&objects)[0], Action::RemoveOwnerRefs { owner_uids, .. } if owner_uids == &vec!["uid-web".to_string()])

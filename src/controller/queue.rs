@@ -15,10 +15,7 @@ pub struct WorkQueue<K: Ord + Clone> {
 
 impl<K: Ord + Clone> Default for WorkQueue<K> {
     fn default() -> Self {
-        WorkQueue {
-            due: BTreeMap::new(),
-            failures: BTreeMap::new(),
-        }
+        WorkQueue { due: BTreeMap::new(), failures: BTreeMap::new() }
     }
 }
 
@@ -40,9 +37,7 @@ impl<K: Ord + Clone> WorkQueue<K> {
     /// Requeues after a failure with exponential back-off (50 ms doubling, at most 30 s).
     pub fn add_rate_limited(&mut self, key: K) {
         let n = self.failures.entry(key.clone()).or_insert(0);
-        let delay = BACKOFF_BASE
-            .saturating_mul(2u32.saturating_pow(*n))
-            .min(BACKOFF_MAX);
+        let delay = BACKOFF_BASE.saturating_mul(2u32.saturating_pow(*n)).min(BACKOFF_MAX);
         *n = n.saturating_add(1);
         self.add_after(key, delay);
     }
@@ -60,12 +55,7 @@ impl<K: Ord + Clone> WorkQueue<K> {
     /// Takes a key that is due now.
     pub fn pop_due(&mut self) -> Option<K> {
         let now = Instant::now();
-        let key = self
-            .due
-            .iter()
-            .filter(|(_, at)| **at <= now)
-            .min_by_key(|(_, at)| **at)
-            .map(|(k, _)| k.clone())?;
+        let key = self.due.iter().filter(|(_, at)| **at <= now).min_by_key(|(_, at)| **at).map(|(k, _)| k.clone())?;
         self.due.remove(&key);
         Some(key)
     }
@@ -86,24 +76,15 @@ mod tests {
         assert_eq!(q.pop_due(), None);
         q.add_rate_limited("c");
         q.add_rate_limited("c");
-        assert_eq!(
-            q.next_due().unwrap() - Instant::now(),
-            Duration::from_millis(50)
-        );
+        assert_eq!(q.next_due().unwrap() - Instant::now(), Duration::from_millis(50));
         q.pop_due();
         tokio::time::advance(Duration::from_millis(50)).await;
         assert_eq!(q.pop_due(), Some("c"));
         q.add_rate_limited("c");
-        assert_eq!(
-            q.next_due().unwrap() - Instant::now(),
-            Duration::from_millis(200)
-        );
+        assert_eq!(q.next_due().unwrap() - Instant::now(), Duration::from_millis(200));
         q.forget(&"c");
         q.pop_due();
         q.add_rate_limited("c");
-        assert_eq!(
-            q.next_due().unwrap() - Instant::now(),
-            Duration::from_millis(50)
-        );
+        assert_eq!(q.next_due().unwrap() - Instant::now(), Duration::from_millis(50));
     }
 }

@@ -37,19 +37,9 @@ pub fn is_active(pod: &Pod) -> bool {
 
 /// The Ready condition's lastTransitionTime, when the pod is Ready.
 pub fn ready_since(pod: &Pod) -> Option<jiff::Timestamp> {
-    let cond = pod
-        .status
-        .as_ref()?
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == "Ready")?;
-    (cond.status == "True").then(|| {
-        cond.last_transition_time
-            .as_ref()
-            .map(|t| t.0)
-            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-    })
+    let cond = pod.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Ready")?;
+    (cond.status == "True")
+        .then(|| cond.last_transition_time.as_ref().map(|t| t.0).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
 }
 
 /// IsPodAvailable: Ready, and for longer than minReadySeconds.
@@ -62,12 +52,7 @@ pub fn is_available(pod: &Pod, min_ready_seconds: i32, now: jiff::Timestamp) -> 
 }
 
 /// Decides one sync of `rs` given the pods it controls (terminating ones included).
-pub fn sync(
-    rs: &ReplicaSet,
-    pods: &[Pod],
-    failure: Option<&Failure>,
-    now: jiff::Timestamp,
-) -> Plan {
+pub fn sync(rs: &ReplicaSet, pods: &[Pod], failure: Option<&Failure>, now: jiff::Timestamp) -> Plan {
     let spec = rs.spec.clone().unwrap_or_default();
     let want = spec.replicas.unwrap_or(1).max(0) as usize;
     let active: Vec<&Pod> = pods.iter().filter(|p| is_active(p)).collect();
@@ -111,19 +96,13 @@ fn calculate_status(
     now: jiff::Timestamp,
 ) -> ReplicaSetStatus {
     let spec = rs.spec.clone().unwrap_or_default();
-    let template_labels = spec
-        .template
-        .as_ref()
-        .and_then(|t| t.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
+    let template_labels =
+        spec.template.as_ref().and_then(|t| t.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
     let min_ready = spec.min_ready_seconds.unwrap_or(0);
     let count = |f: &dyn Fn(&Pod) -> bool| active.iter().filter(|p| f(p)).count() as i32;
     let fully_labeled = count(&|p| {
         let labels = p.metadata.labels.clone().unwrap_or_default();
-        template_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+        template_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
     });
     let ready = count(&|p| ready_since(p).is_some());
     let available = count(&|p| is_available(p, min_ready, now));
@@ -175,9 +154,7 @@ fn phase_ordinal(pod: &Pod) -> u8 {
 }
 
 fn deletion_cost(pod: &Pod) -> i32 {
-    meta::annotation(&pod.metadata, meta::POD_DELETION_COST)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+    meta::annotation(&pod.metadata, meta::POD_DELETION_COST).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
 fn max_restarts(pod: &Pod) -> i32 {
@@ -194,19 +171,11 @@ fn max_restarts(pod: &Pod) -> i32 {
 /// ⌊log2(now − t in ns)⌋, the LogarithmicScaleDown bucket (−1 for the future).
 fn log_bucket(t: jiff::Timestamp, now: jiff::Timestamp) -> i64 {
     let ns = now.duration_since(t).as_nanos();
-    if ns <= 0 {
-        -1
-    } else {
-        i64::from(127 - (ns as u128).leading_zeros() as i32)
-    }
+    if ns <= 0 { -1 } else { i64::from(127 - (ns as u128).leading_zeros() as i32) }
 }
 
 /// Compares two timestamps: the more recent one first, in log buckets, ties by UID.
-fn newer_first(
-    a: (&Pod, jiff::Timestamp),
-    b: (&Pod, jiff::Timestamp),
-    now: jiff::Timestamp,
-) -> Ordering {
+fn newer_first(a: (&Pod, jiff::Timestamp), b: (&Pod, jiff::Timestamp), now: jiff::Timestamp) -> Ordering {
     match log_bucket(a.1, now).cmp(&log_bucket(b.1, now)) {
         Ordering::Equal => a.0.metadata.uid.cmp(&b.0.metadata.uid),
         other => other,
@@ -215,19 +184,10 @@ fn newer_first(
 
 /// ActivePodsWithRanks.Less on one node: `Less` means "delete first".
 fn delete_first(a: &Pod, b: &Pod, now: jiff::Timestamp) -> Ordering {
-    let node = |p: &Pod| {
-        p.spec
-            .as_ref()
-            .and_then(|s| s.node_name.clone())
-            .unwrap_or_default()
-    };
+    let node = |p: &Pod| p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default();
     let (na, nb) = (node(a), node(b));
     if na != nb && (na.is_empty() || nb.is_empty()) {
-        return if na.is_empty() {
-            Ordering::Less
-        } else {
-            Ordering::Greater
-        };
+        return if na.is_empty() { Ordering::Less } else { Ordering::Greater };
     }
     let by = phase_ordinal(a)
         .cmp(&phase_ordinal(b))
@@ -245,10 +205,7 @@ fn delete_first(a: &Pod, b: &Pod, now: jiff::Timestamp) -> Ordering {
     if restarts != Ordering::Equal {
         return restarts;
     }
-    match (
-        a.metadata.creation_timestamp.as_ref(),
-        b.metadata.creation_timestamp.as_ref(),
-    ) {
+    match (a.metadata.creation_timestamp.as_ref(), b.metadata.creation_timestamp.as_ref()) {
         (Some(ca), Some(cb)) if ca != cb => newer_first((a, ca.0), (b, cb.0), now),
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
@@ -259,11 +216,7 @@ fn delete_first(a: &Pod, b: &Pod, now: jiff::Timestamp) -> Ordering {
 /// A new pod for `rs`: `generateName` from the ReplicaSet's name, the template's labels,
 /// annotations and spec, and a controller reference.
 pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
-    let template: PodTemplateSpec = rs
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.clone())
-        .unwrap_or_default();
+    let template: PodTemplateSpec = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
     let tmeta = template.metadata.unwrap_or_default();
     Pod {
         metadata: ObjectMeta {
@@ -271,11 +224,7 @@ pub fn pod_from_template(rs: &ReplicaSet) -> Pod {
             namespace: rs.metadata.namespace.clone(),
             labels: tmeta.labels,
             annotations: tmeta.annotations,
-            owner_references: Some(vec![meta::controller_ref_to(
-                "apps/v1",
-                "ReplicaSet",
-                &rs.metadata,
-            )]),
+            owner_references: Some(vec![meta::controller_ref_to("apps/v1", "ReplicaSet", &rs.metadata)]),
             ..Default::default()
         },
         spec: template.spec,

@@ -35,12 +35,7 @@ pub struct Settings {
 }
 
 fn secs(var: &str) -> Option<Duration> {
-    std::env::var(var)
-        .ok()?
-        .parse::<f64>()
-        .ok()
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    std::env::var(var).ok()?.parse::<f64>().ok().filter(|s| *s >= 0.0).map(Duration::from_secs_f64)
 }
 
 impl Settings {
@@ -51,15 +46,11 @@ impl Settings {
             .map(|h| h.trim().to_string())
             .unwrap_or_else(|| "unknown".into());
         Settings {
-            port: std::env::var("PORT")
-                .ok()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(8080),
+            port: std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080),
             message: std::env::var("MESSAGE").unwrap_or_else(|_| "Hello world!".into()),
             pod,
             ready_after: secs("READY_AFTER_SECONDS").unwrap_or_default(),
-            never_ready: std::env::var("NEVER_READY")
-                .is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"),
+            never_ready: std::env::var("NEVER_READY").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false"),
             liveness_fails_after: secs("LIVENESS_FAIL_AFTER_SECONDS"),
             crash_after: secs("CRASH_AFTER_SECONDS"),
             response_delay: std::env::var("RESPONSE_DELAY_MS")
@@ -90,11 +81,7 @@ fn page(s: &Settings) -> String {
 }
 
 fn query_number(req: &Request<Incoming>, key: &str) -> Option<u64> {
-    form_urlencoded::parse(req.uri().query()?.as_bytes())
-        .find(|(k, _)| k == key)?
-        .1
-        .parse()
-        .ok()
+    form_urlencoded::parse(req.uri().query()?.as_bytes()).find(|(k, _)| k == key)?.1.parse().ok()
 }
 
 /// `/stream?chunks=N&interval_ms=M`: N chunks, M ms apart (streaming through the proxy).
@@ -106,10 +93,7 @@ fn stream(chunks: u64, interval: Duration, pod: &str) -> Response<Body> {
         if i > 0 {
             tokio::time::sleep(interval).await;
         }
-        Some((
-            Ok::<_, Infallible>(Frame::data(Bytes::from(format!("chunk {i}\n")))),
-            i + 1,
-        ))
+        Some((Ok::<_, Infallible>(Frame::data(Bytes::from(format!("chunk {i}\n")))), i + 1))
     });
     Response::builder()
         .header("content-type", "text/plain")
@@ -123,47 +107,25 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
     let path = req.uri().path().to_string();
     let resp = match path.as_str() {
         "/healthz" => match s.liveness_fails_after {
-            Some(after) if up >= after => reply(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "text/plain",
-                "unhealthy\n".into(),
-                &s.pod,
-            ),
+            Some(after) if up >= after => {
+                reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "unhealthy\n".into(), &s.pod)
+            }
             _ => reply(StatusCode::OK, "text/plain", "ok\n".into(), &s.pod),
         },
-        "/readyz" if s.never_ready || up < s.ready_after => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "text/plain",
-            "not ready\n".into(),
-            &s.pod,
-        ),
+        "/readyz" if s.never_ready || up < s.ready_after => {
+            reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "not ready\n".into(), &s.pod)
+        }
         "/readyz" => reply(StatusCode::OK, "text/plain", "ready\n".into(), &s.pod),
         "/stream" => {
             let chunks = query_number(&req, "chunks").unwrap_or(5);
-            stream(
-                chunks,
-                Duration::from_millis(query_number(&req, "interval_ms").unwrap_or(100)),
-                &s.pod,
-            )
+            stream(chunks, Duration::from_millis(query_number(&req, "interval_ms").unwrap_or(100)), &s.pod)
         }
         "/echo" => {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
-            reply(
-                StatusCode::OK,
-                "application/octet-stream",
-                String::from_utf8_lossy(&body).into_owned(),
-                &s.pod,
-            )
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            reply(StatusCode::OK, "application/octet-stream", String::from_utf8_lossy(&body).into_owned(), &s.pod)
         }
         _ => {
-            let delay = query_number(&req, "delay_ms")
-                .map(Duration::from_millis)
-                .unwrap_or(s.response_delay);
+            let delay = query_number(&req, "delay_ms").map(Duration::from_millis).unwrap_or(s.response_delay);
             tokio::time::sleep(delay).await;
             reply(StatusCode::OK, "text/html; charset=utf-8", page(&s), &s.pod)
         }
@@ -175,19 +137,13 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
 /// Serves until SIGTERM or SIGINT, then drains and returns.
 pub async fn run(settings: Settings) -> std::io::Result<()> {
     let listener = TcpListener::bind(("0.0.0.0", settings.port)).await?;
-    println!(
-        "{} listening on :{} as {}",
-        settings.message, settings.port, settings.pod
-    );
+    println!("{} listening on :{} as {}", settings.message, settings.port, settings.pod);
     serve(listener, Arc::new(settings), shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
         return std::future::pending().await;
     };
     tokio::select! {

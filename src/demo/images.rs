@@ -16,31 +16,16 @@ pub struct DemoImage {
 }
 
 pub const DEMO_IMAGES: [DemoImage; 3] = [
-    DemoImage {
-        tag: "hello-kubernetes:1.0",
-        message: "Hello world!",
-        env: &[],
-    },
-    DemoImage {
-        tag: "hello-kubernetes:2.0",
-        message: "Hello world v2!",
-        env: &[],
-    },
-    DemoImage {
-        tag: "hello-kubernetes:3.0",
-        message: "Hello world v3!",
-        env: &[("NEVER_READY", "1")],
-    },
+    DemoImage { tag: "hello-kubernetes:1.0", message: "Hello world!", env: &[] },
+    DemoImage { tag: "hello-kubernetes:2.0", message: "Hello world v2!", env: &[] },
+    DemoImage { tag: "hello-kubernetes:3.0", message: "Hello world v3!", env: &[("NEVER_READY", "1")] },
 ];
 
 /// Whether an ELF binary needs a dynamic loader (has a PT_INTERP program header).
 pub fn is_dynamic(elf: &[u8]) -> bool {
-    let read = |at: usize, n: usize| {
-        elf.get(at..at + n)
-            .map(|b| b.iter().rev().fold(0u64, |acc, x| acc << 8 | u64::from(*x)))
-    };
-    let (Some(phoff), Some(phentsize), Some(phnum)) = (read(0x20, 8), read(0x36, 2), read(0x38, 2))
-    else {
+    let read =
+        |at: usize, n: usize| elf.get(at..at + n).map(|b| b.iter().rev().fold(0u64, |acc, x| acc << 8 | u64::from(*x)));
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (read(0x20, 8), read(0x36, 2), read(0x38, 2)) else {
         return true;
     };
     (0..phnum).any(|i| read((phoff + i * phentsize) as usize, 4).is_none_or(|t| t == 3))
@@ -75,16 +60,9 @@ pub async fn ensure(runtime: &dyn ContainerRuntime) -> anyhow::Result<Vec<&'stat
         }
         let context = build_context(
             &dockerfile(image, &digest),
-            &[ContextFile {
-                path: "skiff",
-                contents: &binary,
-                mode: 0o755,
-            }],
+            &[ContextFile { path: "skiff", contents: &binary, mode: 0o755 }],
         )?;
-        runtime
-            .build_image(image.tag, context)
-            .await
-            .with_context(|| format!("building {}", image.tag))?;
+        runtime.build_image(image.tag, context).await.with_context(|| format!("building {}", image.tag))?;
         built.push(image.tag);
     }
     Ok(built)
@@ -97,10 +75,7 @@ mod tests {
     #[test]
     fn this_test_binary_is_static() {
         let me = std::fs::read(std::env::current_exe().unwrap()).unwrap();
-        assert!(
-            !is_dynamic(&me),
-            "the crate builds static binaries (.cargo/config.toml)"
-        );
+        assert!(!is_dynamic(&me), "the crate builds static binaries (.cargo/config.toml)");
         assert!(is_dynamic(b"not an elf"));
     }
 

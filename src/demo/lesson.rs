@@ -59,17 +59,11 @@ impl Lesson {
     }
 
     async fn must(&self, args: &[&str]) -> anyhow::Result<()> {
-        self.skiff(args)
-            .await
-            .map_err(|e| anyhow::anyhow!("`skiff {}` failed: {e}", args.join(" ")))
+        self.skiff(args).await.map_err(|e| anyhow::anyhow!("`skiff {}` failed: {e}", args.join(" ")))
     }
 
     /// Runs `rollout status` while traffic flows, printing the live split every second.
-    async fn rollout_under_traffic(
-        &self,
-        traffic: &Traffic,
-        expect_failure: bool,
-    ) -> anyhow::Result<()> {
+    async fn rollout_under_traffic(&self, traffic: &Traffic, expect_failure: bool) -> anyhow::Result<()> {
         let printer = {
             let tally = traffic_view(traffic);
             tokio::spawn(async move {
@@ -117,28 +111,17 @@ fn traffic_view(traffic: &Traffic) -> impl Fn() -> Tally + Send + 'static {
 }
 
 fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
-    say(&format!(
-        "  ✓ {} requests during {during}: {} · \x1b[1m{} failed\x1b[0m",
-        t.total(),
-        t.split(),
-        t.failures
-    ));
+    say(&format!("  ✓ {} requests during {during}: {} · \x1b[1m{} failed\x1b[0m", t.total(), t.split(), t.failures));
     if t.failures > 0 {
-        bail!(
-            "{} requests failed during {during}: {:?}",
-            t.failures,
-            t.failure_samples
-        );
+        bail!("{} requests failed during {during}: {:?}", t.failures, t.failure_samples);
     }
     Ok(())
 }
 
 async fn node_port(server: &str) -> anyhow::Result<u16> {
     let client = cli::client::Client::new(server, None);
-    let svc = client
-        .get("/api/v1/namespaces/default/services/hello-kubernetes")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let svc =
+        client.get("/api/v1/namespaces/default/services/hello-kubernetes").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     svc["spec"]["ports"][0]["nodePort"]
         .as_u64()
         .and_then(|p| u16::try_from(p).ok())
@@ -154,22 +137,13 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     l.url = format!("http://127.0.0.1:{}/", node_port(&l.server).await?);
     l.must(&["rollout", "status", DEPLOYMENT]).await?;
     l.must(&["get", "pods"]).await?;
-    say(&format!(
-        "  The Service answers at {} — open it in a browser.",
-        l.url
-    ));
+    say(&format!("  The Service answers at {} — open it in a browser.", l.url));
     l.only("Hello world!").await?;
 
     step(2, "Roll out v2 while users keep coming");
     say("  traffic: 4 keep-alive clients and 4 clients opening a new connection per request");
     let traffic = Traffic::start(&l.url, 4, 4, Duration::from_millis(5));
-    l.must(&[
-        "set",
-        "image",
-        DEPLOYMENT,
-        "hello-kubernetes=hello-kubernetes:2.0",
-    ])
-    .await?;
+    l.must(&["set", "image", DEPLOYMENT, "hello-kubernetes=hello-kubernetes:2.0"]).await?;
     l.rollout_under_traffic(&traffic, false).await?;
     report(&traffic.stop().await, "the rollout to v2")?;
     l.only("Hello world v2!").await?;
@@ -186,13 +160,7 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
 
     step(4, "A broken v3 that never becomes ready");
     let traffic = Traffic::start(&l.url, 2, 2, Duration::from_millis(10));
-    l.must(&[
-        "set",
-        "image",
-        DEPLOYMENT,
-        "hello-kubernetes=hello-kubernetes:3.0",
-    ])
-    .await?;
+    l.must(&["set", "image", DEPLOYMENT, "hello-kubernetes=hello-kubernetes:3.0"]).await?;
     say("  The new pod never passes its readiness probe, so it gets no traffic and the old");
     say("  pods stay; after progressDeadlineSeconds (15 s here) the rollout is declared failed.");
     l.rollout_under_traffic(&traffic, true).await?;
@@ -202,10 +170,7 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     let t = traffic.stop().await;
     report(&t, "the broken rollout and its undo")?;
     if t.answers.keys().any(|h| h != "Hello world!") {
-        bail!(
-            "something other than v1 answered during the broken rollout: {:?}",
-            t.answers
-        );
+        bail!("something other than v1 answered during the broken rollout: {:?}", t.answers);
     }
     say("  v1 served every request; the broken pods are gone.");
     Ok(())
@@ -213,10 +178,7 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
 
 /// Removes every container of this demo's daemon instance.
 async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
-    let filter = [(
-        crate::kubelet::container::LABEL_INSTANCE.to_string(),
-        instance.to_string(),
-    )];
+    let filter = [(crate::kubelet::container::LABEL_INSTANCE.to_string(), instance.to_string())];
     for c in runtime.list(&filter).await.unwrap_or_default() {
         let _ = runtime.remove(&c.id).await;
     }
@@ -225,11 +187,7 @@ async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
 /// Runs the lesson; with `finish`, returns when it is done instead of waiting for Ctrl-C.
 pub async fn run(finish: bool) -> anyhow::Result<()> {
     say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m");
-    let docker = Arc::new(
-        Docker::connect()
-            .await
-            .context("cannot reach the Docker engine")?,
-    );
+    let docker = Arc::new(Docker::connect().await.context("cannot reach the Docker engine")?);
     say("Building the demo images (FROM scratch, nothing pulled)...");
     images::ensure(&*docker).await?;
     let dir = std::env::temp_dir().join(format!("skiff-demo-{}", uuid::Uuid::new_v4().simple()));
@@ -247,23 +205,11 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
         watch_history: 10_000,
     };
     let shutdown = CancellationToken::new();
-    let daemon = tokio::spawn(daemon::run(
-        config,
-        listener,
-        docker.clone(),
-        shutdown.clone(),
-    ));
+    let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), shutdown.clone()));
     let result = async {
         step(0, "Start a daemon on a temporary state dir");
-        say(&format!(
-            "  skiff daemon --state-dir {} (API at {server})",
-            dir.display()
-        ));
-        let mut lesson = Lesson {
-            server: server.clone(),
-            dir: dir.clone(),
-            url: String::new(),
-        };
+        say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
+        let mut lesson = Lesson { server: server.clone(), dir: dir.clone(), url: String::new() };
         teach(&mut lesson).await?;
         closing(&lesson, finish).await
     }
@@ -276,9 +222,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
 }
 
 async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "skiff".into());
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "skiff".into());
     println!("\n\x1b[1mYour turn.\x1b[0m The daemon keeps running; in another terminal:");
     println!("  export SKIFF_SERVER={}", l.server);
     println!("  {exe} get pods -w");
@@ -287,10 +231,7 @@ async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
     println!("  {exe} rollout history deployment/hello-kubernetes");
     println!("  {exe} rollout undo deployment/hello-kubernetes");
     println!("  curl {}", l.url);
-    println!(
-        "  kubectl --server {} get pods          # plain kubectl works too",
-        l.server
-    );
+    println!("  kubectl --server {} get pods          # plain kubectl works too", l.server);
     if finish {
         println!("(--finish: cleaning up now)");
         return Ok(());

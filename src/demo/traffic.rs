@@ -29,11 +29,7 @@ impl Tally {
         if answered == 0 {
             return "no answers yet".into();
         }
-        self.answers
-            .iter()
-            .map(|(k, v)| format!("{k} {}%", v * 100 / answered))
-            .collect::<Vec<_>>()
-            .join("  ")
+        self.answers.iter().map(|(k, v)| format!("{k} {}%", v * 100 / answered)).collect::<Vec<_>>().join("  ")
     }
 
     fn add(&mut self, outcome: Result<String, String>) {
@@ -64,17 +60,13 @@ pub fn heading(body: &str) -> Option<String> {
 }
 
 async fn one(client: &reqwest::Client, url: &str) -> Result<String, String> {
-    let resp = client.get(url).send().await.map_err(|e| {
-        format!(
-            "{e}: {:?}",
-            std::error::Error::source(&e).map(|s| s.to_string())
-        )
-    })?;
-    let status = resp.status();
-    let body = resp
-        .text()
+    let resp = client
+        .get(url)
+        .send()
         .await
-        .map_err(|e| format!("reading the body: {e}"))?;
+        .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e).map(|s| s.to_string())))?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(|e| format!("reading the body: {e}"))?;
     if !status.is_success() {
         return Err(format!("HTTP {status}: {}", body.trim()));
     }
@@ -90,14 +82,8 @@ impl Traffic {
         let mut tasks = JoinSet::new();
         for i in 0..keep_alive + fresh {
             let reuse = i < keep_alive;
-            let builder = reqwest::Client::builder()
-                .no_proxy()
-                .timeout(Duration::from_secs(10));
-            let builder = if reuse {
-                builder.pool_max_idle_per_host(1)
-            } else {
-                builder.pool_max_idle_per_host(0)
-            };
+            let builder = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10));
+            let builder = if reuse { builder.pool_max_idle_per_host(1) } else { builder.pool_max_idle_per_host(0) };
             let Ok(client) = builder.build() else {
                 continue;
             };
@@ -139,10 +125,7 @@ mod tests {
 
     #[test]
     fn headings_and_splits() {
-        assert_eq!(
-            heading("<html><h1>Hello world v2!</h1>").as_deref(),
-            Some("Hello world v2!")
-        );
+        assert_eq!(heading("<html><h1>Hello world v2!</h1>").as_deref(), Some("Hello world v2!"));
         assert_eq!(heading("nope"), None);
         let mut t = Tally::default();
         t.add(Ok("v1".into()));

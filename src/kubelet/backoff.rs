@@ -26,18 +26,12 @@ fn since(later: jiff::Timestamp, earlier: jiff::Timestamp) -> Duration {
 impl Backoff {
     /// An entry is stale when the event is more than 2 × MAX after its last update.
     fn live(&self, event: jiff::Timestamp) -> Option<&Entry> {
-        self.entry
-            .as_ref()
-            .filter(|e| since(event, e.last_update) <= 2 * MAX)
+        self.entry.as_ref().filter(|e| since(event, e.last_update) <= 2 * MAX)
     }
 
     /// IsInBackOffSince: the current delay if `now` is still within it, counted from `event`
     /// (the container's last exit).
-    pub fn in_backoff_since(
-        &self,
-        event: jiff::Timestamp,
-        now: jiff::Timestamp,
-    ) -> Option<Duration> {
+    pub fn in_backoff_since(&self, event: jiff::Timestamp, now: jiff::Timestamp) -> Option<Duration> {
         let e = self.live(event)?;
         (since(now, event) < e.backoff).then_some(e.backoff)
     }
@@ -51,8 +45,7 @@ impl Backoff {
     /// When the current delay, counted from `from`, runs out.
     pub fn expires(&self, from: jiff::Timestamp) -> Option<jiff::Timestamp> {
         let e = self.entry.as_ref()?;
-        from.checked_add(jiff::SignedDuration::try_from(e.backoff).ok()?)
-            .ok()
+        from.checked_add(jiff::SignedDuration::try_from(e.backoff).ok()?).ok()
     }
 
     /// The time of the last attempt.
@@ -66,10 +59,7 @@ impl Backoff {
             Some(e) => (e.backoff * 2).min(MAX),
             None => INITIAL,
         };
-        self.entry = Some(Entry {
-            backoff,
-            last_update: now,
-        });
+        self.entry = Some(Entry { backoff, last_update: now });
     }
 }
 
@@ -105,17 +95,10 @@ mod tests {
             let t = clock.now();
             b.next(t, t);
         }
-        assert_eq!(
-            b.in_backoff_since(clock.now(), clock.now()),
-            Some(Duration::from_secs(80))
-        );
+        assert_eq!(b.in_backoff_since(clock.now(), clock.now()), Some(Duration::from_secs(80)));
         tokio::time::advance(Duration::from_secs(601)).await;
         let exited = clock.now();
-        assert_eq!(
-            b.in_backoff_since(exited, exited),
-            None,
-            "ran for more than 10 minutes"
-        );
+        assert_eq!(b.in_backoff_since(exited, exited), None, "ran for more than 10 minutes");
         b.next(exited, exited);
         assert_eq!(b.in_backoff_since(exited, exited), Some(INITIAL));
     }
@@ -126,13 +109,7 @@ mod tests {
         let mut b = Backoff::default();
         assert_eq!(b.in_backoff_since_update(t0), None);
         b.next(t0, t0);
-        assert_eq!(
-            b.in_backoff_since_update(t0 + jiff::SignedDuration::from_secs(5)),
-            Some(INITIAL)
-        );
-        assert_eq!(
-            b.in_backoff_since_update(t0 + jiff::SignedDuration::from_secs(10)),
-            None
-        );
+        assert_eq!(b.in_backoff_since_update(t0 + jiff::SignedDuration::from_secs(5)), Some(INITIAL));
+        assert_eq!(b.in_backoff_since_update(t0 + jiff::SignedDuration::from_secs(10)), None);
     }
 }

@@ -41,31 +41,14 @@ pub fn ports_to_publish(container: &Container) -> Vec<u16> {
         .filter(|p| p.protocol.as_deref().unwrap_or("TCP") == "TCP")
         .filter_map(|p| u16::try_from(p.container_port).ok())
         .collect();
-    let probes = [
-        &container.liveness_probe,
-        &container.readiness_probe,
-        &container.startup_probe,
-    ];
+    let probes = [&container.liveness_probe, &container.readiness_probe, &container.startup_probe];
     for probe in probes.into_iter().flatten() {
         let http = probe.http_get.as_ref().map(|h| &h.port);
         let tcp = probe.tcp_socket.as_ref().map(|t| &t.port);
-        ports.extend(
-            http.into_iter()
-                .chain(tcp)
-                .filter_map(|p| resolve_port(container, p)),
-        );
+        ports.extend(http.into_iter().chain(tcp).filter_map(|p| resolve_port(container, p)));
     }
-    let hooks = container
-        .lifecycle
-        .as_ref()
-        .into_iter()
-        .flat_map(|l| [&l.pre_stop, &l.post_start])
-        .flatten();
-    ports.extend(
-        hooks
-            .filter_map(|h| h.http_get.as_ref())
-            .filter_map(|h| resolve_port(container, &h.port)),
-    );
+    let hooks = container.lifecycle.as_ref().into_iter().flat_map(|l| [&l.pre_stop, &l.post_start]).flatten();
+    ports.extend(hooks.filter_map(|h| h.http_get.as_ref()).filter_map(|h| resolve_port(container, &h.port)));
     ports.sort_unstable();
     ports.dedup();
     ports
@@ -82,21 +65,11 @@ pub fn docker_name(pod: &Pod, container: &str, instance: &str, restart_count: i3
 }
 
 /// The labels every container of `pod` carries.
-pub fn labels(
-    pod: &Pod,
-    container: &str,
-    instance: &str,
-    restart_count: i32,
-) -> BTreeMap<String, String> {
-    let owner = meta::controller_ref(&pod.metadata)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
+pub fn labels(pod: &Pod, container: &str, instance: &str, restart_count: i32) -> BTreeMap<String, String> {
+    let owner = meta::controller_ref(&pod.metadata).map(|r| r.name.clone()).unwrap_or_default();
     BTreeMap::from([
         (LABEL_INSTANCE.into(), instance.into()),
-        (
-            LABEL_NAMESPACE.into(),
-            meta::namespace(&pod.metadata).into(),
-        ),
+        (LABEL_NAMESPACE.into(), meta::namespace(&pod.metadata).into()),
         (LABEL_POD.into(), meta::name(&pod.metadata).into()),
         (LABEL_POD_UID.into(), meta::uid(&pod.metadata).into()),
         (LABEL_CONTAINER.into(), container.into()),
@@ -144,12 +117,7 @@ pub fn expand(input: &str, vars: &BTreeMap<String, String>) -> String {
 }
 
 fn limit(container: &Container, resource: &str) -> Option<Quantity> {
-    let q = container
-        .resources
-        .as_ref()?
-        .limits
-        .as_ref()?
-        .get(resource)?;
+    let q = container.resources.as_ref()?.limits.as_ref()?.get(resource)?;
     Quantity::parse(&q.0).ok()
 }
 
@@ -164,15 +132,10 @@ pub fn config(
 ) -> ContainerConfig {
     let env_vars: BTreeMap<String, String> = environment(container)
         .iter()
-        .filter_map(|kv| {
-            kv.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-        })
+        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
         .collect();
-    let expand_all = |v: &Option<Vec<String>>| {
-        v.as_ref()
-            .map(|list| list.iter().map(|s| expand(s, &env_vars)).collect())
-    };
+    let expand_all =
+        |v: &Option<Vec<String>>| v.as_ref().map(|list| list.iter().map(|s| expand(s, &env_vars)).collect());
     let security = container.security_context.as_ref();
     let owns_network = join.is_none();
     ContainerConfig {
@@ -184,11 +147,7 @@ pub fn config(
         env: environment(container),
         working_dir: container.working_dir.clone(),
         labels: labels(pod, &container.name, instance, restart_count),
-        publish: if owns_network {
-            ports_to_publish(container)
-        } else {
-            Vec::new()
-        },
+        publish: if owns_network { ports_to_publish(container) } else { Vec::new() },
         host_ip: Some(host_ip),
         join_network_of: join,
         nano_cpus: limit(container, "cpu").and_then(|q| i64::try_from(q.nanos()).ok()),
@@ -201,9 +160,7 @@ pub fn config(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::api::core::v1::{
-        ContainerPort, EnvVar, HTTPGetAction, Probe, ResourceRequirements,
-    };
+    use k8s_openapi::api::core::v1::{ContainerPort, EnvVar, HTTPGetAction, Probe, ResourceRequirements};
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity as KQ;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -225,56 +182,29 @@ mod tests {
             name: "web".into(),
             image: Some("hello:1.0".into()),
             args: Some(vec!["--msg=$(GREETING)".into(), "$$(GREETING)".into()]),
-            env: Some(vec![EnvVar {
-                name: "GREETING".into(),
-                value: Some("hi".into()),
-                ..Default::default()
-            }]),
-            ports: Some(vec![ContainerPort {
-                container_port: 8080,
-                name: Some("http".into()),
-                ..Default::default()
-            }]),
+            env: Some(vec![EnvVar { name: "GREETING".into(), value: Some("hi".into()), ..Default::default() }]),
+            ports: Some(vec![ContainerPort { container_port: 8080, name: Some("http".into()), ..Default::default() }]),
             readiness_probe: Some(Probe {
-                http_get: Some(HTTPGetAction {
-                    port: IntOrString::String("http".into()),
-                    ..Default::default()
-                }),
+                http_get: Some(HTTPGetAction { port: IntOrString::String("http".into()), ..Default::default() }),
                 ..Default::default()
             }),
             liveness_probe: Some(Probe {
-                http_get: Some(HTTPGetAction {
-                    port: IntOrString::Int(9090),
-                    ..Default::default()
-                }),
+                http_get: Some(HTTPGetAction { port: IntOrString::Int(9090), ..Default::default() }),
                 ..Default::default()
             }),
             resources: Some(ResourceRequirements {
-                limits: Some(BTreeMap::from([
-                    ("cpu".into(), KQ("500m".into())),
-                    ("memory".into(), KQ("64Mi".into())),
-                ])),
+                limits: Some(BTreeMap::from([("cpu".into(), KQ("500m".into())), ("memory".into(), KQ("64Mi".into()))])),
                 ..Default::default()
             }),
             ..Default::default()
         };
-        let cfg = config(
-            &pod(),
-            &c,
-            "abcdef0123456789",
-            2,
-            "127.0.0.1".parse().unwrap(),
-            None,
-        );
+        let cfg = config(&pod(), &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), None);
         assert_eq!(cfg.name, "skiff_web_web-7d9c-x2k9p_default_abcdef01_2");
         assert_eq!(cfg.hostname.as_deref(), Some("web-7d9c-x2k9p"));
         assert_eq!(cfg.cmd, Some(vec!["--msg=hi".into(), "$(GREETING)".into()]));
         assert_eq!(cfg.env, vec!["GREETING=hi".to_string()]);
         assert_eq!(cfg.publish, vec![8080, 9090]);
-        assert_eq!(
-            (cfg.nano_cpus, cfg.memory_bytes),
-            (Some(500_000_000), Some(64 * 1024 * 1024))
-        );
+        assert_eq!((cfg.nano_cpus, cfg.memory_bytes), (Some(500_000_000), Some(64 * 1024 * 1024)));
         assert_eq!(cfg.labels[LABEL_POD_UID], "uid-1");
         assert_eq!(cfg.labels[LABEL_INSTANCE], "abcdef0123456789");
     }

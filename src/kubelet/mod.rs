@@ -41,17 +41,9 @@ struct Kubelet {
 
 /// Runs the kubelet until `shutdown`; containers are left running for the next start.
 pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), RuntimeError> {
-    let mut watch = env
-        .registry
-        .store()
-        .watch(None)
-        .map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?
-        .receiver;
-    let mut kubelet = Kubelet {
-        env: env.clone(),
-        workers: HashMap::new(),
-        tasks: JoinSet::new(),
-    };
+    let mut watch =
+        env.registry.store().watch(None).map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?.receiver;
+    let mut kubelet = Kubelet { env: env.clone(), workers: HashMap::new(), tasks: JoinSet::new() };
     kubelet.start_all().await?;
     let mut events = runtime_events(&env, shutdown.clone());
     let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + RESYNC, RESYNC);
@@ -115,10 +107,7 @@ impl Kubelet {
         let existing = self.env.runtime.list(&self.instance_filter()).await?;
         let mut by_pod: BTreeMap<String, Vec<ContainerSummary>> = BTreeMap::new();
         for c in existing {
-            by_pod
-                .entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default())
-                .or_default()
-                .push(c);
+            by_pod.entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default()).or_default().push(c);
         }
         for obj in self.env.registry.store().list(Kind::Pod, None).0 {
             if let Object::Pod(pod) = obj.as_ref() {

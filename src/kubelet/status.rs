@@ -4,8 +4,8 @@
 
 use crate::model::meta;
 use k8s_openapi::api::core::v1::{
-    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus, HostIP, Pod, PodCondition, PodStatus,
+    ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, HostIP,
+    Pod, PodCondition, PodStatus,
 };
 
 /// A finished container instance.
@@ -32,13 +32,8 @@ impl Terminated {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum State {
-    Waiting {
-        reason: String,
-        message: Option<String>,
-    },
-    Running {
-        started_at: jiff::Timestamp,
-    },
+    Waiting { reason: String, message: Option<String> },
+    Running { started_at: jiff::Timestamp },
     Terminated(Terminated),
 }
 
@@ -56,9 +51,7 @@ pub struct ContainerView {
     pub started: bool,
 }
 
-fn time(
-    t: Option<jiff::Timestamp>,
-) -> Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time> {
+fn time(t: Option<jiff::Timestamp>) -> Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time> {
     t.map(meta::time)
 }
 
@@ -77,27 +70,17 @@ fn terminated(t: &Terminated) -> ContainerStateTerminated {
 fn container_status(c: &ContainerView) -> ContainerStatus {
     let state = match &c.state {
         State::Waiting { reason, message } => ContainerState {
-            waiting: Some(ContainerStateWaiting {
-                reason: Some(reason.clone()),
-                message: message.clone(),
-            }),
+            waiting: Some(ContainerStateWaiting { reason: Some(reason.clone()), message: message.clone() }),
             ..Default::default()
         },
         State::Running { started_at } => ContainerState {
-            running: Some(ContainerStateRunning {
-                started_at: Some(meta::time(*started_at)),
-            }),
+            running: Some(ContainerStateRunning { started_at: Some(meta::time(*started_at)) }),
             ..Default::default()
         },
-        State::Terminated(t) => ContainerState {
-            terminated: Some(terminated(t)),
-            ..Default::default()
-        },
+        State::Terminated(t) => ContainerState { terminated: Some(terminated(t)), ..Default::default() },
     };
-    let last_state = c.last_state.as_ref().map(|t| ContainerState {
-        terminated: Some(terminated(t)),
-        ..Default::default()
-    });
+    let last_state =
+        c.last_state.as_ref().map(|t| ContainerState { terminated: Some(terminated(t)), ..Default::default() });
     ContainerStatus {
         name: c.name.clone(),
         image: c.image.clone(),
@@ -148,18 +131,10 @@ pub fn phase(restart_policy: &str, containers: &[ContainerView]) -> &'static str
 /// Guaranteed when every container has equal cpu and memory requests and limits, BestEffort
 /// when none has any, Burstable otherwise.
 fn qos_class(pod: &Pod) -> &'static str {
-    let containers = pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.as_slice())
-        .unwrap_or_default();
-    let resources: Vec<_> = containers
-        .iter()
-        .map(|c| c.resources.clone().unwrap_or_default())
-        .collect();
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let resources: Vec<_> = containers.iter().map(|c| c.resources.clone().unwrap_or_default()).collect();
     let any = resources.iter().any(|r| {
-        r.limits.as_ref().is_some_and(|l| !l.is_empty())
-            || r.requests.as_ref().is_some_and(|q| !q.is_empty())
+        r.limits.as_ref().is_some_and(|l| !l.is_empty()) || r.requests.as_ref().is_some_and(|q| !q.is_empty())
     });
     if !any {
         return "BestEffort";
@@ -171,11 +146,7 @@ fn qos_class(pod: &Pod) -> &'static str {
             limit.is_some() && limit == request
         })
     });
-    if guaranteed {
-        "Guaranteed"
-    } else {
-        "Burstable"
-    }
+    if guaranteed { "Guaranteed" } else { "Burstable" }
 }
 
 /// The full status for `pod`, keeping condition transition times from `previous`.
@@ -187,42 +158,25 @@ pub fn build(
     now: jiff::Timestamp,
 ) -> PodStatus {
     let previous = pod.status.clone().unwrap_or_default();
-    let restart_policy = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.restart_policy.clone())
-        .unwrap_or_else(|| "Always".into());
+    let restart_policy = pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
     let all_ready = !containers.is_empty() && containers.iter().all(|c| c.ready);
     let ready = all_ready && !meta::is_terminating(&pod.metadata);
     let condition = |type_: &str, ok: bool| {
         let status = if ok { "True" } else { "False" };
-        let kept = previous
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == type_ && c.status == status);
+        let kept = previous.conditions.iter().flatten().find(|c| c.type_ == type_ && c.status == status);
         PodCondition {
             type_: type_.into(),
             status: status.into(),
-            last_transition_time: kept
-                .and_then(|c| c.last_transition_time.clone())
-                .or_else(|| Some(meta::time(now))),
-            reason: (!ok && matches!(type_, "Ready" | "ContainersReady"))
-                .then(|| "ContainersNotReady".to_string()),
+            last_transition_time: kept.and_then(|c| c.last_transition_time.clone()).or_else(|| Some(meta::time(now))),
+            reason: (!ok && matches!(type_, "Ready" | "ContainersReady")).then(|| "ContainersNotReady".to_string()),
             message: (!ok && matches!(type_, "Ready" | "ContainersReady")).then(|| {
-                let names: Vec<&str> = containers
-                    .iter()
-                    .filter(|c| !c.ready)
-                    .map(|c| c.name.as_str())
-                    .collect();
+                let names: Vec<&str> = containers.iter().filter(|c| !c.ready).map(|c| c.name.as_str()).collect();
                 format!("containers with unready status: [{}]", names.join(" "))
             }),
             ..Default::default()
         }
     };
-    let sandbox = containers
-        .iter()
-        .any(|c| matches!(c.state, State::Running { .. }) || c.container_id.is_some());
+    let sandbox = containers.iter().any(|c| matches!(c.state, State::Running { .. }) || c.container_id.is_some());
     PodStatus {
         phase: Some(phase(&restart_policy, containers).into()),
         conditions: Some(vec![
@@ -273,44 +227,14 @@ mod tests {
     #[test]
     fn phases_follow_get_phase() {
         let t0: jiff::Timestamp = "2026-11-27T00:00:00Z".parse().unwrap();
-        let waiting = State::Waiting {
-            reason: "ContainerCreating".into(),
-            message: None,
-        };
-        assert_eq!(
-            phase("Always", &[view(waiting.clone(), None, false)]),
-            "Pending"
-        );
-        assert_eq!(
-            phase(
-                "Always",
-                &[view(State::Running { started_at: t0 }, None, true)]
-            ),
-            "Running"
-        );
-        let backoff = State::Waiting {
-            reason: "CrashLoopBackOff".into(),
-            message: None,
-        };
-        assert_eq!(
-            phase("Always", &[view(backoff, Some(exited(1)), false)]),
-            "Running"
-        );
-        assert_eq!(
-            phase("Never", &[view(State::Terminated(exited(0)), None, false)]),
-            "Succeeded"
-        );
-        assert_eq!(
-            phase("Never", &[view(State::Terminated(exited(2)), None, false)]),
-            "Failed"
-        );
-        assert_eq!(
-            phase(
-                "OnFailure",
-                &[view(State::Terminated(exited(2)), None, false)]
-            ),
-            "Running"
-        );
+        let waiting = State::Waiting { reason: "ContainerCreating".into(), message: None };
+        assert_eq!(phase("Always", &[view(waiting.clone(), None, false)]), "Pending");
+        assert_eq!(phase("Always", &[view(State::Running { started_at: t0 }, None, true)]), "Running");
+        let backoff = State::Waiting { reason: "CrashLoopBackOff".into(), message: None };
+        assert_eq!(phase("Always", &[view(backoff, Some(exited(1)), false)]), "Running");
+        assert_eq!(phase("Never", &[view(State::Terminated(exited(0)), None, false)]), "Succeeded");
+        assert_eq!(phase("Never", &[view(State::Terminated(exited(2)), None, false)]), "Failed");
+        assert_eq!(phase("OnFailure", &[view(State::Terminated(exited(2)), None, false)]), "Running");
     }
 
     #[test]
@@ -321,24 +245,11 @@ mod tests {
         let running = [view(State::Running { started_at: t0 }, None, true)];
         pod.status = Some(build(&pod, &running, "127.0.0.1", t0, t0));
         let again = build(&pod, &running, "127.0.0.1", t0, t1);
-        let ready = again
-            .conditions
-            .unwrap()
-            .into_iter()
-            .find(|c| c.type_ == "Ready")
-            .unwrap();
-        assert_eq!(
-            (ready.status.as_str(), ready.last_transition_time.unwrap().0),
-            ("True", t0)
-        );
+        let ready = again.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
+        assert_eq!((ready.status.as_str(), ready.last_transition_time.unwrap().0), ("True", t0));
         pod.metadata.deletion_timestamp = Some(meta::time(t1));
         let terminating = build(&pod, &running, "127.0.0.1", t0, t1);
-        let ready = terminating
-            .conditions
-            .unwrap()
-            .into_iter()
-            .find(|c| c.type_ == "Ready")
-            .unwrap();
+        let ready = terminating.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
         assert_eq!(ready.status, "False", "a terminating pod is not ready");
     }
 }

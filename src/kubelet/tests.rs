@@ -25,12 +25,8 @@ fn rig() -> Rig {
     let fake = Arc::new(FakeRuntime::new());
     fake.add_image("hello-kubernetes:1.0");
     let store = Arc::new(Store::in_memory(10_000));
-    let registry = Arc::new(Registry::new(
-        store,
-        Clock::system(),
-        PodSecurityPolicy::default(),
-        ServicePorts::default(),
-    ));
+    let registry =
+        Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default()));
     let env = Arc::new(Env {
         runtime: fake.clone(),
         registry: registry.clone(),
@@ -40,11 +36,7 @@ fn rig() -> Rig {
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));
-    Rig {
-        fake,
-        registry,
-        stop,
-    }
+    Rig { fake, registry, stop }
 }
 
 fn pod(extra: serde_json::Value) -> Pod {
@@ -62,10 +54,7 @@ fn pod(extra: serde_json::Value) -> Pod {
 
 impl Rig {
     async fn create(&self, p: Pod) {
-        self.registry
-            .create_object(p.into_object(), &WriteOptions::default())
-            .await
-            .unwrap();
+        self.registry.create_object(p.into_object(), &WriteOptions::default()).await.unwrap();
     }
 
     fn pod(&self) -> Option<Pod> {
@@ -93,10 +82,7 @@ impl Rig {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!(
-            "{what}: not reached within {secs}s; calls: {:?}",
-            self.fake.calls()
-        );
+        panic!("{what}: not reached within {secs}s; calls: {:?}", self.fake.calls());
     }
 
     fn running_id(&self) -> Option<String> {
@@ -112,24 +98,19 @@ impl Rig {
 async fn exits_restart_with_kubernetes_back_off() {
     let r = rig();
     r.create(pod(json!({}))).await;
-    r.until(5, "running", |r| {
-        r.pod().is_some_and(|p| p.status.is_some()) && r.state() == (0, "Running".into())
-    })
-    .await;
+    r.until(5, "running", |r| r.pod().is_some_and(|p| p.status.is_some()) && r.state() == (0, "Running".into())).await;
     let labels = &r.fake.containers()[0].1;
     assert_eq!(labels[container::LABEL_INSTANCE], "test-instance");
     assert_eq!(labels[container::LABEL_POD], "web");
     // First crash: restarted at once.
     let id = r.running_id().unwrap();
     r.fake.exit(&id, 1);
-    r.until(2, "first restart", |r| r.state() == (1, "Running".into()))
-        .await;
+    r.until(2, "first restart", |r| r.state() == (1, "Running".into())).await;
     // Second crash: 10 s of CrashLoopBackOff.
     let id = r.running_id().unwrap();
     let crashed = tokio::time::Instant::now();
     r.fake.exit(&id, 1);
-    r.until(2, "back-off", |r| r.state().1 == "CrashLoopBackOff")
-        .await;
+    r.until(2, "back-off", |r| r.state().1 == "CrashLoopBackOff").await;
     let message = r.pod().unwrap().status.unwrap().container_statuses.unwrap()[0]
         .state
         .clone()
@@ -138,30 +119,18 @@ async fn exits_restart_with_kubernetes_back_off() {
         .unwrap()
         .message
         .unwrap();
-    assert!(
-        message.starts_with("back-off 10s restarting failed container=web pod=web_default("),
-        "{message}"
-    );
-    r.until(15, "second restart", |r| r.state() == (2, "Running".into()))
-        .await;
+    assert!(message.starts_with("back-off 10s restarting failed container=web pod=web_default("), "{message}");
+    r.until(15, "second restart", |r| r.state() == (2, "Running".into())).await;
     let waited = crashed.elapsed();
-    assert!(
-        waited >= Duration::from_secs(10) && waited < Duration::from_secs(11),
-        "{waited:?}"
-    );
+    assert!(waited >= Duration::from_secs(10) && waited < Duration::from_secs(11), "{waited:?}");
     // Third crash: 20 s.
     let id = r.running_id().unwrap();
     let crashed = tokio::time::Instant::now();
     r.fake.exit(&id, 1);
-    r.until(25, "third restart", |r| r.state() == (3, "Running".into()))
-        .await;
+    r.until(25, "third restart", |r| r.state() == (3, "Running".into())).await;
     assert!(crashed.elapsed() >= Duration::from_secs(20));
-    let last = r.pod().unwrap().status.unwrap().container_statuses.unwrap()[0]
-        .last_state
-        .clone()
-        .unwrap()
-        .terminated
-        .unwrap();
+    let last =
+        r.pod().unwrap().status.unwrap().container_statuses.unwrap()[0].last_state.clone().unwrap().terminated.unwrap();
     assert_eq!((last.exit_code, last.reason.as_deref()), (1, Some("Error")));
     r.stop.cancel();
 }
@@ -170,29 +139,14 @@ async fn exits_restart_with_kubernetes_back_off() {
 async fn failing_liveness_restarts_and_readiness_gates_ready() {
     let r = rig();
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1, "failureThreshold": 2});
-    r.create(pod(
-        json!({"livenessProbe": probe, "readinessProbe": probe}),
-    ))
-    .await;
-    let ready = |r: &Rig| {
-        r.pod()
-            .and_then(|p| p.status)
-            .and_then(|s| s.container_statuses)
-            .is_some_and(|c| c[0].ready)
-    };
-    r.until(5, "ready after the exec readiness probe", ready)
-        .await;
+    r.create(pod(json!({"livenessProbe": probe, "readinessProbe": probe}))).await;
+    let ready = |r: &Rig| r.pod().and_then(|p| p.status).and_then(|s| s.container_statuses).is_some_and(|c| c[0].ready);
+    r.until(5, "ready after the exec readiness probe", ready).await;
     r.fake.set_exec_exit_code(1);
     let failed = tokio::time::Instant::now();
     r.until(5, "liveness restart", |r| r.state().0 == 1).await;
-    assert!(
-        failed.elapsed() <= Duration::from_secs(3),
-        "within failureThreshold × periodSeconds + 1 s"
-    );
-    assert!(
-        r.fake.calls().iter().any(|c| matches!(c, Call::Stop(_, _))),
-        "the unhealthy container was stopped"
-    );
+    assert!(failed.elapsed() <= Duration::from_secs(3), "within failureThreshold × periodSeconds + 1 s");
+    assert!(r.fake.calls().iter().any(|c| matches!(c, Call::Stop(_, _))), "the unhealthy container was stopped");
     assert!(!ready(&r), "a restarted container starts unready");
     r.fake.set_exec_exit_code(0);
     r.until(5, "ready again", ready).await;
@@ -205,22 +159,12 @@ async fn deletion_stops_containers_then_removes_the_pod() {
     r.create(pod(json!({}))).await;
     r.until(5, "running", |r| r.running_id().is_some()).await;
     let key = crate::model::Object::Pod(r.pod().unwrap()).key();
-    r.registry
-        .delete(&key, &DeleteOptions::default())
-        .await
-        .unwrap();
+    r.registry.delete(&key, &DeleteOptions::default()).await.unwrap();
     r.until(10, "pod removed", |r| r.pod().is_none()).await;
-    r.until(5, "containers removed", |r| r.fake.containers().is_empty())
-        .await;
+    r.until(5, "containers removed", |r| r.fake.containers().is_empty()).await;
     let calls = r.fake.calls();
-    let stop = calls
-        .iter()
-        .position(|c| matches!(c, Call::Stop(_, _)))
-        .expect("stopped");
-    let remove = calls
-        .iter()
-        .rposition(|c| matches!(c, Call::Remove(_)))
-        .expect("removed");
+    let stop = calls.iter().position(|c| matches!(c, Call::Stop(_, _))).expect("stopped");
+    let remove = calls.iter().rposition(|c| matches!(c, Call::Remove(_))).expect("removed");
     assert!(stop < remove);
     r.stop.cancel();
 }
@@ -228,13 +172,8 @@ async fn deletion_stops_containers_then_removes_the_pod() {
 #[tokio::test(start_paused = true)]
 async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() {
     let r = rig();
-    r.create(pod(
-        json!({"image": "missing:1.0", "imagePullPolicy": "Never"}),
-    ))
-    .await;
-    r.until(5, "ErrImageNeverPull", |r| {
-        r.pod().and_then(|p| p.status).is_some() && r.state().1 == "ErrImageNeverPull"
-    })
-    .await;
+    r.create(pod(json!({"image": "missing:1.0", "imagePullPolicy": "Never"}))).await;
+    r.until(5, "ErrImageNeverPull", |r| r.pod().and_then(|p| p.status).is_some() && r.state().1 == "ErrImageNeverPull")
+        .await;
     r.stop.cancel();
 }

@@ -46,15 +46,10 @@ pub enum DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DecodeError::Invalid { path, message } if path.is_empty() || path == "." => {
-                f.write_str(message)
-            }
+            DecodeError::Invalid { path, message } if path.is_empty() || path == "." => f.write_str(message),
             DecodeError::Invalid { path, message } => write!(f, "{path}: {message}"),
             DecodeError::UnknownFields(fields) => {
-                let list: Vec<String> = fields
-                    .iter()
-                    .map(|p| format!("unknown field {p:?}"))
-                    .collect();
+                let list: Vec<String> = fields.iter().map(|p| format!("unknown field {p:?}")).collect();
                 write!(f, "strict decoding error: {}", list.join(", "))
             }
         }
@@ -69,19 +64,11 @@ pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<Decoded<T
     let mut track = serde_path_to_error::Track::new();
     let result = {
         let de = serde_path_to_error::Deserializer::new(value, &mut track);
-        serde_ignored::deserialize(de, |path| {
-            unknown.push(render_ignored_path(&path.to_string()))
-        })
+        serde_ignored::deserialize(de, |path| unknown.push(render_ignored_path(&path.to_string())))
     };
     match result {
-        Ok(object) => Ok(Decoded {
-            object,
-            unknown_fields: unknown,
-        }),
-        Err(e) => Err(DecodeError::Invalid {
-            path: track.path().to_string(),
-            message: e.to_string(),
-        }),
+        Ok(object) => Ok(Decoded { object, unknown_fields: unknown }),
+        Err(e) => Err(DecodeError::Invalid { path: track.path().to_string(), message: e.to_string() }),
     }
 }
 
@@ -91,21 +78,12 @@ pub fn decode_with<T: DeserializeOwned>(
     value: serde_json::Value,
     mode: FieldValidation,
 ) -> Result<(T, Vec<String>), DecodeError> {
-    let Decoded {
-        object,
-        unknown_fields,
-    } = decode(value)?;
+    let Decoded { object, unknown_fields } = decode(value)?;
     match mode {
-        FieldValidation::Strict if !unknown_fields.is_empty() => {
-            Err(DecodeError::UnknownFields(unknown_fields))
+        FieldValidation::Strict if !unknown_fields.is_empty() => Err(DecodeError::UnknownFields(unknown_fields)),
+        FieldValidation::Warn => {
+            Ok((object, unknown_fields.into_iter().map(|p| format!("unknown field {p:?}")).collect()))
         }
-        FieldValidation::Warn => Ok((
-            object,
-            unknown_fields
-                .into_iter()
-                .map(|p| format!("unknown field {p:?}"))
-                .collect(),
-        )),
         _ => Ok((object, Vec::new())),
     }
 }
@@ -125,19 +103,10 @@ pub fn object_from_json(value: serde_json::Value) -> Result<Object, DecodeError>
 
 /// The kind a document declares, checked against the kinds skiff serves.
 pub fn kind_of(value: &serde_json::Value) -> Result<Kind, DecodeError> {
-    let field = |name: &str| {
-        value
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str).unwrap_or_default().to_string();
     let (api_version, kind) = (field("apiVersion"), field("kind"));
     if kind.is_empty() {
-        return Err(DecodeError::Invalid {
-            path: "kind".into(),
-            message: "Object 'Kind' is missing".into(),
-        });
+        return Err(DecodeError::Invalid { path: "kind".into(), message: "Object 'Kind' is missing".into() });
     }
     crate::model::KINDS
         .iter()
@@ -203,9 +172,6 @@ mod tests {
     fn type_errors_name_the_field() {
         let v = deployment(json!({"replicas": "two", "selector": {}, "template": {}}));
         let err = decode_with::<Deployment>(v, FieldValidation::Strict).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "spec.replicas: invalid type: string \"two\", expected i32"
-        );
+        assert_eq!(err.to_string(), "spec.replicas: invalid type: string \"two\", expected i32");
     }
 }

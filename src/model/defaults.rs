@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStrategy, ReplicaSet};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, HTTPGetAction, Lifecycle, LifecycleHandler, Pod, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, Service, ServiceSpec, Volume,
+    Container, ContainerPort, EnvVar, HTTPGetAction, Lifecycle, LifecycleHandler, Pod, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, Service, ServiceSpec, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -106,9 +106,7 @@ fn requests_from_limits(c: &mut Container) {
     };
     let requests = resources.requests.get_or_insert_with(BTreeMap::new);
     for (name, limit) in limits {
-        requests
-            .entry(name.clone())
-            .or_insert_with(|| limit.clone());
+        requests.entry(name.clone()).or_insert_with(|| limit.clone());
     }
 }
 
@@ -128,13 +126,9 @@ fn default_pod_spec(spec: &mut PodSpec) {
     default_str(&mut spec.restart_policy, "Always");
     default_str(&mut spec.scheduler_name, "default-scheduler");
     spec.security_context.get_or_insert_with(Default::default);
-    spec.termination_grace_period_seconds
-        .get_or_insert(DEFAULT_GRACE_SECONDS);
+    spec.termination_grace_period_seconds.get_or_insert(DEFAULT_GRACE_SECONDS);
     let init = spec.init_containers.iter_mut().flatten();
-    spec.containers
-        .iter_mut()
-        .chain(init)
-        .for_each(default_container);
+    spec.containers.iter_mut().chain(init).for_each(default_container);
     for volume in spec.volumes.iter_mut().flatten() {
         default_volume(volume);
     }
@@ -142,18 +136,13 @@ fn default_pod_spec(spec: &mut PodSpec) {
 
 fn default_container(c: &mut Container) {
     if c.image_pull_policy.as_deref().is_none_or(str::is_empty) {
-        c.image_pull_policy =
-            Some(pull_policy_for(c.image.as_deref().unwrap_or_default()).to_string());
+        c.image_pull_policy = Some(pull_policy_for(c.image.as_deref().unwrap_or_default()).to_string());
     }
     default_str(&mut c.termination_message_path, "/dev/termination-log");
     default_str(&mut c.termination_message_policy, "File");
     canonicalize_resources(c.resources.get_or_insert_with(Default::default));
     c.ports.iter_mut().flatten().for_each(default_port);
-    let probes = [
-        &mut c.liveness_probe,
-        &mut c.readiness_probe,
-        &mut c.startup_probe,
-    ];
+    let probes = [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe];
     probes.into_iter().flatten().for_each(default_probe);
     if let Some(lifecycle) = c.lifecycle.as_mut() {
         default_lifecycle(lifecycle);
@@ -304,8 +293,7 @@ pub fn default_service(svc: &mut Service) {
         default_str(&mut spec.external_traffic_policy, "Cluster");
     }
     if matches!(kind, "NodePort" | "LoadBalancer" | "ClusterIP") {
-        spec.internal_traffic_policy
-            .get_or_insert_with(|| "Cluster".to_string());
+        spec.internal_traffic_policy.get_or_insert_with(|| "Cluster".to_string());
     }
     if kind == "LoadBalancer" {
         spec.allocate_load_balancer_node_ports.get_or_insert(true);
@@ -324,12 +312,11 @@ fn default_session_affinity(spec: &mut ServiceSpec) {
                 .and_then(|c| c.client_ip.as_ref())
                 .is_some_and(|c| c.timeout_seconds.is_some());
             if !has_timeout {
-                spec.session_affinity_config =
-                    Some(k8s_openapi::api::core::v1::SessionAffinityConfig {
-                        client_ip: Some(k8s_openapi::api::core::v1::ClientIPConfig {
-                            timeout_seconds: Some(DEFAULT_CLIENT_IP_TIMEOUT),
-                        }),
-                    });
+                spec.session_affinity_config = Some(k8s_openapi::api::core::v1::SessionAffinityConfig {
+                    client_ip: Some(k8s_openapi::api::core::v1::ClientIPConfig {
+                        timeout_seconds: Some(DEFAULT_CLIENT_IP_TIMEOUT),
+                    }),
+                });
             }
         }
         _ => {}
@@ -340,10 +327,7 @@ fn default_session_affinity(spec: &mut ServiceSpec) {
 pub fn externally_accessible(spec: &ServiceSpec) -> bool {
     match spec.type_.as_deref() {
         Some("NodePort" | "LoadBalancer") => true,
-        Some("ClusterIP") => spec
-            .external_ips
-            .as_ref()
-            .is_some_and(|ips| !ips.is_empty()),
+        Some("ClusterIP") => spec.external_ips.as_ref().is_some_and(|ips| !ips.is_empty()),
         _ => false,
     }
 }
@@ -374,13 +358,7 @@ fn normalize_meta(m: &mut ObjectMeta) {
     none_if_empty_vec(&mut m.finalizers);
     none_if_empty_vec(&mut m.owner_references);
     none_if_empty_vec(&mut m.managed_fields);
-    for s in [
-        &mut m.name,
-        &mut m.generate_name,
-        &mut m.namespace,
-        &mut m.uid,
-        &mut m.resource_version,
-    ] {
+    for s in [&mut m.name, &mut m.generate_name, &mut m.namespace, &mut m.uid, &mut m.resource_version] {
         none_if_empty_str(s);
     }
     if m.generation == Some(0) {
@@ -418,10 +396,7 @@ fn normalize_pod_spec(s: &mut PodSpec) {
     strings.into_iter().for_each(none_if_empty_str);
     normalize_pod_security(s);
     let init = s.init_containers.iter_mut().flatten();
-    s.containers
-        .iter_mut()
-        .chain(init)
-        .for_each(normalize_container);
+    s.containers.iter_mut().chain(init).for_each(normalize_container);
     s.volumes.iter_mut().flatten().for_each(normalize_volume);
 }
 
@@ -472,23 +447,12 @@ fn normalize_container_parts(c: &mut Container) {
         none_if_empty_str(&mut mount.sub_path);
         none_if_empty_str(&mut mount.sub_path_expr);
     }
-    let probes = [
-        &mut c.liveness_probe,
-        &mut c.readiness_probe,
-        &mut c.startup_probe,
-    ];
+    let probes = [&mut c.liveness_probe, &mut c.readiness_probe, &mut c.startup_probe];
     probes.into_iter().flatten().for_each(normalize_probe);
     if let Some(l) = c.lifecycle.as_mut() {
-        [&mut l.post_start, &mut l.pre_stop]
-            .into_iter()
-            .flatten()
-            .for_each(normalize_handler);
+        [&mut l.post_start, &mut l.pre_stop].into_iter().flatten().for_each(normalize_handler);
     }
-    if let Some(caps) = c
-        .security_context
-        .as_mut()
-        .and_then(|sc| sc.capabilities.as_mut())
-    {
+    if let Some(caps) = c.security_context.as_mut().and_then(|sc| sc.capabilities.as_mut()) {
         none_if_empty_vec(&mut caps.add);
         none_if_empty_vec(&mut caps.drop);
     }
@@ -655,32 +619,18 @@ mod tests {
         }
         default_deployment(&mut d);
         let spec = spec_of(&d);
-        assert_eq!(
-            (spec.replicas, spec.revision_history_limit),
-            (Some(0), Some(0))
-        );
-        let ru = spec
-            .strategy
-            .as_ref()
-            .and_then(|s| s.rolling_update.as_ref());
-        assert_eq!(
-            ru.and_then(|r| r.max_surge.clone()),
-            Some(IntOrString::Int(2))
-        );
-        assert_eq!(
-            ru.and_then(|r| r.max_unavailable.clone()),
-            Some(IntOrString::String("25%".into()))
-        );
+        assert_eq!((spec.replicas, spec.revision_history_limit), (Some(0), Some(0)));
+        let ru = spec.strategy.as_ref().and_then(|s| s.rolling_update.as_ref());
+        assert_eq!(ru.and_then(|r| r.max_surge.clone()), Some(IntOrString::Int(2)));
+        assert_eq!(ru.and_then(|r| r.max_unavailable.clone()), Some(IntOrString::String("25%".into())));
     }
 
     #[test]
     fn recreate_drops_rolling_update() {
         let mut d = minimal();
         if let Some(spec) = d.spec.as_mut() {
-            spec.strategy = Some(DeploymentStrategy {
-                type_: Some("Recreate".into()),
-                rolling_update: Some(Default::default()),
-            });
+            spec.strategy =
+                Some(DeploymentStrategy { type_: Some("Recreate".into()), rolling_update: Some(Default::default()) });
         }
         default_deployment(&mut d);
         let strategy = spec_of(&d).strategy.clone().unwrap_or_default();
@@ -688,19 +638,10 @@ mod tests {
         assert_eq!(strategy.rolling_update, None);
         let mut unknown = minimal();
         if let Some(spec) = unknown.spec.as_mut() {
-            spec.strategy = Some(DeploymentStrategy {
-                type_: Some("BlueGreen".into()),
-                rolling_update: None,
-            });
+            spec.strategy = Some(DeploymentStrategy { type_: Some("BlueGreen".into()), rolling_update: None });
         }
         default_deployment(&mut unknown);
-        assert_eq!(
-            spec_of(&unknown)
-                .strategy
-                .as_ref()
-                .and_then(|s| s.rolling_update.clone()),
-            None
-        );
+        assert_eq!(spec_of(&unknown).strategy.as_ref().and_then(|s| s.rolling_update.clone()), None);
     }
 
     #[test]
@@ -740,13 +681,7 @@ mod tests {
         .unwrap_or_default();
         default_probe(&mut p);
         assert_eq!(
-            (
-                p.initial_delay_seconds,
-                p.timeout_seconds,
-                p.period_seconds,
-                p.success_threshold,
-                p.failure_threshold
-            ),
+            (p.initial_delay_seconds, p.timeout_seconds, p.period_seconds, p.success_threshold, p.failure_threshold),
             (Some(5), Some(1), Some(10), Some(1), Some(7))
         );
         let mut c: Container = serde_json::from_value(json!({
@@ -757,14 +692,8 @@ mod tests {
         .unwrap_or_default();
         default_container(&mut c);
         let v = serde_json::to_value(&c).unwrap_or_default();
-        assert_eq!(
-            v["lifecycle"]["preStop"]["httpGet"],
-            json!({"path": "/", "port": "http", "scheme": "HTTP"})
-        );
-        assert_eq!(
-            v["env"][0]["valueFrom"]["fieldRef"]["apiVersion"],
-            json!("v1")
-        );
+        assert_eq!(v["lifecycle"]["preStop"]["httpGet"], json!({"path": "/", "port": "http", "scheme": "HTTP"}));
+        assert_eq!(v["env"][0]["valueFrom"]["fieldRef"]["apiVersion"], json!("v1"));
         assert_eq!(v["imagePullPolicy"], json!("Always"));
     }
 
@@ -784,14 +713,8 @@ mod tests {
         default_pod(&mut pod);
         let v = serde_json::to_value(&pod).unwrap_or_default();
         assert_eq!(v["spec"]["enableServiceLinks"], json!(true));
-        assert_eq!(
-            v["spec"]["containers"][0]["ports"][0]["hostPort"],
-            json!(9000)
-        );
-        assert_eq!(
-            v["spec"]["containers"][0]["resources"]["requests"],
-            json!({"cpu": "500m", "memory": "64Mi"})
-        );
+        assert_eq!(v["spec"]["containers"][0]["ports"][0]["hostPort"], json!(9000));
+        assert_eq!(v["spec"]["containers"][0]["resources"]["requests"], json!({"cpu": "500m", "memory": "64Mi"}));
         assert_eq!(v["metadata"], json!({"name": "p"}));
         let mut template = PodTemplateSpec::default();
         default_pod_template(&mut template);
@@ -814,14 +737,8 @@ mod tests {
         normalize_pod_spec(&mut spec);
         let v = serde_json::to_value(&spec).unwrap_or_default();
         assert_eq!(v["volumes"][0], json!({"name": "scratch", "emptyDir": {}}));
-        assert_eq!(
-            v["volumes"][1]["hostPath"],
-            json!({"path": "/data", "type": ""})
-        );
-        assert_eq!(
-            v["volumes"][2]["configMap"],
-            json!({"name": "cfg", "defaultMode": 420})
-        );
+        assert_eq!(v["volumes"][1]["hostPath"], json!({"path": "/data", "type": ""}));
+        assert_eq!(v["volumes"][2]["configMap"], json!({"name": "cfg", "defaultMode": 420}));
         assert_eq!(v["volumes"][3]["secret"]["defaultMode"], json!(256));
     }
 
@@ -837,10 +754,7 @@ mod tests {
         assert_eq!((spec.replicas, spec.min_ready_seconds), (Some(1), None));
         let template = spec.template.unwrap_or_default();
         assert_eq!(template.metadata, Some(ObjectMeta::default()));
-        assert_eq!(
-            template.spec.and_then(|s| s.restart_policy).as_deref(),
-            Some("Always")
-        );
+        assert_eq!(template.spec.and_then(|s| s.restart_policy).as_deref(), Some("Always"));
     }
 
     #[test]
@@ -876,10 +790,7 @@ mod tests {
         .unwrap_or_default();
         default_service(&mut svc);
         let v = serde_json::to_value(&svc.spec).unwrap_or_default();
-        assert_eq!(
-            v["sessionAffinityConfig"],
-            json!({"clientIP": {"timeoutSeconds": 10800}})
-        );
+        assert_eq!(v["sessionAffinityConfig"], json!({"clientIP": {"timeoutSeconds": 10800}}));
         assert_eq!(v["externalTrafficPolicy"], json!("Cluster"));
         assert_eq!(v["allocateLoadBalancerNodePorts"], json!(true));
         assert_eq!(v["ports"][0]["targetPort"], json!(80));
@@ -909,10 +820,9 @@ mod tests {
         let mut back: PodTemplateSpec = serde_json::from_value(sent).unwrap_or_default();
         default_pod_template(&mut back);
         assert_eq!(back, stored);
-        let mut unnormalized: PodTemplateSpec = serde_json::from_value(
-            json!({"metadata": {"labels": {}}, "spec": {"containers": [], "volumes": []}}),
-        )
-        .unwrap_or_default();
+        let mut unnormalized: PodTemplateSpec =
+            serde_json::from_value(json!({"metadata": {"labels": {}}, "spec": {"containers": [], "volumes": []}}))
+                .unwrap_or_default();
         normalize_template(&mut unnormalized);
         let v = serde_json::to_value(&unnormalized).unwrap_or_default();
         assert_eq!(v, json!({"metadata": {}, "spec": {"containers": []}}));
@@ -923,23 +833,14 @@ mod tests {
     #[test]
     fn quantities_are_stored_canonically() {
         let mut d = minimal();
-        if let Some(c) = d
-            .spec
-            .as_mut()
-            .and_then(|s| s.template.spec.as_mut())
-            .and_then(|p| p.containers.first_mut())
-        {
-            c.resources =
-                serde_json::from_value(json!({"limits": {"cpu": "0.5", "memory": "1.5Gi"}})).ok();
+        if let Some(c) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut()).and_then(|p| p.containers.first_mut()) {
+            c.resources = serde_json::from_value(json!({"limits": {"cpu": "0.5", "memory": "1.5Gi"}})).ok();
         }
         default_deployment(&mut d);
         let stored = spec_of(&d).template.clone();
         let mut sent = serde_json::to_value(&stored).unwrap_or_default();
         let resources = &sent["spec"]["containers"][0]["resources"];
-        assert_eq!(
-            resources,
-            &json!({"limits": {"cpu": "500m", "memory": "1536Mi"}})
-        );
+        assert_eq!(resources, &json!({"limits": {"cpu": "500m", "memory": "1536Mi"}}));
         sent["metadata"]["creationTimestamp"] = json!(null);
         let mut back: PodTemplateSpec = serde_json::from_value(sent).unwrap_or_default();
         default_pod_template(&mut back);
@@ -971,10 +872,9 @@ mod tests {
 
     #[test]
     fn explicit_pull_policy_is_kept() {
-        let explicit: Container = serde_json::from_value(
-            json!({"name": "c", "image": "nginx", "imagePullPolicy": "Never"}),
-        )
-        .unwrap_or_default();
+        let explicit: Container =
+            serde_json::from_value(json!({"name": "c", "image": "nginx", "imagePullPolicy": "Never"}))
+                .unwrap_or_default();
         let mut c = explicit.clone();
         default_container(&mut c);
         assert_eq!(c.image_pull_policy, explicit.image_pull_policy);

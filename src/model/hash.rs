@@ -29,16 +29,12 @@ pub fn pod_template_hash(template: &PodTemplateSpec, collision_count: Option<i32
 
 /// Kubernetes' `rand.SafeEncodeString`: each character mapped into a vowel-free alphabet.
 fn safe_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char)
-        .collect()
+    s.bytes().map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char).collect()
 }
 
 /// A random suffix for generated names (`generateName`), five characters from the same alphabet.
 pub fn random_suffix() -> String {
-    (0..5)
-        .map(|_| ALPHANUMS[fastrand::usize(..ALPHANUMS.len())] as char)
-        .collect()
+    (0..5).map(|_| ALPHANUMS[fastrand::usize(..ALPHANUMS.len())] as char).collect()
 }
 
 #[cfg(test)]
@@ -50,11 +46,7 @@ mod tests {
         PodTemplateSpec {
             metadata: None,
             spec: Some(PodSpec {
-                containers: vec![Container {
-                    name: "web".into(),
-                    image: Some(image.into()),
-                    ..Default::default()
-                }],
+                containers: vec![Container { name: "web".into(), image: Some(image.into()), ..Default::default() }],
                 ..Default::default()
             }),
         }

@@ -46,9 +46,7 @@ fn split_tag(s: &str) -> (&str, Option<&str>) {
 /// distribution `tag` grammar: `[\w][\w.-]{0,127}`.
 fn valid_tag(t: &str) -> bool {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    t.len() <= 128
-        && t.chars().next().is_some_and(word)
-        && t.chars().all(|c| word(c) || c == '.' || c == '-')
+    t.len() <= 128 && t.chars().next().is_some_and(word) && t.chars().all(|c| word(c) || c == '.' || c == '-')
 }
 
 /// distribution `digest` grammar: `algorithm:hex` with at least 32 hex digits.
@@ -57,9 +55,7 @@ fn valid_digest(d: &str) -> bool {
         return false;
     };
     let alg_ok = !algorithm.is_empty()
-        && algorithm
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
+        && algorithm.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
     alg_ok && encoded.len() >= 32 && encoded.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -69,11 +65,7 @@ fn valid_repository(name: &str) -> bool {
     if name.is_empty() || name.len() > 255 {
         return false;
     }
-    if name.len() == 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-    {
+    if name.len() == 64 && name.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
         return false;
     }
     let (domain, path) = match name.split_once('/') {
@@ -84,9 +76,7 @@ fn valid_repository(name: &str) -> bool {
 }
 
 fn looks_like_domain(first: &str) -> bool {
-    first.contains(['.', ':'])
-        || first == "localhost"
-        || first.chars().any(|c| c.is_ascii_uppercase())
+    first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase())
 }
 
 fn valid_domain(domain: &str) -> bool {
@@ -96,16 +86,12 @@ fn valid_domain(domain: &str) -> bool {
             None => (false, ""),
         },
         None => {
-            let (host, after) = domain
-                .find(':')
-                .map_or((domain, ""), |i| domain.split_at(i));
+            let (host, after) = domain.find(':').map_or((domain, ""), |i| domain.split_at(i));
             (valid_host(host), after)
         }
     };
     let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        || port.strip_prefix(':').is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     host_ok && port_ok
 }
 
@@ -149,18 +135,9 @@ mod tests {
             ("localhost:5000/img:v2", "IfNotPresent"),
             ("registry.example.com:443/team/app", "Always"),
             ("[::1]:5000/app:1", "IfNotPresent"),
-            (
-                "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                "IfNotPresent",
-            ),
-            (
-                "nginx:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                "Always",
-            ),
-            (
-                "nginx:1.25@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                "IfNotPresent",
-            ),
+            ("nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "IfNotPresent"),
+            ("nginx:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "Always"),
+            ("nginx:1.25@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "IfNotPresent"),
             ("Nginx", "IfNotPresent"),
             ("nginx:", "IfNotPresent"),
             ("nginx@sha256:short", "IfNotPresent"),

@@ -11,9 +11,7 @@ pub enum IntOrPercentError {
     #[error("invalid value for IntOrString: invalid type: string is not a percentage")]
     NotPercent,
     /// A string ending in `%` whose number does not parse, e.g. `"x%"`.
-    #[error(
-        "invalid value for IntOrString: invalid value {0:?}: strconv.Atoi: parsing {1:?}: invalid syntax"
-    )]
+    #[error("invalid value for IntOrString: invalid value {0:?}: strconv.Atoi: parsing {1:?}: invalid syntax")]
     BadNumber(String, String),
     /// The scaled value does not fit an `i32`.
     #[error("invalid value for IntOrString: {0} is out of range")]
@@ -41,11 +39,7 @@ pub fn raw_value(v: &IntOrString) -> i64 {
 
 /// The numeric part of a valid percent string, `None` otherwise or on overflow.
 pub fn percent_value(s: &str) -> Option<i64> {
-    if is_valid_percent(s) {
-        percent_number(s)
-    } else {
-        None
-    }
+    if is_valid_percent(s) { percent_number(s) } else { None }
 }
 
 fn percent_number(s: &str) -> Option<i64> {
@@ -82,11 +76,7 @@ pub fn scaled_value(v: &IntOrString, total: i32, round_up: bool) -> Result<i32, 
 fn scale_percent(p: i64, total: i32, round_up: bool) -> Result<i32, IntOrPercentError> {
     let product = i128::from(p) * i128::from(total);
     let floor = product.div_euclid(100);
-    let scaled = if round_up && product.rem_euclid(100) != 0 {
-        floor + 1
-    } else {
-        floor
-    };
+    let scaled = if round_up && product.rem_euclid(100) != 0 { floor + 1 } else { floor };
     let wide = i64::try_from(scaled).unwrap_or(i64::MAX);
     i32::try_from(wide).map_err(|_| IntOrPercentError::OutOfRange(wide))
 }
@@ -121,19 +111,7 @@ mod tests {
         for ok in ["0%", "25%", "100%", "250%", "007%"] {
             assert!(is_valid_percent(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "%",
-            "25",
-            "-5%",
-            "+5%",
-            "1.5%",
-            "20Percent",
-            " 5%",
-            "5 %",
-            "5%%",
-            "٣%",
-        ] {
+        for bad in ["", "%", "25", "-5%", "+5%", "1.5%", "20Percent", " 5%", "5 %", "5%%", "٣%"] {
             assert!(!is_valid_percent(bad), "{bad}");
         }
     }
@@ -166,18 +144,9 @@ mod tests {
 
     #[test]
     fn scaling_errors() {
-        assert_eq!(
-            scaled_value(&s("5"), 10, true),
-            Err(IntOrPercentError::NotPercent)
-        );
-        assert_eq!(
-            scaled_value(&s("x%"), 10, true),
-            Err(IntOrPercentError::BadNumber("x%".into(), "x".into()))
-        );
-        assert!(matches!(
-            scaled_value(&s("9999999999%"), i32::MAX, true),
-            Err(IntOrPercentError::OutOfRange(_))
-        ));
+        assert_eq!(scaled_value(&s("5"), 10, true), Err(IntOrPercentError::NotPercent));
+        assert_eq!(scaled_value(&s("x%"), 10, true), Err(IntOrPercentError::BadNumber("x%".into(), "x".into())));
+        assert!(matches!(scaled_value(&s("9999999999%"), i32::MAX, true), Err(IntOrPercentError::OutOfRange(_))));
         assert_eq!(
             IntOrPercentError::NotPercent.to_string(),
             "invalid value for IntOrString: invalid type: string is not a percentage"
@@ -187,12 +156,7 @@ mod tests {
     /// kubernetes pkg/controller/deployment/util TestResolveFenceposts.
     #[test]
     fn upstream_resolve_fenceposts_table() {
-        type Case = (
-            Option<IntOrString>,
-            Option<IntOrString>,
-            i32,
-            Option<(i32, i32)>,
-        );
+        type Case = (Option<IntOrString>, Option<IntOrString>, i32, Option<(i32, i32)>);
         let p = |v: &str| Some(s(v));
         let cases: [Case; 8] = [
             (p("0%"), p("0%"), 0, Some((0, 1))),
@@ -213,27 +177,14 @@ mod tests {
     #[test]
     fn worked_values_at_25_percent() {
         let q = s("25%");
-        for (replicas, want) in [
-            (1, (1, 0)),
-            (2, (1, 0)),
-            (3, (1, 0)),
-            (4, (1, 1)),
-            (10, (3, 2)),
-        ] {
-            assert_eq!(
-                resolve_fenceposts(Some(&q), Some(&q), replicas),
-                Ok(want),
-                "{replicas}"
-            );
+        for (replicas, want) in [(1, (1, 0)), (2, (1, 0)), (3, (1, 0)), (4, (1, 1)), (10, (3, 2))] {
+            assert_eq!(resolve_fenceposts(Some(&q), Some(&q), replicas), Ok(want), "{replicas}");
         }
         let one = s("1%");
         assert_eq!(resolve_fenceposts(Some(&one), Some(&one), 10), Ok((1, 0)));
         assert_eq!(resolve_fenceposts(Some(&q), Some(&q), 0), Ok((0, 1)));
         let ints = (IntOrString::Int(1), IntOrString::Int(1));
-        assert_eq!(
-            resolve_fenceposts(Some(&ints.0), Some(&ints.1), 2),
-            Ok((1, 1))
-        );
+        assert_eq!(resolve_fenceposts(Some(&ints.0), Some(&ints.1), 2), Ok((1, 1)));
         assert_eq!(resolve_fenceposts(Some(&q), Some(&q), 8), Ok((2, 2)));
     }
 }

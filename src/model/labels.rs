@@ -13,11 +13,7 @@ pub fn selector(s: &K8sSelector) -> Result<LabelSelector, LabelSelectorError> {
         .match_expressions
         .iter()
         .flatten()
-        .map(|e| Expression {
-            key: &e.key,
-            operator: &e.operator,
-            values: e.values.as_ref().unwrap_or(&empty),
-        })
+        .map(|e| Expression { key: &e.key, operator: &e.operator, values: e.values.as_ref().unwrap_or(&empty) })
         .collect();
     LabelSelector::from_parts(&labels, &exprs)
 }

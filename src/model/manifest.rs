@@ -12,12 +12,9 @@ pub fn parse(text: &str) -> Result<Vec<Value>, String> {
         if yaml.is_null() {
             continue;
         }
-        let json = serde_json::to_value(&yaml)
-            .map_err(|e| format!("error converting YAML to JSON: {e}"))?;
+        let json = serde_json::to_value(&yaml).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
         if !json.is_object() {
-            return Err(format!(
-                "error converting YAML to JSON: a document must be an object, got {json}"
-            ));
+            return Err(format!("error converting YAML to JSON: a document must be an object, got {json}"));
         }
         match json.get("kind").and_then(Value::as_str) {
             Some("List") => out.extend(json["items"].as_array().cloned().unwrap_or_default()),

@@ -20,14 +20,8 @@ pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 pub const ORPHAN_FINALIZER: &str = "orphan";
 
 /// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback.
-pub const ANNOTATIONS_NOT_COPIED: [&str; 6] = [
-    LAST_APPLIED,
-    REVISION,
-    REVISION_HISTORY,
-    DESIRED_REPLICAS,
-    MAX_REPLICAS,
-    ROLLBACK_TO,
-];
+pub const ANNOTATIONS_NOT_COPIED: [&str; 6] =
+    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO];
 
 /// A timestamp at the precision Kubernetes stores (whole seconds).
 pub fn time(ts: jiff::Timestamp) -> Time {
@@ -35,10 +29,7 @@ pub fn time(ts: jiff::Timestamp) -> Time {
 }
 
 pub fn resource_version(meta: &ObjectMeta) -> u64 {
-    meta.resource_version
-        .as_deref()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    meta.resource_version.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
 pub fn name(meta: &ObjectMeta) -> &str {
@@ -62,9 +53,7 @@ pub fn annotation<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
 }
 
 pub fn set_annotation(meta: &mut ObjectMeta, key: &str, value: impl Into<String>) {
-    meta.annotations
-        .get_or_insert_with(BTreeMap::new)
-        .insert(key.to_string(), value.into());
+    meta.annotations.get_or_insert_with(BTreeMap::new).insert(key.to_string(), value.into());
 }
 
 pub fn is_terminating(meta: &ObjectMeta) -> bool {
@@ -72,9 +61,7 @@ pub fn is_terminating(meta: &ObjectMeta) -> bool {
 }
 
 pub fn has_finalizer(meta: &ObjectMeta, finalizer: &str) -> bool {
-    meta.finalizers
-        .as_ref()
-        .is_some_and(|f| f.iter().any(|x| x == finalizer))
+    meta.finalizers.as_ref().is_some_and(|f| f.iter().any(|x| x == finalizer))
 }
 
 pub fn remove_finalizer(meta: &mut ObjectMeta, finalizer: &str) {
@@ -88,10 +75,7 @@ pub fn remove_finalizer(meta: &mut ObjectMeta, finalizer: &str) {
 
 /// The owner reference with `controller: true`, if any.
 pub fn controller_ref(meta: &ObjectMeta) -> Option<&OwnerReference> {
-    meta.owner_references
-        .as_ref()?
-        .iter()
-        .find(|r| r.controller == Some(true))
+    meta.owner_references.as_ref()?.iter().find(|r| r.controller == Some(true))
 }
 
 pub fn is_controlled_by(meta: &ObjectMeta, owner_uid: &str) -> bool {
@@ -112,16 +96,12 @@ pub fn controller_ref_to(api_version: &str, kind: &str, owner: &ObjectMeta) -> O
 
 /// The `deployment.kubernetes.io/revision` number; missing or unparseable counts as 0.
 pub fn revision(meta: &ObjectMeta) -> i64 {
-    annotation(meta, REVISION)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
+    annotation(meta, REVISION).and_then(|r| r.parse().ok()).unwrap_or(0)
 }
 
 /// Orders objects oldest first by creationTimestamp, then by name, as Kubernetes' sorts do.
 pub fn creation_order(a: &ObjectMeta, b: &ObjectMeta) -> std::cmp::Ordering {
-    a.creation_timestamp
-        .cmp(&b.creation_timestamp)
-        .then_with(|| a.name.cmp(&b.name))
+    a.creation_timestamp.cmp(&b.creation_timestamp).then_with(|| a.name.cmp(&b.name))
 }
 
 #[cfg(test)]
@@ -136,16 +116,9 @@ mod tests {
 
     #[test]
     fn finalizers_and_controller_refs() {
-        let mut owner = ObjectMeta {
-            name: Some("web".into()),
-            uid: Some("u1".into()),
-            ..Default::default()
-        };
+        let mut owner = ObjectMeta { name: Some("web".into()), uid: Some("u1".into()), ..Default::default() };
         let r = controller_ref_to("apps/v1", "Deployment", &owner);
-        let child = ObjectMeta {
-            owner_references: Some(vec![r]),
-            ..Default::default()
-        };
+        let child = ObjectMeta { owner_references: Some(vec![r]), ..Default::default() };
         assert!(is_controlled_by(&child, "u1"));
         assert!(!is_controlled_by(&child, "u2"));
         owner.finalizers = Some(vec![FOREGROUND_FINALIZER.into()]);

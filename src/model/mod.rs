@@ -127,31 +127,19 @@ impl Kind {
     /// `apps/v1` or `v1`.
     pub fn api_version(self) -> String {
         let info = self.info();
-        if info.group.is_empty() {
-            info.version.to_string()
-        } else {
-            format!("{}/{}", info.group, info.version)
-        }
+        if info.group.is_empty() { info.version.to_string() } else { format!("{}/{}", info.group, info.version) }
     }
 
     /// The resource as Kubernetes names it in messages: `deployments.apps`, `pods`.
     pub fn qualified_plural(self) -> String {
         let info = self.info();
-        if info.group.is_empty() {
-            info.plural.to_string()
-        } else {
-            format!("{}.{}", info.plural, info.group)
-        }
+        if info.group.is_empty() { info.plural.to_string() } else { format!("{}.{}", info.plural, info.group) }
     }
 
     /// The kind as Kubernetes names it in `is invalid` messages: `Deployment.apps`, `Pod`.
     pub fn qualified_kind(self) -> String {
         let info = self.info();
-        if info.group.is_empty() {
-            info.name.to_string()
-        } else {
-            format!("{}.{}", info.name, info.group)
-        }
+        if info.group.is_empty() { info.name.to_string() } else { format!("{}.{}", info.name, info.group) }
     }
 
     /// Resolves what a user or kubectl may type: plural, singular, short name, kind, `deployments.apps`.
@@ -171,10 +159,7 @@ impl Kind {
 
     /// Looks a kind up by group and plural, as it appears in an API path.
     pub fn from_path(group: &str, plural: &str) -> Option<Kind> {
-        KINDS
-            .iter()
-            .find(|k| k.group == group && k.plural == plural)
-            .map(|k| k.kind)
+        KINDS.iter().find(|k| k.group == group && k.plural == plural).map(|k| k.kind)
     }
 }
 
@@ -204,13 +189,7 @@ pub struct ObjectKey {
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}/{}",
-            self.kind.info().plural,
-            self.namespace,
-            self.name
-        )
+        write!(f, "{}/{}/{}", self.kind.info().plural, self.namespace, self.name)
     }
 }
 
@@ -274,9 +253,7 @@ impl Object {
 }
 
 /// A typed kind that can be wrapped in and borrowed from an `Object`.
-pub trait KubeObject:
-    Clone + Serialize + DeserializeOwned + Send + Sync + fmt::Debug + 'static
-{
+pub trait KubeObject: Clone + Serialize + DeserializeOwned + Send + Sync + fmt::Debug + 'static {
     const KIND: Kind;
     fn into_object(self) -> Object;
     fn from_object(obj: &Object) -> Option<&Self>;

@@ -8,10 +8,7 @@ pub struct QuantityError(pub String);
 
 impl fmt::Display for QuantityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-        )
+        write!(f, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
     }
 }
 
@@ -25,9 +22,7 @@ impl Quantity {
     /// Parses a quantity string; anything outside Kubernetes' grammar is an error.
     pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
         let err = || QuantityError(s.to_string());
-        let split = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-            .unwrap_or(s.len());
+        let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
         let (number, suffix) = s.split_at(split);
         let (negative, digits) = match number.as_bytes().first() {
             Some(b'-') => (true, &number[1..]),
@@ -55,18 +50,10 @@ fn parse_decimal_nanos(digits: &str) -> Option<i128> {
     if int_part.is_empty() && frac_part.is_empty() || frac_part.contains('.') {
         return None;
     }
-    if !int_part
-        .chars()
-        .chain(frac_part.chars())
-        .all(|c| c.is_ascii_digit())
-    {
+    if !int_part.chars().chain(frac_part.chars()).all(|c| c.is_ascii_digit()) {
         return None;
     }
-    let int: i128 = if int_part.is_empty() {
-        0
-    } else {
-        int_part.parse().ok()?
-    };
+    let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
     let mut frac: i128 = 0;
     for (i, c) in frac_part.chars().take(9).enumerate() {
         frac += i128::from(c.to_digit(10)?) * 10i128.pow(8 - i as u32);
@@ -77,11 +64,7 @@ fn parse_decimal_nanos(digits: &str) -> Option<i128> {
 fn apply_suffix(nanos: i128, suffix: &str) -> Option<i128> {
     let binary = |p: u32| nanos.checked_mul(1i128 << (10 * p));
     let decimal = |e: i32| {
-        if e >= 0 {
-            nanos.checked_mul(10i128.checked_pow(e as u32)?)
-        } else {
-            Some(nanos / 10i128.pow((-e) as u32))
-        }
+        if e >= 0 { nanos.checked_mul(10i128.checked_pow(e as u32)?) } else { Some(nanos / 10i128.pow((-e) as u32)) }
     };
     match suffix {
         "" => Some(nanos),
@@ -101,9 +84,7 @@ fn apply_suffix(nanos: i128, suffix: &str) -> Option<i128> {
         "P" => decimal(15),
         "E" => decimal(18),
         _ => {
-            let exp = suffix
-                .strip_prefix('e')
-                .or_else(|| suffix.strip_prefix('E'))?;
+            let exp = suffix.strip_prefix('e').or_else(|| suffix.strip_prefix('E'))?;
             let e: i32 = exp.parse().ok()?;
             if !(-18..=18).contains(&e) {
                 return None;
@@ -122,10 +103,7 @@ mod tests {
         assert_eq!(Quantity::parse("500m").unwrap().nanos(), 500_000_000);
         assert_eq!(Quantity::parse("1.5").unwrap().nanos(), 1_500_000_000);
         assert_eq!(Quantity::parse("2").unwrap().nanos(), 2 * NANO);
-        assert_eq!(
-            Quantity::parse("128Mi").unwrap().ceil_units(),
-            128 * 1024 * 1024
-        );
+        assert_eq!(Quantity::parse("128Mi").unwrap().ceil_units(), 128 * 1024 * 1024);
         assert_eq!(Quantity::parse("1G").unwrap().ceil_units(), 1_000_000_000);
         assert_eq!(Quantity::parse("1e3").unwrap().ceil_units(), 1000);
         assert_eq!(Quantity::parse(".5").unwrap().nanos(), 500_000_000);

@@ -39,11 +39,7 @@ fn round_up_to_milli(nanos: i128) -> i128 {
     if rest == 0 {
         return nanos;
     }
-    let step = if nanos > 0 {
-        NANOS_PER_MILLI
-    } else {
-        -NANOS_PER_MILLI
-    };
+    let step = if nanos > 0 { NANOS_PER_MILLI } else { -NANOS_PER_MILLI };
     nanos - rest + step
 }
 

@@ -143,11 +143,7 @@ impl fmt::Display for Requirement {
             Operator::NotIn => (" notin ", true),
         };
         let values = self.values.join(",");
-        if parens {
-            write!(f, "{}{op}({values})", self.key)
-        } else {
-            write!(f, "{}{op}{values}", self.key)
-        }
+        if parens { write!(f, "{}{op}({values})", self.key) } else { write!(f, "{}{op}{values}", self.key) }
     }
 }
 
@@ -160,10 +156,7 @@ impl LabelSelector {
     /// Fails with kube-apiserver's messages, e.g.
     /// `unable to parse requirement: found '', expected: in, notin, =, ==, !=, gt, lt`.
     pub fn parse(selector: &str) -> Result<Self, LabelSelectorError> {
-        let mut parser = Parser {
-            tokens: lex(selector),
-            position: 0,
-        };
+        let mut parser = Parser { tokens: lex(selector), position: 0 };
         let mut requirements = parser.parse()?;
         requirements.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(LabelSelector { requirements })
@@ -187,11 +180,7 @@ impl LabelSelector {
         }
         for expression in expressions {
             let operator = structured_operator(expression.operator)?;
-            requirements.push(new_requirement(
-                expression.key,
-                operator,
-                expression.values,
-            )?);
+            requirements.push(new_requirement(expression.key, operator, expression.values)?);
         }
         requirements.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(LabelSelector { requirements })
@@ -237,21 +226,13 @@ fn structured_operator(operator: &str) -> Result<Operator, LabelSelectorError> {
 }
 
 /// apimachinery `NewRequirement` (no field path): validates, then sorts and dedups the values.
-fn new_requirement(
-    key: &str,
-    operator: Operator,
-    values: &[String],
-) -> Result<Requirement, LabelSelectorError> {
+fn new_requirement(key: &str, operator: Operator, values: &[String]) -> Result<Requirement, LabelSelectorError> {
     let errors = requirement_errors(key, operator, values);
     if let Some(message) = aggregate(errors) {
         return Err(LabelSelectorError::Invalid(message));
     }
     let values: BTreeSet<&String> = values.iter().collect();
-    Ok(Requirement {
-        key: key.to_string(),
-        operator,
-        values: values.into_iter().cloned().collect(),
-    })
+    Ok(Requirement { key: key.to_string(), operator, values: values.into_iter().cloned().collect() })
 }
 
 fn requirement_errors(key: &str, operator: Operator, values: &[String]) -> Vec<String> {
@@ -400,11 +381,7 @@ type Step<T> = Result<T, String>;
 
 impl Parser {
     fn lookahead(&self, context: Context) -> Token {
-        let token = self
-            .tokens
-            .get(self.position)
-            .cloned()
-            .unwrap_or(Token::End);
+        let token = self.tokens.get(self.position).cloned().unwrap_or(Token::End);
         match (context, token) {
             (Context::Values, Token::In) => Token::Identifier("in".to_string()),
             (Context::Values, Token::NotIn) => Token::Identifier("notin".to_string()),
@@ -425,10 +402,7 @@ impl Parser {
                 Token::Identifier(_) | Token::Not => {}
                 Token::End => return Ok(requirements),
                 other => {
-                    let message = format!(
-                        "found '{}', expected: !, identifier, or 'end of string'",
-                        other.literal()
-                    );
+                    let message = format!("found '{}', expected: !, identifier, or 'end of string'", other.literal());
                     return Err(LabelSelectorError::Syntax(message));
                 }
             }
@@ -437,10 +411,7 @@ impl Parser {
                 Token::End => return Ok(requirements),
                 Token::Comma => self.expect_requirement_after_comma()?,
                 other => {
-                    let message = format!(
-                        "found '{}', expected: ',' or 'end of string'",
-                        other.literal()
-                    );
+                    let message = format!("found '{}', expected: ',' or 'end of string'", other.literal());
                     return Err(LabelSelectorError::Syntax(message));
                 }
             }
@@ -450,22 +421,17 @@ impl Parser {
     fn expect_requirement_after_comma(&self) -> Result<(), LabelSelectorError> {
         match self.lookahead(Context::Values) {
             Token::Identifier(_) | Token::Not => Ok(()),
-            other => Err(LabelSelectorError::Syntax(format!(
-                "found '{}', expected: identifier after ','",
-                other.literal()
-            ))),
+            other => {
+                Err(LabelSelectorError::Syntax(format!("found '{}', expected: identifier after ','", other.literal())))
+            }
         }
     }
 
     fn parse_requirement(&mut self) -> Result<Requirement, LabelSelectorError> {
-        let (key, unary) = self
-            .parse_key_and_infer_operator()
-            .map_err(LabelSelectorError::Requirement)?;
+        let (key, unary) = self.parse_key_and_infer_operator().map_err(LabelSelectorError::Requirement)?;
         let (operator, values) = match unary {
             Some(operator) => (operator, Vec::new()),
-            None => self
-                .parse_operator_and_values()
-                .map_err(LabelSelectorError::Requirement)?,
+            None => self.parse_operator_and_values().map_err(LabelSelectorError::Requirement)?,
         };
         new_requirement(&key, operator, &values).map_err(|e| match e {
             LabelSelectorError::Invalid(message) => LabelSelectorError::Requirement(message),
@@ -507,10 +473,7 @@ impl Parser {
             Token::Greater => Operator::GreaterThan,
             Token::Less => Operator::LessThan,
             other => {
-                return Err(format!(
-                    "found '{}', expected: in, notin, =, ==, !=, gt, lt",
-                    other.literal()
-                ));
+                return Err(format!("found '{}', expected: in, notin, =, ==, !=, gt, lt", other.literal()));
             }
         };
         let values = match operator {
@@ -536,10 +499,7 @@ impl Parser {
                 self.consume(Context::Values);
                 Ok(BTreeSet::from([String::new()]))
             }
-            other => Err(format!(
-                "found '{}', expected: ',', ')' or identifier",
-                other.literal()
-            )),
+            other => Err(format!("found '{}', expected: ',', ')' or identifier", other.literal())),
         }
     }
 
@@ -554,10 +514,7 @@ impl Parser {
                         Token::Comma => {}
                         Token::ClosedPar => return Ok(values),
                         other => {
-                            return Err(format!(
-                                "found '{}', expected: ',' or ')'",
-                                other.literal()
-                            ));
+                            return Err(format!("found '{}', expected: ',' or ')'", other.literal()));
                         }
                     }
                 }
@@ -578,10 +535,7 @@ impl Parser {
                     }
                 }
                 other => {
-                    return Err(format!(
-                        "found '{}', expected: ',', or identifier",
-                        other.literal()
-                    ));
+                    return Err(format!("found '{}', expected: ',', or identifier", other.literal()));
                 }
             }
         }
@@ -693,11 +647,7 @@ impl FieldSelector {
     /// Fails with `field label not supported: <field>` for the first term whose field is not in
     /// `supported`.
     pub fn ensure_supported(&self, supported: &[&str]) -> Result<(), FieldSelectorError> {
-        match self
-            .requirements
-            .iter()
-            .find(|r| !supported.contains(&r.field.as_str()))
-        {
+        match self.requirements.iter().find(|r| !supported.contains(&r.field.as_str())) {
             Some(r) => Err(FieldSelectorError::UnsupportedField(r.field.clone())),
             None => Ok(()),
         }
@@ -741,11 +691,8 @@ fn split_terms(selector: &str) -> Vec<&str> {
 
 /// Splits a term at its first operator (`!=`, `==` or `=`, tried in that order at each place).
 fn parse_term(selector: &str, term: &str) -> Result<FieldRequirement, FieldSelectorError> {
-    const OPERATORS: [(&str, FieldOperator); 3] = [
-        ("!=", FieldOperator::NotEquals),
-        ("==", FieldOperator::Equals),
-        ("=", FieldOperator::Equals),
-    ];
+    const OPERATORS: [(&str, FieldOperator); 3] =
+        [("!=", FieldOperator::NotEquals), ("==", FieldOperator::Equals), ("=", FieldOperator::Equals)];
     for (i, _) in term.char_indices() {
         let rest = &term[i..];
         if let Some((op, operator)) = OPERATORS.iter().find(|(op, _)| rest.starts_with(op)) {
@@ -756,10 +703,7 @@ fn parse_term(selector: &str, term: &str) -> Result<FieldRequirement, FieldSelec
             });
         }
     }
-    Err(FieldSelectorError::Term {
-        selector: selector.to_string(),
-        term: term.to_string(),
-    })
+    Err(FieldSelectorError::Term { selector: selector.to_string(), term: term.to_string() })
 }
 
 /// apimachinery `fields.UnescapeValue`.
@@ -825,11 +769,7 @@ fn qualified_name_errors(value: &str) -> Vec<String> {
             if prefix.is_empty() {
                 errors.push("prefix part must be non-empty".to_string());
             } else {
-                errors.extend(
-                    dns1123_subdomain_errors(prefix)
-                        .into_iter()
-                        .map(|e| format!("prefix part {e}")),
-                );
+                errors.extend(dns1123_subdomain_errors(prefix).into_iter().map(|e| format!("prefix part {e}")));
             }
             *name
         }
@@ -843,9 +783,7 @@ fn qualified_name_errors(value: &str) -> Vec<String> {
     if name.is_empty() {
         errors.push("name part must be non-empty".to_string());
     } else if name.len() > QUALIFIED_NAME_MAX {
-        errors.push(format!(
-            "name part must be no more than {QUALIFIED_NAME_MAX} characters"
-        ));
+        errors.push(format!("name part must be no more than {QUALIFIED_NAME_MAX} characters"));
     }
     if !is_qualified_name_part(name) {
         errors.push(format!("name part {QUALIFIED_NAME_MSG}"));
@@ -869,9 +807,7 @@ fn label_value_errors(value: &str) -> Vec<String> {
 fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
     let mut errors = Vec::new();
     if value.len() > DNS1123_SUBDOMAIN_MAX {
-        errors.push(format!(
-            "must be no more than {DNS1123_SUBDOMAIN_MAX} characters"
-        ));
+        errors.push(format!("must be no more than {DNS1123_SUBDOMAIN_MAX} characters"));
     }
     if !value.split('.').all(is_dns1123_label) {
         errors.push(DNS1123_SUBDOMAIN_MSG.to_string());
@@ -961,10 +897,7 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn parsed(text: &str) -> LabelSelector {
@@ -1002,15 +935,9 @@ mod tests {
             ("n<10", "n<10"),
             ("app=", "app="),
             ("  tier  in(a , b ) ,  app = web ", "app=web,tier in (a,b)"),
-            (
-                "x in (foo,,baz),y,z notin ()",
-                "x in (,baz,foo),y,z notin ()",
-            ),
+            ("x in (foo,,baz),y,z notin ()", "x in (,baz,foo),y,z notin ()"),
             ("in in (in,notin)", "in in (in,notin)"),
-            (
-                "example.com/app=web,a.b_c-d=1.0",
-                "a.b_c-d=1.0,example.com/app=web",
-            ),
+            ("example.com/app=web,a.b_c-d=1.0", "a.b_c-d=1.0,example.com/app=web"),
             ("t in (a,a,b)", "t in (a,b)"),
             ("t in (,)", "t in ()"),
         ];
@@ -1079,59 +1006,19 @@ mod tests {
     fn syntax_errors_use_kubernetes_messages() {
         let ops = "in, notin, =, ==, !=, gt, lt";
         let cases = [
-            (
-                "a b",
-                format!("unable to parse requirement: found 'b', expected: {ops}"),
-            ),
-            (
-                "a=b,",
-                "found '', expected: identifier after ','".to_string(),
-            ),
-            (
-                ",a",
-                "found ',', expected: !, identifier, or 'end of string'".to_string(),
-            ),
-            (
-                "a=b c",
-                "found 'c', expected: ',' or 'end of string'".to_string(),
-            ),
-            (
-                "!a=b",
-                "found '=', expected: ',' or 'end of string'".to_string(),
-            ),
-            (
-                "a in b",
-                "unable to parse requirement: found 'b' expected: '('".to_string(),
-            ),
-            (
-                "a in (b c)",
-                "unable to parse requirement: found 'c', expected: ',' or ')'".to_string(),
-            ),
-            (
-                "a in (b",
-                "unable to parse requirement: found '', expected: ',' or ')'".to_string(),
-            ),
-            (
-                "a in (=)",
-                "unable to parse requirement: found '=', expected: ',', ')' or identifier"
-                    .to_string(),
-            ),
-            (
-                "a in (b,=)",
-                "unable to parse requirement: found '=', expected: ',', or identifier".to_string(),
-            ),
-            (
-                "a=(b)",
-                "unable to parse requirement: found '(', expected: identifier".to_string(),
-            ),
-            (
-                "!",
-                "unable to parse requirement: found '', expected: identifier".to_string(),
-            ),
-            (
-                "a in",
-                "unable to parse requirement: found '' expected: '('".to_string(),
-            ),
+            ("a b", format!("unable to parse requirement: found 'b', expected: {ops}")),
+            ("a=b,", "found '', expected: identifier after ','".to_string()),
+            (",a", "found ',', expected: !, identifier, or 'end of string'".to_string()),
+            ("a=b c", "found 'c', expected: ',' or 'end of string'".to_string()),
+            ("!a=b", "found '=', expected: ',' or 'end of string'".to_string()),
+            ("a in b", "unable to parse requirement: found 'b' expected: '('".to_string()),
+            ("a in (b c)", "unable to parse requirement: found 'c', expected: ',' or ')'".to_string()),
+            ("a in (b", "unable to parse requirement: found '', expected: ',' or ')'".to_string()),
+            ("a in (=)", "unable to parse requirement: found '=', expected: ',', ')' or identifier".to_string()),
+            ("a in (b,=)", "unable to parse requirement: found '=', expected: ',', or identifier".to_string()),
+            ("a=(b)", "unable to parse requirement: found '(', expected: identifier".to_string()),
+            ("!", "unable to parse requirement: found '', expected: identifier".to_string()),
+            ("a in", "unable to parse requirement: found '' expected: '('".to_string()),
         ];
         for (text, message) in cases {
             assert_eq!(parse_error(text), message, "input {text:?}");
@@ -1167,16 +1054,12 @@ mod tests {
                  no more than 63 characters"
             )
         );
-        assert!(
-            parse_error("Bad_Prefix/a=1").contains("prefix part a lowercase RFC 1123 subdomain")
-        );
+        assert!(parse_error("Bad_Prefix/a=1").contains("prefix part a lowercase RFC 1123 subdomain"));
         assert!(parse_error("/a=1").contains("prefix part must be non-empty"));
         assert!(parse_error("a/b/c=1").contains("a qualified name must consist"));
         assert!(parse_error("a/=1").contains("name part must be non-empty"));
         let two = parse_error("t in (b@d,x@y)");
-        assert!(
-            two.starts_with("unable to parse requirement: [values[0][t]: Invalid value: \"b@d\"")
-        );
+        assert!(two.starts_with("unable to parse requirement: [values[0][t]: Invalid value: \"b@d\""));
         assert!(two.contains(", values[1][t]: Invalid value: \"x@y\""));
     }
 
@@ -1188,35 +1071,16 @@ mod tests {
 
         let values = vec!["b".to_string(), "a".to_string()];
         let expressions = [
-            Expression {
-                key: "tier",
-                operator: "In",
-                values: &values,
-            },
-            Expression {
-                key: "env",
-                operator: "NotIn",
-                values: &values,
-            },
-            Expression {
-                key: "gpu",
-                operator: "Exists",
-                values: &[],
-            },
-            Expression {
-                key: "old",
-                operator: "DoesNotExist",
-                values: &[],
-            },
+            Expression { key: "tier", operator: "In", values: &values },
+            Expression { key: "env", operator: "NotIn", values: &values },
+            Expression { key: "gpu", operator: "Exists", values: &[] },
+            Expression { key: "old", operator: "DoesNotExist", values: &[] },
         ];
         let selector = match LabelSelector::from_parts(&match_labels, &expressions) {
             Ok(selector) => selector,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(
-            selector.to_string(),
-            "app=web,env notin (a,b),gpu,!old,tier in (a,b)"
-        );
+        assert_eq!(selector.to_string(), "app=web,env notin (a,b),gpu,!old,tier in (a,b)");
         assert!(selector.matches(&labels(&[("app", "web"), ("tier", "a"), ("gpu", "1")])));
         assert!(!selector.matches(&labels(&[("app", "web"), ("tier", "a")])));
         assert_eq!(parsed(&selector.to_string()), selector);
@@ -1230,40 +1094,23 @@ mod tests {
         let none = BTreeMap::new();
         let one = vec!["a".to_string()];
         let build = |key, operator, values| {
-            LabelSelector::from_parts(
-                &none,
-                &[Expression {
-                    key,
-                    operator,
-                    values,
-                }],
-            )
-            .map_err(|e| e.to_string())
+            LabelSelector::from_parts(&none, &[Expression { key, operator, values }]).map_err(|e| e.to_string())
         };
-        assert_eq!(
-            build("a", "Equals", &one),
-            Err("\"Equals\" is not a valid label selector operator".to_string())
-        );
+        assert_eq!(build("a", "Equals", &one), Err("\"Equals\" is not a valid label selector operator".to_string()));
         assert_eq!(
             build("a", "In", &[]),
-            Err(
-                "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set \
+            Err("values: Invalid value: []string(nil): for 'in', 'notin' operators, values set \
                  can't be empty"
-                    .to_string()
-            )
+                .to_string())
         );
         assert_eq!(
             build("a", "Exists", &one),
-            Err(
-                "values: Invalid value: []string{\"a\"}: values set must be empty for exists and \
+            Err("values: Invalid value: []string{\"a\"}: values set must be empty for exists and \
                  does not exist"
-                    .to_string()
-            )
+                .to_string())
         );
         let bad_key = build("-a", "Exists", &[]);
-        assert!(
-            matches!(bad_key, Err(ref m) if m.starts_with("key: Invalid value: \"-a\": name part"))
-        );
+        assert!(matches!(bad_key, Err(ref m) if m.starts_with("key: Invalid value: \"-a\": name part")));
         let bad_label = LabelSelector::from_parts(&labels(&[("app", "a b")]), &[]);
         assert!(matches!(
             bad_label,
@@ -1274,23 +1121,14 @@ mod tests {
     #[test]
     fn field_selectors_parse_and_print_canonically() {
         let selector = fields("status.phase!=Running,metadata.name==x,metadata.namespace=y");
-        assert_eq!(
-            selector.to_string(),
-            "metadata.name=x,metadata.namespace=y,status.phase!=Running"
-        );
+        assert_eq!(selector.to_string(), "metadata.name=x,metadata.namespace=y,status.phase!=Running");
         let [name, namespace, phase] = selector.requirements() else {
             panic!("expected three terms");
         };
-        assert_eq!(
-            (name.field(), name.operator(), name.value()),
-            ("metadata.name", FieldOperator::Equals, "x")
-        );
+        assert_eq!((name.field(), name.operator(), name.value()), ("metadata.name", FieldOperator::Equals, "x"));
         assert_eq!(namespace.value(), "y");
         assert_eq!(phase.operator(), FieldOperator::NotEquals);
-        assert_eq!(
-            fields("involvedObject.kind=Deployment").to_string(),
-            "involvedObject.kind=Deployment"
-        );
+        assert_eq!(fields("involvedObject.kind=Deployment").to_string(), "involvedObject.kind=Deployment");
         assert!(fields("").is_empty());
         assert!(fields(",").is_empty());
         assert_eq!(fields("a=,b=c").to_string(), "a=,b=c");
@@ -1309,26 +1147,11 @@ mod tests {
             Ok(s) => panic!("{text:?} parsed as {s}"),
             Err(e) => e.to_string(),
         };
-        assert_eq!(
-            err("foo"),
-            "invalid selector: 'foo'; can't understand 'foo'"
-        );
-        assert_eq!(
-            err("a=b,foo"),
-            "invalid selector: 'a=b,foo'; can't understand 'foo'"
-        );
-        assert_eq!(
-            err("a=b=c"),
-            "invalid field selector: unescaped character in value: 61"
-        );
-        assert_eq!(
-            err(r"a=b\x"),
-            r"invalid field selector: invalid escape sequence: \x"
-        );
-        assert_eq!(
-            err(r"a=b\"),
-            r"invalid field selector: invalid escape sequence: \"
-        );
+        assert_eq!(err("foo"), "invalid selector: 'foo'; can't understand 'foo'");
+        assert_eq!(err("a=b,foo"), "invalid selector: 'a=b,foo'; can't understand 'foo'");
+        assert_eq!(err("a=b=c"), "invalid field selector: unescaped character in value: 61");
+        assert_eq!(err(r"a=b\x"), r"invalid field selector: invalid escape sequence: \x");
+        assert_eq!(err(r"a=b\"), r"invalid field selector: invalid escape sequence: \");
     }
 
     #[test]
@@ -1357,19 +1180,10 @@ mod tests {
     #[test]
     fn unsupported_fields_are_reported() {
         let selector = fields("metadata.name=x,spec.foo=y");
-        assert_eq!(
-            selector.ensure_supported(&["metadata.name", "spec.foo"]),
-            Ok(())
-        );
+        assert_eq!(selector.ensure_supported(&["metadata.name", "spec.foo"]), Ok(()));
         let err = selector.ensure_supported(&["metadata.name"]);
-        assert_eq!(
-            err,
-            Err(FieldSelectorError::UnsupportedField("spec.foo".to_string()))
-        );
-        assert_eq!(
-            err.map_err(|e| e.to_string()),
-            Err("field label not supported: spec.foo".to_string())
-        );
+        assert_eq!(err, Err(FieldSelectorError::UnsupportedField("spec.foo".to_string())));
+        assert_eq!(err.map_err(|e| e.to_string()), Err("field label not supported: spec.foo".to_string()));
     }
 
     #[test]

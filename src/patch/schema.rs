@@ -69,10 +69,7 @@ const POD_SPEC_LISTS: &[(&str, ListStrategy)] = &[
     ("volumes", ListStrategy::MergeByKey("name")),
     ("imagePullSecrets", ListStrategy::MergeByKey("name")),
     ("hostAliases", ListStrategy::MergeByKey("ip")),
-    (
-        "topologySpreadConstraints",
-        ListStrategy::MergeByKey("topologyKey"),
-    ),
+    ("topologySpreadConstraints", ListStrategy::MergeByKey("topologyKey")),
 ];
 
 /// Pod spec lists whose elements are containers.
@@ -87,10 +84,8 @@ const CONTAINER_FIELD_LISTS: &[(&str, ListStrategy)] = &[
 ];
 
 /// Lists inside any `ObjectMeta`.
-const OBJECT_META_LISTS: &[(&str, ListStrategy)] = &[
-    ("ownerReferences", ListStrategy::MergeByKey("uid")),
-    ("finalizers", ListStrategy::MergeSet),
-];
+const OBJECT_META_LISTS: &[(&str, ListStrategy)] =
+    &[("ownerReferences", ListStrategy::MergeByKey("uid")), ("finalizers", ListStrategy::MergeSet)];
 
 const POD_TEMPLATE: &[&str] = &["spec", "template"];
 const TEMPLATE_POD_SPEC: &[&str] = &["spec", "template", "spec"];
@@ -156,18 +151,13 @@ impl MergeSchema {
 fn pod_spec_list(rest: &[&str]) -> Option<ListStrategy> {
     match rest {
         [field] => lookup(POD_SPEC_LISTS, field),
-        [containers, field] if CONTAINER_LISTS.contains(containers) => {
-            lookup(CONTAINER_FIELD_LISTS, field)
-        }
+        [containers, field] if CONTAINER_LISTS.contains(containers) => lookup(CONTAINER_FIELD_LISTS, field),
         _ => None,
     }
 }
 
 fn lookup(table: &[(&str, ListStrategy)], field: &str) -> Option<ListStrategy> {
-    table
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, strategy)| *strategy)
+    table.iter().find(|(name, _)| *name == field).map(|(_, strategy)| *strategy)
 }
 
 #[cfg(test)]
@@ -182,30 +172,12 @@ mod tests {
     #[test]
     fn deployment_pod_spec_lists_live_under_the_template() {
         let d = "Deployment";
-        assert_eq!(
-            strategy(d, "spec.template.spec.containers"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.initContainers"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.ephemeralContainers"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.volumes"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.imagePullSecrets"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.hostAliases"),
-            ListStrategy::MergeByKey("ip")
-        );
+        assert_eq!(strategy(d, "spec.template.spec.containers"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy(d, "spec.template.spec.initContainers"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy(d, "spec.template.spec.ephemeralContainers"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy(d, "spec.template.spec.volumes"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy(d, "spec.template.spec.imagePullSecrets"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy(d, "spec.template.spec.hostAliases"), ListStrategy::MergeByKey("ip"));
         assert_eq!(
             strategy(d, "spec.template.spec.topologySpreadConstraints"),
             ListStrategy::MergeByKey("topologyKey")
@@ -229,101 +201,50 @@ mod tests {
 
     #[test]
     fn pod_spec_lives_at_spec_for_pods() {
-        assert_eq!(
-            strategy("Pod", "spec.containers"),
-            ListStrategy::MergeByKey("name")
-        );
-        assert_eq!(
-            strategy("Pod", "spec.containers.env"),
-            ListStrategy::MergeByKey("name")
-        );
+        assert_eq!(strategy("Pod", "spec.containers"), ListStrategy::MergeByKey("name"));
+        assert_eq!(strategy("Pod", "spec.containers.env"), ListStrategy::MergeByKey("name"));
         assert_eq!(strategy("Pod", "spec.tolerations"), ListStrategy::Replace);
-        assert_eq!(
-            strategy("Pod", "spec.template.spec.containers"),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy("Pod", "spec.template.spec.containers"), ListStrategy::Replace);
     }
 
     #[test]
     fn unlisted_paths_are_replaced() {
         let d = "Deployment";
-        assert_eq!(
-            strategy(d, "spec.template.spec.tolerations"),
-            ListStrategy::Replace
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.containers.ports.name"),
-            ListStrategy::Replace
-        );
-        assert_eq!(
-            strategy(d, "spec.template.spec.volumes.env"),
-            ListStrategy::Replace
-        );
-        assert_eq!(
-            for_kind(d).list_strategy::<&str>(&[]),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy(d, "spec.template.spec.tolerations"), ListStrategy::Replace);
+        assert_eq!(strategy(d, "spec.template.spec.containers.ports.name"), ListStrategy::Replace);
+        assert_eq!(strategy(d, "spec.template.spec.volumes.env"), ListStrategy::Replace);
+        assert_eq!(for_kind(d).list_strategy::<&str>(&[]), ListStrategy::Replace);
     }
 
     #[test]
     fn service_ports_merge_by_port() {
-        assert_eq!(
-            strategy("Service", "spec.ports"),
-            ListStrategy::MergeByKey("port")
-        );
+        assert_eq!(strategy("Service", "spec.ports"), ListStrategy::MergeByKey("port"));
         assert_eq!(strategy("Deployment", "spec.ports"), ListStrategy::Replace);
-        assert_eq!(
-            strategy("Service", "status.conditions"),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy("Service", "status.conditions"), ListStrategy::Replace);
     }
 
     #[test]
     fn object_meta_lists_apply_to_every_kind() {
         for kind in ["Deployment", "ReplicaSet", "Pod", "Service", "ConfigMap"] {
-            assert_eq!(
-                strategy(kind, "metadata.ownerReferences"),
-                ListStrategy::MergeByKey("uid")
-            );
-            assert_eq!(
-                strategy(kind, "metadata.finalizers"),
-                ListStrategy::MergeSet
-            );
+            assert_eq!(strategy(kind, "metadata.ownerReferences"), ListStrategy::MergeByKey("uid"));
+            assert_eq!(strategy(kind, "metadata.finalizers"), ListStrategy::MergeSet);
         }
-        assert_eq!(
-            strategy("Deployment", "spec.template.metadata.finalizers"),
-            ListStrategy::MergeSet
-        );
-        assert_eq!(
-            strategy("Service", "spec.template.metadata.finalizers"),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy("Deployment", "spec.template.metadata.finalizers"), ListStrategy::MergeSet);
+        assert_eq!(strategy("Service", "spec.template.metadata.finalizers"), ListStrategy::Replace);
     }
 
     #[test]
     fn conditions_merge_by_type_for_workloads() {
         for kind in ["Deployment", "ReplicaSet", "Pod"] {
-            assert_eq!(
-                strategy(kind, "status.conditions"),
-                ListStrategy::MergeByKey("type")
-            );
+            assert_eq!(strategy(kind, "status.conditions"), ListStrategy::MergeByKey("type"));
         }
-        assert_eq!(
-            strategy("ConfigMap", "status.conditions"),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy("ConfigMap", "status.conditions"), ListStrategy::Replace);
     }
 
     #[test]
     fn unknown_kinds_replace_everything_but_metadata() {
-        assert_eq!(
-            strategy("DaemonSet", "spec.template.spec.containers"),
-            ListStrategy::Replace
-        );
-        assert_eq!(
-            strategy("DaemonSet", "spec.containers"),
-            ListStrategy::Replace
-        );
+        assert_eq!(strategy("DaemonSet", "spec.template.spec.containers"), ListStrategy::Replace);
+        assert_eq!(strategy("DaemonSet", "spec.containers"), ListStrategy::Replace);
     }
 
     #[test]

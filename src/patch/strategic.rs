@@ -32,16 +32,9 @@ pub enum StrategicPatchError {
     #[error("{path}: {what} must be a list")]
     NotAList { path: String, what: String },
     #[error("{path}: list element {element} does not contain declared merge key {key:?}")]
-    MissingMergeKey {
-        path: String,
-        element: String,
-        key: &'static str,
-    },
+    MissingMergeKey { path: String, element: String, key: &'static str },
     #[error("{path}: list elements must be {expected}")]
-    ElementType {
-        path: String,
-        expected: &'static str,
-    },
+    ElementType { path: String, expected: &'static str },
     #[error("{path}: list element types are not identical")]
     MixedElements { path: String },
     #[error("{path}: the order in the patch list doesn't match the $setElementOrder list")]
@@ -78,10 +71,7 @@ pub fn apply(original: &Value, patch: &Value, schema: &MergeSchema) -> Result<Va
         Value::Null => Map::new(),
         other => return Err(StrategicPatchError::OriginalNotObject(kind_name(other))),
     };
-    let merger = Merger {
-        schema,
-        mode: Mode::Apply,
-    };
+    let merger = Merger { schema, mode: Mode::Apply };
     let merged = merger.merge_map(original, patch.clone(), &mut Vec::new())?;
     Ok(Value::Object(merged.unwrap_or_default()))
 }
@@ -95,13 +85,8 @@ pub(crate) fn combine(
     delta: Map<String, Value>,
     schema: &MergeSchema,
 ) -> Result<Map<String, Value>> {
-    let merger = Merger {
-        schema,
-        mode: Mode::Combine,
-    };
-    Ok(merger
-        .merge_map(deletions, delta, &mut Vec::new())?
-        .unwrap_or_default())
+    let merger = Merger { schema, mode: Mode::Combine };
+    Ok(merger.merge_map(deletions, delta, &mut Vec::new())?.unwrap_or_default())
 }
 
 /// Whether the merge executes directives (the server applying a patch) or keeps them (two
@@ -153,10 +138,7 @@ impl Merger<'_> {
                 self.merge_map(Map::new(), patch, path)
             }
             Some("delete") => Ok(None),
-            _ => Err(StrategicPatchError::BadDirective {
-                path: display_path(path),
-                value: directive.to_string(),
-            }),
+            _ => Err(StrategicPatchError::BadDirective { path: display_path(path), value: directive.to_string() }),
         }
     }
 
@@ -177,14 +159,9 @@ impl Merger<'_> {
             return Err(not_a_list(path, RETAIN_KEYS));
         };
         let listed = |key: &str| keep.iter().any(|k| k.as_str() == Some(key));
-        let unlisted = patch
-            .iter()
-            .find(|(key, value)| !value.is_null() && !is_parallel_list(key) && !listed(key));
+        let unlisted = patch.iter().find(|(key, value)| !value.is_null() && !is_parallel_list(key) && !listed(key));
         if let Some((key, _)) = unlisted {
-            return Err(StrategicPatchError::NotRetained {
-                path: display_path(path),
-                key: key.clone(),
-            });
+            return Err(StrategicPatchError::NotRetained { path: display_path(path), key: key.clone() });
         }
         original.retain(|key, _| listed(key));
         Ok(())
@@ -197,11 +174,7 @@ impl Merger<'_> {
         patch: &mut Map<String, Value>,
         path: &mut Vec<String>,
     ) -> Result<()> {
-        let keys: Vec<String> = patch
-            .keys()
-            .filter(|key| key.starts_with(SET_ORDER_PREFIX))
-            .cloned()
-            .collect();
+        let keys: Vec<String> = patch.keys().filter(|key| key.starts_with(SET_ORDER_PREFIX)).cloned().collect();
         for key in keys {
             let Some(order) = patch.remove(&key) else {
                 continue;
@@ -243,9 +216,7 @@ impl Merger<'_> {
             (None, None) => return Ok(None),
             (Some(original), None) => original.clone(),
             (None, Some(patch)) => self.merge_list(Vec::new(), patch, strategy, path)?,
-            (Some(original), Some(patch)) => {
-                self.merge_list(original.clone(), patch, strategy, path)?
-            }
+            (Some(original), Some(patch)) => self.merge_list(original.clone(), patch, strategy, path)?,
         };
         let (listed, unlisted) = partition(merged, order, key, path)?;
         let server_order = original.unwrap_or_default();
@@ -264,10 +235,7 @@ impl Merger<'_> {
             return self.delete_from_list(original, key, value, path);
         }
         if key.starts_with('$') {
-            return Err(StrategicPatchError::UnknownDirective {
-                path: display_path(path),
-                key,
-            });
+            return Err(StrategicPatchError::UnknownDirective { path: display_path(path), key });
         }
         if value.is_null() {
             original.remove(&key);
@@ -286,12 +254,7 @@ impl Merger<'_> {
     }
 
     /// Merges a non-null patch value into the original value of the same field, if any.
-    fn merge_value(
-        &self,
-        original: Option<Value>,
-        patch: Value,
-        path: &mut Vec<String>,
-    ) -> Result<Option<Value>> {
+    fn merge_value(&self, original: Option<Value>, patch: Value, path: &mut Vec<String>) -> Result<Option<Value>> {
         match (original, patch) {
             (Some(Value::Object(original)), Value::Object(patch)) => {
                 Ok(self.merge_map(original, patch, path)?.map(Value::Object))
@@ -315,12 +278,7 @@ impl Merger<'_> {
             Value::Object(patch) => Ok(self.merge_map(Map::new(), patch, path)?.map(Value::Object)),
             Value::Array(patch) => {
                 let strategy = self.schema.list_strategy(path);
-                Ok(Some(Value::Array(self.merge_list(
-                    Vec::new(),
-                    patch,
-                    strategy,
-                    path,
-                )?)))
+                Ok(Some(Value::Array(self.merge_list(Vec::new(), patch, strategy, path)?)))
             }
             scalar => Ok(Some(scalar)),
         }
@@ -379,11 +337,7 @@ impl Merger<'_> {
             return Ok(original);
         }
         check_element_types(&original, &patch, path)?;
-        let Special {
-            base,
-            rest,
-            replace,
-        } = split_special(original, patch, key, path)?;
+        let Special { base, rest, replace } = split_special(original, patch, key, path)?;
         if replace {
             return self.merge_keyed(Vec::new(), rest, key, path);
         }
@@ -406,12 +360,8 @@ impl Merger<'_> {
         let Value::Object(patch) = element else {
             return Err(element_type(path, "objects"));
         };
-        let id = patch
-            .get(key)
-            .ok_or_else(|| missing_key(path, element, key))?;
-        let found = merged
-            .iter()
-            .position(|m| m.get(key).is_some_and(|v| json_eq(v, id)));
+        let id = patch.get(key).ok_or_else(|| missing_key(path, element, key))?;
+        let found = merged.iter().position(|m| m.get(key).is_some_and(|v| json_eq(v, id)));
         let Some(index) = found else {
             if let Some(fresh) = self.fresh(element.clone(), path)? {
                 merged.push(fresh);
@@ -462,17 +412,8 @@ struct Special {
 }
 
 /// apimachinery `mergeSliceWithSpecialElements`.
-fn split_special(
-    original: Vec<Value>,
-    patch: Vec<Value>,
-    key: &'static str,
-    path: &[String],
-) -> Result<Special> {
-    let mut special = Special {
-        base: original,
-        rest: Vec::with_capacity(patch.len()),
-        replace: false,
-    };
+fn split_special(original: Vec<Value>, patch: Vec<Value>, key: &'static str, path: &[String]) -> Result<Special> {
+    let mut special = Special { base: original, rest: Vec::with_capacity(patch.len()), replace: false };
     for element in patch {
         let Some(directive) = element.get(DIRECTIVE) else {
             special.rest.push(element);
@@ -480,18 +421,12 @@ fn split_special(
         };
         match directive.as_str() {
             Some("delete") => {
-                let id = element
-                    .get(key)
-                    .ok_or_else(|| missing_key(path, &element, key))?;
-                special
-                    .base
-                    .retain(|m| !m.get(key).is_some_and(|v| json_eq(v, id)));
+                let id = element.get(key).ok_or_else(|| missing_key(path, &element, key))?;
+                special.base.retain(|m| !m.get(key).is_some_and(|v| json_eq(v, id)));
             }
             Some("replace") => special.replace = true,
             Some("merge") => {
-                return Err(StrategicPatchError::ListMergeDirective {
-                    path: display_path(path),
-                });
+                return Err(StrategicPatchError::ListMergeDirective { path: display_path(path) });
             }
             _ => {
                 return Err(StrategicPatchError::BadDirective {
@@ -506,22 +441,14 @@ fn split_special(
 
 /// Checks that every `$setElementOrder` entry matches and that the patch list's elements
 /// (deletions and directive elements aside) appear in the same relative order in it.
-fn validate_order(
-    patch: &[Value],
-    order: &[Value],
-    key: Option<&'static str>,
-    path: &[String],
-) -> Result<()> {
+fn validate_order(patch: &[Value], order: &[Value], key: Option<&'static str>, path: &[String]) -> Result<()> {
     for entry in order {
         identity(entry, key, path)?;
     }
     if order.is_empty() || patch.is_empty() {
         return Ok(());
     }
-    let candidates: Vec<&Value> = patch
-        .iter()
-        .filter(|v| key.is_none() || !is_delete_element(v))
-        .collect();
+    let candidates: Vec<&Value> = patch.iter().filter(|v| key.is_none() || !is_delete_element(v)).collect();
     let (mut p, mut o) = (0, 0);
     while let (Some(item), Some(entry)) = (candidates.get(p), order.get(o)) {
         if item.get(DIRECTIVE).is_some() {
@@ -534,9 +461,7 @@ fn validate_order(
         o += 1;
     }
     if p < candidates.len() {
-        return Err(StrategicPatchError::OrderMismatch {
-            path: display_path(path),
-        });
+        return Err(StrategicPatchError::OrderMismatch { path: display_path(path) });
     }
     Ok(())
 }
@@ -604,12 +529,7 @@ pub(crate) fn normalize_slice_order(
 
 /// apimachinery `mergeSortedSlice`: takes from `left` only while its head sits before the head
 /// of `right` in `server_order`.
-fn merge_sorted(
-    left: Vec<Value>,
-    right: Vec<Value>,
-    server_order: &[Value],
-    key: Option<&'static str>,
-) -> Vec<Value> {
+fn merge_sorted(left: Vec<Value>, right: Vec<Value>, server_order: &[Value], key: Option<&'static str>) -> Vec<Value> {
     let rank = |item: &Value| identify(item, key).and_then(|id| position(server_order, id, key));
     let mut merged = Vec::with_capacity(left.len() + right.len());
     let mut left = left.into_iter().peekable();
@@ -647,16 +567,11 @@ fn identify<'v>(item: &'v Value, key: Option<&'static str>) -> Option<&'v Value>
 
 /// Index of the first element of `list` whose identity equals `id`.
 fn position(list: &[Value], id: &Value, key: Option<&'static str>) -> Option<usize> {
-    list.iter()
-        .position(|item| identify(item, key).is_some_and(|other| json_eq(other, id)))
+    list.iter().position(|item| identify(item, key).is_some_and(|other| json_eq(other, id)))
 }
 
 /// apimachinery `sliceElementType`: all elements share one JSON type, and none is a list.
-pub(crate) fn check_element_types(
-    original: &[Value],
-    patch: &[Value],
-    path: &[String],
-) -> Result<()> {
+pub(crate) fn check_element_types(original: &[Value], patch: &[Value], path: &[String]) -> Result<()> {
     let mut kinds = original.iter().chain(patch).map(kind_name);
     let Some(first) = kinds.next() else {
         return Ok(());
@@ -665,19 +580,13 @@ pub(crate) fn check_element_types(
         return Err(element_type(path, "objects or primitives, not lists"));
     }
     if kinds.any(|kind| kind != first) {
-        return Err(StrategicPatchError::MixedElements {
-            path: display_path(path),
-        });
+        return Err(StrategicPatchError::MixedElements { path: display_path(path) });
     }
     Ok(())
 }
 
 /// Removes `field` from `map` when it holds a list; fails when it holds anything else.
-fn take_list(
-    map: &mut Map<String, Value>,
-    field: &str,
-    path: &[String],
-) -> Result<Option<Vec<Value>>> {
+fn take_list(map: &mut Map<String, Value>, field: &str, path: &[String]) -> Result<Option<Vec<Value>>> {
     match map.remove(field) {
         None => Ok(None),
         Some(Value::Array(list)) => Ok(Some(list)),
@@ -689,17 +598,11 @@ fn take_list(
 }
 
 /// Puts a directive into the patch being combined into; an existing one must be equal.
-fn copy_directive(
-    original: &mut Map<String, Value>,
-    key: &str,
-    value: Value,
-    path: &[String],
-) -> Result<()> {
+fn copy_directive(original: &mut Map<String, Value>, key: &str, value: Value, path: &[String]) -> Result<()> {
     match original.get(key) {
-        Some(existing) if !json_eq(existing, &value) => Err(StrategicPatchError::Conflict {
-            path: display_path(path),
-            directive: key.to_string(),
-        }),
+        Some(existing) if !json_eq(existing, &value) => {
+            Err(StrategicPatchError::Conflict { path: display_path(path), directive: key.to_string() })
+        }
         Some(_) => Ok(()),
         None => {
             original.insert(key.to_string(), value);
@@ -713,10 +616,7 @@ fn directive_field(key: &str, prefix: &str, path: &[String]) -> Result<String> {
     key.strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix('/'))
         .map(str::to_string)
-        .ok_or_else(|| StrategicPatchError::UnknownDirective {
-            path: display_path(path),
-            key: key.to_string(),
-        })
+        .ok_or_else(|| StrategicPatchError::UnknownDirective { path: display_path(path), key: key.to_string() })
 }
 
 fn is_parallel_list(key: &str) -> bool {
@@ -738,13 +638,9 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
                 _ => x.as_f64() == y.as_f64(),
             },
         },
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
-        }
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }
@@ -764,37 +660,19 @@ pub(crate) fn kind_name(value: &Value) -> &'static str {
 
 /// A field path for messages: dotted keys, `<root>` when empty.
 pub(crate) fn display_path(path: &[String]) -> String {
-    if path.is_empty() {
-        "<root>".to_string()
-    } else {
-        path.join(".")
-    }
+    if path.is_empty() { "<root>".to_string() } else { path.join(".") }
 }
 
 fn not_a_list(path: &[String], what: &str) -> StrategicPatchError {
-    StrategicPatchError::NotAList {
-        path: display_path(path),
-        what: what.to_string(),
-    }
+    StrategicPatchError::NotAList { path: display_path(path), what: what.to_string() }
 }
 
 fn element_type(path: &[String], expected: &'static str) -> StrategicPatchError {
-    StrategicPatchError::ElementType {
-        path: display_path(path),
-        expected,
-    }
+    StrategicPatchError::ElementType { path: display_path(path), expected }
 }
 
-pub(crate) fn missing_key(
-    path: &[String],
-    element: &Value,
-    key: &'static str,
-) -> StrategicPatchError {
-    StrategicPatchError::MissingMergeKey {
-        path: display_path(path),
-        element: element.to_string(),
-        key,
-    }
+pub(crate) fn missing_key(path: &[String], element: &Value, key: &'static str) -> StrategicPatchError {
+    StrategicPatchError::MissingMergeKey { path: display_path(path), element: element.to_string(), key }
 }
 
 #[cfg(test)]
@@ -875,19 +753,12 @@ mod tests {
         let mut expected = live_deployment();
         expected["spec"]["template"]["spec"]["containers"][0]["image"] = json!("hello:3");
         assert_eq!(result, expected);
-        assert_eq!(
-            result["spec"]["template"]["spec"]["containers"][1]["name"],
-            "side"
-        );
+        assert_eq!(result["spec"]["template"]["spec"]["containers"][1]["name"], "side");
     }
 
     #[test]
     fn kubectl_pause_resume_restart() {
-        let paused = patched(
-            "Deployment",
-            live_deployment(),
-            json!({"spec":{"paused":true}}),
-        );
+        let paused = patched("Deployment", live_deployment(), json!({"spec":{"paused":true}}));
         assert_eq!(paused["spec"]["paused"], json!(true));
         let resumed = patched("Deployment", paused, json!({"spec":{"paused":null}}));
         assert_eq!(resumed, live_deployment());
@@ -940,10 +811,7 @@ mod tests {
                     "env": [{"name": "B", "value": "3"}, {"name": "C", "value": "4"}],
                     "ports": [{"containerPort": 8080, "protocol": "TCP"}]}])
         );
-        assert_eq!(
-            spec["volumes"],
-            json!([{"name": "v1", "hostPath": {"path": "/tmp"}}])
-        );
+        assert_eq!(spec["volumes"], json!([{"name": "v1", "hostPath": {"path": "/tmp"}}]));
         assert_eq!(spec["restartPolicy"], "Always");
         assert_eq!(result["spec"]["replicas"], 3);
         assert_eq!(result["status"], json!({"replicas": 3}));
@@ -960,9 +828,7 @@ mod tests {
     fn retain_keys_rejects_a_patched_key_it_does_not_list() {
         let patch = json!({"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":{}}}});
         let err = failure("Deployment", live_deployment(), patch);
-        assert!(
-            matches!(err, StrategicPatchError::NotRetained { ref key, .. } if key == "rollingUpdate")
-        );
+        assert!(matches!(err, StrategicPatchError::NotRetained { ref key, .. } if key == "rollingUpdate"));
         let patch = json!({"spec":{"strategy":{"$retainKeys":"type"}}});
         let err = failure("Deployment", live_deployment(), patch);
         assert!(matches!(err, StrategicPatchError::NotAList { .. }));
@@ -989,17 +855,10 @@ mod tests {
     #[test]
     fn finalizers_merge_as_a_set_and_delete_from_primitive_list() {
         let object = json!({"metadata":{"name":"x","finalizers":["a","b"]}});
-        let added = patched(
-            "ConfigMap",
-            object,
-            json!({"metadata":{"finalizers":["b","c"]}}),
-        );
+        let added = patched("ConfigMap", object, json!({"metadata":{"finalizers":["b","c"]}}));
         assert_eq!(added["metadata"]["finalizers"], json!(["a", "b", "c"]));
-        let removed = patched(
-            "ConfigMap",
-            added,
-            json!({"metadata":{"$deleteFromPrimitiveList/finalizers":["a","zz"]}}),
-        );
+        let removed =
+            patched("ConfigMap", added, json!({"metadata":{"$deleteFromPrimitiveList/finalizers":["a","zz"]}}));
         assert_eq!(removed["metadata"]["finalizers"], json!(["b", "c"]));
         let untouched = patched(
             "Pod",
@@ -1042,8 +901,7 @@ mod tests {
             json!([{"name":"3","image":"c"},{"name":"1","image":"a"},
                    {"name":"2","image":"b","args":["x"]}])
         );
-        let patch =
-            json!({"spec":{"containers":[{"name":"3","image":"c"},{"name":"1","image":"a"}]}});
+        let patch = json!({"spec":{"containers":[{"name":"3","image":"c"},{"name":"1","image":"a"}]}});
         let result = patched("Pod", object, patch);
         assert_eq!(
             result["spec"]["containers"],
@@ -1072,10 +930,7 @@ mod tests {
         let object = json!({"spec":{"containers":[{"name":"a"},{"name":"x"},{"name":"b"}]}});
         let patch = json!({"spec":{"$setElementOrder/containers":[{"name":"b"},{"name":"a"}]}});
         let result = patched("Pod", object, patch);
-        assert_eq!(
-            result["spec"]["containers"],
-            json!([{"name":"x"},{"name":"b"},{"name":"a"}])
-        );
+        assert_eq!(result["spec"]["containers"], json!([{"name":"x"},{"name":"b"},{"name":"a"}]));
     }
 
     #[test]
@@ -1085,9 +940,7 @@ mod tests {
             "$setElementOrder/containers":[{"name":"1"},{"name":"2"},{"name":"3"}],
             "containers":[{"name":"3","image":"3"},{"name":"1","image":"1"}]}});
         let err = failure("Pod", object, patch);
-        assert!(
-            matches!(err, StrategicPatchError::OrderMismatch { ref path } if path == "spec.containers")
-        );
+        assert!(matches!(err, StrategicPatchError::OrderMismatch { ref path } if path == "spec.containers"));
         assert!(err.to_string().contains("doesn't match"));
     }
 
@@ -1108,10 +961,7 @@ mod tests {
             "$setElementOrder/containers":[{"name":"hello"},{"name":"doesntexist"}],
             "containers":[{"name":"hello"},{"$patch":"delete","name":"doesntexist"}]}});
         let result = patched("Pod", current, patch);
-        assert_eq!(
-            result["spec"]["containers"],
-            json!([{"name":"hello"},{"name":"hello2"}])
-        );
+        assert_eq!(result["spec"]["containers"], json!([{"name":"hello"},{"name":"hello2"}]));
     }
 
     #[test]
@@ -1119,15 +969,8 @@ mod tests {
         let object = json!({"spec":{"containers":[{"name":"a","image":"1"},{"name":"b"}]}});
         let patch = json!({"spec":{"containers":[{"$patch":"replace"},{"name":"c","image":"x","env":null}]}});
         let result = patched("Pod", object.clone(), patch);
-        assert_eq!(
-            result["spec"]["containers"],
-            json!([{"name":"c","image":"x"}])
-        );
-        let cleared = patched(
-            "Pod",
-            object,
-            json!({"spec":{"containers":[{"$patch":"replace"}]}}),
-        );
+        assert_eq!(result["spec"]["containers"], json!([{"name":"c","image":"x"}]));
+        let cleared = patched("Pod", object, json!({"spec":{"containers":[{"$patch":"replace"}]}}));
         assert_eq!(cleared["spec"]["containers"], json!([]));
     }
 
@@ -1138,32 +981,18 @@ mod tests {
         let patch = json!({"spec":{"containers":[
             {"name":"1","$patch":"delete"},{"name":"3","$patch":"delete"}]}});
         let result = patched("Pod", object, patch);
-        assert_eq!(
-            result["spec"]["containers"],
-            json!([{"name":"2","image":"a"}])
-        );
+        assert_eq!(result["spec"]["containers"], json!([{"name":"2","image":"a"}]));
     }
 
     #[test]
     fn map_directives() {
         let object = json!({"metadata":{"labels":{"a":"1","b":"2"}},"spec":{"x":1}});
-        let replaced = patched(
-            "Pod",
-            object.clone(),
-            json!({"metadata":{"labels":{"$patch":"replace","c":"3","d":null}}}),
-        );
+        let replaced =
+            patched("Pod", object.clone(), json!({"metadata":{"labels":{"$patch":"replace","c":"3","d":null}}}));
         assert_eq!(replaced["metadata"]["labels"], json!({"c":"3"}));
-        let deleted = patched(
-            "Pod",
-            object.clone(),
-            json!({"metadata":{"labels":{"$patch":"delete"}}}),
-        );
+        let deleted = patched("Pod", object.clone(), json!({"metadata":{"labels":{"$patch":"delete"}}}));
         assert_eq!(deleted, json!({"metadata":{},"spec":{"x":1}}));
-        let top = patched(
-            "Pod",
-            object.clone(),
-            json!({"$patch":"replace","kind":"Pod"}),
-        );
+        let top = patched("Pod", object.clone(), json!({"$patch":"replace","kind":"Pod"}));
         assert_eq!(top, json!({"kind":"Pod"}));
         let err = failure("Pod", object, json!({"spec":{"$patch":"merge"}}));
         assert!(matches!(err, StrategicPatchError::BadDirective { .. }));
@@ -1200,20 +1029,13 @@ mod tests {
             "containers":[{"name":"web","args":["--c"]}]}});
         let result = patched("Pod", object, patch);
         assert_eq!(result["spec"]["tolerations"], json!([{"key":"b"}]));
-        assert_eq!(
-            result["spec"]["containers"],
-            json!([{"name":"web","args":["--c"],"command":["x"]}])
-        );
+        assert_eq!(result["spec"]["containers"], json!([{"name":"web","args":["--c"],"command":["x"]}]));
     }
 
     #[test]
     fn unknown_kinds_replace_lists() {
         let object = json!({"spec":{"containers":[{"name":"a"},{"name":"b"}]}});
-        let result = patched(
-            "DaemonSet",
-            object,
-            json!({"spec":{"containers":[{"name":"c"}]}}),
-        );
+        let result = patched("DaemonSet", object, json!({"spec":{"containers":[{"name":"c"}]}}));
         assert_eq!(result["spec"]["containers"], json!([{"name":"c"}]));
     }
 
@@ -1243,102 +1065,43 @@ mod tests {
         let object = json!({"metadata":{"ownerReferences":[{"uid":"1","name":"a"}]}});
         let patch = json!({"metadata":{"ownerReferences":[{"uid":"2","name":"b"}]}});
         let result = patched("Pod", object, patch);
-        assert_eq!(
-            result["metadata"]["ownerReferences"],
-            json!([{"uid":"2","name":"b"},{"uid":"1","name":"a"}])
-        );
+        assert_eq!(result["metadata"]["ownerReferences"], json!([{"uid":"2","name":"b"},{"uid":"1","name":"a"}]));
     }
 
     #[test]
     fn malformed_patches_fail() {
         let object = json!({"spec":{"containers":[{"name":"a"}]}});
         let err = failure("Pod", object.clone(), json!({"spec":{"$foo":1}}));
-        assert!(
-            matches!(err, StrategicPatchError::UnknownDirective { ref key, .. } if key == "$foo")
-        );
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"containers":[{"image":"x"}]}}),
-        );
-        assert!(matches!(
-            err,
-            StrategicPatchError::MissingMergeKey { key: "name", .. }
-        ));
-        assert!(
-            err.to_string()
-                .contains("does not contain declared merge key")
-        );
+        assert!(matches!(err, StrategicPatchError::UnknownDirective { ref key, .. } if key == "$foo"));
+        let err = failure("Pod", object.clone(), json!({"spec":{"containers":[{"image":"x"}]}}));
+        assert!(matches!(err, StrategicPatchError::MissingMergeKey { key: "name", .. }));
+        assert!(err.to_string().contains("does not contain declared merge key"));
         let err = failure("Pod", object.clone(), json!({"spec":{"containers":["a"]}}));
         assert!(matches!(err, StrategicPatchError::MixedElements { .. }));
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"containers":[{"$patch":"merge"}]}}),
-        );
-        assert!(matches!(
-            err,
-            StrategicPatchError::ListMergeDirective { .. }
-        ));
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"containers":[{"$patch":"bogus","name":"a"}]}}),
-        );
+        let err = failure("Pod", object.clone(), json!({"spec":{"containers":[{"$patch":"merge"}]}}));
+        assert!(matches!(err, StrategicPatchError::ListMergeDirective { .. }));
+        let err = failure("Pod", object.clone(), json!({"spec":{"containers":[{"$patch":"bogus","name":"a"}]}}));
         assert!(matches!(err, StrategicPatchError::BadDirective { .. }));
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"$setElementOrder/containers":"a"}}),
-        );
+        let err = failure("Pod", object.clone(), json!({"spec":{"$setElementOrder/containers":"a"}}));
         assert!(matches!(err, StrategicPatchError::NotAList { .. }));
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"$setElementOrder":[]}}),
-        );
+        let err = failure("Pod", object.clone(), json!({"spec":{"$setElementOrder":[]}}));
         assert!(matches!(err, StrategicPatchError::UnknownDirective { .. }));
-        let err = failure(
-            "Pod",
-            object.clone(),
-            json!({"spec":{"$deleteFromPrimitiveList/containers":{}}}),
-        );
+        let err = failure("Pod", object.clone(), json!({"spec":{"$deleteFromPrimitiveList/containers":{}}}));
         assert!(matches!(err, StrategicPatchError::NotAList { .. }));
-        let err = failure(
-            "Pod",
-            json!({"metadata":{"finalizers":[["a"]]}}),
-            json!({"metadata":{"finalizers":[["b"]]}}),
-        );
+        let err =
+            failure("Pod", json!({"metadata":{"finalizers":[["a"]]}}), json!({"metadata":{"finalizers":[["b"]]}}));
         assert!(matches!(err, StrategicPatchError::ElementType { .. }));
-        let err = failure(
-            "Pod",
-            json!({"metadata":{"finalizers":[{"a":1}]}}),
-            json!({"metadata":{"finalizers":[{"b":1}]}}),
-        );
-        assert!(matches!(
-            err,
-            StrategicPatchError::ElementType {
-                expected: "primitives",
-                ..
-            }
-        ));
+        let err =
+            failure("Pod", json!({"metadata":{"finalizers":[{"a":1}]}}), json!({"metadata":{"finalizers":[{"b":1}]}}));
+        assert!(matches!(err, StrategicPatchError::ElementType { expected: "primitives", .. }));
     }
 
     #[test]
     fn inputs_must_be_objects() {
         let schema = deployment();
-        assert_eq!(
-            apply(&json!({}), &json!([1]), &schema),
-            Err(StrategicPatchError::PatchNotObject("array"))
-        );
-        assert_eq!(
-            apply(&json!("x"), &json!({}), &schema),
-            Err(StrategicPatchError::OriginalNotObject("string"))
-        );
-        assert_eq!(
-            apply(&Value::Null, &json!({"a":1}), &schema),
-            Ok(json!({"a":1}))
-        );
+        assert_eq!(apply(&json!({}), &json!([1]), &schema), Err(StrategicPatchError::PatchNotObject("array")));
+        assert_eq!(apply(&json!("x"), &json!({}), &schema), Err(StrategicPatchError::OriginalNotObject("string")));
+        assert_eq!(apply(&Value::Null, &json!({"a":1}), &schema), Ok(json!({"a":1})));
     }
 
     #[test]

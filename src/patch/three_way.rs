@@ -6,18 +6,15 @@ use serde_json::{Map, Value};
 
 use crate::patch::schema::{ListStrategy, MergeSchema};
 use crate::patch::strategic::{
-    self, DELETE_PRIMITIVE_PREFIX, DIRECTIVE, RETAIN_KEYS, SET_ORDER_PREFIX, StrategicPatchError,
-    check_element_types, display_path, json_eq, kind_name, missing_key, normalize_slice_order,
+    self, DELETE_PRIMITIVE_PREFIX, DIRECTIVE, RETAIN_KEYS, SET_ORDER_PREFIX, StrategicPatchError, check_element_types,
+    display_path, json_eq, kind_name, missing_key, normalize_slice_order,
 };
 
 /// Why a three-way patch could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ThreeWayError {
     #[error("the {which} configuration must be a JSON object, not {kind}")]
-    NotObject {
-        which: &'static str,
-        kind: &'static str,
-    },
+    NotObject { which: &'static str, kind: &'static str },
     /// A list element is malformed (no merge key, mixed types, nested lists) or a `$patch`
     /// value is not a string; the variant says which.
     #[error(transparent)]
@@ -48,12 +45,7 @@ type Result<T> = std::result::Result<T, ThreeWayError>;
 ///
 /// Fails when `modified` or `current` is not an object, `original` is neither absent, `null`
 /// nor an object, or a merge-key list element lacks its key or a list mixes element types.
-pub fn three_way(
-    original: Option<&Value>,
-    modified: &Value,
-    current: &Value,
-    schema: &MergeSchema,
-) -> Result<Value> {
+pub fn three_way(original: Option<&Value>, modified: &Value, current: &Value, schema: &MergeSchema) -> Result<Value> {
     let empty = Map::new();
     let original = match original {
         None | Some(Value::Null) => &empty,
@@ -62,26 +54,15 @@ pub fn three_way(
     let modified = as_object(modified, "modified")?;
     let current = as_object(current, "current")?;
     let differ = Differ { schema };
-    let additions = DiffOptions {
-        ignore_changes: false,
-        ignore_deletions: true,
-        build_retain_keys: false,
-    };
+    let additions = DiffOptions { ignore_changes: false, ignore_deletions: true, build_retain_keys: false };
     let delta = differ.diff_maps(current, modified, &mut Vec::new(), additions)?;
-    let removals = DiffOptions {
-        ignore_changes: true,
-        ignore_deletions: false,
-        build_retain_keys: false,
-    };
+    let removals = DiffOptions { ignore_changes: true, ignore_deletions: false, build_retain_keys: false };
     let deletions = differ.diff_maps(original, modified, &mut Vec::new(), removals)?;
     Ok(Value::Object(strategic::combine(deletions, delta, schema)?))
 }
 
 fn as_object<'v>(value: &'v Value, which: &'static str) -> Result<&'v Map<String, Value>> {
-    value.as_object().ok_or(ThreeWayError::NotObject {
-        which,
-        kind: kind_name(value),
-    })
+    value.as_object().ok_or(ThreeWayError::NotObject { which, kind: kind_name(value) })
 }
 
 /// apimachinery `DiffOptions` (`SetElementOrder` is always on for three-way patches).
@@ -164,10 +145,7 @@ impl Differ<'_> {
         match (old, new) {
             _ if kind_name(old) != kind_name(new) => replace_if_changed(key, old, new, patch, opts),
             (Value::Object(old), Value::Object(new)) => {
-                let nested = DiffOptions {
-                    build_retain_keys: false,
-                    ..opts
-                };
+                let nested = DiffOptions { build_retain_keys: false, ..opts };
                 let diff = self.diff_maps(old, new, path, nested)?;
                 if !diff.is_empty() {
                     patch.insert(key.to_string(), Value::Object(diff));
@@ -196,10 +174,7 @@ impl Differ<'_> {
             replace_if_changed(key, &Value::from(old), &Value::from(new), patch, opts);
             return Ok(());
         }
-        let opts = DiffOptions {
-            build_retain_keys: self.schema.retain_keys(path),
-            ..opts
-        };
+        let opts = DiffOptions { build_retain_keys: self.schema.retain_keys(path), ..opts };
         let diff = self.diff_lists(old, new, strategy, path, opts)?;
         let mut put = |name: String, list: Vec<Value>| {
             if !list.is_empty() {
@@ -226,10 +201,7 @@ impl Differ<'_> {
                 return Ok(ListDiff::default());
             }
             let patch = new.to_vec();
-            return Ok(ListDiff {
-                patch,
-                ..ListDiff::default()
-            });
+            return Ok(ListDiff { patch, ..ListDiff::default() });
         }
         check_element_types(old, new, path)?;
         if old.iter().chain(new).any(Value::is_object) {
@@ -257,24 +229,19 @@ impl Differ<'_> {
         let (changed, deleted) = self.diff_lists_of_maps(old, new, key, path, opts)?;
         let mut patch = normalize_slice_order(changed, new, Some(key), path)?;
         let order_same = old.len() == new.len()
-            && old.iter().zip(new).all(
-                |(a, b)| matches!((a.get(key), b.get(key)), (Some(a), Some(b)) if json_eq(a, b)),
-            );
+            && old
+                .iter()
+                .zip(new)
+                .all(|(a, b)| matches!((a.get(key), b.get(key)), (Some(a), Some(b)) if json_eq(a, b)));
         patch.extend(deleted);
         let changes = !opts.ignore_changes && (!patch.is_empty() || !order_same);
         let deletions = !opts.ignore_deletions && !patch.is_empty();
         let order = if changes || deletions {
-            new.iter()
-                .map(|item| order_entry(item, key, path))
-                .collect::<Result<_>>()?
+            new.iter().map(|item| order_entry(item, key, path)).collect::<Result<_>>()?
         } else {
             Vec::new()
         };
-        Ok(ListDiff {
-            patch,
-            deletions: Vec::new(),
-            order,
-        })
+        Ok(ListDiff { patch, deletions: Vec::new(), order })
     }
 
     /// apimachinery `diffListsOfMaps`: a merge join of both lists sorted by merge-key value.
@@ -337,26 +304,15 @@ struct Keyed<'v> {
     map: &'v Map<String, Value>,
 }
 
-fn sorted_by_key<'v>(
-    list: &'v [Value],
-    key: &'static str,
-    path: &[String],
-) -> Result<Vec<Keyed<'v>>> {
+fn sorted_by_key<'v>(list: &'v [Value], key: &'static str, path: &[String]) -> Result<Vec<Keyed<'v>>> {
     let mut keyed = list
         .iter()
         .map(|item| {
             let map = item
                 .as_object()
-                .ok_or_else(|| StrategicPatchError::ElementType {
-                    path: display_path(path),
-                    expected: "objects",
-                })?;
+                .ok_or_else(|| StrategicPatchError::ElementType { path: display_path(path), expected: "objects" })?;
             let id = map.get(key).ok_or_else(|| missing_key(path, item, key))?;
-            Ok(Keyed {
-                rank: sort_string(id),
-                id,
-                map,
-            })
+            Ok(Keyed { rank: sort_string(id), id, map })
         })
         .collect::<std::result::Result<Vec<_>, StrategicPatchError>>()?;
     keyed.sort_by(|a, b| a.rank.cmp(&b.rank));
@@ -364,26 +320,15 @@ fn sorted_by_key<'v>(
 }
 
 /// apimachinery `diffListsOfScalars` plus the scalar branch of `diffLists`.
-fn diff_scalar_lists(
-    old: &[Value],
-    new: &[Value],
-    path: &[String],
-    opts: DiffOptions,
-) -> Result<ListDiff> {
+fn diff_scalar_lists(old: &[Value], new: &[Value], path: &[String], opts: DiffOptions) -> Result<ListDiff> {
     let mut old_sorted: Vec<&Value> = old.iter().collect();
     let mut new_sorted: Vec<&Value> = new.iter().collect();
     old_sorted.sort_by_key(|v| sort_string(v));
     new_sorted.sort_by_key(|v| sort_string(v));
     let (mut added, mut deleted) = (Vec::new(), Vec::<Value>::new());
-    let (mut o, mut n) = (
-        old_sorted.into_iter().peekable(),
-        new_sorted.into_iter().peekable(),
-    );
+    let (mut o, mut n) = (old_sorted.into_iter().peekable(), new_sorted.into_iter().peekable());
     loop {
-        let (a, b) = (
-            o.peek().map(|v| sort_string(v)),
-            n.peek().map(|v| sort_string(v)),
-        );
+        let (a, b) = (o.peek().map(|v| sort_string(v)), n.peek().map(|v| sort_string(v)));
         match (a, b) {
             (None, None) => break,
             (Some(a), Some(b)) if a == b => {
@@ -415,20 +360,11 @@ fn diff_scalar_lists(
     } else {
         Vec::new()
     };
-    Ok(ListDiff {
-        patch,
-        deletions: deleted,
-        order,
-    })
+    Ok(ListDiff { patch, deletions: deleted, order })
 }
 
 /// apimachinery `handleDirectiveMarker`: a changed `$patch` value is copied into the patch.
-fn diff_directive(
-    old: &Value,
-    new: &Value,
-    patch: &mut Map<String, Value>,
-    path: &[String],
-) -> Result<()> {
+fn diff_directive(old: &Value, new: &Value, patch: &mut Map<String, Value>, path: &[String]) -> Result<()> {
     let (Some(old), Some(new)) = (old.as_str(), new.as_str()) else {
         return Err(ThreeWayError::Patch(StrategicPatchError::BadDirective {
             path: display_path(path),
@@ -442,13 +378,7 @@ fn diff_directive(
 }
 
 /// apimachinery `replacePatchFieldIfNotEqual`.
-fn replace_if_changed(
-    key: &str,
-    old: &Value,
-    new: &Value,
-    patch: &mut Map<String, Value>,
-    opts: DiffOptions,
-) {
+fn replace_if_changed(key: &str, old: &Value, new: &Value, patch: &mut Map<String, Value>, opts: DiffOptions) {
     if !opts.ignore_changes && !json_eq(old, new) {
         patch.insert(key.to_string(), new.clone());
     }
@@ -456,9 +386,7 @@ fn replace_if_changed(
 
 /// apimachinery `hasAdditionalNewField`: `original` has a non-null key `modified` lacks.
 fn has_additional_field(original: &Map<String, Value>, modified: &Map<String, Value>) -> bool {
-    original
-        .iter()
-        .any(|(key, value)| !value.is_null() && !modified.contains_key(key))
+    original.iter().any(|(key, value)| !value.is_null() && !modified.contains_key(key))
 }
 
 /// `{<key>: v, "$patch": "delete"}`.
@@ -562,12 +490,10 @@ mod tests {
         live["metadata"]["uid"] = json!("5f0c-uid");
         live["metadata"]["resourceVersion"] = json!("42");
         live["metadata"]["generation"] = json!(1);
-        live["metadata"]["annotations"] =
-            json!({"kubectl.kubernetes.io/last-applied-configuration": annotation});
+        live["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration": annotation});
         live["spec"]["revisionHistoryLimit"] = json!(10);
         live["spec"]["progressDeadlineSeconds"] = json!(600);
-        live["spec"]["strategy"]["rollingUpdate"] =
-            json!({"maxSurge": "25%", "maxUnavailable": "25%"});
+        live["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": "25%", "maxUnavailable": "25%"});
         live["spec"]["template"]["metadata"]["creationTimestamp"] = Value::Null;
         let pod = &mut live["spec"]["template"]["spec"];
         pod["restartPolicy"] = json!("Always");
@@ -616,12 +542,7 @@ mod tests {
     #[test]
     fn reproduces_the_body_kubectl_sent() {
         let current = live(&last_applied(), "{old}");
-        let patch = patch_for(
-            "Deployment",
-            Some(last_applied()),
-            modified_manifest(),
-            &current,
-        );
+        let patch = patch_for("Deployment", Some(last_applied()), modified_manifest(), &current);
         let expected = json!({"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"new\":1}"},"labels":{"tier":null}},
          "spec":{"strategy":{"type":"Recreate"},
           "template":{"spec":{
@@ -642,29 +563,15 @@ mod tests {
     fn applying_the_patch_yields_modified_without_removed_fields() {
         let current = live(&last_applied(), "{old}");
         let modified = modified_manifest();
-        let patch = patch_for(
-            "Deployment",
-            Some(last_applied()),
-            modified.clone(),
-            &current,
-        );
+        let patch = patch_for("Deployment", Some(last_applied()), modified.clone(), &current);
         let result = applied("Deployment", &current, &patch);
         assert_holds(&result, &modified, "");
         assert_eq!(result["metadata"]["labels"], json!({"app": "web"}));
         let web = &result["spec"]["template"]["spec"]["containers"][0];
-        assert_eq!(
-            web["env"],
-            json!([{"name":"B","value":"3"},{"name":"C","value":"4"}])
-        );
-        assert_eq!(
-            web["ports"],
-            json!([{"containerPort":8080,"protocol":"TCP"}])
-        );
+        assert_eq!(web["env"], json!([{"name":"B","value":"3"},{"name":"C","value":"4"}]));
+        assert_eq!(web["ports"], json!([{"containerPort":8080,"protocol":"TCP"}]));
         assert_eq!(web["imagePullPolicy"], "IfNotPresent");
-        assert_eq!(
-            result["spec"]["template"]["spec"]["volumes"],
-            json!([{"name":"v1","hostPath":{"path":"/tmp"}}])
-        );
+        assert_eq!(result["spec"]["template"]["spec"]["volumes"], json!([{"name":"v1","hostPath":{"path":"/tmp"}}]));
         assert_eq!(result["status"], current["status"]);
         assert_eq!(result["metadata"]["uid"], "5f0c-uid");
         // Applying the same manifest again now changes nothing.
@@ -677,12 +584,8 @@ mod tests {
         let manifest = last_applied();
         let current = live(&manifest, "{same}");
         let mut modified = manifest.clone();
-        modified["metadata"]["annotations"] =
-            json!({"kubectl.kubernetes.io/last-applied-configuration": "{same}"});
-        assert_eq!(
-            patch_for("Deployment", Some(manifest), modified, &current),
-            json!({})
-        );
+        modified["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/last-applied-configuration": "{same}"});
+        assert_eq!(patch_for("Deployment", Some(manifest), modified, &current), json!({}));
     }
 
     #[test]
@@ -692,14 +595,8 @@ mod tests {
         let mut modified = manifest;
         modified["metadata"]["labels"] = json!({"app": "web"});
         // No original: the extra live label is not deleted, nothing else differs.
-        assert_eq!(
-            patch_for("Deployment", None, modified.clone(), &current),
-            json!({})
-        );
-        assert_eq!(
-            patch_for("Deployment", Some(Value::Null), modified, &current),
-            json!({})
-        );
+        assert_eq!(patch_for("Deployment", None, modified.clone(), &current), json!({}));
+        assert_eq!(patch_for("Deployment", Some(Value::Null), modified, &current), json!({}));
     }
 
     #[test]
@@ -718,10 +615,7 @@ mod tests {
         let result = applied("Deployment", &current, &patch);
         let containers = &result["spec"]["template"]["spec"]["containers"];
         assert_eq!(containers[1]["image"], "busybox:2");
-        assert_eq!(
-            containers[0],
-            current["spec"]["template"]["spec"]["containers"][0]
-        );
+        assert_eq!(containers[0], current["spec"]["template"]["spec"]["containers"][0]);
     }
 
     #[test]
@@ -775,8 +669,7 @@ mod tests {
         let manifest = last_applied();
         let current = live(&manifest, "{x}");
         let mut modified = manifest.clone();
-        if let Some(containers) = modified["spec"]["template"]["spec"]["containers"].as_array_mut()
-        {
+        if let Some(containers) = modified["spec"]["template"]["spec"]["containers"].as_array_mut() {
             containers.reverse();
         }
         let patch = patch_for("Deployment", Some(manifest), modified, &current);
@@ -786,17 +679,13 @@ mod tests {
                 "$setElementOrder/containers":[{"name":"side"},{"name":"web"}]}}}})
         );
         let result = applied("Deployment", &current, &patch);
-        assert_eq!(
-            result["spec"]["template"]["spec"]["containers"][0]["name"],
-            "side"
-        );
+        assert_eq!(result["spec"]["template"]["spec"]["containers"][0]["name"], "side");
     }
 
     #[test]
     fn added_list_is_sent_whole() {
         let original = json!({"spec":{"containers":[{"name":"a","image":"x"}]}});
-        let current =
-            json!({"spec":{"containers":[{"name":"a","image":"x","imagePullPolicy":"Always"}]}});
+        let current = json!({"spec":{"containers":[{"name":"a","image":"x","imagePullPolicy":"Always"}]}});
         let modified = json!({"spec":{"containers":[{"name":"a","image":"x",
             "env":[{"name":"E","value":"1"}]}]}});
         let patch = patch_for("Pod", Some(original), modified, &current);
@@ -818,10 +707,7 @@ mod tests {
             json!({"metadata":{"$setElementOrder/finalizers":[1,2],
                                "$deleteFromPrimitiveList/finalizers":[3]}})
         );
-        assert_eq!(
-            applied("Pod", &current, &patch),
-            json!({"metadata":{"finalizers":[1,2,4]}})
-        );
+        assert_eq!(applied("Pod", &current, &patch), json!({"metadata":{"finalizers":[1,2,4]}}));
     }
 
     #[test]
@@ -830,14 +716,8 @@ mod tests {
         let current = original.clone();
         let modified = json!({"metadata":{"finalizers":["a","b"]}});
         let patch = patch_for("Pod", Some(original), modified, &current);
-        assert_eq!(
-            patch,
-            json!({"metadata":{"$setElementOrder/finalizers":["a","b"],"finalizers":["b"]}})
-        );
-        assert_eq!(
-            applied("Pod", &current, &patch),
-            json!({"metadata":{"finalizers":["a","b"]}})
-        );
+        assert_eq!(patch, json!({"metadata":{"$setElementOrder/finalizers":["a","b"],"finalizers":["b"]}}));
+        assert_eq!(applied("Pod", &current, &patch), json!({"metadata":{"finalizers":["a","b"]}}));
     }
 
     #[test]
@@ -854,30 +734,17 @@ mod tests {
                 "ports":[{"port":80,"targetPort":9090},{"$patch":"delete","port":443}]}})
         );
         let result = applied("Service", &current, &patch);
-        assert_eq!(
-            result["spec"]["ports"],
-            json!([{"port":80,"targetPort":9090,"protocol":"TCP"}])
-        );
+        assert_eq!(result["spec"]["ports"], json!([{"port":80,"targetPort":9090,"protocol":"TCP"}]));
         assert_eq!(result["spec"]["clusterIP"], "10.0.0.9");
     }
 
     #[test]
     fn apimachinery_map_cases() {
         // "nil original"
-        let patch = patch_for(
-            "Pod",
-            None,
-            json!({"name":1,"value":1}),
-            &json!({"name":1,"other":"a"}),
-        );
+        let patch = patch_for("Pod", None, json!({"name":1,"value":1}), &json!({"name":1,"other":"a"}));
         assert_eq!(patch, json!({"value":1}));
         // "add field and delete field from map with conflict"
-        let patch = patch_for(
-            "Pod",
-            Some(json!({"name":1})),
-            json!({"value":1}),
-            &json!({"name":"a","other":"a"}),
-        );
+        let patch = patch_for("Pod", Some(json!({"name":1})), json!({"value":1}), &json!({"name":"a","other":"a"}));
         assert_eq!(patch, json!({"name":null,"value":1}));
         // "delete field from nested map with conflict"
         let patch = patch_for(
@@ -935,8 +802,7 @@ mod tests {
     #[test]
     fn removed_whole_list_becomes_null() {
         let original = json!({"spec":{"containers":[{"name":"a","args":["x"]}]}});
-        let current =
-            json!({"spec":{"containers":[{"name":"a","args":["x"],"imagePullPolicy":"Always"}]}});
+        let current = json!({"spec":{"containers":[{"name":"a","args":["x"],"imagePullPolicy":"Always"}]}});
         let modified = json!({"spec":{"containers":[{"name":"a"}]}});
         let patch = patch_for("Pod", Some(original), modified, &current);
         assert_eq!(
@@ -945,10 +811,7 @@ mod tests {
                 "containers":[{"args":null,"name":"a"}]}})
         );
         let result = applied("Pod", &current, &patch);
-        assert_eq!(
-            result,
-            json!({"spec":{"containers":[{"name":"a","imagePullPolicy":"Always"}]}})
-        );
+        assert_eq!(result, json!({"spec":{"containers":[{"name":"a","imagePullPolicy":"Always"}]}}));
     }
 
     #[test]
@@ -956,24 +819,15 @@ mod tests {
         let schema = for_kind("Pod");
         assert_eq!(
             three_way(None, &json!([]), &json!({}), &schema),
-            Err(ThreeWayError::NotObject {
-                which: "modified",
-                kind: "array"
-            })
+            Err(ThreeWayError::NotObject { which: "modified", kind: "array" })
         );
         assert_eq!(
             three_way(None, &json!({}), &json!(1), &schema),
-            Err(ThreeWayError::NotObject {
-                which: "current",
-                kind: "number"
-            })
+            Err(ThreeWayError::NotObject { which: "current", kind: "number" })
         );
         assert_eq!(
             three_way(Some(&json!("x")), &json!({}), &json!({}), &schema),
-            Err(ThreeWayError::NotObject {
-                which: "original",
-                kind: "string"
-            })
+            Err(ThreeWayError::NotObject { which: "original", kind: "string" })
         );
         let missing_key = three_way(
             None,
@@ -983,10 +837,7 @@ mod tests {
         );
         assert!(matches!(
             missing_key,
-            Err(ThreeWayError::Patch(StrategicPatchError::MissingMergeKey {
-                key: "name",
-                ..
-            }))
+            Err(ThreeWayError::Patch(StrategicPatchError::MissingMergeKey { key: "name", .. }))
         ));
         let mixed = three_way(
             None,
@@ -994,24 +845,14 @@ mod tests {
             &json!({"metadata":{"finalizers":["a"]}}),
             &schema,
         );
-        assert!(matches!(
-            mixed,
-            Err(ThreeWayError::Patch(
-                StrategicPatchError::MixedElements { .. }
-            ))
-        ));
+        assert!(matches!(mixed, Err(ThreeWayError::Patch(StrategicPatchError::MixedElements { .. }))));
         let set_of_maps = three_way(
             None,
             &json!({"metadata":{"finalizers":[{"a":1}]}}),
             &json!({"metadata":{"finalizers":[{"b":1}]}}),
             &schema,
         );
-        assert!(matches!(
-            set_of_maps,
-            Err(ThreeWayError::Patch(
-                StrategicPatchError::ElementType { .. }
-            ))
-        ));
+        assert!(matches!(set_of_maps, Err(ThreeWayError::Patch(StrategicPatchError::ElementType { .. }))));
     }
 
     #[test]

@@ -11,9 +11,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentStrategy, ReplicaSet};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStatus, EnvVar, Event, Pod, PodTemplateSpec, Probe,
-    ProjectedVolumeSource, ResourceRequirements, Service, ServicePort, Toleration,
-    TopologySpreadConstraint, Volume,
+    Container, ContainerState, ContainerStatus, EnvVar, Event, Pod, PodTemplateSpec, Probe, ProjectedVolumeSource,
+    ResourceRequirements, Service, ServicePort, Toleration, TopologySpreadConstraint, Volume,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -73,18 +72,10 @@ pub fn describe_deployment(
     let status = d.status.clone().unwrap_or_default();
     w.kv(0, "Name", text(&d.metadata.name));
     w.kv(0, "Namespace", text(&d.metadata.namespace));
-    w.kv(
-        0,
-        "CreationTimestamp",
-        rfc1123z(d.metadata.creation_timestamp.as_ref(), tz),
-    );
+    w.kv(0, "CreationTimestamp", rfc1123z(d.metadata.creation_timestamp.as_ref(), tz));
     labels_multiline(&mut w, "Labels", d.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", d.metadata.annotations.as_ref());
-    w.kv(
-        0,
-        "Selector",
-        selector_string(Some(&spec.selector)).unwrap_or_default(),
-    );
+    w.kv(0, "Selector", selector_string(Some(&spec.selector)).unwrap_or_default());
     w.w(
         0,
         &format!(
@@ -96,25 +87,14 @@ pub fn describe_deployment(
             status.unavailable_replicas.unwrap_or(0)
         ),
     );
-    strategy(
-        &mut w,
-        spec.strategy.as_ref(),
-        spec.min_ready_seconds.unwrap_or(0),
-    );
+    strategy(&mut w, spec.strategy.as_ref(), spec.min_ready_seconds.unwrap_or(0));
     pod_template(&mut w, &spec.template);
     let conditions = status.conditions.iter().flatten();
-    condition_table(
-        &mut w,
-        conditions.map(|c| [&*c.type_, &*c.status, text(&c.reason)]),
-    );
+    condition_table(&mut w, conditions.map(|c| [&*c.type_, &*c.status, text(&c.reason)]));
     let (old, new) = split_replica_sets(d, replica_sets);
     if !old.is_empty() || new.is_some() {
         w.kv(0, "OldReplicaSets", replica_set_list(&old));
-        w.kv(
-            0,
-            "NewReplicaSet",
-            replica_set_list(&new.into_iter().collect::<Vec<_>>()),
-        );
+        w.kv(0, "NewReplicaSet", replica_set_list(&new.into_iter().collect::<Vec<_>>()));
     }
     describe_events(&mut w, events, now);
     tabbed(&w.buf)
@@ -123,9 +103,7 @@ pub fn describe_deployment(
 /// `StrategyType`, `MinReadySeconds` and (for rolling updates) `RollingUpdateStrategy`, with the
 /// API defaults (RollingUpdate, 25%/25%) filled in for an undefaulted object.
 fn strategy(w: &mut Writer, strategy: Option<&DeploymentStrategy>, min_ready_seconds: i32) {
-    let type_ = strategy
-        .and_then(|s| s.type_.as_deref())
-        .unwrap_or("RollingUpdate");
+    let type_ = strategy.and_then(|s| s.type_.as_deref()).unwrap_or("RollingUpdate");
     w.kv(0, "StrategyType", type_);
     w.kv(0, "MinReadySeconds", min_ready_seconds);
     let rolling = strategy.and_then(|s| s.rolling_update.as_ref());
@@ -133,12 +111,8 @@ fn strategy(w: &mut Writer, strategy: Option<&DeploymentStrategy>, min_ready_sec
         return;
     }
     let quarter = || IntOrString::String("25%".to_string());
-    let unavailable = rolling
-        .and_then(|r| r.max_unavailable.clone())
-        .unwrap_or_else(quarter);
-    let surge = rolling
-        .and_then(|r| r.max_surge.clone())
-        .unwrap_or_else(quarter);
+    let unavailable = rolling.and_then(|r| r.max_unavailable.clone()).unwrap_or_else(quarter);
+    let surge = rolling.and_then(|r| r.max_surge.clone()).unwrap_or_else(quarter);
     w.w(
         0,
         &format!(
@@ -169,17 +143,10 @@ fn split_replica_sets<'a>(
     replica_sets: &'a [ReplicaSet],
 ) -> (Vec<&'a ReplicaSet>, Option<&'a ReplicaSet>) {
     let uid = d.metadata.uid.as_deref().unwrap_or("");
-    let mut owned: Vec<&ReplicaSet> = replica_sets
-        .iter()
-        .filter(|rs| controller_uid(&rs.metadata) == Some(uid))
-        .collect();
+    let mut owned: Vec<&ReplicaSet> =
+        replica_sets.iter().filter(|rs| controller_uid(&rs.metadata) == Some(uid)).collect();
     owned.sort_by(|a, b| {
-        let key = |rs: &ReplicaSet| {
-            (
-                rs.metadata.creation_timestamp.as_ref().map(|t| t.0),
-                rs.metadata.name.clone(),
-            )
-        };
+        let key = |rs: &ReplicaSet| (rs.metadata.creation_timestamp.as_ref().map(|t| t.0), rs.metadata.name.clone());
         key(a).cmp(&key(b))
     });
     let template = d.spec.as_ref().map(|s| &s.template);
@@ -187,10 +154,7 @@ fn split_replica_sets<'a>(
         let rs_template = rs.spec.as_ref().and_then(|s| s.template.as_ref());
         equal_ignore_hash(rs_template, template)
     });
-    let old = owned
-        .into_iter()
-        .filter(|rs| !new.is_some_and(|n| std::ptr::eq(n, *rs)))
-        .collect();
+    let old = owned.into_iter().filter(|rs| !new.is_some_and(|n| std::ptr::eq(n, *rs))).collect();
     (old, new)
 }
 
@@ -218,29 +182,17 @@ fn replica_set_list(sets: &[&ReplicaSet]) -> String {
         .map(|rs| {
             let current = rs.status.as_ref().map_or(0, |s| s.replicas);
             let desired = rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-            format!(
-                "{} ({current}/{desired} replicas created)",
-                text(&rs.metadata.name)
-            )
+            format!("{} ({current}/{desired} replicas created)", text(&rs.metadata.name))
         })
         .collect();
-    if items.is_empty() {
-        "<none>".to_string()
-    } else {
-        items.join(", ")
-    }
+    if items.is_empty() { "<none>".to_string() } else { items.join(", ") }
 }
 
 /// Describes a ReplicaSet like `kubectl describe replicaset`.
 ///
 /// `pods` are the pods matching its selector; only those it controls are counted in
 /// `Pods Status`. Ages are relative to `now`.
-pub fn describe_replica_set(
-    rs: &ReplicaSet,
-    pods: &[Pod],
-    events: &[Event],
-    now: Timestamp,
-) -> String {
+pub fn describe_replica_set(rs: &ReplicaSet, pods: &[Pod], events: &[Event], now: Timestamp) -> String {
     let mut w = Writer::default();
     let spec = rs.spec.clone().unwrap_or_default();
     let status = rs.status.clone().unwrap_or_default();
@@ -253,20 +205,13 @@ pub fn describe_replica_set(
         w.kv(0, "Controlled By", controller);
     }
     let desired = spec.replicas.unwrap_or(1);
-    w.kv(
-        0,
-        "Replicas",
-        format!("{} current / {desired} desired", status.replicas),
-    );
+    w.kv(0, "Replicas", format!("{} current / {desired} desired", status.replicas));
     let [running, waiting, succeeded, failed] = pod_phase_counts(text(&rs.metadata.uid), pods);
     let counts = format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded");
     w.kv(0, "Pods Status", format!("{counts} / {failed} Failed"));
     pod_template(&mut w, &spec.template.unwrap_or_default());
     let conditions = status.conditions.iter().flatten();
-    condition_table(
-        &mut w,
-        conditions.map(|c| [&*c.type_, &*c.status, text(&c.reason)]),
-    );
+    condition_table(&mut w, conditions.map(|c| [&*c.type_, &*c.status, text(&c.reason)]));
     describe_events(&mut w, events, now);
     tabbed(&w.buf)
 }
@@ -274,10 +219,7 @@ pub fn describe_replica_set(
 /// Running / Pending / Succeeded / Failed counts of the pods controlled by `owner_uid`.
 fn pod_phase_counts(owner_uid: &str, pods: &[Pod]) -> [usize; 4] {
     let mut counts = [0; 4];
-    for pod in pods
-        .iter()
-        .filter(|p| controller_uid(&p.metadata) == Some(owner_uid))
-    {
+    for pod in pods.iter().filter(|p| controller_uid(&p.metadata) == Some(owner_uid)) {
         let slot = match pod.status.as_ref().and_then(|s| s.phase.as_deref()) {
             Some("Running") => 0,
             Some("Pending") => 1,
@@ -292,20 +234,12 @@ fn pod_phase_counts(owner_uid: &str, pods: &[Pod]) -> [usize; 4] {
 
 /// The UID of the controlling owner reference, if any.
 fn controller_uid(meta: &ObjectMeta) -> Option<&str> {
-    meta.owner_references
-        .iter()
-        .flatten()
-        .find(|r| r.controller == Some(true))
-        .map(|r| r.uid.as_str())
+    meta.owner_references.iter().flatten().find(|r| r.controller == Some(true)).map(|r| r.uid.as_str())
 }
 
 /// `Kind/name` of the controlling owner, if any.
 fn controlled_by(meta: &ObjectMeta) -> Option<String> {
-    let owner = meta
-        .owner_references
-        .iter()
-        .flatten()
-        .find(|r| r.controller == Some(true))?;
+    let owner = meta.owner_references.iter().flatten().find(|r| r.controller == Some(true))?;
     Some(format!("{}/{}", owner.kind, owner.name))
 }
 
@@ -335,20 +269,12 @@ fn pod_template(w: &mut Writer, template: &PodTemplateSpec) {
     }
     containers(w, "Containers", &spec.containers, None, "  ");
     volumes(w, spec.volumes.as_deref().unwrap_or(&[]), "  ");
-    topology_spread(
-        w,
-        spec.topology_spread_constraints.as_deref().unwrap_or(&[]),
-        "  ",
-    );
+    topology_spread(w, spec.topology_spread_constraints.as_deref().unwrap_or(&[]), "  ");
     if let Some(pc) = non_empty(&spec.priority_class_name) {
         w.kv(1, "Priority Class Name", pc);
     }
     labels_multiline(w, "  Node-Selectors", spec.node_selector.as_ref());
-    tolerations_multiline(
-        w,
-        "  Tolerations",
-        spec.tolerations.as_deref().unwrap_or(&[]),
-    );
+    tolerations_multiline(w, "  Tolerations", spec.tolerations.as_deref().unwrap_or(&[]));
 }
 
 /// Describes a Pod like `kubectl describe pod`; timestamps print in `tz`, ages relative to `now`.
@@ -389,36 +315,16 @@ pub fn describe_pod(pod: &Pod, events: &[Event], now: Timestamp, tz: &TimeZone) 
     let init = spec.init_containers.as_deref().unwrap_or(&[]);
     if !init.is_empty() {
         let statuses = status.init_container_statuses.as_deref().unwrap_or(&[]);
-        containers(
-            &mut w,
-            "Init Containers",
-            init,
-            Some(&Live { pod, statuses, tz }),
-            "",
-        );
+        containers(&mut w, "Init Containers", init, Some(&Live { pod, statuses, tz }), "");
     }
     let statuses = status.container_statuses.as_deref().unwrap_or(&[]);
-    containers(
-        &mut w,
-        "Containers",
-        &spec.containers,
-        Some(&Live { pod, statuses, tz }),
-        "",
-    );
+    containers(&mut w, "Containers", &spec.containers, Some(&Live { pod, statuses, tz }), "");
     pod_gates_and_conditions(&mut w, pod);
     volumes(&mut w, spec.volumes.as_deref().unwrap_or(&[]), "");
     w.kv(0, "QoS Class", qos_class(pod));
     labels_multiline(&mut w, "Node-Selectors", spec.node_selector.as_ref());
-    tolerations_multiline(
-        &mut w,
-        "Tolerations",
-        spec.tolerations.as_deref().unwrap_or(&[]),
-    );
-    topology_spread(
-        &mut w,
-        spec.topology_spread_constraints.as_deref().unwrap_or(&[]),
-        "",
-    );
+    tolerations_multiline(&mut w, "Tolerations", spec.tolerations.as_deref().unwrap_or(&[]));
+    topology_spread(&mut w, spec.topology_spread_constraints.as_deref().unwrap_or(&[]), "");
     describe_events(&mut w, events, now);
     tabbed(&w.buf)
 }
@@ -429,13 +335,7 @@ fn pod_phase_lines(w: &mut Writer, pod: &Pod, now: Timestamp) {
     let phase = status.phase.clone().unwrap_or_default();
     match pod.metadata.deletion_timestamp.as_ref() {
         Some(deleted) if phase != "Failed" && phase != "Succeeded" => {
-            w.w(
-                0,
-                &format!(
-                    "Status:\tTerminating (lasts {})\n",
-                    since(Some(deleted.0), now)
-                ),
-            );
+            w.w(0, &format!("Status:\tTerminating (lasts {})\n", since(Some(deleted.0), now)));
             let grace = pod.metadata.deletion_grace_period_seconds.unwrap_or(0);
             w.w(0, &format!("Termination Grace Period:\t{grace}s\n"));
         }
@@ -447,11 +347,7 @@ fn pod_phase_lines(w: &mut Writer, pod: &Pod, now: Timestamp) {
     if let Some(message) = non_empty(&status.message) {
         w.kv(0, "Message", message);
     }
-    let seccomp = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.security_context.as_ref())
-        .and_then(|s| s.seccomp_profile.as_ref());
+    let seccomp = pod.spec.as_ref().and_then(|s| s.security_context.as_ref()).and_then(|s| s.seccomp_profile.as_ref());
     if let Some(profile) = seccomp {
         w.kv(0, "SeccompProfile", &profile.type_);
         if profile.type_ == "Localhost" {
@@ -483,23 +379,13 @@ fn pod_network_lines(w: &mut Writer, pod: &Pod) {
 
 /// The `Readiness Gates:` and `Conditions:` tables of a pod.
 fn pod_gates_and_conditions(w: &mut Writer, pod: &Pod) {
-    let gates = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.readiness_gates.clone())
-        .unwrap_or_default();
-    let conditions = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.clone())
-        .unwrap_or_default();
+    let gates = pod.spec.as_ref().and_then(|s| s.readiness_gates.clone()).unwrap_or_default();
+    let conditions = pod.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
     if !gates.is_empty() {
         w.w(0, "Readiness Gates:\n  Type\tStatus\n");
         for gate in &gates {
-            let status = conditions
-                .iter()
-                .find(|c| c.type_ == gate.condition_type)
-                .map_or("<none>", |c| c.status.as_str());
+            let status =
+                conditions.iter().find(|c| c.type_ == gate.condition_type).map_or("<none>", |c| c.status.as_str());
             w.w(1, &format!("{} \t{status} \n", gate.condition_type));
         }
     }
@@ -514,20 +400,11 @@ fn pod_gates_and_conditions(w: &mut Writer, pod: &Pod) {
 /// `status.qosClass`, or the class kubectl computes from the containers' cpu/memory resources
 /// (requests defaulting to limits, as the API server defaults them).
 fn qos_class(pod: &Pod) -> String {
-    if let Some(class) = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.qos_class.as_deref())
-        .filter(|c| !c.is_empty())
-    {
+    if let Some(class) = pod.status.as_ref().and_then(|s| s.qos_class.as_deref()).filter(|c| !c.is_empty()) {
         return class.to_string();
     }
     let spec = pod.spec.clone().unwrap_or_default();
-    let all: Vec<&Container> = spec
-        .containers
-        .iter()
-        .chain(spec.init_containers.iter().flatten())
-        .collect();
+    let all: Vec<&Container> = spec.containers.iter().chain(spec.init_containers.iter().flatten()).collect();
     let mut requests: BTreeMap<&'static str, i128> = BTreeMap::new();
     let mut limits: BTreeMap<&'static str, i128> = BTreeMap::new();
     let mut guaranteed = true;
@@ -535,11 +412,7 @@ fn qos_class(pod: &Pod) -> String {
         let resources = c.resources.as_ref();
         let limit_list = resources.and_then(|r| r.limits.as_ref());
         let mut request_list = limit_list.cloned().unwrap_or_default();
-        request_list.extend(
-            resources
-                .and_then(|r| r.requests.clone())
-                .unwrap_or_default(),
-        );
+        request_list.extend(resources.and_then(|r| r.requests.clone()).unwrap_or_default());
         sum_positive(&mut requests, Some(&request_list));
         let found = sum_positive(&mut limits, limit_list);
         guaranteed &= found.contains(&"cpu") && found.contains(&"memory");
@@ -547,15 +420,8 @@ fn qos_class(pod: &Pod) -> String {
     if requests.is_empty() && limits.is_empty() {
         return "BestEffort".to_string();
     }
-    guaranteed &= requests
-        .iter()
-        .all(|(name, req)| limits.get(name) == Some(req));
-    if guaranteed && requests.len() == limits.len() {
-        "Guaranteed"
-    } else {
-        "Burstable"
-    }
-    .to_string()
+    guaranteed &= requests.iter().all(|(name, req)| limits.get(name) == Some(req));
+    if guaranteed && requests.len() == limits.len() { "Guaranteed" } else { "Burstable" }.to_string()
 }
 
 /// Adds the positive cpu/memory quantities of `list` into `totals`; returns the names added.
@@ -583,12 +449,7 @@ fn sum_positive(
 ///
 /// `endpoint_slices` are the EndpointSlices labelled `kubernetes.io/service-name=<name>`; their
 /// ready endpoints fill each port's `Endpoints:` line. Ages are relative to `now`.
-pub fn describe_service(
-    svc: &Service,
-    endpoint_slices: &[EndpointSlice],
-    events: &[Event],
-    now: Timestamp,
-) -> String {
+pub fn describe_service(svc: &Service, endpoint_slices: &[EndpointSlice], events: &[Event], now: Timestamp) -> String {
     let mut w = Writer::default();
     let spec = svc.spec.clone().unwrap_or_default();
     w.kv(0, "Name", text(&svc.metadata.name));
@@ -600,22 +461,14 @@ pub fn describe_service(
     if let Some(policy) = spec.ip_family_policy.as_deref() {
         w.kv(0, "IP Family Policy", policy);
     }
-    w.kv(
-        0,
-        "IP Families",
-        joined_or_none(spec.ip_families.as_deref(), ","),
-    );
+    w.kv(0, "IP Families", joined_or_none(spec.ip_families.as_deref(), ","));
     w.kv(0, "IP", text(&spec.cluster_ip));
     w.kv(0, "IPs", joined_or_none(spec.cluster_ips.as_deref(), ","));
     service_address_lines(&mut w, svc);
     for port in spec.ports.iter().flatten() {
         service_port_lines(&mut w, port, endpoint_slices);
     }
-    w.kv(
-        0,
-        "Session Affinity",
-        spec.session_affinity.as_deref().unwrap_or("None"),
-    );
+    w.kv(0, "Session Affinity", spec.session_affinity.as_deref().unwrap_or("None"));
     if let Some(policy) = non_empty(&spec.external_traffic_policy) {
         w.kv(0, "External Traffic Policy", policy);
     }
@@ -647,11 +500,7 @@ fn service_address_lines(w: &mut Writer, svc: &Service) {
     if let Some(name) = non_empty(&spec.external_name) {
         w.kv(0, "External Name", name);
     }
-    let ingress = svc
-        .status
-        .as_ref()
-        .and_then(|s| s.load_balancer.as_ref())
-        .and_then(|l| l.ingress.clone());
+    let ingress = svc.status.as_ref().and_then(|s| s.load_balancer.as_ref()).and_then(|l| l.ingress.clone());
     let entries: Vec<String> = ingress
         .unwrap_or_default()
         .iter()
@@ -673,14 +522,8 @@ fn service_port_lines(w: &mut Writer, port: &ServicePort, endpoint_slices: &[End
     let name = non_empty(&port.name).unwrap_or("<unset>");
     let protocol = port.protocol.as_deref().unwrap_or("TCP");
     w.w(0, &format!("Port:\t{name}\t{}/{protocol}\n", port.port));
-    let target = port
-        .target_port
-        .clone()
-        .unwrap_or(IntOrString::Int(port.port));
-    w.w(
-        0,
-        &format!("TargetPort:\t{}/{protocol}\n", int_or_string(&target)),
-    );
+    let target = port.target_port.clone().unwrap_or(IntOrString::Int(port.port));
+    w.w(0, &format!("TargetPort:\t{}/{protocol}\n", int_or_string(&target)));
     if let Some(app_protocol) = port.app_protocol.as_deref() {
         w.kv(0, "AppProtocol", app_protocol);
     }
@@ -714,14 +557,10 @@ fn format_endpoint_slices(slices: &[EndpointSlice], port_name: &str) -> String {
     };
     for slice in slices {
         let ports = slice.ports.as_deref().unwrap_or(&[]);
-        let ready = |e: &k8s_openapi::api::discovery::v1::Endpoint| {
-            e.conditions.as_ref().and_then(|c| c.ready) != Some(false)
-        };
-        let endpoints: Vec<(&String, bool)> = slice
-            .endpoints
-            .iter()
-            .filter_map(|e| Some((e.addresses.first()?, ready(e))))
-            .collect();
+        let ready =
+            |e: &k8s_openapi::api::discovery::v1::Endpoint| e.conditions.as_ref().and_then(|c| c.ready) != Some(false);
+        let endpoints: Vec<(&String, bool)> =
+            slice.endpoints.iter().filter_map(|e| Some((e.addresses.first()?, ready(e)))).collect();
         if ports.is_empty() {
             for (address, is_ready) in &endpoints {
                 visit((*address).clone(), *is_ready);
@@ -735,40 +574,21 @@ fn format_endpoint_slices(slices: &[EndpointSlice], port_name: &str) -> String {
             }
         }
     }
-    if more {
-        format!("{} + {} more...", list.join(","), count - MAX)
-    } else {
-        list.join(",")
-    }
+    if more { format!("{} + {} more...", list.join(","), count - MAX) } else { list.join(",") }
 }
 
 /// Go's `net.JoinHostPort`: brackets hosts that contain a colon.
 fn join_host_port(host: &str, port: &str) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
+    if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") }
 }
 
 /// Go's `describeContainers`: the `Containers:` heading and each container's block.
 /// `live` carries the statuses, the pod (for env resolution) and the time zone for a live pod.
-fn containers(
-    w: &mut Writer,
-    label: &str,
-    containers: &[Container],
-    live: Option<&Live>,
-    space: &str,
-) {
+fn containers(w: &mut Writer, label: &str, containers: &[Container], live: Option<&Live>, space: &str) {
     let none = if containers.is_empty() { " <none>" } else { "" };
     w.w(0, &format!("{space}{label}:{none}\n"));
     for c in containers {
-        let status = live.and_then(|l| {
-            l.statuses
-                .iter()
-                .find(|s| s.name == c.name)
-                .map(|s| (s, l.tz))
-        });
+        let status = live.and_then(|l| l.statuses.iter().find(|s| s.name == c.name).map(|s| (s, l.tz)));
         container_basics(w, c, status.map(|(s, _)| s), space);
         container_command(w, c);
         if let Some((s, tz)) = status {
@@ -811,11 +631,7 @@ fn container_basics(w: &mut Writer, c: &Container, status: Option<&ContainerStat
     };
     for (single, plural, list) in [
         ("Port", "Ports", port_list(&|p| p.container_port)),
-        (
-            "Host Port",
-            "Host Ports",
-            port_list(&|p| p.host_port.unwrap_or(0)),
-        ),
+        ("Host Port", "Host Ports", port_list(&|p| p.host_port.unwrap_or(0))),
     ] {
         match (list.contains(','), list.is_empty()) {
             (true, _) => w.kv(2, plural, list),
@@ -823,10 +639,7 @@ fn container_basics(w: &mut Writer, c: &Container, status: Option<&ContainerStat
             (false, false) => w.kv(2, single, list),
         }
     }
-    let seccomp = c
-        .security_context
-        .as_ref()
-        .and_then(|s| s.seccomp_profile.as_ref());
+    let seccomp = c.security_context.as_ref().and_then(|s| s.seccomp_profile.as_ref());
     if let Some(profile) = seccomp {
         w.kv(2, "SeccompProfile", &profile.type_);
         if profile.type_ == "Localhost" {
@@ -891,10 +704,7 @@ fn describe_state(w: &mut Writer, name: &str, state: &ContainerState, tz: &TimeZ
 
 /// `Limits:` and `Requests:` with one sorted line per resource.
 fn describe_resources(w: &mut Writer, resources: &ResourceRequirements, level: usize) {
-    for (title, list) in [
-        ("Limits", &resources.limits),
-        ("Requests", &resources.requests),
-    ] {
+    for (title, list) in [("Limits", &resources.limits), ("Requests", &resources.requests)] {
         let Some(list) = list.as_ref().filter(|l| !l.is_empty()) else {
             continue;
         };
@@ -907,11 +717,9 @@ fn describe_resources(w: &mut Writer, resources: &ResourceRequirements, level: u
 
 /// `Liveness:`, `Readiness:` and `Startup:` probe lines.
 fn container_probes(w: &mut Writer, c: &Container) {
-    for (title, probe) in [
-        ("Liveness", &c.liveness_probe),
-        ("Readiness", &c.readiness_probe),
-        ("Startup", &c.startup_probe),
-    ] {
+    for (title, probe) in
+        [("Liveness", &c.liveness_probe), ("Readiness", &c.readiness_probe), ("Startup", &c.startup_probe)]
+    {
         if let Some(p) = probe.as_ref() {
             w.kv(2, title, describe_probe(p));
         }
@@ -930,39 +738,20 @@ pub fn describe_probe(probe: &Probe) -> String {
         probe.failure_threshold.unwrap_or(3)
     );
     if let Some(exec) = probe.exec.as_ref() {
-        return format!(
-            "exec [{}] {attrs}",
-            exec.command.clone().unwrap_or_default().join(" ")
-        );
+        return format!("exec [{}] {attrs}", exec.command.clone().unwrap_or_default().join(" "));
     }
     if let Some(get) = probe.http_get.as_ref() {
         let scheme = get.scheme.as_deref().unwrap_or("HTTP").to_lowercase();
         let port = int_or_string(&get.port);
         let host = get.host.as_deref().unwrap_or("");
-        let host = if port.is_empty() {
-            host.to_string()
-        } else {
-            join_host_port(host, &port)
-        };
+        let host = if port.is_empty() { host.to_string() } else { join_host_port(host, &port) };
         let path = escape_path(get.path.as_deref().unwrap_or(""));
-        let slashes = if host.is_empty() && path.is_empty() {
-            ""
-        } else {
-            "//"
-        };
-        let slash = if !path.is_empty() && !path.starts_with('/') && !host.is_empty() {
-            "/"
-        } else {
-            ""
-        };
+        let slashes = if host.is_empty() && path.is_empty() { "" } else { "//" };
+        let slash = if !path.is_empty() && !path.starts_with('/') && !host.is_empty() { "/" } else { "" };
         return format!("http-get {scheme}:{slashes}{host}{slash}{path} {attrs}");
     }
     if let Some(tcp) = probe.tcp_socket.as_ref() {
-        return format!(
-            "tcp-socket {}:{} {attrs}",
-            text(&tcp.host),
-            int_or_string(&tcp.port)
-        );
+        return format!("tcp-socket {}:{} {attrs}", text(&tcp.host), int_or_string(&tcp.port));
     }
     if let Some(grpc) = probe.grpc.as_ref() {
         return format!("grpc <pod>:{} {} {attrs}", grpc.port, text(&grpc.service));
@@ -991,20 +780,13 @@ fn container_env_from(w: &mut Writer, c: &Container) {
         let (from, name, optional) = if let Some(cm) = source.config_map_ref.as_ref() {
             ("ConfigMap", cm.name.as_str(), cm.optional == Some(true))
         } else if let Some(secret) = source.secret_ref.as_ref() {
-            (
-                "Secret",
-                secret.name.as_str(),
-                secret.optional == Some(true),
-            )
+            ("Secret", secret.name.as_str(), secret.optional == Some(true))
         } else {
             ("", "", false)
         };
         match non_empty(&source.prefix) {
             None => w.w(3, &format!("{name}\t{from}\tOptional: {optional}\n")),
-            Some(prefix) => w.w(
-                3,
-                &format!("{name}\t{from} with prefix '{prefix}'\tOptional: {optional}\n"),
-            ),
+            Some(prefix) => w.w(3, &format!("{name}\t{from} with prefix '{prefix}'\tOptional: {optional}\n")),
         }
     }
 }
@@ -1012,21 +794,11 @@ fn container_env_from(w: &mut Writer, c: &Container) {
 /// `Environment:` lines; field references resolve against `pod` when describing a live pod.
 fn container_env(w: &mut Writer, c: &Container, pod: Option<&Pod>) {
     let env = c.env.as_deref().unwrap_or(&[]);
-    w.w(
-        2,
-        &format!(
-            "Environment:{}\n",
-            if env.is_empty() { "\t<none>" } else { "" }
-        ),
-    );
+    w.w(2, &format!("Environment:{}\n", if env.is_empty() { "\t<none>" } else { "" }));
     for e in env {
         let Some(from) = e.value_from.as_ref() else {
             for (i, line) in e.value.as_deref().unwrap_or("").split('\n').enumerate() {
-                let key = if i == 0 {
-                    format!("{}:", e.name)
-                } else {
-                    String::new()
-                };
+                let key = if i == 0 { format!("{}:", e.name) } else { String::new() };
                 w.w(3, &format!("{key}\t{line}\n"));
             }
             continue;
@@ -1038,9 +810,7 @@ fn container_env(w: &mut Writer, c: &Container, pod: Option<&Pod>) {
             w.kv(3, &e.name, format!("{value} ({api_version}:{path})"));
         } else if let Some(resource) = from.resource_field_ref.as_ref() {
             let mut value = container_resource_value(c, e).unwrap_or_default();
-            if value == "0"
-                && (resource.resource == "limits.cpu" || resource.resource == "limits.memory")
-            {
+            if value == "0" && (resource.resource == "limits.cpu" || resource.resource == "limits.memory") {
                 value = "node allocatable".to_string();
             }
             w.kv(3, &e.name, format!("{value} ({})", resource.resource));
@@ -1086,16 +856,9 @@ fn container_resource_value(c: &Container, e: &EnvVar) -> Option<String> {
         "requests" => resources.and_then(|r| r.requests.as_ref()),
         _ => return None,
     };
-    let value = list
-        .and_then(|l| l.get(name))
-        .and_then(|q| quantity_nanos(&q.0))
-        .unwrap_or(0);
-    let divisor = selector
-        .divisor
-        .as_ref()
-        .and_then(|q| quantity_nanos(&q.0))
-        .filter(|d| *d != 0)
-        .unwrap_or(1_000_000_000);
+    let value = list.and_then(|l| l.get(name)).and_then(|q| quantity_nanos(&q.0)).unwrap_or(0);
+    let divisor =
+        selector.divisor.as_ref().and_then(|q| quantity_nanos(&q.0)).filter(|d| *d != 0).unwrap_or(1_000_000_000);
     let unit: i128 = match name {
         "cpu" => 1_000_000,
         "memory" | "ephemeral-storage" => 1_000_000_000,
@@ -1107,11 +870,7 @@ fn container_resource_value(c: &Container, e: &EnvVar) -> Option<String> {
 
 fn ceil_div(a: i128, b: i128) -> i128 {
     let q = a / b;
-    if a % b != 0 && (a > 0) == (b > 0) {
-        q + 1
-    } else {
-        q
-    }
+    if a % b != 0 && (a > 0) == (b > 0) { q + 1 } else { q }
 }
 
 /// Parses a Kubernetes quantity (`500m`, `1.5Gi`, `2e3`) into units of 10⁻⁹; `None` if invalid.
@@ -1120,9 +879,7 @@ fn quantity_nanos(q: &str) -> Option<i128> {
         Some(r) => (true, r),
         None => (false, q.trim().strip_prefix('+').unwrap_or(q.trim())),
     };
-    let split = rest
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(rest.len());
+    let split = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
     let (number, suffix) = rest.split_at(split);
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if (whole.is_empty() && fraction.is_empty()) || whole.len() + fraction.len() > 30 {
@@ -1146,10 +903,7 @@ fn quantity_nanos(q: &str) -> Option<i128> {
             }
         }
         "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => {
-            let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"]
-                .iter()
-                .position(|s| *s == suffix)?
-                + 1;
+            let power = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"].iter().position(|s| *s == suffix)? + 1;
             value = value.checked_mul(1_i128 << (10 * power))?;
         }
         _ => {
@@ -1158,38 +912,21 @@ fn quantity_nanos(q: &str) -> Option<i128> {
         }
     }
     let scale = 10_i128.checked_pow(exponent.unsigned_abs())?;
-    let value = if exponent >= 0 {
-        value.checked_mul(scale)?
-    } else {
-        value / scale
-    };
+    let value = if exponent >= 0 { value.checked_mul(scale)? } else { value / scale };
     Some(if negative { -value } else { value })
 }
 
 /// `Mounts:` (sorted by mount path) and `Devices:`.
 fn container_mounts(w: &mut Writer, c: &Container) {
     let mut mounts = c.volume_mounts.clone().unwrap_or_default();
-    w.w(
-        2,
-        &format!(
-            "Mounts:{}\n",
-            if mounts.is_empty() { "\t<none>" } else { "" }
-        ),
-    );
+    w.w(2, &format!("Mounts:{}\n", if mounts.is_empty() { "\t<none>" } else { "" }));
     mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     for m in &mounts {
-        let mut flags = vec![if m.read_only == Some(true) {
-            "ro".to_string()
-        } else {
-            "rw".to_string()
-        }];
+        let mut flags = vec![if m.read_only == Some(true) { "ro".to_string() } else { "rw".to_string() }];
         if let Some(sub) = non_empty(&m.sub_path) {
             flags.push(format!("path={}", go_quote(sub)));
         }
-        w.w(
-            3,
-            &format!("{} from {} ({})\n", m.mount_path, m.name, flags.join(",")),
-        );
+        w.w(3, &format!("{} from {} ({})\n", m.mount_path, m.name, flags.join(",")));
     }
     let mut devices = c.volume_devices.clone().unwrap_or_default();
     if !devices.is_empty() {
@@ -1243,11 +980,7 @@ fn volume_source(w: &mut Writer, v: &Volume) {
     } else if let Some(e) = v.empty_dir.as_ref() {
         let positive = |q: &&Quantity| quantity_nanos(&q.0).unwrap_or(0) > 0;
         let limit = e.size_limit.as_ref().filter(positive);
-        w.kv(
-            2,
-            "Type",
-            "EmptyDir (a temporary directory that shares a pod's lifetime)",
-        );
+        w.kv(2, "Type", "EmptyDir (a temporary directory that shares a pod's lifetime)");
         w.kv(2, "Medium", text(&e.medium));
         w.kv(2, "SizeLimit", limit.map_or("<unset>", |q| q.0.as_str()));
     } else if let Some(s) = v.secret.as_ref() {
@@ -1259,26 +992,17 @@ fn volume_source(w: &mut Writer, v: &Volume) {
         w.kv(2, "Name", &c.name);
         w.kv(2, "Optional", flag(c.optional));
     } else if let Some(n) = v.nfs.as_ref() {
-        w.kv(
-            2,
-            "Type",
-            "NFS (an NFS mount that lasts the lifetime of a pod)",
-        );
+        w.kv(2, "Type", "NFS (an NFS mount that lasts the lifetime of a pod)");
         w.kv(2, "Server", &n.server);
         w.kv(2, "Path", &n.path);
         w.kv(2, "ReadOnly", flag(n.read_only));
     } else if let Some(p) = v.persistent_volume_claim.as_ref() {
-        let type_ =
-            "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)";
+        let type_ = "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)";
         w.kv(2, "Type", type_);
         w.kv(2, "ClaimName", &p.claim_name);
         w.kv(2, "ReadOnly", flag(p.read_only));
     } else if let Some(d) = v.downward_api.as_ref() {
-        w.kv(
-            2,
-            "Type",
-            "DownwardAPI (a volume populated by information about the pod)",
-        );
+        w.kv(2, "Type", "DownwardAPI (a volume populated by information about the pod)");
         w.w(2, "Items:\n");
         for item in d.items.iter().flatten() {
             if let Some(f) = item.field_ref.as_ref() {
@@ -1309,11 +1033,7 @@ fn projected_source(w: &mut Writer, projected: &ProjectedVolumeSource) {
             w.kv(2, "ConfigMapName", &c.name);
             w.kv(2, "Optional", c.optional == Some(true));
         } else if let Some(t) = source.service_account_token.as_ref() {
-            w.kv(
-                2,
-                "TokenExpirationSeconds",
-                t.expiration_seconds.unwrap_or(3600),
-            );
+            w.kv(2, "TokenExpirationSeconds", t.expiration_seconds.unwrap_or(3600));
         }
     }
 }
@@ -1330,15 +1050,9 @@ fn topology_spread(w: &mut Writer, constraints: &[TopologySpreadConstraint], spa
         if i != 0 {
             w.w(0, &format!("{space}\t"));
         }
-        let mut line = format!(
-            "{}:{} when max skew {} is exceeded",
-            c.topology_key, c.when_unsatisfiable, c.max_skew
-        );
+        let mut line = format!("{}:{} when max skew {} is exceeded", c.topology_key, c.when_unsatisfiable, c.max_skew);
         if let Some(selector) = c.label_selector.as_ref() {
-            line.push_str(&format!(
-                " for selector {}",
-                format_label_selector(Some(selector))
-            ));
+            line.push_str(&format!(" for selector {}", format_label_selector(Some(selector))));
         }
         w.w(0, &format!("{line}\n"));
     }
@@ -1365,11 +1079,8 @@ fn labels_multiline(w: &mut Writer, title: &str, labels: Option<&Labels>) {
 fn annotations_multiline(w: &mut Writer, title: &str, annotations: Option<&Labels>) {
     const MAX: usize = 140;
     w.w(0, &format!("{title}:\t"));
-    let shown: Vec<(&String, &String)> = annotations
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| k.as_str() != LAST_APPLIED)
-        .collect();
+    let shown: Vec<(&String, &String)> =
+        annotations.into_iter().flatten().filter(|(k, _)| k.as_str() != LAST_APPLIED).collect();
     if shown.is_empty() {
         w.w(0, "<none>\n");
         return;
@@ -1424,11 +1135,7 @@ fn tolerations_multiline(w: &mut Writer, title: &str, tolerations: &[Toleration]
             line.push_str(&format!(":{effect}"));
         }
         if t.operator.as_deref() == Some("Exists") && value.is_empty() {
-            line.push_str(if key.is_empty() && effect.is_empty() {
-                "op=Exists"
-            } else {
-                " op=Exists"
-            });
+            line.push_str(if key.is_empty() && effect.is_empty() { "op=Exists" } else { " op=Exists" });
         }
         if let Some(seconds) = t.toleration_seconds {
             line.push_str(&format!(" for {seconds}s"));
@@ -1458,28 +1165,18 @@ fn describe_events(w: &mut Writer, events: &[Event], now: Timestamp) {
             let last = since(series.last_observed_time.as_ref().map(|t| t.0), now);
             format!("{last} (x{} over {first})", series.count.unwrap_or(0))
         } else if count > 1 {
-            format!(
-                "{} (x{count} over {first})",
-                since(e.last_timestamp.as_ref().map(|t| t.0), now)
-            )
+            format!("{} (x{count} over {first})", since(e.last_timestamp.as_ref().map(|t| t.0), now))
         } else {
             first
         };
-        let source = e
-            .source
-            .as_ref()
-            .and_then(|s| s.component.as_deref())
-            .filter(|s| !s.is_empty());
+        let source = e.source.as_ref().and_then(|s| s.component.as_deref()).filter(|s| !s.is_empty());
         let source = source.or(e.reporting_component.as_deref()).unwrap_or("");
         let mut message = e.message.as_deref().unwrap_or("").trim().to_string();
         if let Some(path) = non_empty(&e.involved_object.field_path) {
             message = format!("{path}: {message}");
         }
         let (type_, reason) = (text(&e.type_), text(&e.reason));
-        w.w(
-            1,
-            &format!("{type_}\t{reason}\t{age}\t{source}\t{message}\n"),
-        );
+        w.w(1, &format!("{type_}\t{reason}\t{age}\t{source}\t{message}\n"));
     }
 }
 
@@ -1488,20 +1185,13 @@ fn sort_time(e: &Event) -> Option<Timestamp> {
     if let Some(series) = e.series.as_ref() {
         return series.last_observed_time.as_ref().map(|t| t.0);
     }
-    e.last_timestamp
-        .as_ref()
-        .map(|t| t.0)
-        .or(e.event_time.as_ref().map(|t| t.0))
+    e.last_timestamp.as_ref().map(|t| t.0).or(e.event_time.as_ref().map(|t| t.0))
 }
 
 /// Go's `Time.Format(time.RFC1123Z)` in `tz`; Go's zero time for a missing timestamp.
 fn rfc1123z(t: Option<&Time>, tz: &TimeZone) -> String {
     match t {
-        Some(t) => {
-            t.0.to_zoned(tz.clone())
-                .strftime("%a, %d %b %Y %H:%M:%S %z")
-                .to_string()
-        }
+        Some(t) => t.0.to_zoned(tz.clone()).strftime("%a, %d %b %Y %H:%M:%S %z").to_string(),
         None => "Mon, 01 Jan 0001 00:00:00 +0000".to_string(),
     }
 }
@@ -1552,11 +1242,9 @@ mod tests {
     }
 
     fn event(reason: &str, source: &str, message: &str, last: &str) -> Event {
-        obj(
-            json!({"metadata": {"name": "e"}, "involvedObject": {}, "type": "Normal", "reason": reason,
+        obj(json!({"metadata": {"name": "e"}, "involvedObject": {}, "type": "Normal", "reason": reason,
                     "source": {"component": source}, "message": message, "count": 1,
-                    "firstTimestamp": last, "lastTimestamp": last}),
-        )
+                    "firstTimestamp": last, "lastTimestamp": last}))
     }
 
     fn redis_template(hash: Option<&str>) -> Value {
@@ -1590,11 +1278,7 @@ mod tests {
                        "spec": {"replicas": 1, "selector": {}, "template": template}, "status": {"replicas": 1}}))
         };
         let sets = [
-            rs(
-                "data-tier-deployment-84487494fd",
-                redis_template(Some("84487494fd")),
-                owner,
-            ),
+            rs("data-tier-deployment-84487494fd", redis_template(Some("84487494fd")), owner),
             rs("someone-else", redis_template(Some("x")), json!([])),
         ];
         let events = [event(
@@ -1639,10 +1323,7 @@ mod tests {
             "  ----    ------             ----  ----                   -------",
             "  Normal  ScalingReplicaSet  35m   deployment-controller  Scaled up replica set data-tier-deployment-84487494fd to 1",
         ]);
-        assert_eq!(
-            describe_deployment(&d, &sets, &events, now(), &TimeZone::UTC),
-            want
-        );
+        assert_eq!(describe_deployment(&d, &sets, &events, now(), &TimeZone::UTC), want);
     }
 
     #[test]
@@ -1653,12 +1334,10 @@ mod tests {
                      "strategy": {"type": "Recreate"}}
         }));
         let rs = |name: &str, image: &str, created: &str, replicas: i32| -> ReplicaSet {
-            obj(
-                json!({"metadata": {"name": name, "creationTimestamp": created,
+            obj(json!({"metadata": {"name": name, "creationTimestamp": created,
                                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "u", "controller": true}]},
                        "spec": {"replicas": replicas, "selector": {}, "template": {"spec": {"containers": [{"name": "web", "image": image}]}}},
-                       "status": {"replicas": replicas}}),
-            )
+                       "status": {"replicas": replicas}}))
         };
         let sets = [
             rs("web-c", "c", "2026-11-27T03:02:00Z", 1),
@@ -1667,22 +1346,14 @@ mod tests {
         ];
         let tz = TimeZone::fixed(jiff::tz::offset(2));
         let out = describe_deployment(&d, &sets, &[], now(), &tz);
-        assert!(
-            out.contains("CreationTimestamp:  Fri, 27 Nov 2026 05:00:00 +0200\n"),
-            "{out}"
-        );
-        assert!(
-            out.contains("StrategyType:       Recreate\nMinReadySeconds:    0\nPod Template:\n"),
-            "{out}"
-        );
+        assert!(out.contains("CreationTimestamp:  Fri, 27 Nov 2026 05:00:00 +0200\n"), "{out}");
+        assert!(out.contains("StrategyType:       Recreate\nMinReadySeconds:    0\nPod Template:\n"), "{out}");
         assert!(out.contains("  Tolerations:     <none>\nOldReplicaSets:    web-a (0/0 replicas created), web-c (1/1 replicas created)\n"), "{out}");
+        assert!(out.contains("NewReplicaSet:     web-b (2/2 replicas created)\nEvents:            <none>\n"), "{out}");
         assert!(
-            out.contains(
-                "NewReplicaSet:     web-b (2/2 replicas created)\nEvents:            <none>\n"
-            ),
+            out.contains("Replicas:           1 desired | 0 updated | 0 total | 0 available | 0 unavailable\n"),
             "{out}"
         );
-        assert!(out.contains("Replicas:           1 desired | 0 updated | 0 total | 0 available | 0 unavailable\n"), "{out}");
     }
 
     #[test]
@@ -1761,10 +1432,7 @@ mod tests {
         ]);
         assert_eq!(describe_replica_set(&rs, &pods, &events, now()), want);
         let out = describe_replica_set(&rs, &[], &[], now());
-        assert!(
-            out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"),
-            "{out}"
-        );
+        assert!(out.ends_with("  Tolerations:     <none>\nEvents:            <none>\n"), "{out}");
     }
 
     fn running_pod() -> Pod {
@@ -1795,12 +1463,8 @@ mod tests {
             "2026-11-27T03:20:00Z",
         );
         scheduled.count = None;
-        let pulled = event(
-            "Pulled",
-            "",
-            "Container image \"nginx:1.27\" already present on machine",
-            "2026-11-27T03:20:04Z",
-        );
+        let pulled =
+            event("Pulled", "", "Container image \"nginx:1.27\" already present on machine", "2026-11-27T03:20:04Z");
         let pulled = Event {
             source: None,
             reporting_component: Some("kubelet".into()),
@@ -1855,10 +1519,7 @@ mod tests {
             "  Normal  Scheduled  69s   default-scheduler  Successfully assigned default/web-7ffd5c8dc9-9c8kz to skiff",
             "  Normal  Pulled     65s   kubelet            spec.containers{web}: Container image \"nginx:1.27\" already present on machine",
         ]);
-        assert_eq!(
-            describe_pod(&running_pod(), &[pulled, scheduled], now(), &TimeZone::UTC),
-            want
-        );
+        assert_eq!(describe_pod(&running_pod(), &[pulled, scheduled], now(), &TimeZone::UTC), want);
     }
 
     #[test]
@@ -1983,8 +1644,10 @@ mod tests {
             "http-get http://:8080/healthz delay=0s timeout=1s period=10s #success=1 #failure=3"
         );
         assert_eq!(
-            probe(json!({"httpGet": {"host": "::1", "path": "ready?x=1 y", "port": "http", "scheme": "HTTPS"}, "initialDelaySeconds": 5,
-                         "timeoutSeconds": 2, "periodSeconds": 3, "successThreshold": 1, "failureThreshold": 6})),
+            probe(
+                json!({"httpGet": {"host": "::1", "path": "ready?x=1 y", "port": "http", "scheme": "HTTPS"}, "initialDelaySeconds": 5,
+                         "timeoutSeconds": 2, "periodSeconds": 3, "successThreshold": 1, "failureThreshold": 6})
+            ),
             "https://[::1]:http/ready%3Fx=1%20y delay=5s timeout=2s period=3s #success=1 #failure=6"
                 .replace("https://", "http-get https://")
         );
@@ -2000,10 +1663,7 @@ mod tests {
             probe(json!({"grpc": {"port": 9000}})),
             "grpc <pod>:9000  delay=0s timeout=1s period=10s #success=1 #failure=3"
         );
-        assert_eq!(
-            probe(json!({})),
-            "unknown delay=0s timeout=1s period=10s #success=1 #failure=3"
-        );
+        assert_eq!(probe(json!({})), "unknown delay=0s timeout=1s period=10s #success=1 #failure=3");
     }
 
     fn slice(ports: Value, endpoints: Value) -> EndpointSlice {
@@ -2053,13 +1713,8 @@ mod tests {
                      "ports": [{"name": "http", "port": 80, "nodePort": 30080, "targetPort": "web"}]},
             "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.1", "ipMode": "VIP"}, {"hostname": "lb.example"}]}}
         }));
-        let endpoints: Vec<Value> = (1..=5)
-            .map(|i| json!({"addresses": [format!("10.0.0.{i}")]}))
-            .collect();
-        let slices = [slice(
-            json!([{"name": "http", "port": 8080}]),
-            json!(endpoints),
-        )];
+        let endpoints: Vec<Value> = (1..=5).map(|i| json!({"addresses": [format!("10.0.0.{i}")]})).collect();
+        let slices = [slice(json!([{"name": "http", "port": 8080}]), json!(endpoints))];
         let out = describe_service(&svc, &slices, &[], now());
         for expected in [
             "IP Families:              <none>\nIP:                       \nIPs:                      <none>\n",
@@ -2070,33 +1725,19 @@ mod tests {
         ] {
             assert!(out.contains(expected), "missing {expected:?} in\n{out}");
         }
-        assert!(
-            describe_service(&svc, &[], &[], now()).contains("Endpoints:                <none>\n")
-        );
+        assert!(describe_service(&svc, &[], &[], now()).contains("Endpoints:                <none>\n"));
     }
 
     #[test]
     fn events_sort_oldest_first_and_show_repeats() {
-        let mut repeated = event(
-            "BackOff",
-            "kubelet",
-            "Back-off restarting failed container",
-            "2026-11-27T03:21:00Z",
-        );
+        let mut repeated = event("BackOff", "kubelet", "Back-off restarting failed container", "2026-11-27T03:21:00Z");
         repeated.count = Some(5);
         repeated.first_timestamp = Some(Time("2026-11-27T03:11:09Z".parse().unwrap()));
         repeated.type_ = Some("Warning".into());
-        let series: Event = obj(
-            json!({"metadata": {}, "involvedObject": {}, "type": "Normal", "reason": "Pulled",
+        let series: Event = obj(json!({"metadata": {}, "involvedObject": {}, "type": "Normal", "reason": "Pulled",
                                        "reportingComponent": "kubelet", "eventTime": "2026-11-27T03:16:09.000000Z",
-                                       "series": {"count": 3, "lastObservedTime": "2026-11-27T03:20:09.000000Z"}}),
-        );
-        let old = event(
-            "Created",
-            "kubelet",
-            "  Created container api  ",
-            "2026-11-27T03:01:09Z",
-        );
+                                       "series": {"count": 3, "lastObservedTime": "2026-11-27T03:20:09.000000Z"}}));
+        let old = event("Created", "kubelet", "  Created container api  ", "2026-11-27T03:01:09Z");
         let mut w = Writer::default();
         describe_events(&mut w, &[repeated, series, old], now());
         let want = lines(&[
@@ -2113,9 +1754,7 @@ mod tests {
     #[test]
     fn qos_classes() {
         let pod = |resources: Value| -> Pod {
-            obj(
-                json!({"metadata": {}, "spec": {"containers": [{"name": "a", "resources": resources}]}}),
-            )
+            obj(json!({"metadata": {}, "spec": {"containers": [{"name": "a", "resources": resources}]}}))
         };
         assert_eq!(qos_class(&pod(json!({}))), "BestEffort");
         assert_eq!(
@@ -2124,34 +1763,20 @@ mod tests {
             )),
             "Guaranteed"
         );
+        assert_eq!(qos_class(&pod(json!({"limits": {"cpu": "1", "memory": "1Gi"}}))), "Guaranteed");
+        assert_eq!(qos_class(&pod(json!({"requests": {"cpu": "100m"}}))), "Burstable");
         assert_eq!(
-            qos_class(&pod(json!({"limits": {"cpu": "1", "memory": "1Gi"}}))),
-            "Guaranteed"
-        );
-        assert_eq!(
-            qos_class(&pod(json!({"requests": {"cpu": "100m"}}))),
+            qos_class(&pod(json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}}))),
             "Burstable"
         );
-        assert_eq!(
-            qos_class(&pod(
-                json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "500m"}})
-            )),
-            "Burstable"
-        );
-        assert_eq!(
-            qos_class(&pod(json!({"requests": {"cpu": "0"}}))),
-            "BestEffort"
-        );
+        assert_eq!(qos_class(&pod(json!({"requests": {"cpu": "0"}}))), "BestEffort");
     }
 
     #[test]
     fn empty_objects_do_not_panic() {
         let tz = TimeZone::UTC;
         let out = describe_deployment(&Deployment::default(), &[], &[], now(), &tz);
-        assert!(
-            out.starts_with("Name:                   \nNamespace:              \n"),
-            "{out}"
-        );
+        assert!(out.starts_with("Name:                   \nNamespace:              \n"), "{out}");
         assert!(out.contains("CreationTimestamp:      Mon, 01 Jan 0001 00:00:00 +0000\n"));
         assert!(describe_pod(&Pod::default(), &[], now(), &tz).contains("Containers: <none>\n"));
         let rs = describe_replica_set(&ReplicaSet::default(), &[], &[], now());

@@ -50,11 +50,7 @@ pub fn human_duration(d: SignedDuration) -> String {
 
 /// `"{major}{major_unit}"`, followed by `"{minor}{minor_unit}"` unless `minor` is zero.
 fn with_remainder(major: i64, major_unit: &str, minor: i64, minor_unit: &str) -> String {
-    if minor == 0 {
-        format!("{major}{major_unit}")
-    } else {
-        format!("{major}{major_unit}{minor}{minor_unit}")
-    }
+    if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
 }
 
 /// The time elapsed from `at` to `now` as kubectl's `translateTimestampSince` prints it:
@@ -114,10 +110,7 @@ mod tests {
     #[test]
     fn sub_second_values_truncate_toward_zero() {
         assert_eq!(human_duration(SignedDuration::from_millis(-1500)), "0s");
-        assert_eq!(
-            human_duration(SignedDuration::from_millis(-2500)),
-            "<invalid>"
-        );
+        assert_eq!(human_duration(SignedDuration::from_millis(-2500)), "<invalid>");
         assert_eq!(human_duration(SignedDuration::from_millis(119_999)), "119s");
     }
 

@@ -15,10 +15,8 @@ use super::text_table::tabbed;
 /// replaces an earlier one, as kubectl's map does). Revisions print ascending, an empty cause
 /// as `<none>`; with no revisions the table is replaced by `No rollout history found.`.
 pub fn history_table(kind_group_name: &str, revisions: &[(i64, Option<String>)]) -> String {
-    let by_revision: BTreeMap<i64, &str> = revisions
-        .iter()
-        .map(|(revision, cause)| (*revision, cause.as_deref().unwrap_or("")))
-        .collect();
+    let by_revision: BTreeMap<i64, &str> =
+        revisions.iter().map(|(revision, cause)| (*revision, cause.as_deref().unwrap_or(""))).collect();
     if by_revision.is_empty() {
         return format!("{kind_group_name} \nNo rollout history found.\n");
     }
@@ -35,15 +33,8 @@ pub fn history_table(kind_group_name: &str, revisions: &[(i64, Option<String>)])
 /// `template` is that revision's ReplicaSet template; kubectl first copies the ReplicaSet's
 /// `kubernetes.io/change-cause` annotation into the template's annotations, so callers should
 /// do the same to match it.
-pub fn history_revision(
-    kind_group_name: &str,
-    revision: i64,
-    template: &PodTemplateSpec,
-) -> String {
-    format!(
-        "{kind_group_name} with revision #{revision}\n{}\n",
-        describe_pod_template(template)
-    )
+pub fn history_revision(kind_group_name: &str, revision: i64, template: &PodTemplateSpec) -> String {
+    format!("{kind_group_name} with revision #{revision}\n{}\n", describe_pod_template(template))
 }
 
 #[cfg(test)]
@@ -57,10 +48,7 @@ mod tests {
         let revisions = [
             (4, None),
             (1, Some(String::new())),
-            (
-                3,
-                Some("kubectl set image deployment/web web=nginx:1.27".to_string()),
-            ),
+            (3, Some("kubectl set image deployment/web web=nginx:1.27".to_string())),
         ];
         let want = "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n3         kubectl set image deployment/web web=nginx:1.27\n4         <none>\n\n";
         assert_eq!(history_table("deployment.apps/web", &revisions), want);
@@ -68,22 +56,15 @@ mod tests {
 
     #[test]
     fn later_duplicates_win_and_wide_revisions_widen_the_column() {
-        let revisions = [
-            (12345678901, Some("a".to_string())),
-            (2, Some("old".to_string())),
-            (2, Some("new".to_string())),
-        ];
-        let want =
-            "deployment.apps/web \nREVISION     CHANGE-CAUSE\n2            new\n12345678901  a\n\n";
+        let revisions =
+            [(12345678901, Some("a".to_string())), (2, Some("old".to_string())), (2, Some("new".to_string()))];
+        let want = "deployment.apps/web \nREVISION     CHANGE-CAUSE\n2            new\n12345678901  a\n\n";
         assert_eq!(history_table("deployment.apps/web", &revisions), want);
     }
 
     #[test]
     fn empty_history() {
-        assert_eq!(
-            history_table("deployment.apps/web", &[]),
-            "deployment.apps/web \nNo rollout history found.\n"
-        );
+        assert_eq!(history_table("deployment.apps/web", &[]), "deployment.apps/web \nNo rollout history found.\n");
     }
 
     #[test]

@@ -68,11 +68,7 @@ struct Walk {
 pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
     let default_status = PodStatus::default();
     let status = pod.status.as_ref().unwrap_or(&default_status);
-    let spec_init: &[Container] = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.init_containers.as_deref())
-        .unwrap_or(&[]);
+    let spec_init: &[Container] = pod.spec.as_ref().and_then(|s| s.init_containers.as_deref()).unwrap_or(&[]);
     let app_total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
     let phase = status.phase.clone().unwrap_or_default();
     let mut walk = Walk {
@@ -93,11 +89,7 @@ pub fn pod_row(pod: &Pod, now: Timestamp) -> PodRow {
             walk.reason = "Terminating".to_string();
         }
     }
-    PodRow {
-        ready: format!("{}/{}", walk.ready, walk.total),
-        status: walk.reason,
-        restarts: walk.restarts.render(now),
-    }
+    PodRow { ready: format!("{}/{}", walk.ready, walk.total), status: walk.reason, restarts: walk.restarts.render(now) }
 }
 
 /// The phase, overridden by `status.reason`, overridden by a `SchedulingGated` PodScheduled
@@ -107,9 +99,8 @@ fn initial_reason(status: &PodStatus, phase: &str) -> String {
         Some(r) if !r.is_empty() => r.to_string(),
         _ => phase.to_string(),
     };
-    let gated = conditions(status)
-        .iter()
-        .any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"));
+    let gated =
+        conditions(status).iter().any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"));
     if gated {
         reason = "SchedulingGated".to_string();
     }
@@ -127,10 +118,8 @@ fn walk_init_containers(walk: &mut Walk, status: &PodStatus, spec_init: &[Contai
         }
         let state = cs.state.as_ref();
         let terminated = state.and_then(|s| s.terminated.as_ref());
-        let waiting_reason = state
-            .and_then(|s| s.waiting.as_ref())
-            .and_then(|w| w.reason.as_deref())
-            .filter(|r| !r.is_empty());
+        let waiting_reason =
+            state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref()).filter(|r| !r.is_empty());
         if terminated.is_some_and(|t| t.exit_code == 0) {
             continue;
         }
@@ -141,10 +130,7 @@ fn walk_init_containers(walk: &mut Walk, status: &PodStatus, spec_init: &[Contai
             continue;
         }
         walk.reason = match (terminated, waiting_reason) {
-            (Some(t), _) => format!(
-                "Init:{}",
-                terminated_reason(t.reason.as_deref(), t.signal, t.exit_code)
-            ),
+            (Some(t), _) => format!("Init:{}", terminated_reason(t.reason.as_deref(), t.signal, t.exit_code)),
             (None, Some(r)) if r != "PodInitializing" => format!("Init:{r}"),
             _ => format!("Init:{i}/{}", spec_init.len()),
         };
@@ -157,18 +143,10 @@ fn walk_init_containers(walk: &mut Walk, status: &PodStatus, spec_init: &[Contai
 fn walk_app_containers(walk: &mut Walk, status: &PodStatus) {
     walk.restarts = walk.sidecar_restarts;
     let mut has_running = false;
-    for cs in status
-        .container_statuses
-        .as_deref()
-        .unwrap_or(&[])
-        .iter()
-        .rev()
-    {
+    for cs in status.container_statuses.as_deref().unwrap_or(&[]).iter().rev() {
         walk.restarts.add(cs);
         let state = cs.state.as_ref();
-        let waiting = state
-            .and_then(|s| s.waiting.as_ref())
-            .and_then(|w| w.reason.as_deref());
+        let waiting = state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.as_deref());
         let terminated = state.and_then(|s| s.terminated.as_ref());
         if let Some(r) = waiting.filter(|r| !r.is_empty()) {
             walk.reason = r.to_string();
@@ -180,12 +158,7 @@ fn walk_app_containers(walk: &mut Walk, status: &PodStatus) {
         }
     }
     if walk.reason == "Completed" && has_running {
-        walk.reason = if condition_true(status, "Ready") {
-            "Running"
-        } else {
-            "NotReady"
-        }
-        .to_string();
+        walk.reason = if condition_true(status, "Ready") { "Running" } else { "NotReady" }.to_string();
     }
 }
 
@@ -209,18 +182,14 @@ fn conditions(status: &PodStatus) -> &[PodCondition] {
 
 /// Whether the first condition of type `type_` has status `True`.
 fn condition_true(status: &PodStatus, type_: &str) -> bool {
-    conditions(status)
-        .iter()
-        .find(|c| c.type_ == type_)
-        .is_some_and(|c| c.status == "True")
+    conditions(status).iter().find(|c| c.type_ == type_).is_some_and(|c| c.status == "True")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use k8s_openapi::api::core::v1::{
-        ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-        PodSpec,
+        ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, PodSpec,
     };
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 
@@ -231,18 +200,12 @@ mod tests {
     }
 
     fn container(name: &str) -> Container {
-        Container {
-            name: name.to_string(),
-            ..Default::default()
-        }
+        Container { name: name.to_string(), ..Default::default() }
     }
 
     fn waiting(reason: &str) -> ContainerState {
         ContainerState {
-            waiting: Some(ContainerStateWaiting {
-                reason: Some(reason.to_string()),
-                ..Default::default()
-            }),
+            waiting: Some(ContainerStateWaiting { reason: Some(reason.to_string()), ..Default::default() }),
             ..Default::default()
         }
     }
@@ -260,28 +223,17 @@ mod tests {
     }
 
     fn running() -> ContainerState {
-        ContainerState {
-            running: Some(ContainerStateRunning::default()),
-            ..Default::default()
-        }
+        ContainerState { running: Some(ContainerStateRunning::default()), ..Default::default() }
     }
 
     fn status(name: &str, state: ContainerState, ready: bool) -> ContainerStatus {
-        ContainerStatus {
-            name: name.to_string(),
-            state: Some(state),
-            ready,
-            ..Default::default()
-        }
+        ContainerStatus { name: name.to_string(), state: Some(state), ready, ..Default::default() }
     }
 
     fn pod(phase: &str, statuses: Vec<ContainerStatus>) -> Pod {
         let containers = statuses.iter().map(|s| container(&s.name)).collect();
         Pod {
-            spec: Some(PodSpec {
-                containers,
-                ..Default::default()
-            }),
+            spec: Some(PodSpec { containers, ..Default::default() }),
             status: Some(PodStatus {
                 phase: Some(phase.to_string()),
                 container_statuses: Some(statuses),
@@ -292,108 +244,29 @@ mod tests {
     }
 
     fn cond(type_: &str, status: &str) -> PodCondition {
-        PodCondition {
-            type_: type_.to_string(),
-            status: status.to_string(),
-            ..Default::default()
-        }
+        PodCondition { type_: type_.to_string(), status: status.to_string(), ..Default::default() }
     }
 
     #[test]
     fn single_container_states() {
         let cases: Vec<(&str, ContainerState, bool, &str, &str)> = vec![
-            (
-                "Pending",
-                waiting("ContainerCreating"),
-                false,
-                "ContainerCreating",
-                "0/1",
-            ),
-            (
-                "Pending",
-                waiting("ErrImagePull"),
-                false,
-                "ErrImagePull",
-                "0/1",
-            ),
-            (
-                "Pending",
-                waiting("ImagePullBackOff"),
-                false,
-                "ImagePullBackOff",
-                "0/1",
-            ),
-            (
-                "Running",
-                waiting("CrashLoopBackOff"),
-                false,
-                "CrashLoopBackOff",
-                "0/1",
-            ),
-            (
-                "Pending",
-                waiting("ErrImageNeverPull"),
-                false,
-                "ErrImageNeverPull",
-                "0/1",
-            ),
-            (
-                "Succeeded",
-                terminated(Some("Completed"), 0, None),
-                false,
-                "Completed",
-                "0/1",
-            ),
-            (
-                "Running",
-                terminated(Some("Error"), 1, None),
-                false,
-                "Error",
-                "0/1",
-            ),
-            (
-                "Running",
-                terminated(Some("OOMKilled"), 137, None),
-                false,
-                "OOMKilled",
-                "0/1",
-            ),
-            (
-                "Running",
-                terminated(None, 1, None),
-                false,
-                "ExitCode:1",
-                "0/1",
-            ),
-            (
-                "Running",
-                terminated(None, 137, Some(9)),
-                false,
-                "Signal:9",
-                "0/1",
-            ),
-            (
-                "Running",
-                terminated(Some(""), 2, Some(0)),
-                false,
-                "ExitCode:2",
-                "0/1",
-            ),
+            ("Pending", waiting("ContainerCreating"), false, "ContainerCreating", "0/1"),
+            ("Pending", waiting("ErrImagePull"), false, "ErrImagePull", "0/1"),
+            ("Pending", waiting("ImagePullBackOff"), false, "ImagePullBackOff", "0/1"),
+            ("Running", waiting("CrashLoopBackOff"), false, "CrashLoopBackOff", "0/1"),
+            ("Pending", waiting("ErrImageNeverPull"), false, "ErrImageNeverPull", "0/1"),
+            ("Succeeded", terminated(Some("Completed"), 0, None), false, "Completed", "0/1"),
+            ("Running", terminated(Some("Error"), 1, None), false, "Error", "0/1"),
+            ("Running", terminated(Some("OOMKilled"), 137, None), false, "OOMKilled", "0/1"),
+            ("Running", terminated(None, 1, None), false, "ExitCode:1", "0/1"),
+            ("Running", terminated(None, 137, Some(9)), false, "Signal:9", "0/1"),
+            ("Running", terminated(Some(""), 2, Some(0)), false, "ExitCode:2", "0/1"),
             ("Running", running(), true, "Running", "1/1"),
             ("Running", running(), false, "Running", "0/1"),
-            (
-                "Pending",
-                ContainerState::default(),
-                false,
-                "Pending",
-                "0/1",
-            ),
+            ("Pending", ContainerState::default(), false, "Pending", "0/1"),
         ];
         for (phase, state, ready, want_status, want_ready) in cases {
-            let row = pod_row(
-                &pod(phase, vec![status("web", state.clone(), ready)]),
-                now(),
-            );
+            let row = pod_row(&pod(phase, vec![status("web", state.clone(), ready)]), now());
             assert_eq!(row.status, want_status, "{state:?}");
             assert_eq!(row.ready, want_ready, "{state:?}");
             assert_eq!(row.restarts, "0");
@@ -404,60 +277,32 @@ mod tests {
     fn first_container_in_spec_order_wins() {
         let p = pod(
             "Running",
-            vec![
-                status("a", waiting("ErrImagePull"), false),
-                status("b", waiting("CrashLoopBackOff"), false),
-            ],
+            vec![status("a", waiting("ErrImagePull"), false), status("b", waiting("CrashLoopBackOff"), false)],
         );
         assert_eq!(pod_row(&p, now()).status, "ErrImagePull");
-        let p = pod(
-            "Running",
-            vec![
-                status("a", running(), true),
-                status("b", waiting("CrashLoopBackOff"), false),
-            ],
-        );
+        let p = pod("Running", vec![status("a", running(), true), status("b", waiting("CrashLoopBackOff"), false)]);
         let row = pod_row(&p, now());
-        assert_eq!(
-            (row.status.as_str(), row.ready.as_str()),
-            ("CrashLoopBackOff", "1/2")
-        );
+        assert_eq!((row.status.as_str(), row.ready.as_str()), ("CrashLoopBackOff", "1/2"));
     }
 
     #[test]
     fn completed_with_a_running_sibling_becomes_running_or_not_ready() {
-        let statuses = vec![
-            status("a", terminated(Some("Completed"), 0, None), false),
-            status("b", running(), true),
-        ];
+        let statuses = vec![status("a", terminated(Some("Completed"), 0, None), false), status("b", running(), true)];
         let mut p = pod("Running", statuses);
         assert_eq!(pod_row(&p, now()).status, "NotReady");
         p.status.as_mut().unwrap().conditions = Some(vec![cond("Ready", "True")]);
         let row = pod_row(&p, now());
-        assert_eq!(
-            (row.status.as_str(), row.ready.as_str()),
-            ("Running", "1/2")
-        );
+        assert_eq!((row.status.as_str(), row.ready.as_str()), ("Running", "1/2"));
     }
 
     #[test]
     fn missing_status_uses_phase_and_counts_spec_containers() {
         let p = Pod {
-            spec: Some(PodSpec {
-                containers: vec![container("a"), container("b")],
-                ..Default::default()
-            }),
+            spec: Some(PodSpec { containers: vec![container("a"), container("b")], ..Default::default() }),
             ..Default::default()
         };
         let row = pod_row(&p, now());
-        assert_eq!(
-            (
-                row.ready.as_str(),
-                row.status.as_str(),
-                row.restarts.as_str()
-            ),
-            ("0/2", "", "0")
-        );
+        assert_eq!((row.ready.as_str(), row.status.as_str(), row.restarts.as_str()), ("0/2", "", "0"));
         assert_eq!(pod_row(&Pod::default(), now()).ready, "0/0");
     }
 
@@ -466,10 +311,8 @@ mod tests {
         let mut p = pod("Failed", vec![]);
         p.status.as_mut().unwrap().reason = Some("Evicted".to_string());
         assert_eq!(pod_row(&p, now()).status, "Evicted");
-        p.status.as_mut().unwrap().conditions = Some(vec![PodCondition {
-            reason: Some("SchedulingGated".to_string()),
-            ..cond("PodScheduled", "False")
-        }]);
+        p.status.as_mut().unwrap().conditions =
+            Some(vec![PodCondition { reason: Some("SchedulingGated".to_string()), ..cond("PodScheduled", "False") }]);
         assert_eq!(pod_row(&p, now()).status, "SchedulingGated");
     }
 
@@ -484,38 +327,17 @@ mod tests {
     fn init_containers() {
         let app = || vec![status("web", waiting("PodInitializing"), false)];
         let cases: Vec<(Vec<ContainerStatus>, &str)> = vec![
-            (
-                vec![status("i1", waiting("PodInitializing"), false)],
-                "Init:0/1",
-            ),
+            (vec![status("i1", waiting("PodInitializing"), false)], "Init:0/1"),
             (vec![status("i1", running(), false)], "Init:0/1"),
             (
-                vec![
-                    status("i1", terminated(Some("Completed"), 0, None), false),
-                    status("i2", running(), false),
-                ],
+                vec![status("i1", terminated(Some("Completed"), 0, None), false), status("i2", running(), false)],
                 "Init:1/2",
             ),
-            (
-                vec![status("i1", waiting("CrashLoopBackOff"), false)],
-                "Init:CrashLoopBackOff",
-            ),
-            (
-                vec![status("i1", terminated(Some("Error"), 1, None), false)],
-                "Init:Error",
-            ),
-            (
-                vec![status("i1", terminated(None, 3, None), false)],
-                "Init:ExitCode:3",
-            ),
-            (
-                vec![status("i1", terminated(None, 137, Some(9)), false)],
-                "Init:Signal:9",
-            ),
-            (
-                vec![status("i1", terminated(Some("Completed"), 0, None), false)],
-                "PodInitializing",
-            ),
+            (vec![status("i1", waiting("CrashLoopBackOff"), false)], "Init:CrashLoopBackOff"),
+            (vec![status("i1", terminated(Some("Error"), 1, None), false)], "Init:Error"),
+            (vec![status("i1", terminated(None, 3, None), false)], "Init:ExitCode:3"),
+            (vec![status("i1", terminated(None, 137, Some(9)), false)], "Init:Signal:9"),
+            (vec![status("i1", terminated(Some("Completed"), 0, None), false)], "PodInitializing"),
         ];
         for (init, want) in cases {
             let p = with_init(pod("Pending", app()), init);
@@ -527,34 +349,21 @@ mod tests {
     fn restartable_init_container_counts_toward_ready_and_total() {
         let mut p = with_init(
             pod("Running", vec![status("web", running(), true)]),
-            vec![ContainerStatus {
-                started: Some(true),
-                ..status("proxy", running(), true)
-            }],
+            vec![ContainerStatus { started: Some(true), ..status("proxy", running(), true) }],
         );
-        p.spec.as_mut().unwrap().init_containers.as_mut().unwrap()[0].restart_policy =
-            Some("Always".to_string());
+        p.spec.as_mut().unwrap().init_containers.as_mut().unwrap()[0].restart_policy = Some("Always".to_string());
         let row = pod_row(&p, now());
-        assert_eq!(
-            (row.ready.as_str(), row.status.as_str()),
-            ("2/2", "Running")
-        );
+        assert_eq!((row.ready.as_str(), row.status.as_str()), ("2/2", "Running"));
     }
 
     #[test]
     fn deletion_timestamp_means_terminating_unless_terminal_or_node_lost() {
         let mut p = pod("Running", vec![status("web", running(), true)]);
-        p.metadata = ObjectMeta {
-            deletion_timestamp: Some(Time(now())),
-            ..Default::default()
-        };
+        p.metadata = ObjectMeta { deletion_timestamp: Some(Time(now())), ..Default::default() };
         assert_eq!(pod_row(&p, now()).status, "Terminating");
         p.status.as_mut().unwrap().reason = Some("NodeLost".to_string());
         assert_eq!(pod_row(&p, now()).status, "Unknown");
-        let mut done = pod(
-            "Succeeded",
-            vec![status("web", terminated(Some("Completed"), 0, None), false)],
-        );
+        let mut done = pod("Succeeded", vec![status("web", terminated(Some("Completed"), 0, None), false)]);
         done.metadata.deletion_timestamp = Some(Time(now()));
         assert_eq!(pod_row(&done, now()).status, "Completed");
     }
@@ -578,43 +387,23 @@ mod tests {
     fn restarts_show_age_of_newest_termination() {
         let p = pod(
             "Running",
-            vec![
-                restarted("a", 3, Some("2026-11-27T03:16:09Z")),
-                restarted("b", 2, Some("2026-11-27T03:01:09Z")),
-            ],
+            vec![restarted("a", 3, Some("2026-11-27T03:16:09Z")), restarted("b", 2, Some("2026-11-27T03:01:09Z"))],
         );
         assert_eq!(pod_row(&p, now()).restarts, "5 (5m ago)");
         let p = pod("Running", vec![restarted("a", 4, None)]);
         assert_eq!(pod_row(&p, now()).restarts, "4");
-        let p = pod(
-            "Running",
-            vec![restarted("a", 0, Some("2026-11-27T03:16:09Z"))],
-        );
+        let p = pod("Running", vec![restarted("a", 0, Some("2026-11-27T03:16:09Z"))]);
         assert_eq!(pod_row(&p, now()).restarts, "0");
     }
 
     #[test]
     fn init_restarts_are_dropped_once_initialized() {
-        let init = vec![ContainerStatus {
-            restart_count: 2,
-            ..status("i1", waiting("CrashLoopBackOff"), false)
-        }];
-        let p = with_init(
-            pod(
-                "Pending",
-                vec![status("web", waiting("PodInitializing"), false)],
-            ),
-            init,
-        );
+        let init = vec![ContainerStatus { restart_count: 2, ..status("i1", waiting("CrashLoopBackOff"), false) }];
+        let p = with_init(pod("Pending", vec![status("web", waiting("PodInitializing"), false)]), init);
         let row = pod_row(&p, now());
-        assert_eq!(
-            (row.status.as_str(), row.restarts.as_str()),
-            ("Init:CrashLoopBackOff", "2")
-        );
-        let init = vec![ContainerStatus {
-            restart_count: 2,
-            ..status("i1", terminated(Some("Completed"), 0, None), false)
-        }];
+        assert_eq!((row.status.as_str(), row.restarts.as_str()), ("Init:CrashLoopBackOff", "2"));
+        let init =
+            vec![ContainerStatus { restart_count: 2, ..status("i1", terminated(Some("Completed"), 0, None), false) }];
         let p = with_init(pod("Running", vec![status("web", running(), true)]), init);
         assert_eq!(pod_row(&p, now()).restarts, "0");
     }

@@ -49,56 +49,22 @@ struct Column {
     priority: i32,
 }
 
-const fn col(
-    name: &'static str,
-    type_: &'static str,
-    description: &'static str,
-    priority: i32,
-) -> Column {
-    Column {
-        name,
-        type_,
-        format: "",
-        description,
-        priority,
-    }
+const fn col(name: &'static str, type_: &'static str, description: &'static str, priority: i32) -> Column {
+    Column { name, type_, format: "", description, priority }
 }
 
-const NAME: Column = Column {
-    format: "name",
-    ..col("Name", "string", NAME_DOC, 0)
-};
+const NAME: Column = Column { format: "name", ..col("Name", "string", NAME_DOC, 0) };
 const AGE: Column = col("Age", "string", AGE_DOC, 0);
-const CONTAINERS: Column = col(
-    "Containers",
-    "string",
-    "Names of each container in the template.",
-    1,
-);
-const IMAGES: Column = col(
-    "Images",
-    "string",
-    "Images referenced by each container in the template.",
-    1,
-);
+const CONTAINERS: Column = col("Containers", "string", "Names of each container in the template.", 1);
+const IMAGES: Column = col("Images", "string", "Images referenced by each container in the template.", 1);
 
 const NAME_DOC: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
 const AGE_DOC: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 const POD_COLUMNS: &[Column] = &[
     NAME,
-    col(
-        "Ready",
-        "string",
-        "The aggregate readiness state of this pod for accepting traffic.",
-        0,
-    ),
-    col(
-        "Status",
-        "string",
-        "The aggregate status of the containers in this pod.",
-        0,
-    ),
+    col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", 0),
+    col("Status", "string", "The aggregate status of the containers in this pod.", 0),
     col(
         "Restarts",
         "string",
@@ -225,64 +191,31 @@ const SERVICE_COLUMNS: &[Column] = &[
 ];
 
 const EVENT_COLUMNS: &[Column] = &[
-    col(
-        "Last Seen",
-        "string",
-        "The time at which the most recent occurrence of this event was recorded.",
-        0,
-    ),
-    col(
-        "Type",
-        "string",
-        "Type of this event (Normal, Warning), new types could be added in the future",
-        0,
-    ),
+    col("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded.", 0),
+    col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future", 0),
     col(
         "Reason",
         "string",
         "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
         0,
     ),
-    col(
-        "Object",
-        "string",
-        "The object that this event is about.",
-        0,
-    ),
+    col("Object", "string", "The object that this event is about.", 0),
     col(
         "Subobject",
         "string",
         "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: \"spec.containers{name}\" (where \"name\" refers to the name of the container that triggered the event) or if no container name is specified \"spec.containers[2]\" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.",
         1,
     ),
-    col(
-        "Source",
-        "string",
-        "The component reporting this event. Should be a short machine understandable string.",
-        1,
-    ),
-    col(
-        "Message",
-        "string",
-        "A human-readable description of the status of this operation.",
-        0,
-    ),
+    col("Source", "string", "The component reporting this event. Should be a short machine understandable string.", 1),
+    col("Message", "string", "A human-readable description of the status of this operation.", 0),
     col(
         "First Seen",
         "string",
         "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
         1,
     ),
-    col(
-        "Count",
-        "string",
-        "The number of times this event has occurred.",
-        1,
-    ),
-    Column {
-        format: "name",
-        ..col("Name", "string", NAME_DOC, 1)
-    },
+    col("Count", "string", "The number of times this event has occurred.", 1),
+    Column { format: "name", ..col("Name", "string", NAME_DOC, 1) },
 ];
 
 impl TableKind {
@@ -334,10 +267,7 @@ pub fn table_for(
             })
         })
         .collect();
-    let rows: Vec<Value> = items
-        .iter()
-        .map(|item| row(kind, item, now, include_object))
-        .collect();
+    let rows: Vec<Value> = items.iter().map(|item| row(kind, item, now, include_object)).collect();
     let mut metadata = serde_json::Map::new();
     if !resource_version.is_empty() {
         metadata.insert("resourceVersion".to_string(), Value::from(resource_version));
@@ -382,8 +312,7 @@ fn row_object(kind: TableKind, item: &Value, include_object: IncludeObject) -> V
             let mut object = item.clone();
             if let Some(map) = object.as_object_mut() {
                 let (api_version, kind_name) = kind.type_meta();
-                map.entry("apiVersion")
-                    .or_insert_with(|| Value::from(api_version));
+                map.entry("apiVersion").or_insert_with(|| Value::from(api_version));
                 map.entry("kind").or_insert_with(|| Value::from(kind_name));
             }
             object
@@ -395,10 +324,7 @@ fn pod_cells(pod: &Pod, now: Timestamp) -> (Vec<Value>, Option<Value>) {
     let row = pod_row(pod, now);
     let spec = pod.spec.as_ref();
     let status = pod.status.as_ref();
-    let ip = status
-        .and_then(|s| s.pod_ips.as_ref())
-        .and_then(|ips| ips.first())
-        .map(|ip| ip.ip.as_str());
+    let ip = status.and_then(|s| s.pod_ips.as_ref()).and_then(|ips| ips.first()).map(|ip| ip.ip.as_str());
     let node = spec.and_then(|s| s.node_name.as_deref());
     let nominated = status.and_then(|s| s.nominated_node_name.as_deref());
     let cells = vec![
@@ -413,10 +339,7 @@ fn pod_cells(pod: &Pod, now: Timestamp) -> (Vec<Value>, Option<Value>) {
         Value::from(readiness_gates(pod)),
     ];
     let conditions = match status.and_then(|s| s.phase.as_deref()) {
-        Some("Succeeded") => Some(completed_condition(
-            "Succeeded",
-            "The pod has completed successfully.",
-        )),
+        Some("Succeeded") => Some(completed_condition("Succeeded", "The pod has completed successfully.")),
         Some("Failed") => Some(completed_condition("Failed", "The pod failed.")),
         _ => None,
     };
@@ -429,27 +352,14 @@ fn completed_condition(reason: &str, message: &str) -> Value {
 
 /// `true/total` over `spec.readinessGates`, or `<none>` when there are none.
 fn readiness_gates(pod: &Pod) -> String {
-    let gates = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.readiness_gates.as_deref())
-        .unwrap_or(&[]);
+    let gates = pod.spec.as_ref().and_then(|s| s.readiness_gates.as_deref()).unwrap_or(&[]);
     if gates.is_empty() {
         return "<none>".to_string();
     }
-    let conditions = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or(&[]);
+    let conditions = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
     let met = gates
         .iter()
-        .filter(|g| {
-            conditions
-                .iter()
-                .find(|c| c.type_ == g.condition_type)
-                .is_some_and(|c| c.status == "True")
-        })
+        .filter(|g| conditions.iter().find(|c| c.type_ == g.condition_type).is_some_and(|c| c.status == "True"))
         .count();
     format!("{met}/{}", gates.len())
 }
@@ -459,8 +369,7 @@ fn deployment_cells(d: &Deployment, now: Timestamp) -> Vec<Value> {
     let status = d.status.clone().unwrap_or_default();
     let desired = spec.and_then(|s| s.replicas).unwrap_or(1);
     let (names, images) = container_cells(spec.map(|s| &s.template));
-    let selector =
-        selector_string(spec.map(|s| &s.selector)).unwrap_or_else(|| "<invalid>".to_string());
+    let selector = selector_string(spec.map(|s| &s.selector)).unwrap_or_else(|| "<invalid>".to_string());
     vec![
         Value::from(name_of(&d.metadata.name)),
         Value::from(format!("{}/{desired}", status.ready_replicas.unwrap_or(0))),
@@ -491,39 +400,23 @@ fn replica_set_cells(rs: &ReplicaSet, now: Timestamp) -> Vec<Value> {
 
 /// Comma-joined container names and images of a pod template (`layoutContainerCells`).
 fn container_cells(template: Option<&PodTemplateSpec>) -> (String, String) {
-    let containers: &[Container] = template
-        .and_then(|t| t.spec.as_ref())
-        .map_or(&[], |s: &PodSpec| &s.containers);
+    let containers: &[Container] = template.and_then(|t| t.spec.as_ref()).map_or(&[], |s: &PodSpec| &s.containers);
     let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
-    let images: Vec<&str> = containers
-        .iter()
-        .map(|c| c.image.as_deref().unwrap_or(""))
-        .collect();
+    let images: Vec<&str> = containers.iter().map(|c| c.image.as_deref().unwrap_or("")).collect();
     (names.join(","), images.join(","))
 }
 
 fn service_cells(svc: &Service, now: Timestamp) -> Vec<Value> {
     let spec = svc.spec.clone().unwrap_or_default();
-    let type_ = spec
-        .type_
-        .clone()
-        .unwrap_or_else(|| "ClusterIP".to_string());
-    let cluster_ip = spec
-        .cluster_ips
-        .as_ref()
-        .and_then(|ips| ips.first())
-        .map(String::as_str);
+    let type_ = spec.type_.clone().unwrap_or_else(|| "ClusterIP".to_string());
+    let cluster_ip = spec.cluster_ips.as_ref().and_then(|ips| ips.first()).map(String::as_str);
     let ports = port_string(&spec);
     vec![
         Value::from(name_of(&svc.metadata.name)),
         Value::from(type_.clone()),
         Value::from(or_none(cluster_ip)),
         Value::from(external_ip(svc, &type_)),
-        Value::from(if ports.is_empty() {
-            "<none>".to_string()
-        } else {
-            ports
-        }),
+        Value::from(if ports.is_empty() { "<none>".to_string() } else { ports }),
         Value::from(age(svc.metadata.creation_timestamp.as_ref(), now)),
         Value::from(format_labels(spec.selector.as_ref())),
     ]
@@ -539,33 +432,22 @@ fn external_ip(svc: &Service, type_: &str) -> String {
         "LoadBalancer" => {
             let mut ips = load_balancer_ips(svc);
             ips.extend(external.iter().cloned());
-            if ips.is_empty() {
-                "<pending>".to_string()
-            } else {
-                ips.join(",")
-            }
+            if ips.is_empty() { "<pending>".to_string() } else { ips.join(",") }
         }
-        "ExternalName" => spec
-            .and_then(|s| s.external_name.clone())
-            .unwrap_or_default(),
+        "ExternalName" => spec.and_then(|s| s.external_name.clone()).unwrap_or_default(),
         _ => "<unknown>".to_string(),
     }
 }
 
 /// Sorted, de-duplicated load-balancer ingress IPs (or hostnames when there is no IP).
 fn load_balancer_ips(svc: &Service) -> Vec<String> {
-    let ingress = svc
-        .status
-        .as_ref()
-        .and_then(|s| s.load_balancer.as_ref())
-        .and_then(|lb| lb.ingress.as_deref());
+    let ingress = svc.status.as_ref().and_then(|s| s.load_balancer.as_ref()).and_then(|lb| lb.ingress.as_deref());
     let set: std::collections::BTreeSet<String> = ingress
         .unwrap_or(&[])
         .iter()
         .filter_map(|i| {
             let ip = i.ip.as_deref().filter(|s| !s.is_empty());
-            ip.or(i.hostname.as_deref().filter(|s| !s.is_empty()))
-                .map(str::to_string)
+            ip.or(i.hostname.as_deref().filter(|s| !s.is_empty())).map(str::to_string)
         })
         .collect();
     set.into_iter().collect()
@@ -625,23 +507,12 @@ fn event_cells(e: &Event, now: Timestamp) -> Vec<Value> {
 
 /// `component, host`, falling back to the reporting controller and instance (`formatEventSource`).
 fn event_source(e: &Event) -> String {
-    let first_non_empty = |a: Option<&str>, b: Option<&str>| {
-        a.filter(|s| !s.is_empty()).or(b).unwrap_or("").to_string()
-    };
+    let first_non_empty =
+        |a: Option<&str>, b: Option<&str>| a.filter(|s| !s.is_empty()).or(b).unwrap_or("").to_string();
     let source = e.source.as_ref();
-    let component = first_non_empty(
-        source.and_then(|s| s.component.as_deref()),
-        e.reporting_component.as_deref(),
-    );
-    let instance = first_non_empty(
-        source.and_then(|s| s.host.as_deref()),
-        e.reporting_instance.as_deref(),
-    );
-    if instance.is_empty() {
-        component
-    } else {
-        format!("{component}, {instance}")
-    }
+    let component = first_non_empty(source.and_then(|s| s.component.as_deref()), e.reporting_component.as_deref());
+    let instance = first_non_empty(source.and_then(|s| s.host.as_deref()), e.reporting_instance.as_deref());
+    if instance.is_empty() { component } else { format!("{component}, {instance}") }
 }
 
 fn name_of(name: &Option<String>) -> String {
@@ -649,24 +520,13 @@ fn name_of(name: &Option<String>) -> String {
 }
 
 fn or_none(value: Option<&str>) -> String {
-    value
-        .filter(|v| !v.is_empty())
-        .unwrap_or("<none>")
-        .to_string()
+    value.filter(|v| !v.is_empty()).unwrap_or("<none>").to_string()
 }
 
 /// Labels as `k=v,k2=v2` sorted by key, or `<none>` (`labels.FormatLabels`).
 pub fn format_labels(labels: Option<&BTreeMap<String, String>>) -> String {
-    let pairs: Vec<String> = labels
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if pairs.is_empty() {
-        "<none>".to_string()
-    } else {
-        pairs.join(",")
-    }
+    let pairs: Vec<String> = labels.into_iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
+    if pairs.is_empty() { "<none>".to_string() } else { pairs.join(",") }
 }
 
 /// A label selector as `labels.Selector.String()` prints it after `LabelSelectorAsSelector`:
@@ -677,9 +537,7 @@ pub fn format_labels(labels: Option<&BTreeMap<String, String>>) -> String {
 pub fn selector_string(selector: Option<&LabelSelector>) -> Option<String> {
     match selector {
         None => Some(String::new()),
-        Some(s) => crate::model::labels::selector(s)
-            .ok()
-            .map(|s| s.to_string()),
+        Some(s) => crate::model::labels::selector(s).ok().map(|s| s.to_string()),
     }
 }
 
@@ -705,12 +563,7 @@ mod tests {
     }
 
     fn cells(table: &Value) -> Vec<Value> {
-        table["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["cells"].clone())
-            .collect()
+        table["rows"].as_array().unwrap().iter().map(|r| r["cells"].clone()).collect()
     }
 
     #[test]
@@ -724,28 +577,13 @@ mod tests {
         let names: Vec<&str> = cols.iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(
             names,
-            [
-                "Name",
-                "Ready",
-                "Status",
-                "Restarts",
-                "Age",
-                "IP",
-                "Node",
-                "Nominated Node",
-                "Readiness Gates"
-            ]
+            ["Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node", "Readiness Gates"]
         );
         assert_eq!(cols[0]["format"], "name");
         assert_eq!(cols[1]["format"], "");
         assert_eq!(cols[3]["type"], "string");
         assert_eq!(cols[5]["priority"], 1);
-        assert!(
-            cols[4]["description"]
-                .as_str()
-                .unwrap()
-                .starts_with("CreationTimestamp is a timestamp")
-        );
+        assert!(cols[4]["description"].as_str().unwrap().starts_with("CreationTimestamp is a timestamp"));
         let t = table_for(TableKind::Pod, &[], now(), IncludeObject::Metadata, "");
         assert_eq!(t["metadata"], json!({}));
     }
@@ -763,18 +601,10 @@ mod tests {
 
     #[test]
     fn pod_row_cells_and_partial_metadata_object() {
-        let t = table_for(
-            TableKind::Pod,
-            &[pod_json()],
-            now(),
-            IncludeObject::Metadata,
-            "9",
-        );
+        let t = table_for(TableKind::Pod, &[pod_json()], now(), IncludeObject::Metadata, "9");
         assert_eq!(
             cells(&t)[0],
-            json!([
-                "web-1", "1/1", "Running", "0", "5m", "10.0.0.5", "skiff", "<none>", "<none>"
-            ])
+            json!(["web-1", "1/1", "Running", "0", "5m", "10.0.0.5", "skiff", "<none>", "<none>"])
         );
         let object = &t["rows"][0]["object"];
         assert_eq!(object["kind"], "PartialObjectMetadata");
@@ -785,26 +615,11 @@ mod tests {
 
     #[test]
     fn include_object_modes() {
-        let t = table_for(
-            TableKind::Pod,
-            &[pod_json()],
-            now(),
-            IncludeObject::Object,
-            "",
-        );
+        let t = table_for(TableKind::Pod, &[pod_json()], now(), IncludeObject::Object, "");
         let object = &t["rows"][0]["object"];
-        assert_eq!(
-            (object["kind"].as_str(), object["apiVersion"].as_str()),
-            (Some("Pod"), Some("v1"))
-        );
+        assert_eq!((object["kind"].as_str(), object["apiVersion"].as_str()), (Some("Pod"), Some("v1")));
         assert_eq!(object["spec"], pod_json()["spec"]);
-        let t = table_for(
-            TableKind::Pod,
-            &[pod_json()],
-            now(),
-            IncludeObject::None,
-            "",
-        );
+        let t = table_for(TableKind::Pod, &[pod_json()], now(), IncludeObject::None, "");
         assert_eq!(t["rows"][0]["object"], Value::Null);
     }
 
@@ -812,8 +627,7 @@ mod tests {
     fn finished_pods_carry_completed_row_conditions() {
         let mut p = pod_json();
         p["status"]["phase"] = json!("Succeeded");
-        p["status"]["containerStatuses"][0]["state"] =
-            json!({"terminated": {"exitCode": 0, "reason": "Completed"}});
+        p["status"]["containerStatuses"][0]["state"] = json!({"terminated": {"exitCode": 0, "reason": "Completed"}});
         let t = table_for(TableKind::Pod, &[p], now(), IncludeObject::Metadata, "");
         assert_eq!(
             t["rows"][0]["conditions"],
@@ -825,30 +639,10 @@ mod tests {
     fn pod_readiness_gates_and_missing_fields() {
         let mut p = pod_json();
         p["spec"]["readinessGates"] = json!([{"conditionType": "a"}, {"conditionType": "b"}]);
-        p["status"]["conditions"] =
-            json!([{"type": "a", "status": "True"}, {"type": "b", "status": "False"}]);
-        let t = table_for(
-            TableKind::Pod,
-            &[p, json!({"metadata": {"name": "bare"}})],
-            now(),
-            IncludeObject::None,
-            "",
-        );
+        p["status"]["conditions"] = json!([{"type": "a", "status": "True"}, {"type": "b", "status": "False"}]);
+        let t = table_for(TableKind::Pod, &[p, json!({"metadata": {"name": "bare"}})], now(), IncludeObject::None, "");
         assert_eq!(cells(&t)[0][8], "1/2");
-        assert_eq!(
-            cells(&t)[1],
-            json!([
-                "bare",
-                "0/0",
-                "",
-                "0",
-                "<unknown>",
-                "<none>",
-                "<none>",
-                "<none>",
-                "<none>"
-            ])
-        );
+        assert_eq!(cells(&t)[1], json!(["bare", "0/0", "", "0", "<unknown>", "<none>", "<none>", "<none>", "<none>"]));
     }
 
     #[test]
@@ -859,62 +653,19 @@ mod tests {
                      "template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.27"}, {"name": "log", "image": "busybox"}]}}},
             "status": {"readyReplicas": 2, "updatedReplicas": 3, "availableReplicas": 2}
         });
-        let t = table_for(
-            TableKind::Deployment,
-            &[d],
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
-        assert_eq!(
-            cells(&t)[0],
-            json!([
-                "web",
-                "2/3",
-                3,
-                2,
-                "2d",
-                "web,log",
-                "nginx:1.27,busybox",
-                "app=web,tier=fe"
-            ])
-        );
-        let names: Vec<&str> = t["columnDefinitions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "Name",
-                "Ready",
-                "Up-to-date",
-                "Available",
-                "Age",
-                "Containers",
-                "Images",
-                "Selector"
-            ]
-        );
+        let t = table_for(TableKind::Deployment, &[d], now(), IncludeObject::Metadata, "");
+        assert_eq!(cells(&t)[0], json!(["web", "2/3", 3, 2, "2d", "web,log", "nginx:1.27,busybox", "app=web,tier=fe"]));
+        let names: Vec<&str> =
+            t["columnDefinitions"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Name", "Ready", "Up-to-date", "Available", "Age", "Containers", "Images", "Selector"]);
     }
 
     #[test]
     fn deployment_without_status_and_with_bad_selector() {
         let d = json!({"metadata": {"name": "web"}, "spec": {"selector": {"matchExpressions": [{"key": "a", "operator": "Bogus"}]},
                       "template": {}}});
-        let t = table_for(
-            TableKind::Deployment,
-            &[d],
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
-        assert_eq!(
-            cells(&t)[0],
-            json!(["web", "0/1", 0, 0, "<unknown>", "", "", "<invalid>"])
-        );
+        let t = table_for(TableKind::Deployment, &[d], now(), IncludeObject::Metadata, "");
+        assert_eq!(cells(&t)[0], json!(["web", "0/1", 0, 0, "<unknown>", "", "", "<invalid>"]));
     }
 
     #[test]
@@ -925,25 +676,10 @@ mod tests {
                      "template": {"spec": {"containers": [{"name": "web", "image": "nginx"}]}}},
             "status": {"replicas": 3, "readyReplicas": 1}
         });
-        let t = table_for(
-            TableKind::ReplicaSet,
-            &[rs],
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
+        let t = table_for(TableKind::ReplicaSet, &[rs], now(), IncludeObject::Metadata, "");
         assert_eq!(
             cells(&t)[0],
-            json!([
-                "web-7d9c6c8d4f",
-                3,
-                3,
-                1,
-                "60s",
-                "web",
-                "nginx",
-                "app=web,pod-template-hash=7d9c6c8d4f"
-            ])
+            json!(["web-7d9c6c8d4f", 3, 3, 1, "60s", "web", "nginx", "app=web,pod-template-hash=7d9c6c8d4f"])
         );
     }
 
@@ -957,21 +693,13 @@ mod tests {
     #[test]
     fn service_cells_by_type() {
         let items = [
-            svc(
-                "ClusterIP",
-                json!([{"port": 80, "protocol": "TCP", "targetPort": 8080}]),
-                json!({}),
-            ),
+            svc("ClusterIP", json!([{"port": 80, "protocol": "TCP", "targetPort": 8080}]), json!({})),
             svc(
                 "NodePort",
                 json!([{"port": 80, "protocol": "TCP", "nodePort": 30080}, {"port": 53, "protocol": "UDP", "nodePort": 30053}]),
                 json!({}),
             ),
-            svc(
-                "LoadBalancer",
-                json!([{"port": 443, "nodePort": 31443}]),
-                json!({"loadBalancer": {}}),
-            ),
+            svc("LoadBalancer", json!([{"port": 443, "nodePort": 31443}]), json!({"loadBalancer": {}})),
             svc(
                 "LoadBalancer",
                 json!([{"port": 80, "protocol": "TCP"}]),
@@ -979,44 +707,13 @@ mod tests {
             ),
             json!({"metadata": {"name": "bare"}}),
         ];
-        let t = table_for(
-            TableKind::Service,
-            &items,
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
+        let t = table_for(TableKind::Service, &items, now(), IncludeObject::Metadata, "");
         let c = cells(&t);
-        assert_eq!(
-            c[0],
-            json!([
-                "web",
-                "ClusterIP",
-                "10.96.0.10",
-                "<none>",
-                "80/TCP",
-                "9s",
-                "app=web"
-            ])
-        );
+        assert_eq!(c[0], json!(["web", "ClusterIP", "10.96.0.10", "<none>", "80/TCP", "9s", "app=web"]));
         assert_eq!(c[1][4], "80:30080/TCP,53:30053/UDP");
-        assert_eq!(
-            (c[2][3].as_str(), c[2][4].as_str()),
-            (Some("<pending>"), Some("443:31443/TCP"))
-        );
+        assert_eq!((c[2][3].as_str(), c[2][4].as_str()), (Some("<pending>"), Some("443:31443/TCP")));
         assert_eq!(c[3][3], "192.0.2.1,192.0.2.9,lb.example");
-        assert_eq!(
-            c[4],
-            json!([
-                "bare",
-                "ClusterIP",
-                "<none>",
-                "<none>",
-                "<none>",
-                "<unknown>",
-                "<none>"
-            ])
-        );
+        assert_eq!(c[4], json!(["bare", "ClusterIP", "<none>", "<none>", "<none>", "<unknown>", "<none>"]));
     }
 
     #[test]
@@ -1025,13 +722,7 @@ mod tests {
         s["spec"]["externalIPs"] = json!(["1.2.3.4", "5.6.7.8"]);
         let mut e = svc("ExternalName", json!([]), json!({}));
         e["spec"]["externalName"] = json!("db.example.com");
-        let t = table_for(
-            TableKind::Service,
-            &[s, e],
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
+        let t = table_for(TableKind::Service, &[s, e], now(), IncludeObject::Metadata, "");
         assert_eq!(cells(&t)[0][3], "1.2.3.4,5.6.7.8");
         assert_eq!(cells(&t)[1][3], "db.example.com");
     }
@@ -1049,13 +740,7 @@ mod tests {
                    "series": {"count": 7, "lastObservedTime": "2026-11-27T03:21:05.000000Z"}}),
             json!({"metadata": {"name": "x"}, "involvedObject": {"kind": "Node"}}),
         ];
-        let t = table_for(
-            TableKind::Event,
-            &events,
-            now(),
-            IncludeObject::Metadata,
-            "",
-        );
+        let t = table_for(TableKind::Event, &events, now(), IncludeObject::Metadata, "");
         let c = cells(&t);
         assert_eq!(
             c[0],
@@ -1087,46 +772,24 @@ mod tests {
                 "p.2"
             ])
         );
-        assert_eq!(
-            c[2],
-            json!(["<unknown>", "", "", "node", "", "", "", "<unknown>", 1, "x"])
-        );
+        assert_eq!(c[2], json!(["<unknown>", "", "", "node", "", "", "", "<unknown>", 1, "x"]));
         let cols = t["columnDefinitions"].as_array().unwrap();
-        let shown: Vec<&str> = cols
-            .iter()
-            .filter(|c| c["priority"] == 0)
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let shown: Vec<&str> =
+            cols.iter().filter(|c| c["priority"] == 0).map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(shown, ["Last Seen", "Type", "Reason", "Object", "Message"]);
     }
 
     #[test]
     fn malformed_items_still_produce_rows() {
-        let items = [
-            json!(42),
-            Value::Null,
-            json!({"metadata": {"name": 7}, "spec": "bad"}),
-        ];
-        for kind in [
-            TableKind::Pod,
-            TableKind::Deployment,
-            TableKind::ReplicaSet,
-            TableKind::Service,
-            TableKind::Event,
-        ] {
-            for include in [
-                IncludeObject::None,
-                IncludeObject::Metadata,
-                IncludeObject::Object,
-            ] {
+        let items = [json!(42), Value::Null, json!({"metadata": {"name": 7}, "spec": "bad"})];
+        for kind in [TableKind::Pod, TableKind::Deployment, TableKind::ReplicaSet, TableKind::Service, TableKind::Event]
+        {
+            for include in [IncludeObject::None, IncludeObject::Metadata, IncludeObject::Object] {
                 let t = table_for(kind, &items, now(), include, "1");
                 let rows = t["rows"].as_array().unwrap();
                 assert_eq!(rows.len(), 3);
                 let width = t["columnDefinitions"].as_array().unwrap().len();
-                assert!(
-                    rows.iter()
-                        .all(|r| r["cells"].as_array().unwrap().len() == width)
-                );
+                assert!(rows.iter().all(|r| r["cells"].as_array().unwrap().len() == width));
             }
         }
     }
@@ -1146,11 +809,7 @@ mod tests {
                     operator: "NotIn".into(),
                     values: Some(vec!["prod".into()]),
                 },
-                LabelSelectorRequirement {
-                    key: "canary".into(),
-                    operator: "Exists".into(),
-                    values: None,
-                },
+                LabelSelectorRequirement { key: "canary".into(), operator: "Exists".into(), values: None },
                 LabelSelectorRequirement {
                     key: "legacy".into(),
                     operator: "DoesNotExist".into(),
@@ -1158,16 +817,10 @@ mod tests {
                 },
             ]),
         };
-        assert_eq!(
-            selector_string(Some(&sel)).unwrap(),
-            "app=web,canary,env notin (prod),!legacy,tier in (a,b)"
-        );
+        assert_eq!(selector_string(Some(&sel)).unwrap(), "app=web,canary,env notin (prod),!legacy,tier in (a,b)");
         assert_eq!(selector_string(None).unwrap(), "");
         assert_eq!(format_label_selector(None), "<none>");
-        assert_eq!(
-            format_label_selector(Some(&LabelSelector::default())),
-            "<none>"
-        );
+        assert_eq!(format_label_selector(Some(&LabelSelector::default())), "<none>");
         let bad = LabelSelector {
             match_expressions: Some(vec![LabelSelectorRequirement {
                 key: "a".into(),

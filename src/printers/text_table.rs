@@ -56,10 +56,7 @@ impl TabWriter {
     /// The writer of kubectl's table printer: `GetNewTabWriter` in cli-runtime, i.e.
     /// minwidth 6, tabwidth 4, padding 3, pad `' '`, flag `RememberWidths`.
     pub fn kubectl_get() -> Self {
-        TabWriter {
-            remember_widths: true,
-            ..TabWriter::new(6, 3)
-        }
+        TabWriter { remember_widths: true, ..TabWriter::new(6, 3) }
     }
 
     /// The writer of `kubectl describe` and `rollout history` (`tabbedString`): minwidth 0,
@@ -101,10 +98,7 @@ impl TabWriter {
     }
 
     fn terminate_cell(&mut self) -> usize {
-        let line = self
-            .lines
-            .last_mut()
-            .expect("lines always holds the current line");
+        let line = self.lines.last_mut().expect("lines always holds the current line");
         line.push(std::mem::take(&mut self.cell));
         line.len()
     }
@@ -176,8 +170,7 @@ impl TabWriter {
                 self.out.push_str(&self.buf[pos..pos + c.size]);
                 pos += c.size;
                 if let Some(w) = self.widths.get(j) {
-                    self.out
-                        .extend(std::iter::repeat_n(' ', w.saturating_sub(c.width)));
+                    self.out.extend(std::iter::repeat_n(' ', w.saturating_sub(c.width)));
                 }
             }
             if i + 1 == self.lines.len() {
@@ -259,20 +252,12 @@ struct ShownColumn {
 impl TablePrinter {
     /// A printer with the given flags and a fresh [`TabWriter::kubectl_get`] writer.
     pub fn new(options: TableOptions) -> Self {
-        TablePrinter {
-            options,
-            writer: TabWriter::kubectl_get(),
-            last_columns: Vec::new(),
-            printed_headers: false,
-        }
+        TablePrinter { options, writer: TabWriter::kubectl_get(), last_columns: Vec::new(), printed_headers: false }
     }
 
     /// Prints `table` and flushes, returning the text to write to stdout.
     pub fn print(&mut self, table: &Value) -> String {
-        let mut columns: Vec<Value> = table["columnDefinitions"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let mut columns: Vec<Value> = table["columnDefinitions"].as_array().cloned().unwrap_or_default();
         let rows: &[Value] = table["rows"].as_array().map_or(&[], Vec::as_slice);
         let mut no_headers = self.options.no_headers;
         if self.printed_headers && (columns.is_empty() || columns == self.last_columns) {
@@ -298,12 +283,8 @@ impl TablePrinter {
         let visible = |i: usize| self.options.wide || shown.get(i).is_some_and(|c| c.priority == 0);
         let mut text = String::new();
         if !no_headers && !rows.is_empty() {
-            let headers: Vec<&str> = shown
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| visible(*i))
-                .map(|(_, c)| c.header.as_str())
-                .collect();
+            let headers: Vec<&str> =
+                shown.iter().enumerate().filter(|(i, _)| visible(*i)).map(|(_, c)| c.header.as_str()).collect();
             text.push_str(&headers.join("\t"));
             text.push('\n');
         }
@@ -324,11 +305,7 @@ impl TablePrinter {
 
     /// Server columns plus NAMESPACE in front and the label columns at the end.
     fn decorated_columns(&self, columns: &[Value]) -> Vec<ShownColumn> {
-        let extra = |header: String| ShownColumn {
-            header,
-            priority: 0,
-            is_name: false,
-        };
+        let extra = |header: String| ShownColumn { header, priority: 0, is_name: false };
         let mut shown = Vec::new();
         if self.options.with_namespace {
             shown.push(extra("NAMESPACE".to_string()));
@@ -368,17 +345,11 @@ impl TablePrinter {
         let labels: Option<BTreeMap<String, String>> =
             metadata.and_then(|m| serde_json::from_value(m["labels"].clone()).ok());
         for key in &self.options.label_columns {
-            let value = labels
-                .as_ref()
-                .and_then(|l| l.get(key))
-                .cloned()
-                .unwrap_or_default();
+            let value = labels.as_ref().and_then(|l| l.get(key)).cloned().unwrap_or_default();
             cells.push(Value::from(metadata.map_or(String::new(), |_| value)));
         }
         if self.options.show_labels {
-            cells.push(
-                metadata.map_or(Value::Null, |_| Value::from(format_labels(labels.as_ref()))),
-            );
+            cells.push(metadata.map_or(Value::Null, |_| Value::from(format_labels(labels.as_ref()))));
         }
         cells
     }
@@ -425,10 +396,7 @@ mod tests {
 
     #[test]
     fn tabwriter_aligns_tab_terminated_cells_only() {
-        assert_eq!(
-            tab(0, 2, "a\tb\tc\naaa\tbbbb\tc\n"),
-            "a    b     c\naaa  bbbb  c\n"
-        );
+        assert_eq!(tab(0, 2, "a\tb\tc\naaa\tbbbb\tc\n"), "a    b     c\naaa  bbbb  c\n");
         assert_eq!(
             tab(0, 1, "aaaa\tbbb\td\naa\tb\tdd\na\t\naa\tcccc\teee\n"),
             "aaaa bbb d\naa   b   dd\na    \naa   cccc eee\n"
@@ -449,10 +417,7 @@ mod tests {
             tab(0, 2, "Labels:\ta=1\n\tb=2\nAnnotations:\t<none>\n"),
             "Labels:       a=1\n              b=2\nAnnotations:  <none>\n"
         );
-        assert_eq!(
-            tab(0, 2, "Medium:\t\nSizeLimit:\t<unset>\n"),
-            "Medium:     \nSizeLimit:  <unset>\n"
-        );
+        assert_eq!(tab(0, 2, "Medium:\t\nSizeLimit:\t<unset>\n"), "Medium:     \nSizeLimit:  <unset>\n");
         assert_eq!(tab(0, 2, "no newline\tat end"), "no newline  at end");
         assert_eq!(tab(0, 2, "wide ü\tx\nab\ty\n"), "wide ü  x\nab      y\n");
     }
@@ -512,12 +477,7 @@ mod tests {
 
     #[test]
     fn wide_namespace_and_labels() {
-        let options = TableOptions {
-            wide: true,
-            with_namespace: true,
-            show_labels: true,
-            ..Default::default()
-        };
+        let options = TableOptions { wide: true, with_namespace: true, show_labels: true, ..Default::default() };
         let out = render_table(&deployment_table(), &options, "default");
         assert_eq!(
             out.stdout,
@@ -540,15 +500,9 @@ mod tests {
             out.stdout,
             "deployment.apps/web          3/3   3     3     5m    \ndeployment.apps/api-server   0/1   0     0     12d   \n"
         );
-        let options = TableOptions {
-            label_columns: vec!["tier".to_string()],
-            ..Default::default()
-        };
+        let options = TableOptions { label_columns: vec!["tier".to_string()], ..Default::default() };
         let out = render_table(&deployment_table(), &options, "default");
-        assert!(
-            out.stdout
-                .starts_with("NAME         READY   UP-TO-DATE   AVAILABLE   AGE   TIER\n")
-        );
+        assert!(out.stdout.starts_with("NAME         READY   UP-TO-DATE   AVAILABLE   AGE   TIER\n"));
         assert!(out.stdout.contains("5m    fe\n"));
     }
 
@@ -559,19 +513,10 @@ mod tests {
         let out = render_table(&t, &TableOptions::default(), "default");
         assert_eq!(
             out,
-            Rendered {
-                stdout: String::new(),
-                stderr: "No resources found in default namespace.\n".into()
-            }
+            Rendered { stdout: String::new(), stderr: "No resources found in default namespace.\n".into() }
         );
-        let options = TableOptions {
-            with_namespace: true,
-            ..Default::default()
-        };
-        assert_eq!(
-            render_table(&t, &options, "default").stderr,
-            "No resources found\n"
-        );
+        let options = TableOptions { with_namespace: true, ..Default::default() };
+        assert_eq!(render_table(&t, &options, "default").stderr, "No resources found\n");
     }
 
     #[test]
@@ -579,10 +524,7 @@ mod tests {
         let mut t = deployment_table();
         t["rows"] = json!([{"cells": ["a\u{1b}[31m", "x\ny", null, true, 1.5], "object": null}]);
         let out = render_table(&t, &TableOptions::default(), "default");
-        let want = format!(
-            "{:<10}{:<8}{:<13}{:<12}{}",
-            "a^[[31m", "x...", "", "true", "1.5"
-        );
+        let want = format!("{:<10}{:<8}{:<13}{:<12}{}", "a^[[31m", "x...", "", "true", "1.5");
         assert_eq!(out.stdout.lines().nth(1), Some(want.as_str()));
     }
 
@@ -598,10 +540,7 @@ mod tests {
         });
         let now = "2026-11-27T03:21:09Z".parse().unwrap();
         let table = table_for(TableKind::Pod, &[pod], now, IncludeObject::Metadata, "9");
-        let options = TableOptions {
-            wide: true,
-            ..Default::default()
-        };
+        let options = TableOptions { wide: true, ..Default::default() };
         let want = "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE    NOMINATED NODE   READINESS GATES\n\
                     web-7d9c6c8d4f-x2x9z   1/1     Running   0          60s   172.17.0.3   skiff   <none>           <none>\n";
         assert_eq!(render_table(&table, &options, "default").stdout, want);
@@ -633,9 +572,6 @@ mod tests {
         let mut event = deployment_table();
         event["columnDefinitions"] = Value::Null;
         event["rows"] = json!([{"cells": ["w", "1/3", 1, 0, "0s", "", "", ""], "object": null}]);
-        assert_eq!(
-            printer.print(&event),
-            "w            1/3     1            0           0s\n"
-        );
+        assert_eq!(printer.print(&event), "w            1/3     1            0           0s\n");
     }
 }

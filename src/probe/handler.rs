@@ -28,18 +28,12 @@ pub struct Target<'a> {
 }
 
 impl Target<'_> {
-    fn addr(
-        &self,
-        port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
-    ) -> Result<SocketAddr, String> {
-        let number =
-            resolve_port(self.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
-        self.ports.get(&number).copied().ok_or_else(|| {
-            format!(
-                "port {number} is not published for container {:?}",
-                self.container.name
-            )
-        })
+    fn addr(&self, port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString) -> Result<SocketAddr, String> {
+        let number = resolve_port(self.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
+        self.ports
+            .get(&number)
+            .copied()
+            .ok_or_else(|| format!("port {number} is not published for container {:?}", self.container.name))
     }
 }
 
@@ -70,8 +64,7 @@ fn destination(
     match host.filter(|h| !h.is_empty() && !matches!(*h, "localhost" | "127.0.0.1" | "::1")) {
         None => target.addr(port).map(|a| (a.to_string(), a)),
         Some(h) => {
-            let n = resolve_port(target.container, port)
-                .ok_or_else(|| format!("invalid port: {port:?}"))?;
+            let n = resolve_port(target.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
             let addr = std::net::ToSocketAddrs::to_socket_addrs(&(h, n))
                 .ok()
                 .and_then(|mut a| a.next())
@@ -103,21 +96,11 @@ async fn http_attempt(action: &HTTPGetAction, timeout: Duration, target: &Target
         Ok(d) => d,
         Err(e) => return Attempt::Answered(Outcome::Failure(e)),
     };
-    let scheme = action
-        .scheme
-        .as_deref()
-        .unwrap_or("HTTP")
-        .to_ascii_lowercase();
-    let path = action
-        .path
-        .clone()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "/".into());
+    let scheme = action.scheme.as_deref().unwrap_or("HTTP").to_ascii_lowercase();
+    let path = action.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
     let url = format!("{scheme}://{authority}{path}");
     if scheme != "http" {
-        return Attempt::Answered(Outcome::Failure(format!(
-            "Get {url:?}: HTTPS probes are not supported by skiff"
-        )));
+        return Attempt::Answered(Outcome::Failure(format!("Get {url:?}: HTTPS probes are not supported by skiff")));
     }
     match tokio::time::timeout(timeout, follow(action, &authority, addr, path)).await {
         Ok(Ok(outcome)) => Attempt::Answered(outcome),
@@ -147,15 +130,10 @@ async fn follow(
         let location = location.unwrap_or_default();
         match location.parse::<http::Uri>() {
             Ok(uri) if uri.authority().is_none_or(|a| a.as_str() == authority) => {
-                path = uri
-                    .path_and_query()
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| "/".into());
+                path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
             }
             _ => {
-                return Ok(Outcome::Warning(format!(
-                    "Probe terminated redirects, Response body: {body}"
-                )));
+                return Ok(Outcome::Warning(format!("Probe terminated redirects, Response body: {body}")));
             }
         }
     }
@@ -168,13 +146,9 @@ async fn request(
     addr: SocketAddr,
     path: &str,
 ) -> Result<(u16, Option<String>, String), String> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
+    let stream = TcpStream::connect(addr).await.map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
     let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
     let driver = tokio::spawn(conn);
     let mut req = http::Request::get(path).header(http::header::HOST, authority);
     let user = action.http_headers.clone().unwrap_or_default();
@@ -194,11 +168,7 @@ async fn request(
     let req = req.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
     let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
     let status = resp.status().as_u16();
-    let location = resp
-        .headers()
-        .get(http::header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
+    let location = resp.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
     let body = match Limited::new(resp.into_body(), BODY_LIMIT).collect().await {
         Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
         Err(_) => String::new(),
@@ -238,25 +208,17 @@ async fn tcp_attempt(action: &TCPSocketAction, timeout: Duration, target: &Targe
     };
     let mut byte = [0u8; 1];
     match tokio::time::timeout(CLOSE_GRACE, stream.peek(&mut byte)).await {
-        Ok(Ok(0)) | Ok(Err(_)) => {
-            Attempt::Unreachable(format!("dial tcp {addr}: connect: connection refused"))
-        }
+        Ok(Ok(0)) | Ok(Err(_)) => Attempt::Unreachable(format!("dial tcp {addr}: connect: connection refused")),
         _ => Attempt::Answered(Outcome::Success),
     }
 }
 
 pub async fn exec(action: &ExecAction, timeout: Duration, target: &Target<'_>) -> Outcome {
     let cmd = action.command.clone().unwrap_or_default();
-    match target
-        .runtime
-        .exec(target.container_id, &cmd, timeout)
-        .await
-    {
+    match target.runtime.exec(target.container_id, &cmd, timeout).await {
         Ok(out) if out.exit_code == 0 => Outcome::Success,
         Ok(out) => Outcome::Failure(out.output.trim_end().to_string()),
-        Err(RuntimeError::ExecTimeout(_)) => {
-            Outcome::Failure(format!("command {:?} timed out", cmd.join(" ")))
-        }
+        Err(RuntimeError::ExecTimeout(_)) => Outcome::Failure(format!("command {:?} timed out", cmd.join(" "))),
         Err(e) => Outcome::Unknown(e.to_string()),
     }
 }
@@ -264,12 +226,7 @@ pub async fn exec(action: &ExecAction, timeout: Duration, target: &Target<'_>) -
 /// The first probe of a new container: while nothing answers on the port at all (the app is
 /// still starting), try again every 20 ms, for at most `limit`. A real answer, good or bad, is
 /// the result; so a container is Ready as soon as it can be, not one period later.
-pub async fn run_first(
-    probe: &Probe,
-    timeout: Duration,
-    target: &Target<'_>,
-    limit: Duration,
-) -> Outcome {
+pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, limit: Duration) -> Outcome {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let attempt = if let Some(action) = &probe.http_get {
@@ -280,9 +237,7 @@ pub async fn run_first(
             return run(probe, timeout, target).await;
         };
         match attempt {
-            Attempt::Unreachable(_)
-                if tokio::time::Instant::now() + Duration::from_millis(20) < deadline =>
-            {
+            Attempt::Unreachable(_) if tokio::time::Instant::now() + Duration::from_millis(20) < deadline => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             other => return settle(other),

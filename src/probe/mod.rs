@@ -65,15 +65,12 @@ fn secs(v: Option<i32>, default: i32) -> Duration {
 
 impl Spec {
     pub fn new(kind: Kind, probe: &Probe) -> Spec {
-        let threshold = |v: Option<i32>, default: i32| {
-            u32::try_from(v.filter(|v| *v > 0).unwrap_or(default)).unwrap_or(1)
-        };
+        let threshold =
+            |v: Option<i32>, default: i32| u32::try_from(v.filter(|v| *v > 0).unwrap_or(default)).unwrap_or(1);
         Spec {
             kind,
             probe: probe.clone(),
-            initial_delay: Duration::from_secs(
-                u64::try_from(probe.initial_delay_seconds.unwrap_or(0)).unwrap_or(0),
-            ),
+            initial_delay: Duration::from_secs(u64::try_from(probe.initial_delay_seconds.unwrap_or(0)).unwrap_or(0)),
             period: secs(probe.period_seconds, 10),
             timeout: secs(probe.timeout_seconds, 1),
             success_threshold: threshold(probe.success_threshold, 1),
@@ -84,14 +81,10 @@ impl Spec {
 
     /// The container's probes, startup first.
     pub fn for_container(c: &Container) -> Vec<Spec> {
-        [
-            (Kind::Startup, &c.startup_probe),
-            (Kind::Liveness, &c.liveness_probe),
-            (Kind::Readiness, &c.readiness_probe),
-        ]
-        .into_iter()
-        .filter_map(|(k, p)| p.as_ref().map(|p| Spec::new(k, p)))
-        .collect()
+        [(Kind::Startup, &c.startup_probe), (Kind::Liveness, &c.liveness_probe), (Kind::Readiness, &c.readiness_probe)]
+            .into_iter()
+            .filter_map(|(k, p)| p.as_ref().map(|p| Spec::new(k, p)))
+            .collect()
     }
 }
 
@@ -161,19 +154,11 @@ impl Counter {
             self.last = Some(success);
             self.run = 1;
         }
-        let threshold = if success {
-            self.success_threshold
-        } else {
-            self.failure_threshold
-        };
+        let threshold = if success { self.success_threshold } else { self.failure_threshold };
         if self.run < threshold {
             return None;
         }
-        let new = if success {
-            Recorded::Success
-        } else {
-            Recorded::Failure
-        };
+        let new = if success { Recorded::Success } else { Recorded::Failure };
         if !success && matches!(self.kind, Kind::Liveness | Kind::Startup) {
             self.on_hold = true;
             self.run = 0;

@@ -11,19 +11,13 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// The next backend in rotation, skipping `exclude` (a pod that just failed).
-pub fn round_robin<'a>(
-    backends: &'a [Backend],
-    cursor: &AtomicUsize,
-    exclude: Option<&str>,
-) -> Option<&'a Backend> {
+pub fn round_robin<'a>(backends: &'a [Backend], cursor: &AtomicUsize, exclude: Option<&str>) -> Option<&'a Backend> {
     let n = backends.len();
     if n == 0 {
         return None;
     }
     let start = cursor.fetch_add(1, Ordering::Relaxed);
-    (0..n)
-        .map(|i| &backends[(start + i) % n])
-        .find(|b| exclude != Some(b.pod_uid.as_str()))
+    (0..n).map(|i| &backends[(start + i) % n]).find(|b| exclude != Some(b.pod_uid.as_str()))
 }
 
 /// ClientIP session affinity: client address → pod, forgotten after `timeout` of silence.
@@ -34,10 +28,7 @@ pub struct Affinity {
 
 impl Affinity {
     pub fn new(timeout: Duration) -> Affinity {
-        Affinity {
-            timeout,
-            table: Mutex::new(HashMap::new()),
-        }
+        Affinity { timeout, table: Mutex::new(HashMap::new()) }
     }
 
     /// The client's pod if it still serves, else the next in rotation (remembered).
@@ -56,11 +47,7 @@ impl Affinity {
         let remembered = table
             .get(&client)
             .filter(|(_, at)| now.duration_since(*at) < self.timeout)
-            .and_then(|(uid, _)| {
-                backends
-                    .iter()
-                    .find(|b| &b.pod_uid == uid && exclude != Some(uid.as_str()))
-            });
+            .and_then(|(uid, _)| backends.iter().find(|b| &b.pod_uid == uid && exclude != Some(uid.as_str())));
         let chosen = remembered.or_else(|| round_robin(backends, cursor, exclude))?;
         table.insert(client, (chosen.pod_uid.clone(), now));
         Some(chosen)
@@ -89,9 +76,7 @@ mod tests {
     fn round_robin_spreads_evenly_and_skips_the_excluded() {
         let b = backends(3);
         let cursor = AtomicUsize::new(0);
-        let picks: Vec<&str> = (0..6)
-            .map(|_| round_robin(&b, &cursor, None).unwrap().pod_name.as_str())
-            .collect();
+        let picks: Vec<&str> = (0..6).map(|_| round_robin(&b, &cursor, None).unwrap().pod_name.as_str()).collect();
         assert_eq!(picks, vec!["p0", "p1", "p2", "p0", "p1", "p2"]);
         assert_eq!(round_robin(&b, &cursor, Some("u0")).unwrap().pod_name, "p1");
         assert!(round_robin(&[], &cursor, None).is_none());
@@ -104,38 +89,15 @@ mod tests {
         let cursor = AtomicUsize::new(0);
         let a = Affinity::new(Duration::from_secs(10));
         let (c1, c2): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        let first = a
-            .pick(c1, &b, &cursor, None, Instant::now())
-            .unwrap()
-            .pod_name
-            .clone();
+        let first = a.pick(c1, &b, &cursor, None, Instant::now()).unwrap().pod_name.clone();
         for _ in 0..5 {
-            assert_eq!(
-                a.pick(c1, &b, &cursor, None, Instant::now())
-                    .unwrap()
-                    .pod_name,
-                first
-            );
+            assert_eq!(a.pick(c1, &b, &cursor, None, Instant::now()).unwrap().pod_name, first);
         }
-        assert_ne!(
-            a.pick(c2, &b, &cursor, None, Instant::now())
-                .unwrap()
-                .pod_name,
-            first
-        );
+        assert_ne!(a.pick(c2, &b, &cursor, None, Instant::now()).unwrap().pod_name, first);
         tokio::time::advance(Duration::from_secs(11)).await;
-        let later = a
-            .pick(c1, &b, &cursor, None, Instant::now())
-            .unwrap()
-            .pod_name
-            .clone();
+        let later = a.pick(c1, &b, &cursor, None, Instant::now()).unwrap().pod_name.clone();
         assert_ne!(later, first, "affinity expired; rotation moved on");
         // The remembered pod left: the client moves to another one.
-        assert_ne!(
-            a.pick(c1, &b, &cursor, Some("u9"), Instant::now())
-                .unwrap()
-                .pod_name,
-            ""
-        );
+        assert_ne!(a.pick(c1, &b, &cursor, Some("u9"), Instant::now()).unwrap().pod_name, "");
     }
 }

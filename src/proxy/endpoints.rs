@@ -25,12 +25,7 @@ fn target(port: &ServicePort, pod: &PodEndpoint) -> Option<u16> {
 
 /// Whether the Service's selector picks `pod` (a Service without a selector picks none).
 pub fn selects(svc: &Service, pod: &PodEndpoint) -> bool {
-    let Some(selector) = svc
-        .spec
-        .as_ref()
-        .and_then(|s| s.selector.as_ref())
-        .filter(|s| !s.is_empty())
-    else {
+    let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()).filter(|s| !s.is_empty()) else {
         return false;
     };
     svc.metadata.namespace.as_deref() == Some(pod.namespace.as_str())
@@ -92,10 +87,7 @@ mod tests {
             labels: BTreeMap::from([("app".into(), app.into())]),
             ready,
             terminating,
-            ports: BTreeMap::from([(
-                8080,
-                SocketAddr::from(([127, 0, 0, 1], 40000 + name.len() as u16)),
-            )]),
+            ports: BTreeMap::from([(8080, SocketAddr::from(([127, 0, 0, 1], 40000 + name.len() as u16)))]),
             port_names: BTreeMap::from([("http".into(), 8080)]),
         }
     }
@@ -103,11 +95,7 @@ mod tests {
     #[test]
     fn only_ready_selected_non_terminating_pods_serve() {
         let svc = Service {
-            metadata: ObjectMeta {
-                name: Some("web".into()),
-                namespace: Some("default".into()),
-                ..Default::default()
-            },
+            metadata: ObjectMeta { name: Some("web".into()), namespace: Some("default".into()), ..Default::default() },
             spec: Some(ServiceSpec {
                 selector: Some(BTreeMap::from([("app".into(), "web".into())])),
                 ..Default::default()
@@ -124,21 +112,11 @@ mod tests {
         .into_iter()
         .map(|p| (p.uid.clone(), p))
         .collect();
-        let by_name = ServicePort {
-            port: 80,
-            target_port: Some(IntOrString::String("http".into())),
-            ..Default::default()
-        };
-        let names: Vec<String> = backends(&svc, &by_name, &pods, &Fresh)
-            .into_iter()
-            .map(|b| b.pod_name)
-            .collect();
+        let by_name =
+            ServicePort { port: 80, target_port: Some(IntOrString::String("http".into())), ..Default::default() };
+        let names: Vec<String> = backends(&svc, &by_name, &pods, &Fresh).into_iter().map(|b| b.pod_name).collect();
         assert_eq!(names, vec!["a", "eeeee"]);
-        let unpublished = ServicePort {
-            port: 80,
-            target_port: Some(IntOrString::Int(9999)),
-            ..Default::default()
-        };
+        let unpublished = ServicePort { port: 80, target_port: Some(IntOrString::Int(9999)), ..Default::default() };
         assert!(backends(&svc, &unpublished, &pods, &Fresh).is_empty());
     }
 }

@@ -10,11 +10,7 @@ pub enum ProxyError {
     /// No pod is ready behind the Service.
     NoEndpoints { service: String },
     /// The pod refused or dropped the connection before the request was sent.
-    Connect {
-        pod: String,
-        addr: SocketAddr,
-        reason: String,
-    },
+    Connect { pod: String, addr: SocketAddr, reason: String },
     /// The pod failed after the request was sent (reset, malformed response).
     Upstream { pod: String, reason: String },
     /// The pod sent no response headers in time.
@@ -41,10 +37,9 @@ impl ProxyError {
             ProxyError::Upstream { pod, reason } => {
                 format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n")
             }
-            ProxyError::Timeout { pod, after } => format!(
-                "504 Gateway Timeout: pod {pod} sent no response within {}s\n",
-                after.as_secs()
-            ),
+            ProxyError::Timeout { pod, after } => {
+                format!("504 Gateway Timeout: pod {pod} sent no response within {}s\n", after.as_secs())
+            }
         }
     }
 }
@@ -55,15 +50,10 @@ mod tests {
 
     #[test]
     fn each_failure_has_its_status_and_a_clear_body() {
-        let e = ProxyError::NoEndpoints {
-            service: "default/web".into(),
-        };
+        let e = ProxyError::NoEndpoints { service: "default/web".into() };
         assert_eq!(
             (e.status().as_u16(), e.body().as_str()),
-            (
-                503,
-                "503 Service Unavailable: service default/web has no ready endpoints\n"
-            )
+            (503, "503 Service Unavailable: service default/web has no ready endpoints\n")
         );
         let e = ProxyError::Connect {
             pod: "web-1".into(),
@@ -71,27 +61,8 @@ mod tests {
             reason: "connection refused".into(),
         };
         assert_eq!(e.status().as_u16(), 502);
-        assert!(
-            e.body()
-                .contains("web-1 (127.0.0.1:32000): connection refused")
-        );
-        assert_eq!(
-            ProxyError::Upstream {
-                pod: "p".into(),
-                reason: "reset".into()
-            }
-            .status()
-            .as_u16(),
-            502
-        );
-        assert_eq!(
-            ProxyError::Timeout {
-                pod: "p".into(),
-                after: Duration::from_secs(60)
-            }
-            .status()
-            .as_u16(),
-            504
-        );
+        assert!(e.body().contains("web-1 (127.0.0.1:32000): connection refused"));
+        assert_eq!(ProxyError::Upstream { pod: "p".into(), reason: "reset".into() }.status().as_u16(), 502);
+        assert_eq!(ProxyError::Timeout { pod: "p".into(), after: Duration::from_secs(60) }.status().as_u16(), 504);
     }
 }

@@ -43,13 +43,7 @@ impl Route {
         let snapshot = self.snapshot.load();
         for _ in 0..snapshot.list.len().max(1) {
             let picked = match &self.affinity {
-                Some(a) => a.pick(
-                    client,
-                    &snapshot.list,
-                    &self.cursor,
-                    exclude,
-                    Instant::now(),
-                ),
+                Some(a) => a.pick(client, &snapshot.list, &self.cursor, exclude, Instant::now()),
                 None => balancer::round_robin(&snapshot.list, &self.cursor, exclude),
             }?;
             if let Some(guard) = picked.in_flight.enter() {
@@ -75,18 +69,10 @@ impl Forwarder {
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(256)
             .build(connector);
-        Forwarder {
-            client,
-            response_timeout,
-        }
+        Forwarder { client, response_timeout }
     }
 
-    pub async fn handle(
-        &self,
-        route: &Route,
-        client: SocketAddr,
-        mut req: Request<Incoming>,
-    ) -> Response<ProxyBody> {
+    pub async fn handle(&self, route: &Route, client: SocketAddr, mut req: Request<Incoming>) -> Response<ProxyBody> {
         let started = Instant::now();
         let upgrade = headers::is_upgrade(req.headers());
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
@@ -98,20 +84,13 @@ impl Forwarder {
         let mut excluded: Option<String> = None;
         let outcome = loop {
             let Some((backend, guard)) = route.choose(client.ip(), excluded.as_deref()) else {
-                break Err(ProxyError::NoEndpoints {
-                    service: route.service.clone(),
-                });
+                break Err(ProxyError::NoEndpoints { service: route.service.clone() });
             };
-            let out_body = body
-                .take()
-                .map_or_else(|| Either::Right(Empty::new()), Either::Left);
+            let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
             let request = outbound(&parts, backend.addr, out_body);
             match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
                 Err(_) => {
-                    break Err(ProxyError::Timeout {
-                        pod: backend.pod_name.clone(),
-                        after: self.response_timeout,
-                    });
+                    break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
                 }
                 Ok(Ok(resp)) => break Ok((resp, backend, guard)),
                 // No response came back: a safe request goes to another pod once (through
@@ -128,10 +107,7 @@ impl Forwarder {
                     });
                 }
                 Ok(Err(e)) => {
-                    break Err(ProxyError::Upstream {
-                        pod: backend.pod_name.clone(),
-                        reason: reason(&e),
-                    });
+                    break Err(ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) });
                 }
             }
         };
@@ -147,10 +123,7 @@ impl Forwarder {
 }
 
 fn idempotent(m: &Method) -> bool {
-    matches!(
-        *m,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
-    )
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
 }
 
 /// The innermost cause, which is what says "connection refused".
@@ -163,11 +136,7 @@ fn reason(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn outbound(parts: &http::request::Parts, addr: SocketAddr, body: OutBody) -> Request<OutBody> {
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut req = Request::new(body);
     *req.method_mut() = parts.method.clone();
     *req.uri_mut() = format!("http://{addr}{path}").parse().unwrap_or_default();
@@ -193,23 +162,11 @@ fn respond(
     }
     let (mut parts, body) = resp.into_parts();
     headers::strip_hop_by_hop(&mut parts.headers, false);
-    Response::from_parts(
-        parts,
-        Guarded {
-            inner: body,
-            _guard: guard,
-        }
-        .map_err(BoxError::from)
-        .boxed(),
-    )
+    Response::from_parts(parts, Guarded { inner: body, _guard: guard }.map_err(BoxError::from).boxed())
 }
 
 /// Copies bytes both ways between the upgraded client and pod connections.
-async fn tunnel(
-    client: hyper::upgrade::OnUpgrade,
-    pod: hyper::upgrade::OnUpgrade,
-    _guard: InFlightGuard,
-) {
+async fn tunnel(client: hyper::upgrade::OnUpgrade, pod: hyper::upgrade::OnUpgrade, _guard: InFlightGuard) {
     match tokio::try_join!(client, pod) {
         Ok((c, p)) => {
             let (mut c, mut p) = (TokioIo::new(c), TokioIo::new(p));
@@ -222,16 +179,9 @@ async fn tunnel(
 }
 
 pub fn error_response(e: &ProxyError) -> Response<ProxyBody> {
-    let mut resp = Response::new(
-        Full::new(Bytes::from(e.body()))
-            .map_err(|never| match never {})
-            .boxed(),
-    );
+    let mut resp = Response::new(Full::new(Bytes::from(e.body())).map_err(|never| match never {}).boxed());
     *resp.status_mut() = e.status();
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain; charset=utf-8"));
     resp
 }
 
@@ -245,10 +195,7 @@ impl Body for Guarded {
     type Data = Bytes;
     type Error = hyper::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         Pin::new(&mut self.inner).poll_frame(cx)
     }
 

@@ -20,8 +20,7 @@ static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host"
 
 /// Whether the request asks to switch protocols (`Connection: upgrade` plus `Upgrade`).
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::UPGRADE)
-        && connection_tokens(headers).iter().any(|t| t == "upgrade")
+    headers.contains_key(header::UPGRADE) && connection_tokens(headers).iter().any(|t| t == "upgrade")
 }
 
 fn connection_tokens(headers: &HeaderMap) -> Vec<String> {
@@ -77,10 +76,7 @@ mod tests {
     fn map(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(
-                HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
+            h.append(HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
         }
         h
     }
@@ -103,28 +99,18 @@ mod tests {
 
     #[test]
     fn keeps_what_an_upgrade_needs() {
-        let mut h = map(&[
-            ("connection", "Upgrade"),
-            ("upgrade", "websocket"),
-            ("sec-websocket-key", "k"),
-        ]);
+        let mut h = map(&[("connection", "Upgrade"), ("upgrade", "websocket"), ("sec-websocket-key", "k")]);
         assert!(is_upgrade(&h));
         strip_hop_by_hop(&mut h, true);
         assert_eq!(h["upgrade"], "websocket");
         assert_eq!(h["connection"], "upgrade");
         assert_eq!(h["sec-websocket-key"], "k");
-        assert!(
-            !is_upgrade(&map(&[("upgrade", "websocket")])),
-            "Upgrade without Connection: upgrade"
-        );
+        assert!(!is_upgrade(&map(&[("upgrade", "websocket")])), "Upgrade without Connection: upgrade");
     }
 
     #[test]
     fn forwarded_headers_append_the_client() {
-        let mut h = map(&[
-            ("host", "example.test:30080"),
-            ("x-forwarded-for", "10.1.1.1"),
-        ]);
+        let mut h = map(&[("host", "example.test:30080"), ("x-forwarded-for", "10.1.1.1")]);
         add_forwarded(&mut h, "127.0.0.1".parse().unwrap());
         assert_eq!(h["x-forwarded-for"], "10.1.1.1, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");

@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const BUCKETS: [f64; 13] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 13] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 #[derive(Debug, Default)]
@@ -29,10 +27,7 @@ impl Histogram {
             self.buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(
-            u64::try_from(d.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+        self.sum_micros.fetch_add(u64::try_from(d.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 }
 
@@ -55,19 +50,11 @@ impl Metrics {
     }
 
     pub fn stats(&self, service: &str, pod: &str) -> Arc<Stats> {
-        self.lock()
-            .requests
-            .entry((service.into(), pod.into()))
-            .or_default()
-            .clone()
+        self.lock().requests.entry((service.into(), pod.into())).or_default().clone()
     }
 
     pub fn latency(&self, service: &str) -> Arc<Histogram> {
-        self.lock()
-            .latency
-            .entry(service.into())
-            .or_default()
-            .clone()
+        self.lock().latency.entry(service.into()).or_default().clone()
     }
 
     pub fn set_ready(&self, service: &str, n: usize) {
@@ -85,7 +72,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let r = self.lock();
         let mut out = String::new();
-        out.push_str("# HELP skiff_proxy_requests_total Requests the proxy answered, by service, pod and status class.\n");
+        out.push_str(
+            "# HELP skiff_proxy_requests_total Requests the proxy answered, by service, pod and status class.\n",
+        );
         out.push_str("# TYPE skiff_proxy_requests_total counter\n");
         for ((service, pod), stats) in &r.requests {
             for (i, class) in CLASSES.iter().enumerate() {
@@ -115,22 +104,13 @@ impl Metrics {
                 out,
                 "skiff_proxy_request_duration_seconds_bucket{{service=\"{service}\",le=\"+Inf\"}} {count}"
             );
-            let _ = writeln!(
-                out,
-                "skiff_proxy_request_duration_seconds_sum{{service=\"{service}\"}} {sum}"
-            );
-            let _ = writeln!(
-                out,
-                "skiff_proxy_request_duration_seconds_count{{service=\"{service}\"}} {count}"
-            );
+            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_sum{{service=\"{service}\"}} {sum}");
+            let _ = writeln!(out, "skiff_proxy_request_duration_seconds_count{{service=\"{service}\"}} {count}");
         }
         out.push_str("# HELP skiff_service_endpoints_ready Ready pods behind each service.\n");
         out.push_str("# TYPE skiff_service_endpoints_ready gauge\n");
         for (service, n) in &r.ready {
-            let _ = writeln!(
-                out,
-                "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}"
-            );
+            let _ = writeln!(out, "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}");
         }
         out
     }
@@ -148,15 +128,9 @@ mod tests {
         m.latency("default/web").observe(Duration::from_millis(3));
         m.set_ready("default/web", 3);
         let text = m.render();
-        assert!(text.contains(
-            "skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"
-        ));
-        assert!(text.contains(
-            "skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"
-        ));
-        assert!(text.contains(
-            "skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"
-        ));
+        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"));
+        assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"));
+        assert!(text.contains("skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"));
         assert!(text.contains("skiff_service_endpoints_ready{service=\"default/web\"} 3"));
     }
 }

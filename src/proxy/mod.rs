@@ -54,35 +54,20 @@ pub struct Proxy {
 impl EndpointSink for Proxy {
     async fn publish(&self, endpoint: PodEndpoint) {
         let (ack, done) = oneshot::channel();
-        if self
-            .commands
-            .send(Command::Publish(endpoint, ack))
-            .await
-            .is_ok()
-        {
+        if self.commands.send(Command::Publish(endpoint, ack)).await.is_ok() {
             let _ = done.await;
         }
     }
 
     async fn remove(&self, uid: &str) {
         let (ack, done) = oneshot::channel();
-        if self
-            .commands
-            .send(Command::Remove(uid.to_string(), ack))
-            .await
-            .is_ok()
-        {
+        if self.commands.send(Command::Remove(uid.to_string(), ack)).await.is_ok() {
             let _ = done.await;
         }
     }
 
     async fn wait_idle(&self, uid: &str, deadline: tokio::time::Instant) {
-        let in_flight = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(uid)
-            .cloned();
+        let in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).get(uid).cloned();
         if let Some(f) = in_flight {
             let _ = tokio::time::timeout_at(deadline, f.wait_idle()).await;
         }
@@ -105,11 +90,7 @@ pub fn start(
     let (tx, rx) = mpsc::channel(1024);
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
-    let proxy = Arc::new(Proxy {
-        commands: tx,
-        in_flight: in_flight.clone(),
-        metrics: metrics.clone(),
-    });
+    let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), metrics: metrics.clone() });
     let actor = Actor {
         forwarder: Arc::new(Forwarder::new(config.limits.response_timeout)),
         permits: Arc::new(Semaphore::new(config.limits.max_connections)),
@@ -152,22 +133,11 @@ struct Shared<'a>(&'a Actor);
 
 impl PodState for Shared<'_> {
     fn in_flight(&self, uid: &str) -> Arc<InFlight> {
-        self.0
-            .in_flight
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(uid.to_string())
-            .or_default()
-            .clone()
+        self.0.in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(uid.to_string()).or_default().clone()
     }
 
     fn stats(&self, service: &str, _port: i32, uid: &str) -> Arc<Stats> {
-        let name = self
-            .0
-            .pods
-            .get(uid)
-            .map(|p| p.name.clone())
-            .unwrap_or_default();
+        let name = self.0.pods.get(uid).map(|p| p.name.clone()).unwrap_or_default();
         self.0.metrics.stats(service, &name)
     }
 }
@@ -199,11 +169,7 @@ impl Actor {
             }
         }
         for state in self.routes.values() {
-            state
-                .listeners
-                .values()
-                .flatten()
-                .for_each(CancellationToken::cancel);
+            state.listeners.values().flatten().for_each(CancellationToken::cancel);
         }
         while self.listeners.join_next().await.is_some() {}
     }
@@ -220,10 +186,7 @@ impl Actor {
             Command::Remove(uid, ack) => {
                 self.pods.remove(&uid);
                 self.refresh_all();
-                self.in_flight
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&uid);
+                self.in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&uid);
                 let _ = ack.send(());
             }
         }
@@ -231,8 +194,7 @@ impl Actor {
 
     async fn on_change(&mut self, change: WatchEvent) {
         if change.object.kind() == Kind::Service {
-            self.on_service(&change.object, change.event_type == Change::Deleted)
-                .await;
+            self.on_service(&change.object, change.event_type == Change::Deleted).await;
         }
     }
 
@@ -240,10 +202,7 @@ impl Actor {
         let Some(svc) = Service::from_object(obj) else {
             return;
         };
-        let key = (
-            meta::namespace(&svc.metadata).to_string(),
-            meta::name(&svc.metadata).to_string(),
-        );
+        let key = (meta::namespace(&svc.metadata).to_string(), meta::name(&svc.metadata).to_string());
         if deleted {
             self.services.remove(&key);
         } else {
@@ -257,10 +216,7 @@ impl Actor {
     /// its type asks for.
     fn sync_routes(&mut self, key: &ServiceKey) {
         let svc = self.services.get(key).cloned();
-        let spec = svc
-            .as_ref()
-            .and_then(|s| s.spec.clone())
-            .unwrap_or_default();
+        let spec = svc.as_ref().and_then(|s| s.spec.clone()).unwrap_or_default();
         let ports = spec.ports.clone().unwrap_or_default();
         let affinity = (spec.session_affinity.as_deref() == Some("ClientIP")).then(|| {
             spec.session_affinity_config
@@ -270,27 +226,20 @@ impl Actor {
                 .unwrap_or(10800)
         });
         let affinity = affinity.map(|t| u64::try_from(t).unwrap_or(10800));
-        let wanted: BTreeMap<i32, Vec<u16>> = ports
-            .iter()
-            .map(|p| (p.port, host_ports(spec.type_.as_deref(), p)))
-            .collect();
+        let wanted: BTreeMap<i32, Vec<u16>> =
+            ports.iter().map(|p| (p.port, host_ports(spec.type_.as_deref(), p))).collect();
         let name = format!("{}/{}", key.0, key.1);
         let stale: Vec<_> = self
             .routes
             .iter()
             .filter(|((ns, n, port), state)| {
-                (ns, n) == (&key.0, &key.1)
-                    && (!wanted.contains_key(port) || state.affinity_timeout != affinity)
+                (ns, n) == (&key.0, &key.1) && (!wanted.contains_key(port) || state.affinity_timeout != affinity)
             })
             .map(|(k, _)| k.clone())
             .collect();
         for k in stale {
             if let Some(state) = self.routes.remove(&k) {
-                state
-                    .listeners
-                    .values()
-                    .flatten()
-                    .for_each(CancellationToken::cancel);
+                state.listeners.values().flatten().for_each(CancellationToken::cancel);
             }
         }
         if svc.is_none() {
@@ -298,20 +247,17 @@ impl Actor {
             return;
         }
         for (port, hosts) in wanted {
-            let state = self
-                .routes
-                .entry((key.0.clone(), key.1.clone(), port))
-                .or_insert_with(|| RouteState {
-                    route: Arc::new(Route {
-                        service: name.clone(),
-                        snapshot: Arc::new(ArcSwap::from_pointee(Backends::default())),
-                        cursor: AtomicUsize::new(0),
-                        affinity: affinity.map(|t| balancer::Affinity::new(Duration::from_secs(t))),
-                        latency: self.metrics.latency(&name),
-                    }),
-                    affinity_timeout: affinity,
-                    listeners: BTreeMap::new(),
-                });
+            let state = self.routes.entry((key.0.clone(), key.1.clone(), port)).or_insert_with(|| RouteState {
+                route: Arc::new(Route {
+                    service: name.clone(),
+                    snapshot: Arc::new(ArcSwap::from_pointee(Backends::default())),
+                    cursor: AtomicUsize::new(0),
+                    affinity: affinity.map(|t| balancer::Affinity::new(Duration::from_secs(t))),
+                    latency: self.metrics.latency(&name),
+                }),
+                affinity_timeout: affinity,
+                listeners: BTreeMap::new(),
+            });
             state.listeners.retain(|p, token| {
                 let keep = hosts.contains(p);
                 if !keep && let Some(t) = token {
@@ -333,11 +279,8 @@ impl Actor {
             let Some(svc) = self.services.get(&(ns.clone(), name.clone())) else {
                 continue;
             };
-            let Some(sp) = svc
-                .spec
-                .as_ref()
-                .and_then(|s| s.ports.as_ref())
-                .and_then(|ps| ps.iter().find(|p| p.port == *port))
+            let Some(sp) =
+                svc.spec.as_ref().and_then(|s| s.ports.as_ref()).and_then(|ps| ps.iter().find(|p| p.port == *port))
             else {
                 continue;
             };
@@ -369,8 +312,7 @@ impl Actor {
                             self.config.limits.clone(),
                             self.permits.clone(),
                         );
-                        self.listeners
-                            .spawn(listener::serve(listener, route, fwd, limits, permits, stop));
+                        self.listeners.spawn(listener::serve(listener, route, fwd, limits, permits, stop));
                         bound_lb.push((ns.clone(), name.clone()));
                     }
                     Err(e) => failures.push((ns.clone(), name.clone(), addr, e.to_string())),
@@ -383,13 +325,7 @@ impl Actor {
                 let msg = format!("Failed to listen on {addr}: {error}");
                 self.registry
                     .events()
-                    .record(
-                        &svc.clone().into_object(),
-                        EventType::Warning,
-                        "FailedToListen",
-                        &msg,
-                        "skiff-proxy",
-                    )
+                    .record(&svc.clone().into_object(), EventType::Warning, "FailedToListen", &msg, "skiff-proxy")
                     .await;
             }
         }
@@ -420,11 +356,7 @@ impl Actor {
         }
         let mut updated = svc.clone();
         updated.status = Some(status);
-        if let Err(e) = self
-            .registry
-            .update_status_object(updated.into_object(), None)
-            .await
-        {
+        if let Err(e) = self.registry.update_status_object(updated.into_object(), None).await {
             tracing::debug!(error = %e, "could not report the load balancer address");
         }
     }

@@ -18,11 +18,7 @@ pub enum ApiError {
     )]
     Conflict { kind: Kind, name: String },
     #[error("{} {name:?} is invalid: {}", kind.qualified_kind(), render_causes(errors))]
-    Invalid {
-        kind: Kind,
-        name: String,
-        errors: ErrorList,
-    },
+    Invalid { kind: Kind, name: String, errors: ErrorList },
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -47,47 +43,25 @@ pub enum ApiError {
 fn render_causes(errors: &ErrorList) -> String {
     match errors.as_slice() {
         [one] => one.to_string(),
-        many => format!(
-            "[{}]",
-            many.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        many => format!("[{}]", many.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
     }
 }
 
 impl ApiError {
     pub fn invalid(kind: Kind, name: &str, errors: ErrorList) -> ApiError {
-        ApiError::Invalid {
-            kind,
-            name: name.to_string(),
-            errors,
-        }
+        ApiError::Invalid { kind, name: name.to_string(), errors }
     }
 
     pub fn not_found(kind: Kind, name: &str) -> ApiError {
-        ApiError::NotFound {
-            kind,
-            name: name.to_string(),
-        }
+        ApiError::NotFound { kind, name: name.to_string() }
     }
 
     /// Translates a store failure on `kind`/`name`.
     pub fn from_store(e: StoreError) -> ApiError {
         match e {
-            StoreError::NotFound(k) => ApiError::NotFound {
-                kind: k.kind,
-                name: k.name,
-            },
-            StoreError::AlreadyExists(k) => ApiError::AlreadyExists {
-                kind: k.kind,
-                name: k.name,
-            },
-            StoreError::Conflict(k) => ApiError::Conflict {
-                kind: k.kind,
-                name: k.name,
-            },
+            StoreError::NotFound(k) => ApiError::NotFound { kind: k.kind, name: k.name },
+            StoreError::AlreadyExists(k) => ApiError::AlreadyExists { kind: k.kind, name: k.name },
+            StoreError::Conflict(k) => ApiError::Conflict { kind: k.kind, name: k.name },
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -122,9 +96,7 @@ impl ApiError {
                     .iter()
                     .map(|e| json!({"reason": e.error_type.cause_reason(), "message": e.body(), "field": e.field}))
                     .collect();
-                Some(
-                    json!({"name": name, "group": kind.info().group, "kind": kind.info().name, "causes": causes}),
-                )
+                Some(json!({"name": name, "group": kind.info().group, "kind": kind.info().name, "causes": causes}))
             }
             _ => None,
         }
@@ -158,21 +130,12 @@ mod tests {
     fn statuses_match_the_apiserver() {
         let s = ApiError::not_found(Kind::Deployment, "nope").to_status();
         assert_eq!(s["message"], "deployments.apps \"nope\" not found");
-        assert_eq!(
-            (s["code"].as_u64(), s["reason"].as_str()),
-            (Some(404), Some("NotFound"))
-        );
+        assert_eq!((s["code"].as_u64(), s["reason"].as_str()), (Some(404), Some("NotFound")));
         assert_eq!(s["details"]["kind"], "deployments");
-        assert_eq!(
-            ApiError::not_found(Kind::Service, "web").to_string(),
-            "services \"web\" not found"
-        );
+        assert_eq!(ApiError::not_found(Kind::Service, "web").to_string(), "services \"web\" not found");
 
-        let e = FieldError::invalid(
-            &FieldPath::new("spec").child("replicas"),
-            -1,
-            "must be greater than or equal to 0",
-        );
+        let e =
+            FieldError::invalid(&FieldPath::new("spec").child("replicas"), -1, "must be greater than or equal to 0");
         let s = ApiError::invalid(Kind::Deployment, "web", vec![e.clone()]).to_status();
         assert_eq!(
             s["message"],
@@ -181,9 +144,6 @@ mod tests {
         assert_eq!(s["details"]["causes"][0]["field"], "spec.replicas");
         assert_eq!(s["details"]["causes"][0]["reason"], "FieldValueInvalid");
         let two = ApiError::invalid(Kind::Deployment, "web", vec![e.clone(), e]).to_string();
-        assert!(
-            two.starts_with("Deployment.apps \"web\" is invalid: [spec.replicas: "),
-            "{two}"
-        );
+        assert!(two.starts_with("Deployment.apps \"web\" is invalid: [spec.replicas: "), "{two}");
     }
 }

@@ -42,25 +42,13 @@ pub fn reference(obj: &Object) -> ObjectReference {
 
 impl Recorder {
     pub fn new(store: Arc<Store>, clock: Clock) -> Recorder {
-        Recorder {
-            store,
-            clock,
-            host: "skiff".into(),
-        }
+        Recorder { store, clock, host: "skiff".into() }
     }
 
     /// Records an event about `obj` from `component`. Failures are logged, never returned:
     /// an event is a notification, not state anyone depends on.
-    pub async fn record(
-        &self,
-        obj: &Object,
-        event_type: EventType,
-        reason: &str,
-        message: &str,
-        component: &str,
-    ) {
-        self.record_ref(reference(obj), event_type, reason, message, component)
-            .await
+    pub async fn record(&self, obj: &Object, event_type: EventType, reason: &str, message: &str, component: &str) {
+        self.record_ref(reference(obj), event_type, reason, message, component).await
     }
 
     pub async fn record_ref(
@@ -72,10 +60,7 @@ impl Recorder {
         component: &str,
     ) {
         let now = meta::time(self.clock.now());
-        let namespace = involved
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into());
+        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".into());
         let type_ = match event_type {
             EventType::Normal => "Normal",
             EventType::Warning => "Warning",
@@ -87,8 +72,7 @@ impl Recorder {
                     && ev.reason.as_deref() == Some(reason)
                     && ev.message.as_deref() == Some(message)
                     && ev.type_.as_deref() == Some(type_)
-                    && ev.source.as_ref().and_then(|s| s.component.as_deref())
-                        == Some(component) =>
+                    && ev.source.as_ref().and_then(|s| s.component.as_deref()) == Some(component) =>
             {
                 Some(ev.clone())
             }
@@ -117,10 +101,7 @@ impl Recorder {
                 reason: Some(reason.to_string()),
                 message: Some(message.to_string()),
                 type_: Some(type_.to_string()),
-                source: Some(EventSource {
-                    component: Some(component.to_string()),
-                    host: Some(self.host.clone()),
-                }),
+                source: Some(EventSource { component: Some(component.to_string()), host: Some(self.host.clone()) }),
                 first_timestamp: Some(now.clone()),
                 last_timestamp: Some(now),
                 count: Some(1),

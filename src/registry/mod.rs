@@ -48,21 +48,9 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(
-        store: Arc<Store>,
-        clock: Clock,
-        policy: PodSecurityPolicy,
-        service_ports: ServicePorts,
-    ) -> Registry {
+    pub fn new(store: Arc<Store>, clock: Clock, policy: PodSecurityPolicy, service_ports: ServicePorts) -> Registry {
         let events = events::Recorder::new(store.clone(), clock);
-        Registry {
-            store,
-            clock,
-            policy,
-            service_ports,
-            service_admission: tokio::sync::Mutex::new(()),
-            events,
-        }
+        Registry { store, clock, policy, service_ports, service_admission: tokio::sync::Mutex::new(()), events }
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -82,31 +70,18 @@ impl Registry {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Result<Arc<Object>, ApiError> {
-        self.store
-            .get(key)
-            .ok_or_else(|| ApiError::not_found(key.kind, &key.name))
+        self.store.get(key).ok_or_else(|| ApiError::not_found(key.kind, &key.name))
     }
 
     /// A typed copy of the object, or `None`.
     pub fn get_typed<T: KubeObject>(&self, namespace: &str, name: &str) -> Option<T> {
-        let key = ObjectKey {
-            kind: T::KIND,
-            namespace: namespace.into(),
-            name: name.into(),
-        };
-        self.store
-            .get(&key)
-            .and_then(|o| T::from_object(&o).cloned())
+        let key = ObjectKey { kind: T::KIND, namespace: namespace.into(), name: name.into() };
+        self.store.get(&key).and_then(|o| T::from_object(&o).cloned())
     }
 
     /// Typed copies of every object of a kind in `namespace` (all namespaces when `None`).
     pub fn list_typed<T: KubeObject>(&self, namespace: Option<&str>) -> Vec<T> {
-        self.store
-            .list(T::KIND, namespace)
-            .0
-            .iter()
-            .filter_map(|o| T::from_object(o).cloned())
-            .collect()
+        self.store.list(T::KIND, namespace).0.iter().filter_map(|o| T::from_object(o).cloned()).collect()
     }
 
     /// Decodes a request body for `kind` under the field-validation mode.
@@ -121,9 +96,7 @@ impl Registry {
         if declared != kind {
             return Err(ApiError::BadRequest(format!(
                 "the API version in the data ({}) does not match the expected API version ({})",
-                body.get("apiVersion")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default(),
+                body.get("apiVersion").and_then(|v| v.as_str()).unwrap_or_default(),
                 kind.api_version()
             )));
         }
@@ -134,12 +107,8 @@ impl Registry {
             ))
         };
         Ok(match kind {
-            Kind::Deployment => {
-                decode::decode_with(body, mode).map(|(o, w)| (Object::Deployment(o), w))
-            }
-            Kind::ReplicaSet => {
-                decode::decode_with(body, mode).map(|(o, w)| (Object::ReplicaSet(o), w))
-            }
+            Kind::Deployment => decode::decode_with(body, mode).map(|(o, w)| (Object::Deployment(o), w)),
+            Kind::ReplicaSet => decode::decode_with(body, mode).map(|(o, w)| (Object::ReplicaSet(o), w)),
             Kind::Pod => decode::decode_with(body, mode).map(|(o, w)| (Object::Pod(o), w)),
             Kind::Service => decode::decode_with(body, mode).map(|(o, w)| (Object::Service(o), w)),
             Kind::Event => decode::decode_with(body, mode).map(|(o, w)| (Object::Event(o), w)),
@@ -163,18 +132,9 @@ impl Registry {
     }
 
     /// Creates a typed object (controllers use this directly). Honours `generateName`.
-    pub async fn create_object(
-        &self,
-        mut obj: Object,
-        opts: &WriteOptions,
-    ) -> Result<Arc<Object>, ApiError> {
-        let generate = obj
-            .meta()
-            .name
-            .as_deref()
-            .is_none_or(str::is_empty)
-            .then(|| obj.meta().generate_name.clone())
-            .flatten();
+    pub async fn create_object(&self, mut obj: Object, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        let generate =
+            obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
         strategy::prepare_create(&mut obj, self.clock.now());
         for _attempt in 0..8 {
             if let Some(base) = &generate {
@@ -190,9 +150,7 @@ impl Registry {
                 other => return other.map_err(ApiError::from_store),
             }
         }
-        Err(ApiError::Internal(
-            "could not generate a unique name".into(),
-        ))
+        Err(ApiError::Internal("could not generate a unique name".into()))
     }
 
     /// Replaces an object with a request body (HTTP PUT).
@@ -222,10 +180,7 @@ impl Registry {
         loop {
             let existing = self.get(&key)?;
             if precondition.is_some_and(|rv| rv != existing.resource_version()) {
-                return Err(ApiError::Conflict {
-                    kind: key.kind,
-                    name: key.name,
-                });
+                return Err(ApiError::Conflict { kind: key.kind, name: key.name });
             }
             let mut new = obj.clone();
             strategy::prepare_update(&mut new, &existing);
@@ -252,49 +207,27 @@ impl Registry {
         if opts.dry_run {
             return Ok(Arc::new(new));
         }
-        let pre = Preconditions {
-            resource_version: Some(existing.resource_version()),
-            uid: None,
-        };
-        if meta::is_terminating(new.meta())
-            && new.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
-        {
-            return self
-                .store
-                .delete(new.key(), pre)
-                .await
-                .map_err(ApiError::from_store);
+        let pre = Preconditions { resource_version: Some(existing.resource_version()), uid: None };
+        if meta::is_terminating(new.meta()) && new.meta().finalizers.as_ref().is_none_or(Vec::is_empty) {
+            return self.store.delete(new.key(), pre).await.map_err(ApiError::from_store);
         }
-        self.store
-            .update(new, pre)
-            .await
-            .map_err(ApiError::from_store)
+        self.store.update(new, pre).await.map_err(ApiError::from_store)
     }
 
     /// Replaces only the status of an object (the `/status` subresource and controllers).
     /// With `precondition`, a stale resourceVersion is a Conflict; without, it retries.
-    pub async fn update_status_object(
-        &self,
-        obj: Object,
-        precondition: Option<u64>,
-    ) -> Result<Arc<Object>, ApiError> {
+    pub async fn update_status_object(&self, obj: Object, precondition: Option<u64>) -> Result<Arc<Object>, ApiError> {
         let key = obj.key();
         loop {
             let existing = self.get(&key)?;
             if precondition.is_some_and(|rv| rv != existing.resource_version()) {
-                return Err(ApiError::Conflict {
-                    kind: key.kind,
-                    name: key.name,
-                });
+                return Err(ApiError::Conflict { kind: key.kind, name: key.name });
             }
             let merged = subresources::with_status_of(existing.as_ref().clone(), &obj);
             if &merged == existing.as_ref() {
                 return Ok(existing);
             }
-            let pre = Preconditions {
-                resource_version: Some(existing.resource_version()),
-                uid: None,
-            };
+            let pre = Preconditions { resource_version: Some(existing.resource_version()), uid: None };
             match self.store.update(merged, pre).await {
                 Err(StoreError::Conflict(_)) if precondition.is_none() => continue,
                 other => return other.map_err(ApiError::from_store),
@@ -304,30 +237,19 @@ impl Registry {
 
     fn validate(&self, obj: &Object, old: Option<&Object>) -> Result<(), ApiError> {
         let errors = strategy::validate(obj, old, &self.policy);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::invalid(
-                obj.kind(),
-                meta::name(obj.meta()),
-                errors,
-            ))
-        }
+        if errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(obj.kind(), meta::name(obj.meta()), errors)) }
     }
 
     /// For Services: allocates ports under the admission lock, held until the write is done.
-    async fn admit_service(
-        &self,
-        obj: &mut Object,
-    ) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, ApiError> {
+    async fn admit_service(&self, obj: &mut Object) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, ApiError> {
         let Object::Service(svc) = obj else {
             return Ok(None);
         };
         let guard = self.service_admission.lock().await;
         let others = self.store.list(Kind::Service, None).0;
-        self.service_ports.admit(svc, &others).map_err(|errors| {
-            ApiError::invalid(Kind::Service, meta::name(&svc.metadata), errors)
-        })?;
+        self.service_ports
+            .admit(svc, &others)
+            .map_err(|errors| ApiError::invalid(Kind::Service, meta::name(&svc.metadata), errors))?;
         Ok(Some(guard))
     }
 }
@@ -343,8 +265,7 @@ fn place_in_namespace(obj: &mut Object, namespace: &str) -> Result<(), ApiError>
     let m = obj.meta_mut();
     match m.namespace.as_deref() {
         Some(ns) if !ns.is_empty() && ns != namespace => Err(ApiError::BadRequest(
-            "the namespace of the provided object does not match the namespace sent on the request"
-                .into(),
+            "the namespace of the provided object does not match the namespace sent on the request".into(),
         )),
         _ => {
             m.namespace = Some(namespace.to_string());
@@ -363,8 +284,7 @@ fn check_identity(obj: &Object, key: &ObjectKey) -> Result<(), ApiError> {
     }
     match obj.meta().namespace.as_deref() {
         Some(ns) if !ns.is_empty() && ns != key.namespace => Err(ApiError::BadRequest(
-            "the namespace of the provided object does not match the namespace sent on the request"
-                .into(),
+            "the namespace of the provided object does not match the namespace sent on the request".into(),
         )),
         _ => Ok(()),
     }

@@ -29,12 +29,7 @@ impl PatchType {
 }
 
 /// Applies `patch` to the JSON form of an object.
-pub fn apply(
-    kind_name: &str,
-    original: &Value,
-    patch_type: PatchType,
-    patch: &[u8],
-) -> Result<Value, ApiError> {
+pub fn apply(kind_name: &str, original: &Value, patch_type: PatchType, patch: &[u8]) -> Result<Value, ApiError> {
     let bad = |e: &dyn std::fmt::Display| ApiError::BadRequest(e.to_string());
     match patch_type {
         PatchType::Json => {
@@ -76,24 +71,14 @@ impl Registry {
         loop {
             let existing = self.get(key)?;
             let patched = apply(key.kind.info().name, &existing.to_json(), patch_type, body)?;
-            let (obj, warnings): (Object, Vec<String>) =
-                self.decode(key.kind, patched, opts.field_validation)?;
+            let (obj, warnings): (Object, Vec<String>) = self.decode(key.kind, patched, opts.field_validation)?;
             let pinned = obj.resource_version();
-            let precondition = if pinned > 0 && pinned != existing.resource_version() {
-                Some(pinned)
-            } else {
-                None
-            };
+            let precondition = if pinned > 0 && pinned != existing.resource_version() { Some(pinned) } else { None };
             let result = match target {
                 PatchTarget::Status => self.update_status_object(obj, precondition).await,
                 PatchTarget::Main => {
                     super::check_identity(&obj, key)?;
-                    self.update_object(
-                        obj,
-                        Some(precondition.unwrap_or(existing.resource_version())),
-                        opts,
-                    )
-                    .await
+                    self.update_object(obj, Some(precondition.unwrap_or(existing.resource_version())), opts).await
                 }
             };
             match result {

@@ -19,10 +19,7 @@ pub struct ServicePorts {
 
 impl Default for ServicePorts {
     fn default() -> Self {
-        ServicePorts {
-            proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            node_port_range: 30000..=32767,
-        }
+        ServicePorts { proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), node_port_range: 30000..=32767 }
     }
 }
 
@@ -31,11 +28,7 @@ pub fn host_ports(svc: &Service) -> Vec<u16> {
     let spec = svc.spec.clone().unwrap_or_default();
     let ports = spec.ports.unwrap_or_default();
     match spec.type_.as_deref() {
-        Some("NodePort") => ports
-            .iter()
-            .filter_map(|p| p.node_port)
-            .filter_map(|p| u16::try_from(p).ok())
-            .collect(),
+        Some("NodePort") => ports.iter().filter_map(|p| p.node_port).filter_map(|p| u16::try_from(p).ok()).collect(),
         Some("LoadBalancer") => ports
             .iter()
             .flat_map(|p| [Some(p.port), p.node_port])
@@ -49,16 +42,12 @@ pub fn host_ports(svc: &Service) -> Vec<u16> {
 impl ServicePorts {
     /// Allocates what is missing (clusterIP, nodePorts) and rejects ports another Service holds.
     pub fn admit(&self, svc: &mut Service, others: &[Arc<Object>]) -> Result<(), ErrorList> {
-        let me = (
-            meta::namespace(&svc.metadata).to_string(),
-            meta::name(&svc.metadata).to_string(),
-        );
+        let me = (meta::namespace(&svc.metadata).to_string(), meta::name(&svc.metadata).to_string());
         let others: Vec<&Service> = others
             .iter()
             .filter_map(|o| match o.as_ref() {
                 Object::Service(s)
-                    if (meta::namespace(&s.metadata), meta::name(&s.metadata))
-                        != (&me.0[..], &me.1[..]) =>
+                    if (meta::namespace(&s.metadata), meta::name(&s.metadata)) != (&me.0[..], &me.1[..]) =>
                 {
                     Some(s)
                 }
@@ -66,10 +55,7 @@ impl ServicePorts {
             })
             .collect();
         let taken: BTreeSet<u16> = others.iter().flat_map(|s| host_ports(s)).collect();
-        let used_ips: BTreeSet<String> = others
-            .iter()
-            .filter_map(|s| s.spec.as_ref()?.cluster_ip.clone())
-            .collect();
+        let used_ips: BTreeSet<String> = others.iter().filter_map(|s| s.spec.as_ref()?.cluster_ip.clone()).collect();
         let Some(spec) = svc.spec.as_mut() else {
             return Ok(());
         };
@@ -78,10 +64,7 @@ impl ServicePorts {
             spec.cluster_ips = Some(vec![ip.clone()]);
             spec.cluster_ip = Some(ip);
         }
-        let exposes = matches!(
-            spec.type_.as_deref(),
-            Some("NodePort") | Some("LoadBalancer")
-        );
+        let exposes = matches!(spec.type_.as_deref(), Some("NodePort") | Some("LoadBalancer"));
         if !exposes {
             return Ok(());
         }
@@ -122,11 +105,7 @@ impl ServicePorts {
                 },
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
     }
 
     /// A random port of the range that no Service holds and that nothing else has bound.
@@ -136,11 +115,7 @@ impl ServicePorts {
         let start = fastrand::u32(..span);
         (0..span)
             .map(|i| lo + ((start + i) % span) as u16)
-            .find(|p| {
-                !taken.contains(p)
-                    && !mine.contains(p)
-                    && TcpListener::bind((self.proxy_ip, *p)).is_ok()
-            })
+            .find(|p| !taken.contains(p) && !mine.contains(p) && TcpListener::bind((self.proxy_ip, *p)).is_ok())
     }
 }
 
@@ -151,9 +126,7 @@ fn allocate_cluster_ip(namespace: &str, name: &str, used: &BTreeSet<String>) -> 
         .bytes()
         .chain([b'/'])
         .chain(name.bytes())
-        .fold(2166136261u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(16777619)
-        });
+        .fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
     (0..65534u32)
         .map(|i| {
             let n = (seed.wrapping_add(i) % 65533) + 2;
@@ -171,18 +144,10 @@ mod tests {
 
     fn svc(name: &str, type_: &str, port: i32, node_port: Option<i32>) -> Service {
         Service {
-            metadata: ObjectMeta {
-                name: Some(name.into()),
-                namespace: Some("default".into()),
-                ..Default::default()
-            },
+            metadata: ObjectMeta { name: Some(name.into()), namespace: Some("default".into()), ..Default::default() },
             spec: Some(ServiceSpec {
                 type_: Some(type_.into()),
-                ports: Some(vec![ServicePort {
-                    port,
-                    node_port,
-                    ..Default::default()
-                }]),
+                ports: Some(vec![ServicePort { port, node_port, ..Default::default() }]),
                 ..Default::default()
             }),
             status: None,
@@ -191,21 +156,10 @@ mod tests {
 
     #[test]
     fn allocates_and_reports_conflicts() {
-        let ports = ServicePorts {
-            node_port_range: 31000..=31999,
-            ..Default::default()
-        };
+        let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
         let mut a = svc("a", "NodePort", 80, Some(31080));
         ports.admit(&mut a, &[]).unwrap();
-        assert!(
-            a.spec
-                .as_ref()
-                .unwrap()
-                .cluster_ip
-                .as_ref()
-                .unwrap()
-                .starts_with("10.96.")
-        );
+        assert!(a.spec.as_ref().unwrap().cluster_ip.as_ref().unwrap().starts_with("10.96."));
         let existing = vec![Arc::new(Object::Service(a))];
         let mut b = svc("b", "NodePort", 80, Some(31080));
         let errors = ports.admit(&mut b, &existing).unwrap_err();
@@ -218,18 +172,13 @@ mod tests {
         let np = c.spec.unwrap().ports.unwrap()[0].node_port.unwrap();
         assert!((31000..=31999).contains(&np) && np != 31080);
         // Re-admitting the same service (an update) does not conflict with itself.
-        let Object::Service(mut a2) = existing[0].as_ref().clone() else {
-            unreachable!()
-        };
+        let Object::Service(mut a2) = existing[0].as_ref().clone() else { unreachable!() };
         ports.admit(&mut a2, &existing).unwrap();
     }
 
     #[test]
     fn load_balancer_ports_are_exclusive_on_the_proxy_address() {
-        let ports = ServicePorts {
-            node_port_range: 31000..=31999,
-            ..Default::default()
-        };
+        let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
         let mut a = svc("a", "LoadBalancer", 8080, None);
         ports.admit(&mut a, &[]).unwrap();
         let existing = vec![Arc::new(Object::Service(a))];

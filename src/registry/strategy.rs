@@ -69,10 +69,7 @@ pub fn prepare_update(new: &mut Object, old: &Object) {
 }
 
 /// An update that omits `clusterIP` or a `nodePort` keeps what was allocated, like Kubernetes.
-fn keep_service_allocations(
-    new: &mut k8s_openapi::api::core::v1::Service,
-    old: &k8s_openapi::api::core::v1::Service,
-) {
+fn keep_service_allocations(new: &mut k8s_openapi::api::core::v1::Service, old: &k8s_openapi::api::core::v1::Service) {
     let (Some(n), Some(o)) = (new.spec.as_mut(), old.spec.as_ref()) else {
         return;
     };
@@ -80,18 +77,8 @@ fn keep_service_allocations(
         n.cluster_ip = o.cluster_ip.clone();
         n.cluster_ips = o.cluster_ips.clone();
     }
-    for port in n
-        .ports
-        .iter_mut()
-        .flatten()
-        .filter(|p| p.node_port.is_none())
-    {
-        port.node_port = o
-            .ports
-            .iter()
-            .flatten()
-            .find(|op| op.port == port.port)
-            .and_then(|op| op.node_port);
+    for port in n.ports.iter_mut().flatten().filter(|p| p.node_port.is_none()) {
+        port.node_port = o.ports.iter().flatten().find(|op| op.port == port.port).and_then(|op| op.node_port);
     }
 }
 
@@ -120,41 +107,26 @@ pub fn validate(obj: &Object, old: Option<&Object>, policy: &PodSecurityPolicy) 
     };
     if let Some(old) = old
         && old.meta().deletion_timestamp.is_some()
-        && obj
-            .meta()
-            .finalizers
-            .as_ref()
-            .is_some_and(|f| f.len() > old.meta().finalizers.as_ref().map_or(0, Vec::len))
+        && obj.meta().finalizers.as_ref().is_some_and(|f| f.len() > old.meta().finalizers.as_ref().map_or(0, Vec::len))
     {
         let path = FieldPath::new("metadata").child("finalizers");
-        errors.push(FieldError::forbidden(
-            &path,
-            "no new finalizers can be added if the object is being deleted",
-        ));
+        errors.push(FieldError::forbidden(&path, "no new finalizers can be added if the object is being deleted"));
     }
     errors
 }
 
 /// A pod's spec is fixed once created (skiff allows no in-place pod mutation).
-fn validate_pod_update(
-    new: &k8s_openapi::api::core::v1::Pod,
-    old: &k8s_openapi::api::core::v1::Pod,
-) -> ErrorList {
+fn validate_pod_update(new: &k8s_openapi::api::core::v1::Pod, old: &k8s_openapi::api::core::v1::Pod) -> ErrorList {
     if new.spec == old.spec {
         return Vec::new();
     }
-    vec![FieldError::forbidden(
-        &FieldPath::new("spec"),
-        "pod updates may not change fields other than `metadata`",
-    )]
+    vec![FieldError::forbidden(&FieldPath::new("spec"), "pod updates may not change fields other than `metadata`")]
 }
 
 /// Names that work but are not DNS labels get Kubernetes' warning.
 pub fn warnings(obj: &Object) -> Vec<String> {
     match obj.kind() {
-        Kind::Deployment | Kind::ReplicaSet => {
-            validation::deployment::name_warnings(meta::name(obj.meta()))
-        }
+        Kind::Deployment | Kind::ReplicaSet => validation::deployment::name_warnings(meta::name(obj.meta())),
         _ => Vec::new(),
     }
 }

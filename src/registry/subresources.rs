@@ -25,27 +25,15 @@ fn replicas_and_selector(obj: &Object) -> Option<(i32, i32, String)> {
     let (spec_replicas, status_replicas, label_selector) = match obj {
         Object::Deployment(d) => {
             let spec = d.spec.as_ref()?;
-            (
-                spec.replicas,
-                d.status.as_ref().and_then(|s| s.replicas),
-                &spec.selector,
-            )
+            (spec.replicas, d.status.as_ref().and_then(|s| s.replicas), &spec.selector)
         }
         Object::ReplicaSet(rs) => {
             let spec = rs.spec.as_ref()?;
-            (
-                spec.replicas,
-                rs.status.as_ref().map(|s| s.replicas),
-                &spec.selector,
-            )
+            (spec.replicas, rs.status.as_ref().map(|s| s.replicas), &spec.selector)
         }
         _ => return None,
     };
-    Some((
-        spec_replicas.unwrap_or(1),
-        status_replicas.unwrap_or(0),
-        labels::selector_string(label_selector),
-    ))
+    Some((spec_replicas.unwrap_or(1), status_replicas.unwrap_or(0), labels::selector_string(label_selector)))
 }
 
 impl Registry {
@@ -66,12 +54,8 @@ impl Registry {
         let existing = self.get(key)?;
         let mut obj = existing.as_ref().clone();
         match &mut obj {
-            Object::Deployment(d) => {
-                d.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
-            }
-            Object::ReplicaSet(rs) => {
-                rs.spec.get_or_insert_with(Default::default).replicas = Some(replicas)
-            }
+            Object::Deployment(d) => d.spec.get_or_insert_with(Default::default).replicas = Some(replicas),
+            Object::ReplicaSet(rs) => rs.spec.get_or_insert_with(Default::default).replicas = Some(replicas),
             _ => return Err(ApiError::not_found(key.kind, &key.name)),
         }
         let precondition = precondition.or(Some(existing.resource_version()));

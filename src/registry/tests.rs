@@ -7,10 +7,7 @@ use serde_json::{Value, json};
 
 fn registry() -> Registry {
     let store = Arc::new(Store::in_memory(1000));
-    let ports = ServicePorts {
-        node_port_range: 31000..=31999,
-        ..Default::default()
-    };
+    let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
     Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports)
 }
 
@@ -30,28 +27,15 @@ fn deployment_json(replicas: Value) -> Value {
 }
 
 fn key(kind: Kind, name: &str) -> ObjectKey {
-    ObjectKey {
-        kind,
-        namespace: "default".into(),
-        name: name.into(),
-    }
+    ObjectKey { kind, namespace: "default".into(), name: name.into() }
 }
 
 #[tokio::test]
 async fn create_defaults_and_stamps_server_fields() {
     let r = registry();
-    let written = r
-        .create(
-            Kind::Deployment,
-            "default",
-            deployment_json(json!(3)),
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap();
-    let Object::Deployment(d) = written.object.as_ref() else {
-        panic!()
-    };
+    let written =
+        r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
+    let Object::Deployment(d) = written.object.as_ref() else { panic!() };
     assert_eq!(d.metadata.generation, Some(1));
     assert!(d.metadata.uid.is_some() && d.metadata.creation_timestamp.is_some());
     assert_eq!(d.metadata.namespace.as_deref(), Some("default"));
@@ -60,34 +44,17 @@ async fn create_defaults_and_stamps_server_fields() {
     assert_eq!(spec.progress_deadline_seconds, Some(600));
     let container = &spec.template.spec.as_ref().unwrap().containers[0];
     assert_eq!(container.image_pull_policy.as_deref(), Some("IfNotPresent"));
-    assert_eq!(
-        container.ports.as_ref().unwrap()[0].protocol.as_deref(),
-        Some("TCP")
-    );
-    let again = r
-        .create(
-            Kind::Deployment,
-            "default",
-            deployment_json(json!(3)),
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    assert_eq!(container.ports.as_ref().unwrap()[0].protocol.as_deref(), Some("TCP"));
+    let again =
+        r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap_err();
     assert_eq!(again.to_string(), "deployments.apps \"web\" already exists");
 }
 
 #[tokio::test]
 async fn invalid_and_unknown_fields_are_rejected_with_paths_and_store_nothing() {
     let r = registry();
-    let err = r
-        .create(
-            Kind::Deployment,
-            "default",
-            deployment_json(json!(-1)),
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err =
+        r.create(Kind::Deployment, "default", deployment_json(json!(-1)), &WriteOptions::default()).await.unwrap_err();
     assert_eq!(err.code_and_reason(), (422, "Invalid"));
     assert_eq!(
         err.to_string(),
@@ -95,89 +62,37 @@ async fn invalid_and_unknown_fields_are_rejected_with_paths_and_store_nothing() 
     );
     let mut unknown = deployment_json(json!(1));
     unknown["spec"]["foo"] = json!(1);
-    let err = r
-        .create(
-            Kind::Deployment,
-            "default",
-            unknown.clone(),
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = r.create(Kind::Deployment, "default", unknown.clone(), &WriteOptions::default()).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "Deployment in version \"v1\" cannot be handled as a Deployment: strict decoding error: unknown field \"spec.foo\""
     );
-    let warn = WriteOptions {
-        field_validation: FieldValidation::Warn,
-        dry_run: true,
-    };
-    let written = r
-        .create(Kind::Deployment, "default", unknown, &warn)
-        .await
-        .unwrap();
-    assert_eq!(
-        written.warnings,
-        vec!["unknown field \"spec.foo\"".to_string()]
-    );
-    assert!(
-        r.store().list(Kind::Deployment, None).0.is_empty(),
-        "dry run and failures store nothing"
-    );
+    let warn = WriteOptions { field_validation: FieldValidation::Warn, dry_run: true };
+    let written = r.create(Kind::Deployment, "default", unknown, &warn).await.unwrap();
+    assert_eq!(written.warnings, vec!["unknown field \"spec.foo\"".to_string()]);
+    assert!(r.store().list(Kind::Deployment, None).0.is_empty(), "dry run and failures store nothing");
 }
 
 #[tokio::test]
 async fn updates_bump_generation_only_for_spec_or_annotations() {
     let r = registry();
-    r.create(
-        Kind::Deployment,
-        "default",
-        deployment_json(json!(3)),
-        &WriteOptions::default(),
-    )
-    .await
-    .unwrap();
+    r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
     let set_image = br#"{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"}],"containers":[{"image":"hello-kubernetes:2.0","name":"web"}]}}}}"#;
-    let w = r
-        .patch(
-            &k,
-            PatchType::Strategic,
-            set_image,
-            patch::PatchTarget::Main,
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap();
+    let w =
+        r.patch(&k, PatchType::Strategic, set_image, patch::PatchTarget::Main, &WriteOptions::default()).await.unwrap();
     assert_eq!(w.object.meta().generation, Some(2));
     // Re-sending the same patch changes nothing, not even the resourceVersion.
     let rv = w.object.resource_version();
-    let w = r
-        .patch(
-            &k,
-            PatchType::Strategic,
-            set_image,
-            patch::PatchTarget::Main,
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap();
+    let w =
+        r.patch(&k, PatchType::Strategic, set_image, patch::PatchTarget::Main, &WriteOptions::default()).await.unwrap();
     assert_eq!(w.object.resource_version(), rv);
     let mut d: Deployment = r.get_typed("default", "web").unwrap();
     d.status = Some(Default::default());
     d.status.as_mut().unwrap().observed_generation = Some(2);
-    r.update_status_object(Object::Deployment(d), None)
-        .await
-        .unwrap();
-    assert_eq!(
-        r.get(&k).unwrap().meta().generation,
-        Some(2),
-        "status writes keep generation"
-    );
-    let scale = r
-        .set_scale(&k, 5, None, &WriteOptions::default())
-        .await
-        .unwrap();
+    r.update_status_object(Object::Deployment(d), None).await.unwrap();
+    assert_eq!(r.get(&k).unwrap().meta().generation, Some(2), "status writes keep generation");
+    let scale = r.set_scale(&k, 5, None, &WriteOptions::default()).await.unwrap();
     assert_eq!(scale["spec"]["replicas"], 5);
     assert_eq!(scale["status"]["selector"], "app=web");
     assert_eq!(r.get(&k).unwrap().meta().generation, Some(3));
@@ -186,24 +101,10 @@ async fn updates_bump_generation_only_for_spec_or_annotations() {
 #[tokio::test]
 async fn stale_resource_version_is_a_conflict() {
     let r = registry();
-    r.create(
-        Kind::Deployment,
-        "default",
-        deployment_json(json!(3)),
-        &WriteOptions::default(),
-    )
-    .await
-    .unwrap();
+    r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
     let mut body = r.get(&key(Kind::Deployment, "web")).unwrap().to_json();
     body["metadata"]["resourceVersion"] = json!("999");
-    let err = r
-        .update(
-            &key(Kind::Deployment, "web"),
-            body,
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = r.update(&key(Kind::Deployment, "web"), body, &WriteOptions::default()).await.unwrap_err();
     assert_eq!(err.code_and_reason(), (409, "Conflict"));
 }
 
@@ -216,58 +117,29 @@ async fn pods_terminate_gracefully_and_generate_names() {
         "spec": {"containers": [{"name": "web", "image": "hello-kubernetes:1.0"}]}
     }))
     .unwrap();
-    let created = r
-        .create_object(Object::Pod(pod), &WriteOptions::default())
-        .await
-        .unwrap();
+    let created = r.create_object(Object::Pod(pod), &WriteOptions::default()).await.unwrap();
     let name = meta::name(created.meta()).to_string();
     assert!(name.starts_with("web-abc-") && name.len() == 13, "{name}");
     let k = key(Kind::Pod, &name);
     let terminating = r.delete(&k, &DeleteOptions::default()).await.unwrap();
     assert_eq!(terminating.meta().deletion_grace_period_seconds, Some(30));
-    assert!(
-        r.get(&k).is_ok(),
-        "the kubelet removes it once the containers stopped"
-    );
-    r.delete(
-        &k,
-        &DeleteOptions {
-            grace_period_seconds: Some(0),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    assert!(r.get(&k).is_ok(), "the kubelet removes it once the containers stopped");
+    r.delete(&k, &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }).await.unwrap();
     assert!(r.get(&k).is_err());
 }
 
 #[tokio::test]
 async fn foreground_deletion_waits_on_a_finalizer() {
     let r = registry();
-    r.create(
-        Kind::Deployment,
-        "default",
-        deployment_json(json!(1)),
-        &WriteOptions::default(),
-    )
-    .await
-    .unwrap();
+    r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
-    let opts = DeleteOptions {
-        propagation: Some(Propagation::Foreground),
-        ..Default::default()
-    };
+    let opts = DeleteOptions { propagation: Some(Propagation::Foreground), ..Default::default() };
     let d = r.delete(&k, &opts).await.unwrap();
     assert!(meta::has_finalizer(d.meta(), meta::FOREGROUND_FINALIZER));
     let mut obj = d.as_ref().clone();
     meta::remove_finalizer(obj.meta_mut(), meta::FOREGROUND_FINALIZER);
-    r.update_object(obj, None, &WriteOptions::default())
-        .await
-        .unwrap();
-    assert!(
-        r.get(&k).is_err(),
-        "releasing the last finalizer completes the deletion"
-    );
+    r.update_object(obj, None, &WriteOptions::default()).await.unwrap();
+    assert!(r.get(&k).is_err(), "releasing the last finalizer completes the deletion");
 }
 
 #[tokio::test]
@@ -278,29 +150,11 @@ async fn node_ports_are_allocated_and_kept_across_updates() {
         "metadata": {"name": "web"},
         "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}
     });
-    let w = r
-        .create(
-            Kind::Service,
-            "default",
-            svc.clone(),
-            &WriteOptions::default(),
-        )
-        .await
-        .unwrap();
-    let Object::Service(s) = w.object.as_ref() else {
-        panic!()
-    };
-    let port = s.spec.as_ref().unwrap().ports.as_ref().unwrap()[0]
-        .node_port
-        .unwrap();
+    let w = r.create(Kind::Service, "default", svc.clone(), &WriteOptions::default()).await.unwrap();
+    let Object::Service(s) = w.object.as_ref() else { panic!() };
+    let port = s.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].node_port.unwrap();
     assert!((31000..=31999).contains(&port));
-    let updated = r
-        .update(&key(Kind::Service, "web"), svc, &WriteOptions::default())
-        .await
-        .unwrap();
+    let updated = r.update(&key(Kind::Service, "web"), svc, &WriteOptions::default()).await.unwrap();
     let s: &Service = Service::from_object(&updated.object).unwrap();
-    assert_eq!(
-        s.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].node_port,
-        Some(port)
-    );
+    assert_eq!(s.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].node_port, Some(port));
 }

@@ -3,18 +3,17 @@
 //! newer-only option (stop signal, create platform) is ever sent.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus,
-    ContainerSummary, ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus, ContainerSummary, ExecOutput,
+    LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig, PortBinding};
 use bollard::query_parameters::{
-    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder,
-    EventsOptionsBuilder, InspectContainerOptions, ListContainersOptionsBuilder,
-    LogsOptionsBuilder, RemoveContainerOptionsBuilder, StartContainerOptions,
-    StopContainerOptionsBuilder,
+    BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder, EventsOptionsBuilder,
+    InspectContainerOptions, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+    StartContainerOptions, StopContainerOptionsBuilder,
 };
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -60,10 +59,7 @@ fn container_error(id: &str, e: BollardError) -> RuntimeError {
 }
 
 fn label_filters(labels: &[(String, String)]) -> HashMap<String, Vec<String>> {
-    HashMap::from([(
-        "label".to_string(),
-        labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-    )])
+    HashMap::from([("label".to_string(), labels.iter().map(|(k, v)| format!("{k}={v}")).collect())])
 }
 
 fn parse_time(s: Option<&str>) -> Option<jiff::Timestamp> {
@@ -74,20 +70,11 @@ fn parse_time(s: Option<&str>) -> Option<jiff::Timestamp> {
 
 fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
     let ports: Vec<String> = config.publish.iter().map(|p| format!("{p}/tcp")).collect();
-    let host_ip = config
-        .host_ip
-        .map(|ip| ip.to_string())
-        .unwrap_or_else(|| "127.0.0.1".into());
+    let host_ip = config.host_ip.map(|ip| ip.to_string()).unwrap_or_else(|| "127.0.0.1".into());
     let bindings = ports
         .iter()
         .map(|p| {
-            (
-                p.clone(),
-                Some(vec![PortBinding {
-                    host_ip: Some(host_ip.clone()),
-                    host_port: Some(String::new()),
-                }]),
-            )
+            (p.clone(), Some(vec![PortBinding { host_ip: Some(host_ip.clone()), host_port: Some(String::new()) }]))
         })
         .collect();
     ContainerCreateBody {
@@ -102,10 +89,7 @@ fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
         exposed_ports: (!ports.is_empty()).then(|| ports.clone()),
         host_config: Some(HostConfig {
             port_bindings: (!ports.is_empty()).then_some(bindings),
-            network_mode: config
-                .join_network_of
-                .as_ref()
-                .map(|id| format!("container:{id}")),
+            network_mode: config.join_network_of.as_ref().map(|id| format!("container:{id}")),
             nano_cpus: config.nano_cpus,
             memory: config.memory_bytes,
             privileged: Some(config.privileged),
@@ -115,20 +99,14 @@ fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
     }
 }
 
-fn published_ports(
-    ports: Option<&HashMap<String, Option<Vec<PortBinding>>>>,
-) -> BTreeMap<u16, SocketAddr> {
+fn published_ports(ports: Option<&HashMap<String, Option<Vec<PortBinding>>>>) -> BTreeMap<u16, SocketAddr> {
     let mut out = BTreeMap::new();
     for (spec, bindings) in ports.into_iter().flatten() {
         let Some(port) = spec.strip_suffix("/tcp").and_then(|p| p.parse().ok()) else {
             continue;
         };
         let addr = bindings.iter().flatten().find_map(|b| {
-            let ip = b
-                .host_ip
-                .as_deref()
-                .filter(|ip| !ip.is_empty())
-                .unwrap_or("127.0.0.1");
+            let ip = b.host_ip.as_deref().filter(|ip| !ip.is_empty()).unwrap_or("127.0.0.1");
             format!("{ip}:{}", b.host_port.as_deref()?).parse().ok()
         });
         if let Some(addr) = addr {
@@ -140,23 +118,16 @@ fn published_ports(
 
 fn event_from(message: bollard::models::EventMessage) -> Option<RuntimeEvent> {
     let actor = message.actor?;
-    let mut labels: BTreeMap<String, String> =
-        actor.attributes.unwrap_or_default().into_iter().collect();
+    let mut labels: BTreeMap<String, String> = actor.attributes.unwrap_or_default().into_iter().collect();
     let action = match message.action.as_deref()? {
         "start" => RuntimeAction::Start,
-        "die" => RuntimeAction::Die {
-            exit_code: labels.get("exitCode").and_then(|c| c.parse().ok()),
-        },
+        "die" => RuntimeAction::Die { exit_code: labels.get("exitCode").and_then(|c| c.parse().ok()) },
         "oom" => RuntimeAction::Oom,
         "destroy" => RuntimeAction::Destroy,
         _ => return None,
     };
     labels.remove("exitCode");
-    Some(RuntimeEvent {
-        id: actor.id?,
-        labels,
-        action,
-    })
+    Some(RuntimeEvent { id: actor.id?, labels, action })
 }
 
 #[async_trait]
@@ -166,9 +137,7 @@ impl ContainerRuntime for Docker {
     }
 
     async fn pull_image(&self, image: &str) -> Result<()> {
-        let options = CreateImageOptionsBuilder::default()
-            .from_image(image)
-            .build();
+        let options = CreateImageOptionsBuilder::default().from_image(image).build();
         let mut progress = self.client.create_image(Some(options), None, None);
         while let Some(item) = progress.next().await {
             if let Err(e) = item {
@@ -185,67 +154,40 @@ impl ContainerRuntime for Docker {
 
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
         match self.client.inspect_image(image).await {
-            Ok(info) => Ok(Some(
-                info.config
-                    .and_then(|c| c.labels)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .collect(),
-            )),
+            Ok(info) => Ok(Some(info.config.and_then(|c| c.labels).unwrap_or_default().into_iter().collect())),
             Err(e) if status_code(&e) == Some(404) => Ok(None),
             Err(e) => Err(engine(e)),
         }
     }
 
     async fn build_image(&self, tag: &str, context: Vec<u8>) -> Result<()> {
-        let options = BuildImageOptionsBuilder::default()
-            .dockerfile("Dockerfile")
-            .t(tag)
-            .rm(true)
-            .forcerm(true)
-            .build();
-        let mut progress =
-            self.client
-                .build_image(options, None, Some(bollard::body_full(context.into())));
+        let options =
+            BuildImageOptionsBuilder::default().dockerfile("Dockerfile").t(tag).rm(true).forcerm(true).build();
+        let mut progress = self.client.build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = progress.next().await {
             let info = item.map_err(engine)?;
             if let Some(detail) = info.error_detail {
-                return Err(RuntimeError::Engine(format!(
-                    "building {tag}: {}",
-                    detail.message.unwrap_or_default()
-                )));
+                return Err(RuntimeError::Engine(format!("building {tag}: {}", detail.message.unwrap_or_default())));
             }
         }
         Ok(())
     }
 
     async fn create(&self, config: &ContainerConfig) -> Result<ContainerId> {
-        let options = CreateContainerOptionsBuilder::default()
-            .name(&config.name)
-            .build();
-        match self
-            .client
-            .create_container(Some(options), create_body(config))
-            .await
-        {
+        let options = CreateContainerOptionsBuilder::default().name(&config.name).build();
+        match self.client.create_container(Some(options), create_body(config)).await {
             Ok(created) => Ok(created.id),
-            Err(e) if status_code(&e) == Some(404) => {
-                Err(RuntimeError::ImageNotFound(config.image.clone()))
-            }
+            Err(e) if status_code(&e) == Some(404) => Err(RuntimeError::ImageNotFound(config.image.clone())),
             Err(e) => Err(engine(e)),
         }
     }
 
     async fn start(&self, id: &str) -> Result<()> {
-        self.client
-            .start_container(id, None::<StartContainerOptions>)
-            .await
-            .map_err(|e| container_error(id, e))
+        self.client.start_container(id, None::<StartContainerOptions>).await.map_err(|e| container_error(id, e))
     }
 
     async fn stop(&self, id: &str, grace: Duration) -> Result<()> {
-        let secs = i32::try_from(grace.as_secs() + u64::from(grace.subsec_nanos() > 0))
-            .unwrap_or(i32::MAX);
+        let secs = i32::try_from(grace.as_secs() + u64::from(grace.subsec_nanos() > 0)).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(secs).build();
         match self.client.stop_container(id, Some(options)).await {
             Err(e) if status_code(&e) == Some(304) => Ok(()),
@@ -254,14 +196,8 @@ impl ContainerRuntime for Docker {
     }
 
     async fn remove(&self, id: &str) -> Result<()> {
-        let options = RemoveContainerOptionsBuilder::default()
-            .force(true)
-            .v(true)
-            .build();
-        self.client
-            .remove_container(id, Some(options))
-            .await
-            .map_err(|e| container_error(id, e))
+        let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+        self.client.remove_container(id, Some(options)).await.map_err(|e| container_error(id, e))
     }
 
     async fn inspect(&self, id: &str) -> Result<ContainerInfo> {
@@ -280,17 +216,8 @@ impl ContainerRuntime for Docker {
         };
         Ok(ContainerInfo {
             id: info.id.unwrap_or_else(|| id.to_string()),
-            name: info
-                .name
-                .unwrap_or_default()
-                .trim_start_matches('/')
-                .to_string(),
-            labels: info
-                .config
-                .and_then(|c| c.labels)
-                .unwrap_or_default()
-                .into_iter()
-                .collect(),
+            name: info.name.unwrap_or_default().trim_start_matches('/').to_string(),
+            labels: info.config.and_then(|c| c.labels).unwrap_or_default().into_iter().collect(),
             status,
             exit_code: state.exit_code.unwrap_or_default(),
             oom_killed: state.oom_killed.unwrap_or_default(),
@@ -303,15 +230,8 @@ impl ContainerRuntime for Docker {
     }
 
     async fn list(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&label_filters(labels))
-            .build();
-        let list = self
-            .client
-            .list_containers(Some(options))
-            .await
-            .map_err(engine)?;
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&label_filters(labels)).build();
+        let list = self.client.list_containers(Some(options)).await.map_err(engine)?;
         Ok(list
             .into_iter()
             .filter_map(|c| {
@@ -332,20 +252,11 @@ impl ContainerRuntime for Docker {
             cmd: Some(cmd.to_vec()),
             ..Default::default()
         };
-        let exec = self
-            .client
-            .create_exec(id, config)
-            .await
-            .map_err(|e| container_error(id, e))?;
+        let exec = self.client.create_exec(id, config).await.map_err(|e| container_error(id, e))?;
         let run = async {
             let mut output = Vec::new();
-            if let StartExecResults::Attached {
-                output: mut stream, ..
-            } = self
-                .client
-                .start_exec(&exec.id, None::<StartExecOptions>)
-                .await
-                .map_err(engine)?
+            if let StartExecResults::Attached { output: mut stream, .. } =
+                self.client.start_exec(&exec.id, None::<StartExecOptions>).await.map_err(engine)?
             {
                 while let Some(chunk) = stream.next().await {
                     let bytes = chunk.map_err(engine)?.into_bytes();
@@ -360,16 +271,11 @@ impl ContainerRuntime for Docker {
                 output: String::from_utf8_lossy(&output).into_owned(),
             })
         };
-        tokio::time::timeout(timeout, run)
-            .await
-            .unwrap_or(Err(RuntimeError::ExecTimeout(timeout)))
+        tokio::time::timeout(timeout, run).await.unwrap_or(Err(RuntimeError::ExecTimeout(timeout)))
     }
 
     fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<Bytes>> {
-        let tail = options
-            .tail
-            .map(|t| t.to_string())
-            .unwrap_or_else(|| "all".into());
+        let tail = options.tail.map(|t| t.to_string()).unwrap_or_else(|| "all".into());
         let mut builder = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
@@ -382,10 +288,7 @@ impl ContainerRuntime for Docker {
         let id = id.to_string();
         self.client
             .logs(&id.clone(), Some(builder.build()))
-            .map(move |item| {
-                item.map(|o| o.into_bytes())
-                    .map_err(|e| container_error(&id, e))
-            })
+            .map(move |item| item.map(|o| o.into_bytes()).map_err(|e| container_error(&id, e)))
             .boxed()
     }
 

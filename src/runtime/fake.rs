@@ -3,8 +3,8 @@
 //! removal behind skiff's back) and read the resulting events.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus,
-    ContainerSummary, ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus, ContainerSummary, ExecOutput,
+    LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use crate::clock::Clock;
 use async_trait::async_trait;
@@ -68,11 +68,7 @@ pub struct FakeRuntime {
 
 impl Default for FakeRuntime {
     fn default() -> Self {
-        FakeRuntime {
-            inner: Mutex::new(Inner::default()),
-            events: broadcast::channel(1024).0,
-            clock: Clock::system(),
-        }
+        FakeRuntime { inner: Mutex::new(Inner::default()), events: broadcast::channel(1024).0, clock: Clock::system() }
     }
 }
 
@@ -92,11 +88,7 @@ impl FakeRuntime {
 
     /// The next call of `verb` fails with `message`.
     pub fn fail_next(&self, verb: Verb, message: &str) {
-        self.lock()
-            .failures
-            .entry(verb)
-            .or_default()
-            .push(message.to_string());
+        self.lock().failures.entry(verb).or_default().push(message.to_string());
     }
 
     /// Exit code every exec returns from now on.
@@ -110,11 +102,7 @@ impl FakeRuntime {
 
     /// Ids of containers that exist, with their labels.
     pub fn containers(&self) -> Vec<(ContainerId, BTreeMap<String, String>, ContainerStatus)> {
-        self.lock()
-            .containers
-            .iter()
-            .map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status.clone()))
-            .collect()
+        self.lock().containers.iter().map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status.clone())).collect()
     }
 
     /// The container exits with `code` on its own (a crash, or a `docker kill`).
@@ -132,9 +120,7 @@ impl FakeRuntime {
         let _ = self.events.send(RuntimeEvent {
             id: id.into(),
             labels,
-            action: RuntimeAction::Die {
-                exit_code: Some(code),
-            },
+            action: RuntimeAction::Die { exit_code: Some(code) },
         });
     }
 
@@ -153,11 +139,7 @@ impl FakeRuntime {
     fn record(&self, call: Call, verb: Verb) -> Result<()> {
         let mut inner = self.lock();
         inner.calls.push(call);
-        match inner
-            .failures
-            .get_mut(&verb)
-            .and_then(|f| (!f.is_empty()).then(|| f.remove(0)))
-        {
+        match inner.failures.get_mut(&verb).and_then(|f| (!f.is_empty()).then(|| f.remove(0))) {
             Some(message) if verb == Verb::Pull => Err(RuntimeError::PullFailed(message)),
             Some(message) => Err(RuntimeError::Engine(message)),
             None => Ok(()),
@@ -165,11 +147,7 @@ impl FakeRuntime {
     }
 
     fn with_container<T>(&self, id: &str, f: impl FnOnce(&mut FakeContainer) -> T) -> Result<T> {
-        self.lock()
-            .containers
-            .get_mut(id)
-            .map(f)
-            .ok_or_else(|| RuntimeError::NotFound(id.to_string()))
+        self.lock().containers.get_mut(id).map(f).ok_or_else(|| RuntimeError::NotFound(id.to_string()))
     }
 }
 
@@ -229,11 +207,7 @@ impl ContainerRuntime for FakeRuntime {
             c.started_at = Some(self.clock.now());
             c.config.labels.clone()
         })?;
-        let _ = self.events.send(RuntimeEvent {
-            id: id.into(),
-            labels,
-            action: RuntimeAction::Start,
-        });
+        let _ = self.events.send(RuntimeEvent { id: id.into(), labels, action: RuntimeAction::Start });
         Ok(())
     }
 
@@ -277,11 +251,7 @@ impl ContainerRuntime for FakeRuntime {
         Ok(inner
             .containers
             .iter()
-            .filter(|(_, c)| {
-                labels
-                    .iter()
-                    .all(|(k, v)| c.config.labels.get(k) == Some(v))
-            })
+            .filter(|(_, c)| labels.iter().all(|(k, v)| c.config.labels.get(k) == Some(v)))
             .map(|(id, c)| ContainerSummary {
                 id: id.clone(),
                 labels: c.config.labels.clone(),
@@ -293,10 +263,7 @@ impl ContainerRuntime for FakeRuntime {
     async fn exec(&self, id: &str, cmd: &[String], _timeout: Duration) -> Result<ExecOutput> {
         self.record(Call::Exec(id.into(), cmd.to_vec()), Verb::Exec)?;
         self.with_container(id, |_| ())?;
-        Ok(ExecOutput {
-            exit_code: self.lock().exec_exit_code,
-            output: String::new(),
-        })
+        Ok(ExecOutput { exit_code: self.lock().exec_exit_code, output: String::new() })
     }
 
     fn logs(&self, _id: &str, _options: &LogOptions) -> BoxStream<'static, Result<Bytes>> {
@@ -307,9 +274,7 @@ impl ContainerRuntime for FakeRuntime {
         let labels = labels.to_vec();
         BroadcastStream::new(self.events.subscribe())
             .filter_map(move |e| {
-                let keep = e
-                    .ok()
-                    .filter(|e| labels.iter().all(|(k, v)| e.labels.get(k) == Some(v)));
+                let keep = e.ok().filter(|e| labels.iter().all(|(k, v)| e.labels.get(k) == Some(v)));
                 async move { keep.map(Ok) }
             })
             .boxed()

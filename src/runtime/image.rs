@@ -13,11 +13,7 @@ pub struct ContextFile<'a> {
 /// A tar build context with `Dockerfile` and `files`.
 pub fn build_context(dockerfile: &str, files: &[ContextFile<'_>]) -> io::Result<Vec<u8>> {
     let mut tar = tar::Builder::new(Vec::new());
-    let dockerfile = ContextFile {
-        path: "Dockerfile",
-        contents: dockerfile.as_bytes(),
-        mode: 0o644,
-    };
+    let dockerfile = ContextFile { path: "Dockerfile", contents: dockerfile.as_bytes(), mode: 0o644 };
     for file in std::iter::once(&dockerfile).chain(files) {
         let mut header = tar::Header::new_gnu();
         header.set_size(file.contents.len() as u64);
@@ -35,33 +31,17 @@ mod tests {
 
     #[test]
     fn context_holds_dockerfile_and_files() {
-        let bytes = build_context(
-            "FROM scratch\n",
-            &[ContextFile {
-                path: "app",
-                contents: b"\x7fELF",
-                mode: 0o755,
-            }],
-        )
-        .unwrap();
+        let bytes =
+            build_context("FROM scratch\n", &[ContextFile { path: "app", contents: b"\x7fELF", mode: 0o755 }]).unwrap();
         let mut archive = tar::Archive::new(&bytes[..]);
         let names: Vec<(String, u32)> = archive
             .entries()
             .unwrap()
             .map(|e| {
                 let e = e.unwrap();
-                (
-                    e.path().unwrap().display().to_string(),
-                    e.header().mode().unwrap(),
-                )
+                (e.path().unwrap().display().to_string(), e.header().mode().unwrap())
             })
             .collect();
-        assert_eq!(
-            names,
-            vec![
-                ("Dockerfile".to_string(), 0o644),
-                ("app".to_string(), 0o755)
-            ]
-        );
+        assert_eq!(names, vec![("Dockerfile".to_string(), 0o644), ("app".to_string(), 0o755)]);
     }
 }

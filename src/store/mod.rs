@@ -87,34 +87,17 @@ impl Store {
         }
         let mut objects = BTreeMap::new();
         for (key, json) in recovered.objects {
-            let obj =
-                crate::model::decode::object_from_json(json).map_err(|e| StoreError::Corrupt {
-                    key: key.clone(),
-                    message: e.to_string(),
-                })?;
+            let obj = crate::model::decode::object_from_json(json)
+                .map_err(|e| StoreError::Corrupt { key: key.clone(), message: e.to_string() })?;
             objects.insert(obj.key(), Arc::new(obj));
         }
         Ok(Self::build(Some(wal), objects, recovered.rv, history))
     }
 
-    fn build(
-        wal: Option<Wal>,
-        objects: BTreeMap<ObjectKey, Arc<Object>>,
-        rv: u64,
-        history: usize,
-    ) -> Store {
+    fn build(wal: Option<Wal>, objects: BTreeMap<ObjectKey, Arc<Object>>, rv: u64, history: usize) -> Store {
         let (events, _) = broadcast::channel(history.clamp(16, 65536));
-        let state = State {
-            objects,
-            rv,
-            reserved: rv,
-            history: History::new(history, rv),
-        };
-        Store {
-            state: RwLock::new(state),
-            wal: Arc::new(Mutex::new(wal)),
-            events,
-        }
+        let state = State { objects, rv, reserved: rv, history: History::new(history, rv) };
+        Store { state: RwLock::new(state), wal: Arc::new(Mutex::new(wal)), events }
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -151,10 +134,7 @@ impl Store {
             _ => Vec::new(),
         };
         // Subscribing under the read lock: publish needs the write lock, so nothing falls between.
-        Ok(Watch {
-            backlog,
-            receiver: self.events.subscribe(),
-        })
+        Ok(Watch { backlog, receiver: self.events.subscribe() })
     }
 
     pub async fn create(&self, obj: Object) -> Result<Arc<Object>, StoreError> {
@@ -166,18 +146,13 @@ impl Store {
     }
 
     /// Removes the object; returns it as it was, stamped with the deletion's resourceVersion.
-    pub async fn delete(
-        &self,
-        key: ObjectKey,
-        pre: Preconditions,
-    ) -> Result<Arc<Object>, StoreError> {
+    pub async fn delete(&self, key: ObjectKey, pre: Preconditions) -> Result<Arc<Object>, StoreError> {
         self.commit_one(Op::Delete(key, pre)).await
     }
 
     async fn commit_one(&self, op: Op) -> Result<Arc<Object>, StoreError> {
         let mut out = self.commit(vec![op]).await?;
-        out.pop()
-            .ok_or_else(|| StoreError::Io(std::io::Error::other("empty commit")))
+        out.pop().ok_or_else(|| StoreError::Io(std::io::Error::other("empty commit")))
     }
 
     /// Applies every op or none. Each op gets the next resourceVersion. Durable kinds are
@@ -269,8 +244,7 @@ impl Store {
                 .collect();
             (objects, state.reserved)
         };
-        let result =
-            tokio::task::spawn_blocking(move || wal.as_mut().map(|w| w.compact(objects, rv))).await;
+        let result = tokio::task::spawn_blocking(move || wal.as_mut().map(|w| w.compact(objects, rv))).await;
         if let Ok(Some(Err(e))) | Err(e) = result.map_err(std::io::Error::other) {
             tracing::warn!(error = %e, "state log compaction failed; will retry after the next write");
         }
@@ -288,12 +262,7 @@ fn stage(
     op: Op,
     rv: u64,
 ) -> Result<WatchEvent, StoreError> {
-    let current = |key: &ObjectKey| {
-        staged
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| objects.get(key).cloned())
-    };
+    let current = |key: &ObjectKey| staged.get(key).cloned().unwrap_or_else(|| objects.get(key).cloned());
     let (event_type, key, mut obj) = match op {
         Op::Create(obj) => {
             let key = obj.key();
@@ -317,26 +286,13 @@ fn stage(
     obj.meta_mut().resource_version = Some(rv.to_string());
     let obj = Arc::new(obj);
     staged.insert(key, (event_type != EventType::Deleted).then(|| obj.clone()));
-    Ok(WatchEvent {
-        event_type,
-        object: obj,
-        rv,
-    })
+    Ok(WatchEvent { event_type, object: obj, rv })
 }
 
 fn check(existing: &Object, pre: &Preconditions, key: &ObjectKey) -> Result<(), StoreError> {
-    let rv_ok = pre
-        .resource_version
-        .is_none_or(|rv| rv == existing.resource_version());
-    let uid_ok = pre
-        .uid
-        .as_deref()
-        .is_none_or(|uid| existing.meta().uid.as_deref() == Some(uid));
-    if rv_ok && uid_ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(key.clone()))
-    }
+    let rv_ok = pre.resource_version.is_none_or(|rv| rv == existing.resource_version());
+    let uid_ok = pre.uid.as_deref().is_none_or(|uid| existing.meta().uid.as_deref() == Some(uid));
+    if rv_ok && uid_ok { Ok(()) } else { Err(StoreError::Conflict(key.clone())) }
 }
 
 #[cfg(test)]

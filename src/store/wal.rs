@@ -68,10 +68,7 @@ impl Wal {
         let mut recovered = read_snapshot(dir)?;
         let log_path = dir.join(LOG);
         let good_len = replay_log(&log_path, &mut recovered)?;
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)?;
+        let log = OpenOptions::new().create(true).append(true).open(&log_path)?;
         let actual = log.metadata()?.len();
         if actual > good_len {
             recovered.discarded_bytes = actual - good_len;
@@ -79,37 +76,19 @@ impl Wal {
             log.sync_all()?;
         }
         sync_dir(dir)?;
-        Ok((
-            Wal {
-                dir: dir.to_path_buf(),
-                log,
-                log_bytes: good_len,
-                poisoned: false,
-            },
-            recovered,
-        ))
+        Ok((Wal { dir: dir.to_path_buf(), log, log_bytes: good_len, poisoned: false }, recovered))
     }
 
     /// Appends one record and makes it durable before returning. On failure the log is
     /// truncated back so the next append starts clean.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
         if self.poisoned {
-            return Err(io::Error::other(
-                "the state log is unusable after an earlier write failure",
-            ));
+            return Err(io::Error::other("the state log is unusable after an earlier write failure"));
         }
         let line = encode_line(record)?;
-        let result = self
-            .log
-            .write_all(&line)
-            .and_then(|()| self.log.sync_data());
+        let result = self.log.write_all(&line).and_then(|()| self.log.sync_data());
         if let Err(e) = result {
-            if self
-                .log
-                .set_len(self.log_bytes)
-                .and_then(|()| self.log.sync_all())
-                .is_err()
-            {
+            if self.log.set_len(self.log_bytes).and_then(|()| self.log.sync_all()).is_err() {
                 self.poisoned = true;
             }
             return Err(e);
@@ -124,11 +103,7 @@ impl Wal {
 
     /// Writes `objects` as the new snapshot (atomically) and starts an empty log. A crash
     /// between the two steps is harmless: replay skips records the snapshot already holds.
-    pub fn compact(
-        &mut self,
-        objects: BTreeMap<StoredKey, serde_json::Value>,
-        rv: u64,
-    ) -> io::Result<()> {
+    pub fn compact(&mut self, objects: BTreeMap<StoredKey, serde_json::Value>, rv: u64) -> io::Result<()> {
         let snapshot = serde_json::to_vec(&Snapshot { rv, objects })?;
         write_atomically(&self.dir, SNAPSHOT, &snapshot)?;
         write_atomically(&self.dir, LOG, b"")?;
@@ -161,11 +136,7 @@ fn read_snapshot(dir: &Path) -> io::Result<Recovered> {
     match fs::read(dir.join(SNAPSHOT)) {
         Ok(bytes) => {
             let s: Snapshot = serde_json::from_slice(&bytes)?;
-            Ok(Recovered {
-                objects: s.objects,
-                rv: s.rv,
-                discarded_bytes: 0,
-            })
+            Ok(Recovered { objects: s.objects, rv: s.rv, discarded_bytes: 0 })
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Recovered::default()),
         Err(e) => Err(e),
@@ -223,11 +194,7 @@ mod tests {
     use serde_json::json;
 
     fn put(rv: u64, key: &str, v: serde_json::Value) -> Record {
-        Record {
-            rv,
-            put: vec![(key.into(), v)],
-            ..Default::default()
-        }
+        Record { rv, put: vec![(key.into(), v)], ..Default::default() }
     }
 
     #[test]
@@ -237,13 +204,7 @@ mod tests {
         assert_eq!(rec.rv, 0);
         wal.append(&put(1, "a", json!(1))).unwrap();
         wal.append(&put(2, "b", json!(2))).unwrap();
-        wal.append(&Record {
-            rv: 3,
-            delete: vec!["a".into()],
-            reserve: 1000,
-            ..Default::default()
-        })
-        .unwrap();
+        wal.append(&Record { rv: 3, delete: vec!["a".into()], reserve: 1000, ..Default::default() }).unwrap();
         drop(wal);
         let (mut wal, rec) = Wal::open(dir.path()).unwrap();
         assert_eq!(rec.objects, BTreeMap::from([("b".to_string(), json!(2))]));
@@ -263,12 +224,7 @@ mod tests {
         let (mut wal, _) = Wal::open(dir.path()).unwrap();
         wal.append(&put(1, "web", json!({"image": "v1"}))).unwrap();
         let before = fs::metadata(dir.path().join(LOG)).unwrap().len();
-        wal.append(&put(
-            2,
-            "web",
-            json!({"image": "v2", "pad": "x".repeat(100)}),
-        ))
-        .unwrap();
+        wal.append(&put(2, "web", json!({"image": "v2", "pad": "x".repeat(100)}))).unwrap();
         drop(wal);
         let full = fs::read(dir.path().join(LOG)).unwrap();
         for cut in before..=full.len() as u64 {
@@ -300,11 +256,7 @@ mod tests {
         drop(wal);
         let log = fs::read(dir.path().join(LOG)).unwrap();
         let objects = BTreeMap::from([("a".to_string(), json!(1)), ("b".to_string(), json!(2))]);
-        let snapshot = serde_json::to_vec(&Snapshot {
-            rv: 2,
-            objects: objects.clone(),
-        })
-        .unwrap();
+        let snapshot = serde_json::to_vec(&Snapshot { rv: 2, objects: objects.clone() }).unwrap();
         // 1: temp snapshot half written; 2: snapshot in place, old log still there;
         // 3: snapshot in place, temp log created; 4: done.
         let states: [(&[u8], Option<&[u8]>, &[u8], bool); 4] = [

@@ -43,11 +43,7 @@ pub(super) struct History {
 
 impl History {
     pub(super) fn new(capacity: usize, floor: u64) -> Self {
-        History {
-            events: VecDeque::with_capacity(capacity.min(4096)),
-            capacity: capacity.max(1),
-            floor,
-        }
+        History { events: VecDeque::with_capacity(capacity.min(4096)), capacity: capacity.max(1), floor }
     }
 
     pub(super) fn push(&mut self, event: WatchEvent) {

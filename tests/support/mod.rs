@@ -20,10 +20,7 @@ pub fn require_docker() {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "these tests need a running Docker engine; `docker info` failed"
-    );
+    assert!(ok, "these tests need a running Docker engine; `docker info` failed");
 }
 
 /// Builds the demo images once per test binary (a no-op when they hold this binary already).
@@ -31,15 +28,8 @@ pub fn demo_images() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         require_docker();
-        let out = Command::new(BIN)
-            .args(["demo", "images"])
-            .output()
-            .expect("run skiff demo images");
-        assert!(
-            out.status.success(),
-            "building the demo images failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = Command::new(BIN).args(["demo", "images"]).output().expect("run skiff demo images");
+        assert!(out.status.success(), "building the demo images failed: {}", String::from_utf8_lossy(&out.stderr));
     });
 }
 
@@ -78,31 +68,16 @@ impl Daemon {
             .args(&self.extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(
-                std::fs::File::create(self.state.path().join("daemon.log")).expect("log file"),
-            ))
+            .stderr(Stdio::from(std::fs::File::create(self.state.path().join("daemon.log")).expect("log file")))
             .spawn()
             .expect("start skiff daemon");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("daemon prints its address");
-        self.server = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        assert!(
-            self.server.starts_with("http://"),
-            "unexpected daemon output {line:?}; log: {}",
-            self.log()
-        );
-        self.instance = std::fs::read_to_string(self.state.path().join("instance-id"))
-            .expect("instance id")
-            .trim()
-            .to_string();
+        BufReader::new(stdout).read_line(&mut line).expect("daemon prints its address");
+        self.server = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+        assert!(self.server.starts_with("http://"), "unexpected daemon output {line:?}; log: {}", self.log());
+        self.instance =
+            std::fs::read_to_string(self.state.path().join("instance-id")).expect("instance id").trim().to_string();
         self.child = Some(child);
     }
 
@@ -119,9 +94,7 @@ impl Daemon {
     /// SIGTERM, as an operator stopping the daemon would; waits for it to exit.
     pub fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status();
+            let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
             let _ = c.wait();
         }
     }
@@ -140,11 +113,7 @@ impl Daemon {
 
     /// Runs the CLI against this daemon.
     pub fn skiff(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .env("SKIFF_SERVER", &self.server)
-            .output()
-            .expect("run skiff")
+        Command::new(BIN).args(args).env("SKIFF_SERVER", &self.server).output().expect("run skiff")
     }
 
     /// Runs the CLI and insists it succeeds; returns stdout.
@@ -176,9 +145,7 @@ impl Daemon {
 
     pub fn node_port(&self, service: &str) -> u16 {
         let svc = self.api(&format!("/api/v1/namespaces/default/services/{service}"));
-        svc["spec"]["ports"][0]["nodePort"]
-            .as_u64()
-            .expect("nodePort") as u16
+        svc["spec"]["ports"][0]["nodePort"].as_u64().expect("nodePort") as u16
     }
 }
 
@@ -208,11 +175,7 @@ pub fn docker_ids(filter: &str, all: bool) -> Vec<String> {
         cmd.arg("-a");
     }
     let out = cmd.output().expect("docker ps");
-    text(&out.stdout)
-        .lines()
-        .map(String::from)
-        .filter(|l| !l.is_empty())
-        .collect()
+    text(&out.stdout).lines().map(String::from).filter(|l| !l.is_empty()).collect()
 }
 
 pub fn text(b: &[u8]) -> String {
@@ -226,25 +189,17 @@ pub fn eventually<T>(within: Duration, what: &str, mut check: impl FnMut() -> Op
         if let Some(v) = check() {
             return v;
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {within:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 pub fn example(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)
 }
 
 pub fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(path)
 }
 
 /// Plain HTTP GET helpers for tests (a blocking client on its own thread).
@@ -258,26 +213,12 @@ pub mod web {
     pub fn get(url: &str) -> Option<(u16, String, String)> {
         let url = url.to_string();
         std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             rt.block_on(async {
-                let resp = ::reqwest::Client::builder()
-                    .no_proxy()
-                    .build()
-                    .ok()?
-                    .get(&url)
-                    .send()
-                    .await
-                    .ok()?;
+                let resp = ::reqwest::Client::builder().no_proxy().build().ok()?.get(&url).send().await.ok()?;
                 let status = resp.status().as_u16();
-                let pod = resp
-                    .headers()
-                    .get("x-pod-name")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string();
+                let pod =
+                    resp.headers().get("x-pod-name").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
                 Some((status, resp.text().await.ok()?, pod))
             })
         })
@@ -288,41 +229,26 @@ pub mod web {
 
 /// The pods of the default namespace as JSON objects.
 pub fn pods(d: &Daemon) -> Vec<Value> {
-    d.api("/api/v1/namespaces/default/pods")["items"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    d.api("/api/v1/namespaces/default/pods")["items"].as_array().cloned().unwrap_or_default()
 }
 
 pub fn is_ready(pod: &Value) -> bool {
-    pod["status"]["conditions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    pod["status"]["conditions"].as_array().into_iter().flatten().any(|c| c["type"] == "Ready" && c["status"] == "True")
 }
 
 pub fn restart_count(pod: &Value) -> i64 {
-    pod["status"]["containerStatuses"][0]["restartCount"]
-        .as_i64()
-        .unwrap_or(0)
+    pod["status"]["containerStatuses"][0]["restartCount"].as_i64().unwrap_or(0)
 }
 
 pub fn name(obj: &Value) -> String {
-    obj["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    obj["metadata"]["name"].as_str().unwrap_or_default().to_string()
 }
 
 /// Waits until `n` pods exist, all Ready and none terminating; returns them.
 pub fn ready_pods(d: &Daemon, n: usize, within: Duration) -> Vec<Value> {
     eventually(within, &format!("{n} ready pods"), || {
         let pods = pods(d);
-        let live: Vec<Value> = pods
-            .into_iter()
-            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
-            .collect();
+        let live: Vec<Value> = pods.into_iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()).collect();
         (live.len() == n && live.iter().all(is_ready)).then_some(live)
     })
 }

@@ -26,11 +26,7 @@ pub fn revisions(rss: &[ReplicaSet]) -> BTreeMap<i64, (PodTemplateSpec, Option<S
             let cause = meta::annotation(&rs.metadata, CHANGE_CAUSE).map(String::from);
             let mut template = rs.spec.as_ref()?.template.clone().unwrap_or_default();
             if let Some(c) = &cause {
-                meta::set_annotation(
-                    template.metadata.get_or_insert_with(Default::default),
-                    CHANGE_CAUSE,
-                    c.clone(),
-                );
+                meta::set_annotation(template.metadata.get_or_insert_with(Default::default), CHANGE_CAUSE, c.clone());
             }
             Some((revision, (template, cause)))
         })
@@ -43,19 +39,12 @@ pub async fn run(client: &Client, ns: &str, args: HistoryArgs) -> Result<()> {
     let revisions = revisions(&rss);
     let label = format!("deployment.apps/{name}");
     if args.revision > 0 {
-        let (template, _) = revisions
-            .get(&args.revision)
-            .ok_or_else(|| CliError::msg("unable to find the specified revision"))?;
-        print!(
-            "{}",
-            history::history_revision(&label, args.revision, template)
-        );
+        let (template, _) =
+            revisions.get(&args.revision).ok_or_else(|| CliError::msg("unable to find the specified revision"))?;
+        print!("{}", history::history_revision(&label, args.revision, template));
         return Ok(());
     }
-    let rows: Vec<(i64, Option<String>)> = revisions
-        .into_iter()
-        .map(|(r, (_, cause))| (r, cause))
-        .collect();
+    let rows: Vec<(i64, Option<String>)> = revisions.into_iter().map(|(r, (_, cause))| (r, cause)).collect();
     print!("{}", history::history_table(&label, &rows));
     Ok(())
 }

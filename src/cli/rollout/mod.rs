@@ -60,30 +60,16 @@ fn deployment_name(target: &[String]) -> Result<String> {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
-    serde_json::from_value(v)
-        .map_err(|e| CliError::msg(format!("unexpected object from the server: {e}")))
+    serde_json::from_value(v).map_err(|e| CliError::msg(format!("unexpected object from the server: {e}")))
 }
 
 /// The Deployment and the ReplicaSets it controls (kubectl's GetAllReplicaSets).
-async fn with_replica_sets(
-    client: &Client,
-    ns: &str,
-    name: &str,
-) -> Result<(Value, Deployment, Vec<ReplicaSet>)> {
+async fn with_replica_sets(client: &Client, ns: &str, name: &str) -> Result<(Value, Deployment, Vec<ReplicaSet>)> {
     let json = client.get(&item_path(Kind::Deployment, ns, name)).await?;
     let d: Deployment = typed(json.clone())?;
-    let selector = d
-        .spec
-        .as_ref()
-        .map(|s| labels::selector_string(&s.selector))
-        .unwrap_or_default();
+    let selector = d.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
     let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    let list = client
-        .get(&format!(
-            "{}?labelSelector={q}",
-            collection_path(Kind::ReplicaSet, Some(ns))
-        ))
-        .await?;
+    let list = client.get(&format!("{}?labelSelector={q}", collection_path(Kind::ReplicaSet, Some(ns)))).await?;
     let uid = meta::uid(&d.metadata).to_string();
     let rss = list["items"]
         .as_array()

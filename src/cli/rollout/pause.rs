@@ -16,27 +16,16 @@ pub async fn pause(client: &Client, ns: &str, t: &Target, pause: bool) -> Result
     let paused = d.spec.as_ref().and_then(|s| s.paused) == Some(true);
     match (pause, paused) {
         (true, true) => {
-            return Err(CliError::msg(format!(
-                "deployments.apps {name:?} is already paused"
-            )));
+            return Err(CliError::msg(format!("deployments.apps {name:?} is already paused")));
         }
         (false, false) => {
-            return Err(CliError::msg(format!(
-                "deployments.apps {name:?} is not paused"
-            )));
+            return Err(CliError::msg(format!("deployments.apps {name:?} is not paused")));
         }
         _ => {}
     }
-    let patch = if pause {
-        json!({"spec": {"paused": true}})
-    } else {
-        json!({"spec": {"paused": null}})
-    };
+    let patch = if pause { json!({"spec": {"paused": true}}) } else { json!({"spec": {"paused": null}}) };
     client.patch(&path, SMP, &patch).await?;
-    println!(
-        "deployment.apps/{name} {}",
-        if pause { "paused" } else { "resumed" }
-    );
+    println!("deployment.apps/{name} {}", if pause { "paused" } else { "resumed" });
     Ok(())
 }
 
@@ -45,13 +34,9 @@ pub async fn restart(client: &Client, ns: &str, t: &Target) -> Result<()> {
     let path = item_path(Kind::Deployment, ns, &name);
     let d: Deployment = typed(client.get(&path).await?)?;
     if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
-        return Err(CliError::msg(format!(
-            "can't restart paused deployment (run rollout resume first)"
-        )));
+        return Err(CliError::msg(format!("can't restart paused deployment (run rollout resume first)")));
     }
-    let now = jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let before = d
         .spec
         .as_ref()

@@ -37,13 +37,9 @@ pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
             .find(|c: char| !c.is_ascii_digit() && c != '.')
             .ok_or_else(|| format!("missing unit in duration {s:?}"))?;
         let (number, tail) = rest.split_at(digits);
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tail.len());
+        let unit_len = tail.find(|c: char| c.is_ascii_digit()).unwrap_or(tail.len());
         let (unit, next) = tail.split_at(unit_len);
-        let n: f64 = number
-            .parse()
-            .map_err(|_| format!("invalid duration {s:?}"))?;
+        let n: f64 = number.parse().map_err(|_| format!("invalid duration {s:?}"))?;
         let secs = match unit {
             "ms" => n / 1000.0,
             "s" => n,
@@ -80,39 +76,23 @@ pub fn evaluate(d: &Deployment, revision: Option<i64>) -> Verdict {
     if d.metadata.generation > status.observed_generation {
         return Verdict::Waiting("Waiting for deployment spec update to be observed...".into());
     }
-    let progressing = status
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.type_ == "Progressing");
+    let progressing = status.conditions.iter().flatten().find(|c| c.type_ == "Progressing");
     if progressing.is_some_and(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded")) {
-        return Verdict::Failed(format!(
-            "deployment {name:?} exceeded its progress deadline"
-        ));
+        return Verdict::Failed(format!("deployment {name:?} exceeded its progress deadline"));
     }
-    let (updated, replicas, available) = (
-        status.updated_replicas.unwrap_or(0),
-        status.replicas.unwrap_or(0),
-        status.available_replicas.unwrap_or(0),
-    );
+    let (updated, replicas, available) =
+        (status.updated_replicas.unwrap_or(0), status.replicas.unwrap_or(0), status.available_replicas.unwrap_or(0));
     let prefix = format!("Waiting for deployment {name:?} rollout to finish");
     if let Some(want) = d.spec.as_ref().and_then(|s| s.replicas)
         && updated < want
     {
-        return Verdict::Waiting(format!(
-            "{prefix}: {updated} out of {want} new replicas have been updated..."
-        ));
+        return Verdict::Waiting(format!("{prefix}: {updated} out of {want} new replicas have been updated..."));
     }
     if replicas > updated {
-        return Verdict::Waiting(format!(
-            "{prefix}: {} old replicas are pending termination...",
-            replicas - updated
-        ));
+        return Verdict::Waiting(format!("{prefix}: {} old replicas are pending termination...", replicas - updated));
     }
     if available < updated {
-        return Verdict::Waiting(format!(
-            "{prefix}: {available} of {updated} updated replicas are available..."
-        ));
+        return Verdict::Waiting(format!("{prefix}: {available} of {updated} updated replicas are available..."));
     }
     Verdict::Done(format!("deployment {name:?} successfully rolled out"))
 }
@@ -147,13 +127,7 @@ pub async fn run(client: &Client, ns: &str, args: StatusArgs) -> Result<()> {
 }
 
 /// List, then watch from the list's resourceVersion, re-watching if the stream ends.
-async fn follow(
-    client: &Client,
-    ns: &str,
-    name: &str,
-    revision: Option<i64>,
-    watch: bool,
-) -> Result<()> {
+async fn follow(client: &Client, ns: &str, name: &str, revision: Option<i64>, watch: bool) -> Result<()> {
     let d: Deployment = typed(client.get(&item_path(Kind::Deployment, ns, name)).await?)?;
     let mut last = String::new();
     if let Some(done) = report(evaluate(&d, revision), &mut last) {
@@ -199,24 +173,10 @@ mod tests {
     use k8s_openapi::api::apps::v1::{DeploymentCondition, DeploymentSpec, DeploymentStatus};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-    fn d(
-        generation: i64,
-        observed: i64,
-        spec: i32,
-        replicas: i32,
-        updated: i32,
-        available: i32,
-    ) -> Deployment {
+    fn d(generation: i64, observed: i64, spec: i32, replicas: i32, updated: i32, available: i32) -> Deployment {
         Deployment {
-            metadata: ObjectMeta {
-                name: Some("web".into()),
-                generation: Some(generation),
-                ..Default::default()
-            },
-            spec: Some(DeploymentSpec {
-                replicas: Some(spec),
-                ..Default::default()
-            }),
+            metadata: ObjectMeta { name: Some("web".into()), generation: Some(generation), ..Default::default() },
+            spec: Some(DeploymentSpec { replicas: Some(spec), ..Default::default() }),
             status: Some(DeploymentStatus {
                 observed_generation: Some(observed),
                 replicas: Some(replicas),
@@ -229,27 +189,14 @@ mod tests {
 
     #[test]
     fn messages_in_kubectl_order() {
-        let w = |s: &str| {
-            Verdict::Waiting(format!(
-                "Waiting for deployment \"web\" rollout to finish: {s}"
-            ))
-        };
+        let w = |s: &str| Verdict::Waiting(format!("Waiting for deployment \"web\" rollout to finish: {s}"));
         assert_eq!(
             evaluate(&d(2, 1, 3, 3, 3, 3), None),
             Verdict::Waiting("Waiting for deployment spec update to be observed...".into())
         );
-        assert_eq!(
-            evaluate(&d(2, 2, 3, 4, 1, 3), None),
-            w("1 out of 3 new replicas have been updated...")
-        );
-        assert_eq!(
-            evaluate(&d(2, 2, 3, 4, 3, 3), None),
-            w("1 old replicas are pending termination...")
-        );
-        assert_eq!(
-            evaluate(&d(2, 2, 3, 3, 3, 2), None),
-            w("2 of 3 updated replicas are available...")
-        );
+        assert_eq!(evaluate(&d(2, 2, 3, 4, 1, 3), None), w("1 out of 3 new replicas have been updated..."));
+        assert_eq!(evaluate(&d(2, 2, 3, 4, 3, 3), None), w("1 old replicas are pending termination..."));
+        assert_eq!(evaluate(&d(2, 2, 3, 3, 3, 2), None), w("2 of 3 updated replicas are available..."));
         assert_eq!(
             evaluate(&d(2, 2, 3, 3, 3, 3), None),
             Verdict::Done("deployment \"web\" successfully rolled out".into())
@@ -261,15 +208,10 @@ mod tests {
             reason: Some("ProgressDeadlineExceeded".into()),
             ..Default::default()
         }]);
-        assert_eq!(
-            evaluate(&stuck, None),
-            Verdict::Failed("deployment \"web\" exceeded its progress deadline".into())
-        );
+        assert_eq!(evaluate(&stuck, None), Verdict::Failed("deployment \"web\" exceeded its progress deadline".into()));
         assert_eq!(
             evaluate(&d(2, 2, 3, 3, 3, 3), Some(4)),
-            Verdict::Failed(
-                "desired revision (4) is different from the running revision (0)".into()
-            )
+            Verdict::Failed("desired revision (4) is different from the running revision (0)".into())
         );
     }
 

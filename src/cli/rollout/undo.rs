@@ -23,10 +23,7 @@ pub struct UndoArgs {
 pub async fn run(client: &Client, ns: &str, args: UndoArgs) -> Result<()> {
     let name = deployment_name(&args.target.target)?;
     if args.to_revision < 0 {
-        return Err(CliError::msg(format!(
-            "unable to find specified revision {} in history",
-            args.to_revision
-        )));
+        return Err(CliError::msg(format!("unable to find specified revision {} in history", args.to_revision)));
     }
     let (_, d, rss) = with_replica_sets(client, ns, &name).await?;
     let all = revisions(&rss);
@@ -34,9 +31,7 @@ pub async fn run(client: &Client, ns: &str, args: UndoArgs) -> Result<()> {
         let mut numbers: Vec<i64> = all.keys().copied().collect();
         numbers.sort_unstable();
         if numbers.len() < 2 {
-            return Err(CliError::msg(format!(
-                "no rollout history found for deployment {name:?}"
-            )));
+            return Err(CliError::msg(format!("no rollout history found for deployment {name:?}")));
         }
         numbers[numbers.len() - 2]
     } else {
@@ -45,26 +40,14 @@ pub async fn run(client: &Client, ns: &str, args: UndoArgs) -> Result<()> {
     let rs = rss
         .iter()
         .find(|rs| meta::revision(&rs.metadata) == target)
-        .ok_or_else(|| {
-            CliError::msg(format!(
-                "unable to find specified revision {target} in history"
-            ))
-        })?;
+        .ok_or_else(|| CliError::msg(format!("unable to find specified revision {target} in history")))?;
     if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
         return Err(CliError::msg(
             "you cannot rollback a paused deployment; resume it first with 'skiff rollout resume' and try again",
         ));
     }
-    let mut template = rs
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.clone())
-        .unwrap_or_default();
-    let current = d
-        .spec
-        .as_ref()
-        .map(|s| s.template.clone())
-        .unwrap_or_default();
+    let mut template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
+    let current = d.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
     if equal_ignore_hash(&template, &current) {
         println!(
             "deployment.apps/{name} skipped rollback (current template already matches revision {})",
@@ -84,23 +67,14 @@ pub async fn run(client: &Client, ns: &str, args: UndoArgs) -> Result<()> {
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "replace", "path": "/metadata/annotations", "value": annotations(&d, rs)},
     ]);
-    client
-        .patch(
-            &item_path(Kind::Deployment, ns, &name),
-            "application/json-patch+json",
-            &patch,
-        )
-        .await?;
+    client.patch(&item_path(Kind::Deployment, ns, &name), "application/json-patch+json", &patch).await?;
     println!("deployment.apps/{name} rolled back");
     Ok(())
 }
 
 /// The Deployment's own values for the keys never copied to ReplicaSets; every other
 /// annotation from the ReplicaSet (so its change-cause comes back).
-fn annotations(
-    d: &k8s_openapi::api::apps::v1::Deployment,
-    rs: &k8s_openapi::api::apps::v1::ReplicaSet,
-) -> Value {
+fn annotations(d: &k8s_openapi::api::apps::v1::Deployment, rs: &k8s_openapi::api::apps::v1::ReplicaSet) -> Value {
     let mut out = Map::new();
     for (k, v) in d.metadata().annotations.iter().flatten() {
         if ANNOTATIONS_NOT_COPIED.contains(&k.as_str()) {

@@ -73,20 +73,14 @@ pub fn sync(input: Input<'_>, now: jiff::Timestamp) -> Plan {
         requeue_after: None,
     };
     s.sync_deployment();
-    Plan {
-        actions: s.actions,
-        requeue_after: s.requeue_after,
-    }
+    Plan { actions: s.actions, requeue_after: s.requeue_after }
 }
 
 impl Sync<'_> {
     fn sync_deployment(&mut self) {
         let selector = util::spec(&self.d).selector;
         let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
-            && selector
-                .match_expressions
-                .as_ref()
-                .is_none_or(|e| e.is_empty());
+            && selector.match_expressions.as_ref().is_none_or(|e| e.is_empty());
         if empty {
             self.event(
                 true,
@@ -113,11 +107,7 @@ impl Sync<'_> {
         if self.is_scaling_event() {
             return self.sync_scale_and_status();
         }
-        if util::is_rolling_update(&self.d) {
-            self.rollout_rolling()
-        } else {
-            self.rollout_recreate()
-        }
+        if util::is_rolling_update(&self.d) { self.rollout_rolling() } else { self.rollout_recreate() }
     }
 
     /// `sync()` in Kubernetes: scaling and history cleanup without starting a rollout.
@@ -135,11 +125,7 @@ impl Sync<'_> {
     }
 
     fn event(&mut self, warning: bool, reason: &'static str, message: String) {
-        self.actions.push(Action::Event {
-            warning,
-            reason,
-            message,
-        });
+        self.actions.push(Action::Event { warning, reason, message });
     }
 
     /// Records a write of ReplicaSet `idx`; a later write of the same object replaces an
@@ -148,11 +134,7 @@ impl Sync<'_> {
         let rs = self.rss[idx].clone();
         let name = rs.metadata.name.clone();
         let pending = self.actions.iter_mut().find_map(|a| match a {
-            Action::CreateReplicaSet(r) | Action::UpdateReplicaSet(r)
-                if r.metadata.name == name =>
-            {
-                Some(r)
-            }
+            Action::CreateReplicaSet(r) | Action::UpdateReplicaSet(r) if r.metadata.name == name => Some(r),
             _ => None,
         });
         match pending {
@@ -164,8 +146,7 @@ impl Sync<'_> {
 
     /// Records a status write; only the last one is kept, at the latest position.
     fn write_status(&mut self, d: Deployment) {
-        self.actions
-            .retain(|a| !matches!(a, Action::UpdateStatus(_)));
+        self.actions.retain(|a| !matches!(a, Action::UpdateStatus(_)));
         self.d = d.clone();
         self.actions.push(Action::UpdateStatus(d));
     }

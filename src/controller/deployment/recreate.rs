@@ -8,11 +8,7 @@ use super::util;
 impl Sync<'_> {
     pub(super) fn rollout_recreate(&mut self) {
         let mut new = self.new_replica_set(false);
-        let old: Vec<usize> = self
-            .old_indices(new)
-            .into_iter()
-            .filter(|i| util::is_active(&self.rss[*i]))
-            .collect();
+        let old: Vec<usize> = self.old_indices(new).into_iter().filter(|i| util::is_active(&self.rss[*i])).collect();
         let mut scaled_down = false;
         for idx in old {
             scaled_down |= self.scale_rs(idx, 0);
@@ -43,9 +39,7 @@ impl Sync<'_> {
         self.pods.iter().any(|pod| {
             let owner = crate::model::meta::controller_ref(&pod.metadata).map(|r| r.uid.clone());
             let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-            owner.is_some()
-                && owner != new_uid
-                && !matches!(phase, Some("Succeeded") | Some("Failed"))
+            owner.is_some() && owner != new_uid && !matches!(phase, Some("Succeeded") | Some("Failed"))
         })
     }
 }

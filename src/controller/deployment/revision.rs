@@ -5,9 +5,7 @@ use super::Sync;
 use super::status::{self, PROGRESSING};
 use super::util;
 use crate::model::hash;
-use crate::model::meta::{
-    self, DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, REVISION, REVISION_HISTORY,
-};
+use crate::model::meta::{self, DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, REVISION, REVISION_HISTORY};
 use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -20,17 +18,11 @@ impl Sync<'_> {
         let template = util::spec(&self.d).template;
         let mut order: Vec<usize> = (0..self.rss.len()).collect();
         order.sort_by(|a, b| util::by_creation(&self.rss[*a], &self.rss[*b]));
-        order
-            .into_iter()
-            .find(|i| util::equal_ignore_hash(&util::template(&self.rss[*i]), &template))
+        order.into_iter().find(|i| util::equal_ignore_hash(&util::template(&self.rss[*i]), &template))
     }
 
     fn max_old_revision(&self, new: Option<usize>) -> i64 {
-        self.old_indices(new)
-            .iter()
-            .map(|i| meta::revision(&self.rss[*i].metadata))
-            .max()
-            .unwrap_or(0)
+        self.old_indices(new).iter().map(|i| meta::revision(&self.rss[*i].metadata)).max().unwrap_or(0)
     }
 
     /// getNewReplicaSet: syncs the existing new ReplicaSet's revision and annotations, or
@@ -61,15 +53,12 @@ impl Sync<'_> {
             // The real controller returns here; the revision reaches the Deployment next sync.
             return;
         }
-        let revision = meta::annotation(&rs.metadata, REVISION)
-            .unwrap_or_default()
-            .to_string();
+        let revision = meta::annotation(&rs.metadata, REVISION).unwrap_or_default().to_string();
         let mut d = self.d.clone();
         let mut needs_update = set_deployment_revision(&mut d, &revision);
         if util::has_progress_deadline(&d) && status::condition(&d, PROGRESSING).is_none() {
             let msg = format!("Found new replica set {:?}", meta::name(&rs.metadata));
-            let cond =
-                status::new_condition(PROGRESSING, "True", "FoundNewReplicaSet", msg, self.now);
+            let cond = status::new_condition(PROGRESSING, "True", "FoundNewReplicaSet", msg, self.now);
             status::set_condition(d.status.get_or_insert_with(Default::default), cond);
             needs_update = true;
         }
@@ -84,27 +73,17 @@ impl Sync<'_> {
         let hash = hash::pod_template_hash(&spec.template, collision_count);
         let mut template = spec.template.clone();
         let template_meta = template.metadata.get_or_insert_with(Default::default);
-        template_meta
-            .labels
-            .get_or_insert_with(Default::default)
-            .insert(POD_TEMPLATE_HASH.into(), hash.clone());
+        template_meta.labels.get_or_insert_with(Default::default).insert(POD_TEMPLATE_HASH.into(), hash.clone());
         let labels = template_meta.labels.clone();
         let mut selector = spec.selector.clone();
-        selector
-            .match_labels
-            .get_or_insert_with(Default::default)
-            .insert(POD_TEMPLATE_HASH.into(), hash.clone());
+        selector.match_labels.get_or_insert_with(Default::default).insert(POD_TEMPLATE_HASH.into(), hash.clone());
         let name = format!("{}-{hash}", meta::name(&self.d.metadata));
         let mut rs = ReplicaSet {
             metadata: ObjectMeta {
                 name: Some(name.clone()),
                 namespace: self.d.metadata.namespace.clone(),
                 labels,
-                owner_references: Some(vec![meta::controller_ref_to(
-                    "apps/v1",
-                    "Deployment",
-                    &self.d.metadata,
-                )]),
+                owner_references: Some(vec![meta::controller_ref_to("apps/v1", "Deployment", &self.d.metadata)]),
                 creation_timestamp: Some(meta::time(self.now)),
                 ..Default::default()
             },
@@ -124,11 +103,7 @@ impl Sync<'_> {
         self.rss[idx] = rs;
         self.write_rs(idx, true);
         if replicas > 0 {
-            self.event(
-                false,
-                "ScalingReplicaSet",
-                format!("Scaled up replica set {name} to {replicas}"),
-            );
+            self.event(false, "ScalingReplicaSet", format!("Scaled up replica set {name} to {replicas}"));
         }
         let mut d = self.d.clone();
         set_deployment_revision(&mut d, &new_revision.to_string());
@@ -175,14 +150,8 @@ impl Sync<'_> {
             annotations.insert(REVISION.into(), new_revision.to_string());
             changed = true;
             if let Some(old) = old {
-                let history = annotations
-                    .get(REVISION_HISTORY)
-                    .cloned()
-                    .unwrap_or_default();
-                annotations.insert(
-                    REVISION_HISTORY.into(),
-                    append_revision_history(&history, &old),
-                );
+                let history = annotations.get(REVISION_HISTORY).cloned().unwrap_or_default();
+                annotations.insert(REVISION_HISTORY.into(), append_revision_history(&history, &old));
             }
         }
         if !exists {
@@ -198,11 +167,8 @@ impl Sync<'_> {
         let Some(limit) = limit.filter(|l| *l != util::MAX_INT32) else {
             return;
         };
-        let mut cleanable: Vec<usize> = self
-            .old_indices(new)
-            .into_iter()
-            .filter(|i| !meta::is_terminating(&self.rss[*i].metadata))
-            .collect();
+        let mut cleanable: Vec<usize> =
+            self.old_indices(new).into_iter().filter(|i| !meta::is_terminating(&self.rss[*i].metadata)).collect();
         let diff = cleanable.len() as i64 - i64::from(limit);
         if diff <= 0 {
             return;
@@ -210,27 +176,19 @@ impl Sync<'_> {
         cleanable.sort_by(|a, b| util::by_revision(&self.rss[*a], &self.rss[*b]));
         for idx in cleanable.into_iter().take(diff as usize) {
             let rs = &self.rss[idx];
-            let observed = rs
-                .status
-                .as_ref()
-                .and_then(|s| s.observed_generation)
-                .unwrap_or(0);
+            let observed = rs.status.as_ref().and_then(|s| s.observed_generation).unwrap_or(0);
             let settled = util::rs_status_replicas(rs) == 0
                 && util::rs_spec_replicas(rs) == 0
                 && rs.metadata.generation.unwrap_or(0) <= observed;
             if settled && rs.metadata.uid.is_some() {
-                self.actions
-                    .push(super::Action::DeleteReplicaSet(rs.clone()));
+                self.actions.push(super::Action::DeleteReplicaSet(rs.clone()));
             }
         }
     }
 }
 
 /// copyDeploymentAnnotationsToReplicaSet: adds or changes, never removes.
-fn copy_deployment_annotations(
-    d: &k8s_openapi::api::apps::v1::Deployment,
-    rs: &mut ReplicaSet,
-) -> bool {
+fn copy_deployment_annotations(d: &k8s_openapi::api::apps::v1::Deployment, rs: &mut ReplicaSet) -> bool {
     let annotations = rs.metadata.annotations.get_or_insert_with(Default::default);
     let mut changed = false;
     for (k, v) in d.metadata.annotations.iter().flatten() {

@@ -35,18 +35,14 @@ impl Sync<'_> {
     }
 
     fn reconcile_old_replica_sets(&mut self, new: usize) -> bool {
-        let old: Vec<usize> = self
-            .old_indices(Some(new))
-            .into_iter()
-            .filter(|i| util::is_active(&self.rss[*i]))
-            .collect();
+        let old: Vec<usize> =
+            self.old_indices(Some(new)).into_iter().filter(|i| util::is_active(&self.rss[*i])).collect();
         if util::sum_spec(old.iter().map(|i| &self.rss[*i])) == 0 {
             return false;
         }
         let all_pods = util::sum_spec(&self.rss);
         let min_available = util::replicas(&self.d) - util::max_unavailable(&self.d);
-        let new_unavailable =
-            util::rs_spec_replicas(&self.rss[new]) - util::rs_available(&self.rss[new]);
+        let new_unavailable = util::rs_spec_replicas(&self.rss[new]) - util::rs_available(&self.rss[new]);
         let max_scaled_down = all_pods - min_available - new_unavailable;
         if max_scaled_down <= 0 {
             return false;
@@ -66,10 +62,7 @@ impl Sync<'_> {
             if total >= max_cleanup {
                 break;
             }
-            let (spec, available) = (
-                util::rs_spec_replicas(&self.rss[idx]),
-                util::rs_available(&self.rss[idx]),
-            );
+            let (spec, available) = (util::rs_spec_replicas(&self.rss[idx]), util::rs_available(&self.rss[idx]));
             if spec == 0 || spec == available {
                 continue;
             }
@@ -83,11 +76,7 @@ impl Sync<'_> {
     /// Scales old ReplicaSets down, oldest first, while availability stays above minimum.
     fn scale_down_old_for_rolling_update(&mut self, old: &[usize], new: usize) -> i32 {
         let min_available = util::replicas(&self.d) - util::max_unavailable(&self.d);
-        let active = old
-            .iter()
-            .chain([&new])
-            .map(|i| &self.rss[*i])
-            .filter(|rs| util::is_active(rs));
+        let active = old.iter().chain([&new]).map(|i| &self.rss[*i]).filter(|rs| util::is_active(rs));
         let available = util::sum_available(active);
         if available <= min_available {
             return 0;

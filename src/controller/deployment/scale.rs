@@ -15,9 +15,10 @@ impl Sync<'_> {
     pub(super) fn is_scaling_event(&mut self) -> bool {
         self.new_replica_set(false);
         let replicas = util::replicas(&self.d);
-        self.rss.iter().filter(|rs| util::is_active(rs)).any(|rs| {
-            annotation_i32(rs, DESIRED_REPLICAS).is_some_and(|desired| desired != replicas)
-        })
+        self.rss
+            .iter()
+            .filter(|rs| util::is_active(rs))
+            .any(|rs| annotation_i32(rs, DESIRED_REPLICAS).is_some_and(|desired| desired != replicas))
     }
 
     /// FindActiveOrLatest: the only active ReplicaSet, or the newest when none is active.
@@ -27,12 +28,7 @@ impl Sync<'_> {
             return None;
         }
         old.sort_by(|a, b| util::by_creation(&self.rss[*b], &self.rss[*a]));
-        let active: Vec<usize> = old
-            .iter()
-            .copied()
-            .chain(new)
-            .filter(|i| util::is_active(&self.rss[*i]))
-            .collect();
+        let active: Vec<usize> = old.iter().copied().chain(new).filter(|i| util::is_active(&self.rss[*i])).collect();
         match active.as_slice() {
             [] => new.or_else(|| old.first().copied()),
             [one] => Some(*one),
@@ -73,18 +69,10 @@ impl Sync<'_> {
 
     fn scale_proportionally(&mut self, new: Option<usize>) {
         let replicas = util::replicas(&self.d);
-        let mut active: Vec<usize> = self
-            .old_indices(new)
-            .into_iter()
-            .chain(new)
-            .filter(|i| util::is_active(&self.rss[*i]))
-            .collect();
+        let mut active: Vec<usize> =
+            self.old_indices(new).into_iter().chain(new).filter(|i| util::is_active(&self.rss[*i])).collect();
         let current = util::sum_spec(active.iter().map(|i| &self.rss[*i]));
-        let allowed = if replicas > 0 {
-            replicas + util::max_surge(&self.d)
-        } else {
-            0
-        };
+        let allowed = if replicas > 0 { replicas + util::max_surge(&self.d) } else { 0 };
         let to_add = allowed - current;
         if to_add > 0 {
             active.sort_by(|a, b| util::by_size_newer(&self.rss[*a], &self.rss[*b]));
@@ -95,11 +83,7 @@ impl Sync<'_> {
         let mut sizes = Vec::with_capacity(active.len());
         for idx in &active {
             let spec = util::rs_spec_replicas(&self.rss[*idx]);
-            let proportion = if to_add != 0 {
-                self.proportion(*idx, to_add, added)
-            } else {
-                0
-            };
+            let proportion = if to_add != 0 { self.proportion(*idx, to_add, added) } else { 0 };
             sizes.push(spec + proportion);
             added += proportion;
         }
@@ -122,11 +106,7 @@ impl Sync<'_> {
         }
         let fraction = self.fraction(rs);
         let allowed = to_add - added;
-        if to_add > 0 {
-            fraction.min(allowed)
-        } else {
-            fraction.max(allowed)
-        }
+        if to_add > 0 { fraction.min(allowed) } else { fraction.max(allowed) }
     }
 
     /// getReplicaSetFraction: round(spec × (replicas + surge) / max-replicas annotation) − spec.

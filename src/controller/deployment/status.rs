@@ -21,11 +21,7 @@ pub fn condition<'a>(d: &'a Deployment, type_: &str) -> Option<&'a DeploymentCon
 }
 
 fn get<'a>(status: &'a DeploymentStatus, type_: &str) -> Option<&'a DeploymentCondition> {
-    status
-        .conditions
-        .as_ref()?
-        .iter()
-        .find(|c| c.type_ == type_)
+    status.conditions.as_ref()?.iter().find(|c| c.type_ == type_)
 }
 
 pub fn new_condition(
@@ -110,19 +106,11 @@ fn timed_out(d: &Deployment, new: &DeploymentStatus, now: jiff::Timestamp) -> bo
 
 fn deadline(d: &Deployment, cond: &DeploymentCondition) -> Option<jiff::Timestamp> {
     let from = cond.last_update_time.as_ref()?.0;
-    from.checked_add(jiff::SignedDuration::from_secs(
-        util::progress_deadline_seconds(d),
-    ))
-    .ok()
+    from.checked_add(jiff::SignedDuration::from_secs(util::progress_deadline_seconds(d))).ok()
 }
 
 /// calculateStatus over the ReplicaSets as they stand after this sync's writes.
-fn calculate(
-    d: &Deployment,
-    all: &[&ReplicaSet],
-    new: Option<&ReplicaSet>,
-    now: jiff::Timestamp,
-) -> DeploymentStatus {
+fn calculate(d: &Deployment, all: &[&ReplicaSet], new: Option<&ReplicaSet>, now: jiff::Timestamp) -> DeploymentStatus {
     let available = util::sum_available(all.iter().copied());
     let unavailable = (util::sum_spec(all.iter().copied()) - available).max(0);
     let old = d.status.clone().unwrap_or_default();
@@ -138,13 +126,7 @@ fn calculate(
         terminating_replicas: None,
     };
     let cond = if available >= util::replicas(d) - util::max_unavailable(d) {
-        new_condition(
-            AVAILABLE,
-            "True",
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.".into(),
-            now,
-        )
+        new_condition(AVAILABLE, "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".into(), now)
     } else {
         new_condition(
             AVAILABLE,
@@ -161,23 +143,18 @@ fn calculate(
 /// getReplicaFailures: the new ReplicaSet's ReplicaFailure condition, else any old one's.
 fn replica_failure(all: &[&ReplicaSet], new: Option<&ReplicaSet>) -> Option<DeploymentCondition> {
     let failure_of = |rs: &ReplicaSet| {
-        rs.status
-            .as_ref()?
-            .conditions
-            .as_ref()?
-            .iter()
-            .find(|c| c.type_ == REPLICA_FAILURE)
-            .map(|c| DeploymentCondition {
+        rs.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == REPLICA_FAILURE).map(|c| {
+            DeploymentCondition {
                 type_: REPLICA_FAILURE.into(),
                 status: c.status.clone(),
                 reason: c.reason.clone(),
                 message: c.message.clone(),
                 last_update_time: c.last_transition_time.clone(),
                 last_transition_time: c.last_transition_time.clone(),
-            })
+            }
+        })
     };
-    new.and_then(failure_of)
-        .or_else(|| all.iter().find_map(|rs| failure_of(rs)))
+    new.and_then(failure_of).or_else(|| all.iter().find_map(|rs| failure_of(rs)))
 }
 
 impl Sync<'_> {
@@ -208,20 +185,8 @@ impl Sync<'_> {
         let paused_cond = cond.is_some_and(|c| c.reason.as_deref() == Some(PAUSED));
         let paused = util::spec(&self.d).paused == Some(true);
         let cond = match (paused, paused_cond) {
-            (true, false) => new_condition(
-                PROGRESSING,
-                "Unknown",
-                PAUSED,
-                "Deployment is paused".into(),
-                self.now,
-            ),
-            (false, true) => new_condition(
-                PROGRESSING,
-                "Unknown",
-                RESUMED,
-                "Deployment is resumed".into(),
-                self.now,
-            ),
+            (true, false) => new_condition(PROGRESSING, "Unknown", PAUSED, "Deployment is paused".into(), self.now),
+            (false, true) => new_condition(PROGRESSING, "Unknown", RESUMED, "Deployment is resumed".into(), self.now),
             _ => return,
         };
         let mut d = self.d.clone();
@@ -239,9 +204,7 @@ impl Sync<'_> {
         }
         let current = condition(&self.d, PROGRESSING).cloned();
         let already_complete = counter(status.replicas) == counter(status.updated_replicas)
-            && current
-                .as_ref()
-                .is_some_and(|c| c.reason.as_deref() == Some(NEW_RS_AVAILABLE));
+            && current.as_ref().is_some_and(|c| c.reason.as_deref() == Some(NEW_RS_AVAILABLE));
         let subject = match new_rs {
             Some(rs) => format!("ReplicaSet {:?}", meta::name(&rs.metadata)),
             None => format!("Deployment {:?}", meta::name(&self.d.metadata)),
@@ -249,14 +212,10 @@ impl Sync<'_> {
         if has_deadline && !already_complete {
             if complete(&self.d, &status) {
                 let msg = format!("{subject} has successfully progressed.");
-                set_condition(
-                    &mut status,
-                    new_condition(PROGRESSING, "True", NEW_RS_AVAILABLE, msg, self.now),
-                );
+                set_condition(&mut status, new_condition(PROGRESSING, "True", NEW_RS_AVAILABLE, msg, self.now));
             } else if progressing(&self.d, &status) {
                 let msg = format!("{subject} is progressing.");
-                let mut cond =
-                    new_condition(PROGRESSING, "True", "ReplicaSetUpdated", msg, self.now);
+                let mut cond = new_condition(PROGRESSING, "True", "ReplicaSetUpdated", msg, self.now);
                 if let Some(current) = &current {
                     if current.status == "True" {
                         cond.last_transition_time = current.last_transition_time.clone();
@@ -266,10 +225,7 @@ impl Sync<'_> {
                 set_condition(&mut status, cond);
             } else if timed_out(&self.d, &status, self.now) {
                 let msg = format!("{subject} has timed out progressing.");
-                set_condition(
-                    &mut status,
-                    new_condition(PROGRESSING, "False", TIMED_OUT, msg, self.now),
-                );
+                set_condition(&mut status, new_condition(PROGRESSING, "False", TIMED_OUT, msg, self.now));
             }
         }
         match replica_failure(&all, new_rs) {

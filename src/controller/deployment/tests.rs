@@ -4,9 +4,7 @@
 
 use super::*;
 use crate::model::meta::{CHANGE_CAUSE, REVISION, REVISION_HISTORY};
-use k8s_openapi::api::apps::v1::{
-    DeploymentSpec, DeploymentStrategy, ReplicaSetStatus, RollingUpdateDeployment,
-};
+use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStrategy, ReplicaSetStatus, RollingUpdateDeployment};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -19,22 +17,13 @@ fn template(image: &str) -> PodTemplateSpec {
             ..Default::default()
         }),
         spec: Some(PodSpec {
-            containers: vec![Container {
-                name: "web".into(),
-                image: Some(image.into()),
-                ..Default::default()
-            }],
+            containers: vec![Container { name: "web".into(), image: Some(image.into()), ..Default::default() }],
             ..Default::default()
         }),
     }
 }
 
-fn deployment(
-    replicas: i32,
-    surge: IntOrString,
-    unavailable: IntOrString,
-    image: &str,
-) -> Deployment {
+fn deployment(replicas: i32, surge: IntOrString, unavailable: IntOrString, image: &str) -> Deployment {
     Deployment {
         metadata: ObjectMeta {
             name: Some("web".into()),
@@ -92,26 +81,13 @@ impl World {
     }
 
     fn tick(&mut self, secs: i64) {
-        self.now = self
-            .now
-            .checked_add(jiff::SignedDuration::from_secs(secs))
-            .unwrap();
+        self.now = self.now.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap();
     }
 
     /// One controller sync, its writes applied. Returns whether it wrote anything.
     fn sync(&mut self) -> bool {
-        let plan = sync(
-            Input {
-                deployment: &self.d,
-                replica_sets: self.rss.clone(),
-                pods: &[],
-            },
-            self.now,
-        );
-        let wrote = plan
-            .actions
-            .iter()
-            .any(|a| !matches!(a, Action::Event { .. }));
+        let plan = sync(Input { deployment: &self.d, replica_sets: self.rss.clone(), pods: &[] }, self.now);
+        let wrote = plan.actions.iter().any(|a| !matches!(a, Action::Event { .. }));
         for action in plan.actions.clone() {
             match action {
                 Action::CreateReplicaSet(mut rs) => {
@@ -123,16 +99,10 @@ impl World {
                     self.rss.push(rs);
                 }
                 Action::UpdateReplicaSet(rs) => {
-                    let slot = self
-                        .rss
-                        .iter_mut()
-                        .find(|r| r.metadata.name == rs.metadata.name)
-                        .unwrap();
+                    let slot = self.rss.iter_mut().find(|r| r.metadata.name == rs.metadata.name).unwrap();
                     *slot = rs;
                 }
-                Action::DeleteReplicaSet(rs) => {
-                    self.rss.retain(|r| r.metadata.name != rs.metadata.name)
-                }
+                Action::DeleteReplicaSet(rs) => self.rss.retain(|r| r.metadata.name != rs.metadata.name),
                 Action::UpdateStatus(d) => {
                     self.d.status = d.status;
                     self.d.metadata.annotations = d.metadata.annotations;
@@ -175,11 +145,7 @@ impl World {
     /// of them are available.
     fn observe(&mut self, image: &str, available: i32) {
         let name = self.rs(image).metadata.name.clone();
-        let rs = self
-            .rss
-            .iter_mut()
-            .find(|r| r.metadata.name == name)
-            .unwrap();
+        let rs = self.rss.iter_mut().find(|r| r.metadata.name == name).unwrap();
         let spec = util::rs_spec_replicas(rs);
         rs.status = Some(ReplicaSetStatus {
             replicas: spec,
@@ -214,17 +180,11 @@ impl World {
     }
 
     fn progressing_reason(&self) -> String {
-        status::condition(&self.d, status::PROGRESSING)
-            .and_then(|c| c.reason.clone())
-            .unwrap_or_default()
+        status::condition(&self.d, status::PROGRESSING).and_then(|c| c.reason.clone()).unwrap_or_default()
     }
 
     fn revisions(&self) -> Vec<i64> {
-        let mut r: Vec<i64> = self
-            .rss
-            .iter()
-            .map(|rs| meta::revision(&rs.metadata))
-            .collect();
+        let mut r: Vec<i64> = self.rss.iter().map(|rs| meta::revision(&rs.metadata)).collect();
         r.sort();
         r
     }
@@ -248,10 +208,7 @@ fn first_rollout_creates_the_full_replica_set_at_revision_1() {
     w.settle();
     assert_eq!(w.progressing_reason(), "NewReplicaSetAvailable");
     let st = w.d.status.clone().unwrap();
-    assert_eq!(
-        (st.replicas, st.updated_replicas, st.available_replicas),
-        (Some(3), Some(3), Some(3))
-    );
+    assert_eq!((st.replicas, st.updated_replicas, st.available_replicas), (Some(3), Some(3), Some(3)));
     assert_eq!(st.observed_generation, Some(1));
 }
 
@@ -268,10 +225,7 @@ fn three_replica_rolling_update_trace() {
     let (old, new) = (rs_name(&w, "hello:1.0"), rs_name(&w, "hello:2.0"));
     assert_eq!(w.events, vec![format!("Scaled up replica set {new} to 1")]);
     assert_eq!(w.progressing_reason(), "NewReplicaSetCreated");
-    assert!(
-        !w.sync() || w.events.len() == 1,
-        "nothing scales while the new pod is unavailable"
-    );
+    assert!(!w.sync() || w.events.len() == 1, "nothing scales while the new pod is unavailable");
     assert_eq!((w.spec_of("hello:1.0"), w.spec_of("hello:2.0")), (3, 1));
     for _ in 0..3 {
         w.all_available();
@@ -306,23 +260,14 @@ fn ten_replicas_at_25_percent() {
     assert_eq!((w.spec_of("hello:2.0"), w.spec_of("hello:1.0")), (3, 8));
     w.observe("hello:1.0", 8);
     w.settle();
-    assert_eq!(
-        (w.spec_of("hello:2.0"), w.spec_of("hello:1.0")),
-        (5, 8),
-        "13 pods, waiting for availability"
-    );
+    assert_eq!((w.spec_of("hello:2.0"), w.spec_of("hello:1.0")), (5, 8), "13 pods, waiting for availability");
 }
 
 /// Semantics §2.6: a crash-looping new ReplicaSet never drains the healthy one below
 /// minAvailable, and undo removes the crash-loop pods.
 #[test]
 fn crash_looping_new_replica_set_then_undo() {
-    let mut w = World::new(deployment(
-        10,
-        IntOrString::Int(3),
-        IntOrString::Int(2),
-        "hello:1.0",
-    ));
+    let mut w = World::new(deployment(10, IntOrString::Int(3), IntOrString::Int(2), "hello:1.0"));
     w.sync();
     w.all_available();
     w.settle();
@@ -347,12 +292,7 @@ fn crash_looping_new_replica_set_then_undo() {
 /// Semantics §2.9 / website: 10 → 15 mid-rollout gives old 11 / new 7.
 #[test]
 fn proportional_scaling_mid_rollout() {
-    let mut w = World::new(deployment(
-        10,
-        IntOrString::Int(3),
-        IntOrString::Int(2),
-        "hello:1.0",
-    ));
+    let mut w = World::new(deployment(10, IntOrString::Int(3), IntOrString::Int(2), "hello:1.0"));
     w.sync();
     w.all_available();
     w.settle();
@@ -373,10 +313,8 @@ fn proportional_scaling_mid_rollout() {
 #[test]
 fn recreate_waits_for_old_pods_before_creating_the_new_replica_set() {
     let mut d = deployment(3, pct("25%"), pct("25%"), "hello:1.0");
-    d.spec.as_mut().unwrap().strategy = Some(DeploymentStrategy {
-        type_: Some("Recreate".into()),
-        rolling_update: None,
-    });
+    d.spec.as_mut().unwrap().strategy =
+        Some(DeploymentStrategy { type_: Some("Recreate".into()), rolling_update: None });
     let mut w = World::new(d);
     w.sync();
     w.all_available();
@@ -390,11 +328,7 @@ fn recreate_waits_for_old_pods_before_creating_the_new_replica_set() {
     assert_eq!(w.rss.len(), 1);
     w.all_available();
     w.sync();
-    assert_eq!(
-        w.spec_of("hello:2.0"),
-        3,
-        "created at full size once old pods are gone"
-    );
+    assert_eq!(w.spec_of("hello:2.0"), 3, "created at full size once old pods are gone");
 }
 
 #[test]
@@ -410,11 +344,7 @@ fn paused_edits_create_no_replica_set() {
     w.set_image("hello:2.0");
     w.settle();
     assert_eq!(w.rss.len(), 1);
-    assert_eq!(
-        w.d.status.as_ref().unwrap().updated_replicas,
-        None,
-        "updatedReplicas is 0"
-    );
+    assert_eq!(w.d.status.as_ref().unwrap().updated_replicas, None, "updatedReplicas is 0");
     // Scaling still works while paused.
     w.d.spec.as_mut().unwrap().replicas = Some(5);
     w.bump_generation();
@@ -444,10 +374,7 @@ fn rollback_renumbers_revisions() {
         w.settle();
     }
     assert_eq!(w.revisions(), vec![1, 3, 4]);
-    assert_eq!(
-        meta::annotation(&w.rs("hello:2.0").metadata, REVISION_HISTORY),
-        Some("2")
-    );
+    assert_eq!(meta::annotation(&w.rs("hello:2.0").metadata, REVISION_HISTORY), Some("2"));
     assert_eq!(meta::annotation(&w.d.metadata, REVISION), Some("4"));
     assert_eq!(w.rss.len(), 3, "undo reuses the old ReplicaSet");
 }
@@ -457,10 +384,7 @@ fn change_cause_is_copied_to_the_new_replica_set() {
     let mut w = World::new(deployment(1, pct("25%"), pct("25%"), "hello:1.0"));
     meta::set_annotation(&mut w.d.metadata, CHANGE_CAUSE, "first");
     w.settle();
-    assert_eq!(
-        meta::annotation(&w.rs("hello:1.0").metadata, CHANGE_CAUSE),
-        Some("first")
-    );
+    assert_eq!(meta::annotation(&w.rs("hello:1.0").metadata, CHANGE_CAUSE), Some("first"));
 }
 
 #[test]
@@ -490,15 +414,8 @@ fn progress_deadline_exceeded_when_the_new_replica_set_never_becomes_available()
     w.sync();
     w.observe("hello:3.0", 0);
     w.settle();
-    assert_eq!(
-        w.progressing_reason(),
-        "ReplicaSetUpdated",
-        "the new pod exists: that is progress"
-    );
-    let after = w
-        .last_plan
-        .requeue_after
-        .expect("a re-check is scheduled for the deadline");
+    assert_eq!(w.progressing_reason(), "ReplicaSetUpdated", "the new pod exists: that is progress");
+    let after = w.last_plan.requeue_after.expect("a re-check is scheduled for the deadline");
     assert!(after <= std::time::Duration::from_secs(11), "{after:?}");
     w.tick(12);
     w.sync();
@@ -507,22 +424,14 @@ fn progress_deadline_exceeded_when_the_new_replica_set_never_becomes_available()
     assert_eq!(cond.status, "False");
     assert_eq!(
         cond.message.as_deref(),
-        Some(&*format!(
-            "ReplicaSet {:?} has timed out progressing.",
-            rs_name(&w, "hello:3.0")
-        ))
+        Some(&*format!("ReplicaSet {:?} has timed out progressing.", rs_name(&w, "hello:3.0")))
     );
     assert_eq!(w.spec_of("hello:1.0"), 3, "v1 keeps serving");
 }
 
 #[test]
 fn maxsurge_2_maxunavailable_0_never_exceeds_bounds() {
-    let mut w = World::new(deployment(
-        10,
-        IntOrString::Int(2),
-        IntOrString::Int(0),
-        "hello:1.0",
-    ));
+    let mut w = World::new(deployment(10, IntOrString::Int(2), IntOrString::Int(0), "hello:1.0"));
     w.sync();
     w.all_available();
     w.settle();
@@ -532,10 +441,7 @@ fn maxsurge_2_maxunavailable_0_never_exceeds_bounds() {
         let total: i32 = w.rss.iter().map(util::rs_spec_replicas).sum();
         assert!(total <= 12, "more than replicas + maxSurge: {total}");
         let available: i32 = w.rss.iter().map(util::rs_available).sum();
-        assert!(
-            available >= 10,
-            "below replicas - maxUnavailable: {available}"
-        );
+        assert!(available >= 10, "below replicas - maxUnavailable: {available}");
         w.all_available();
     }
     assert_eq!((w.spec_of("hello:2.0"), w.spec_of("hello:1.0")), (10, 0));

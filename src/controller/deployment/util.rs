@@ -27,17 +27,11 @@ pub fn rs_status_replicas(rs: &ReplicaSet) -> i32 {
 }
 
 pub fn rs_ready(rs: &ReplicaSet) -> i32 {
-    rs.status
-        .as_ref()
-        .and_then(|s| s.ready_replicas)
-        .unwrap_or(0)
+    rs.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0)
 }
 
 pub fn rs_available(rs: &ReplicaSet) -> i32 {
-    rs.status
-        .as_ref()
-        .and_then(|s| s.available_replicas)
-        .unwrap_or(0)
+    rs.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0)
 }
 
 pub fn set_rs_replicas(rs: &mut ReplicaSet, n: i32) {
@@ -63,21 +57,13 @@ pub fn sum_ready<'a>(rss: impl IntoIterator<Item = &'a ReplicaSet>) -> i32 {
 }
 
 pub fn is_rolling_update(d: &Deployment) -> bool {
-    let kind = d
-        .spec
-        .as_ref()
-        .and_then(|s| s.strategy.as_ref())
-        .and_then(|s| s.type_.as_deref());
+    let kind = d.spec.as_ref().and_then(|s| s.strategy.as_ref()).and_then(|s| s.type_.as_deref());
     kind.unwrap_or("RollingUpdate") == "RollingUpdate"
 }
 
 /// (maxSurge, maxUnavailable) resolved against spec.replicas, Kubernetes' ResolveFenceposts.
 fn fenceposts(d: &Deployment) -> (i32, i32) {
-    let ru = d
-        .spec
-        .as_ref()
-        .and_then(|s| s.strategy.as_ref())
-        .and_then(|s| s.rolling_update.as_ref());
+    let ru = d.spec.as_ref().and_then(|s| s.strategy.as_ref()).and_then(|s| s.rolling_update.as_ref());
     let surge = ru.and_then(|r| r.max_surge.as_ref());
     let unavailable = ru.and_then(|r| r.max_unavailable.as_ref());
     // Stored deployments passed validation, so the values parse; fall back to the defaults if not.
@@ -86,11 +72,7 @@ fn fenceposts(d: &Deployment) -> (i32, i32) {
 
 /// MaxSurge(d): 0 unless RollingUpdate.
 pub fn max_surge(d: &Deployment) -> i32 {
-    if is_rolling_update(d) {
-        fenceposts(d).0
-    } else {
-        0
-    }
+    if is_rolling_update(d) { fenceposts(d).0 } else { 0 }
 }
 
 /// MaxUnavailable(d): 0 unless RollingUpdate with replicas > 0; capped at replicas.
@@ -103,19 +85,11 @@ pub fn max_unavailable(d: &Deployment) -> i32 {
 }
 
 pub fn has_progress_deadline(d: &Deployment) -> bool {
-    d.spec
-        .as_ref()
-        .and_then(|s| s.progress_deadline_seconds)
-        .is_some_and(|p| p != MAX_INT32)
+    d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).is_some_and(|p| p != MAX_INT32)
 }
 
 pub fn progress_deadline_seconds(d: &Deployment) -> i64 {
-    i64::from(
-        d.spec
-            .as_ref()
-            .and_then(|s| s.progress_deadline_seconds)
-            .unwrap_or(600),
-    )
+    i64::from(d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).unwrap_or(600))
 }
 
 pub fn is_active(rs: &ReplicaSet) -> bool {
@@ -141,10 +115,7 @@ fn strip_hash(t: &PodTemplateSpec) -> PodTemplateSpec {
 }
 
 pub fn template(rs: &ReplicaSet) -> PodTemplateSpec {
-    rs.spec
-        .as_ref()
-        .and_then(|s| s.template.clone())
-        .unwrap_or_default()
+    rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default()
 }
 
 /// ReplicaSetsByCreationTimestamp: oldest first, ties by name.
@@ -154,23 +125,17 @@ pub fn by_creation(a: &ReplicaSet, b: &ReplicaSet) -> Ordering {
 
 /// ReplicaSetsBySizeOlder: larger first, ties oldest first.
 pub fn by_size_older(a: &ReplicaSet, b: &ReplicaSet) -> Ordering {
-    rs_spec_replicas(b)
-        .cmp(&rs_spec_replicas(a))
-        .then_with(|| by_creation(a, b))
+    rs_spec_replicas(b).cmp(&rs_spec_replicas(a)).then_with(|| by_creation(a, b))
 }
 
 /// ReplicaSetsBySizeNewer: larger first, ties newest first.
 pub fn by_size_newer(a: &ReplicaSet, b: &ReplicaSet) -> Ordering {
-    rs_spec_replicas(b)
-        .cmp(&rs_spec_replicas(a))
-        .then_with(|| by_creation(b, a))
+    rs_spec_replicas(b).cmp(&rs_spec_replicas(a)).then_with(|| by_creation(b, a))
 }
 
 /// ReplicaSetsByRevision: lowest revision first, ties by creation.
 pub fn by_revision(a: &ReplicaSet, b: &ReplicaSet) -> Ordering {
-    meta::revision(&a.metadata)
-        .cmp(&meta::revision(&b.metadata))
-        .then_with(|| by_creation(a, b))
+    meta::revision(&a.metadata).cmp(&meta::revision(&b.metadata)).then_with(|| by_creation(a, b))
 }
 
 /// Go's `omitempty` for status counters: zero is not written.

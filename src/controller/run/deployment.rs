@@ -37,26 +37,12 @@ impl DeploymentController {
                 Action::CreateReplicaSet(rs) => self.create_replica_set(d, rs).await?,
                 Action::UpdateReplicaSet(rs) => {
                     let rv = meta::resource_version(&rs.metadata);
-                    self.registry
-                        .update_object(rs.into_object(), Some(rv), &write)
-                        .await?;
+                    self.registry.update_object(rs.into_object(), Some(rv), &write).await?;
                 }
                 Action::DeleteReplicaSet(rs) => {
                     let key = rs.clone().into_object().key();
-                    let pre = Preconditions {
-                        uid: rs.metadata.uid.clone(),
-                        resource_version: None,
-                    };
-                    match self
-                        .registry
-                        .delete(
-                            &key,
-                            &DeleteOptions {
-                                preconditions: pre,
-                                ..Default::default()
-                            },
-                        )
-                        .await
+                    let pre = Preconditions { uid: rs.metadata.uid.clone(), resource_version: None };
+                    match self.registry.delete(&key, &DeleteOptions { preconditions: pre, ..Default::default() }).await
                     {
                         Ok(_) | Err(ApiError::NotFound { .. }) => {}
                         Err(e) => return Err(e),
@@ -64,24 +50,11 @@ impl DeploymentController {
                 }
                 Action::UpdateStatus(new) => {
                     let rv = meta::resource_version(&d.metadata);
-                    self.registry
-                        .update_status_object(new.into_object(), Some(rv))
-                        .await?;
+                    self.registry.update_status_object(new.into_object(), Some(rv)).await?;
                 }
-                Action::Event {
-                    warning,
-                    reason,
-                    message,
-                } => {
-                    let t = if warning {
-                        EventType::Warning
-                    } else {
-                        EventType::Normal
-                    };
-                    self.registry
-                        .events()
-                        .record(&object, t, reason, &message, COMPONENT)
-                        .await;
+                Action::Event { warning, reason, message } => {
+                    let t = if warning { EventType::Warning } else { EventType::Normal };
+                    self.registry.events().record(&object, t, reason, &message, COMPONENT).await;
                 }
             }
         }
@@ -92,16 +65,10 @@ impl DeploymentController {
     /// template is a hash collision: collisionCount goes up and the next sync picks a new name.
     async fn create_replica_set(&self, d: &Deployment, rs: ReplicaSet) -> Result<(), ApiError> {
         let name = meta::name(&rs.metadata).to_string();
-        match self
-            .registry
-            .create_object(rs.clone().into_object(), &WriteOptions::default())
-            .await
-        {
+        match self.registry.create_object(rs.clone().into_object(), &WriteOptions::default()).await {
             Ok(_) => Ok(()),
             Err(ApiError::AlreadyExists { .. }) => {
-                let existing: Option<ReplicaSet> = self
-                    .registry
-                    .get_typed(meta::namespace(&rs.metadata), &name);
+                let existing: Option<ReplicaSet> = self.registry.get_typed(meta::namespace(&rs.metadata), &name);
                 let ours = existing.as_ref().is_some_and(|e| {
                     meta::is_controlled_by(&e.metadata, meta::uid(&d.metadata))
                         && util::equal_ignore_hash(&util::template(e), &util::spec(d).template)
@@ -112,33 +79,18 @@ impl DeploymentController {
                 let mut bumped = d.clone();
                 let status = bumped.status.get_or_insert_with(Default::default);
                 status.collision_count = Some(status.collision_count.unwrap_or(0) + 1);
-                tracing::info!(
-                    deployment = meta::name(&d.metadata),
-                    "hash collision; bumping collisionCount"
-                );
+                tracing::info!(deployment = meta::name(&d.metadata), "hash collision; bumping collisionCount");
                 self.registry
-                    .update_status_object(
-                        bumped.into_object(),
-                        Some(meta::resource_version(&d.metadata)),
-                    )
+                    .update_status_object(bumped.into_object(), Some(meta::resource_version(&d.metadata)))
                     .await?;
-                Err(ApiError::AlreadyExists {
-                    kind: Kind::ReplicaSet,
-                    name,
-                })
+                Err(ApiError::AlreadyExists { kind: Kind::ReplicaSet, name })
             }
             Err(e) => {
                 let msg = format!("Failed to create new replica set {name:?}: {e}");
                 let object = d.clone().into_object();
                 self.registry
                     .events()
-                    .record(
-                        &object,
-                        EventType::Warning,
-                        "ReplicaSetCreateError",
-                        &msg,
-                        COMPONENT,
-                    )
+                    .record(&object, EventType::Warning, "ReplicaSetCreateError", &msg, COMPONENT)
                     .await;
                 Err(e)
             }
@@ -153,22 +105,14 @@ impl Reconciler for DeploymentController {
 
     fn keys_for(&self, event: &WatchEvent) -> Vec<Self::Key> {
         match event.object.as_ref() {
-            Object::Deployment(d) => vec![(
-                meta::namespace(&d.metadata).into(),
-                meta::name(&d.metadata).into(),
-            )],
+            Object::Deployment(d) => vec![(meta::namespace(&d.metadata).into(), meta::name(&d.metadata).into())],
             Object::ReplicaSet(rs) => self.owner_of_rs(rs).into_iter().collect(),
             // Recreate waits for the last old pod to be gone.
-            Object::Pod(pod) if event.event_type == Change::Deleted => {
-                controller_ref(&pod.metadata)
-                    .and_then(|r| {
-                        self.registry
-                            .get_typed::<ReplicaSet>(meta::namespace(&pod.metadata), &r.name)
-                    })
-                    .and_then(|rs| self.owner_of_rs(&rs))
-                    .into_iter()
-                    .collect()
-            }
+            Object::Pod(pod) if event.event_type == Change::Deleted => controller_ref(&pod.metadata)
+                .and_then(|r| self.registry.get_typed::<ReplicaSet>(meta::namespace(&pod.metadata), &r.name))
+                .and_then(|rs| self.owner_of_rs(&rs))
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -177,12 +121,7 @@ impl Reconciler for DeploymentController {
         self.registry
             .list_typed::<Deployment>(None)
             .iter()
-            .map(|d| {
-                (
-                    meta::namespace(&d.metadata).into(),
-                    meta::name(&d.metadata).into(),
-                )
-            })
+            .map(|d| (meta::namespace(&d.metadata).into(), meta::name(&d.metadata).into()))
             .collect()
     }
 
@@ -202,18 +141,10 @@ impl Reconciler for DeploymentController {
             .registry
             .list_typed::<Pod>(Some(ns))
             .into_iter()
-            .filter(|p| {
-                controller_ref(&p.metadata).is_some_and(|r| rs_uids.contains(&r.uid.as_str()))
-            })
+            .filter(|p| controller_ref(&p.metadata).is_some_and(|r| rs_uids.contains(&r.uid.as_str())))
             .collect();
-        let plan = deployment::sync(
-            Input {
-                deployment: &d,
-                replica_sets: rss,
-                pods: &pods,
-            },
-            self.registry.clock().now(),
-        );
+        let plan =
+            deployment::sync(Input { deployment: &d, replica_sets: rss, pods: &pods }, self.registry.clock().now());
         self.execute(&d, plan.actions).await?;
         Ok(plan.requeue_after)
     }

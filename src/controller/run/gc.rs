@@ -18,11 +18,7 @@ impl GarbageCollector {
         GarbageCollector { registry }
     }
 
-    async fn rewrite(
-        &self,
-        key: &crate::model::ObjectKey,
-        edit: impl Fn(&mut Object),
-    ) -> Result<(), ApiError> {
+    async fn rewrite(&self, key: &crate::model::ObjectKey, edit: impl Fn(&mut Object)) -> Result<(), ApiError> {
         let current = match self.registry.get(key) {
             Ok(c) => c,
             Err(ApiError::NotFound { .. }) => return Ok(()),
@@ -30,33 +26,15 @@ impl GarbageCollector {
         };
         let mut obj = current.as_ref().clone();
         edit(&mut obj);
-        self.registry
-            .update_object(
-                obj,
-                Some(current.resource_version()),
-                &WriteOptions::default(),
-            )
-            .await
-            .map(|_| ())
+        self.registry.update_object(obj, Some(current.resource_version()), &WriteOptions::default()).await.map(|_| ())
     }
 
     async fn execute(&self, action: Action) -> Result<(), ApiError> {
         match action {
-            Action::Delete {
-                key,
-                uid,
-                foreground,
-            } => {
+            Action::Delete { key, uid, foreground } => {
                 let opts = DeleteOptions {
-                    preconditions: Preconditions {
-                        uid: Some(uid),
-                        resource_version: None,
-                    },
-                    propagation: Some(if foreground {
-                        Propagation::Foreground
-                    } else {
-                        Propagation::Background
-                    }),
+                    preconditions: Preconditions { uid: Some(uid), resource_version: None },
+                    propagation: Some(if foreground { Propagation::Foreground } else { Propagation::Background }),
                     ..Default::default()
                 };
                 match self.registry.delete(&key, &opts).await {
@@ -77,8 +55,7 @@ impl GarbageCollector {
                 .await
             }
             Action::RemoveFinalizer { key, finalizer } => {
-                self.rewrite(&key, |o| meta::remove_finalizer(o.meta_mut(), finalizer))
-                    .await
+                self.rewrite(&key, |o| meta::remove_finalizer(o.meta_mut(), finalizer)).await
             }
         }
     }
@@ -108,10 +85,8 @@ impl Reconciler for GarbageCollector {
 
     async fn reconcile(&self, _: &()) -> Result<Option<Duration>, ApiError> {
         let store = self.registry.store();
-        let objects: Vec<Arc<Object>> = [Kind::Deployment, Kind::ReplicaSet, Kind::Pod]
-            .into_iter()
-            .flat_map(|k| store.list(k, None).0)
-            .collect();
+        let objects: Vec<Arc<Object>> =
+            [Kind::Deployment, Kind::ReplicaSet, Kind::Pod].into_iter().flat_map(|k| store.list(k, None).0).collect();
         let mut result = Ok(None);
         for action in gc::plan(&objects) {
             if let Err(e) = self.execute(action).await {

@@ -32,12 +32,7 @@ pub trait Reconciler: Send + Sync + 'static {
 
 /// Runs `r` until `shutdown`: every watched change enqueues the keys it touches, every key is
 /// re-synced every `resync`, failures back off per key.
-pub async fn run<R: Reconciler>(
-    r: Arc<R>,
-    store: Arc<Store>,
-    resync: Duration,
-    shutdown: CancellationToken,
-) {
+pub async fn run<R: Reconciler>(r: Arc<R>, store: Arc<Store>, resync: Duration, shutdown: CancellationToken) {
     let mut watch = match store.watch(None) {
         Ok(w) => w.receiver,
         Err(_) => return tracing::error!(controller = R::NAME, "cannot watch the store"),

@@ -27,10 +27,7 @@ impl ReplicaSetController {
     }
 
     async fn event(&self, rs: &ReplicaSet, t: EventType, reason: &str, message: String) {
-        self.registry
-            .events()
-            .record(&rs.clone().into_object(), t, reason, &message, COMPONENT)
-            .await;
+        self.registry.events().record(&rs.clone().into_object(), t, reason, &message, COMPONENT).await;
     }
 
     /// Creates `count` pods in batches of 1, 2, 4, …; the first failing batch stops the rest.
@@ -54,17 +51,8 @@ impl ReplicaSetController {
                         .await
                     }
                     Err(e) => {
-                        self.event(
-                            rs,
-                            EventType::Warning,
-                            "FailedCreate",
-                            format!("Error creating: {e}"),
-                        )
-                        .await;
-                        failure = Some(Failure {
-                            reason: "FailedCreate",
-                            message: e.to_string(),
-                        });
+                        self.event(rs, EventType::Warning, "FailedCreate", format!("Error creating: {e}")).await;
+                        failure = Some(Failure { reason: "FailedCreate", message: e.to_string() });
                     }
                 }
             }
@@ -78,10 +66,7 @@ impl ReplicaSetController {
     async fn delete_pods(&self, rs: &ReplicaSet, victims: Vec<Pod>) -> Option<Failure> {
         let deletes = victims.iter().map(|p| {
             let opts = DeleteOptions {
-                preconditions: crate::store::Preconditions {
-                    uid: p.metadata.uid.clone(),
-                    resource_version: None,
-                },
+                preconditions: crate::store::Preconditions { uid: p.metadata.uid.clone(), resource_version: None },
                 ..Default::default()
             };
             let key = p.clone().into_object().key();
@@ -92,26 +77,11 @@ impl ReplicaSetController {
             let name = meta::name(&pod.metadata);
             match result {
                 Ok(_) | Err(ApiError::NotFound { .. }) => {
-                    self.event(
-                        rs,
-                        EventType::Normal,
-                        "SuccessfulDelete",
-                        format!("Deleted pod: {name}"),
-                    )
-                    .await
+                    self.event(rs, EventType::Normal, "SuccessfulDelete", format!("Deleted pod: {name}")).await
                 }
                 Err(e) => {
-                    self.event(
-                        rs,
-                        EventType::Warning,
-                        "FailedDelete",
-                        format!("Error deleting: {e}"),
-                    )
-                    .await;
-                    failure = Some(Failure {
-                        reason: "FailedDelete",
-                        message: e.to_string(),
-                    });
+                    self.event(rs, EventType::Warning, "FailedDelete", format!("Error deleting: {e}")).await;
+                    failure = Some(Failure { reason: "FailedDelete", message: e.to_string() });
                 }
             }
         }
@@ -126,10 +96,7 @@ impl Reconciler for ReplicaSetController {
 
     fn keys_for(&self, event: &WatchEvent) -> Vec<Self::Key> {
         match event.object.as_ref() {
-            Object::ReplicaSet(rs) => vec![(
-                meta::namespace(&rs.metadata).into(),
-                meta::name(&rs.metadata).into(),
-            )],
+            Object::ReplicaSet(rs) => vec![(meta::namespace(&rs.metadata).into(), meta::name(&rs.metadata).into())],
             Object::Pod(pod) => controller_ref(&pod.metadata)
                 .filter(|r| r.kind == "ReplicaSet")
                 .map(|r| (meta::namespace(&pod.metadata).to_string(), r.name.clone()))
@@ -143,12 +110,7 @@ impl Reconciler for ReplicaSetController {
         self.registry
             .list_typed::<ReplicaSet>(None)
             .iter()
-            .map(|rs| {
-                (
-                    meta::namespace(&rs.metadata).into(),
-                    meta::name(&rs.metadata).into(),
-                )
-            })
+            .map(|rs| (meta::namespace(&rs.metadata).into(), meta::name(&rs.metadata).into()))
             .collect()
     }
 
@@ -180,10 +142,7 @@ impl Reconciler for ReplicaSetController {
             let mut updated = rs.clone();
             updated.status = Some(status);
             self.registry
-                .update_status_object(
-                    updated.into_object(),
-                    Some(meta::resource_version(&rs.metadata)),
-                )
+                .update_status_object(updated.into_object(), Some(meta::resource_version(&rs.metadata)))
                 .await?;
         }
         match failure {

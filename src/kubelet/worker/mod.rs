@@ -13,9 +13,7 @@ use super::status::{self, State, Terminated};
 use crate::model::{KubeObject, Object, meta};
 use crate::registry::Registry;
 use crate::registry::events::EventType;
-use crate::runtime::{
-    ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent,
-};
+use crate::runtime::{ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodStatus};
@@ -66,12 +64,7 @@ pub struct Worker {
 
 /// Runs the worker for `pod` until the pod is gone (`Deleted`) or the kubelet stops (the
 /// channel closes; containers are then left running for the next start to adopt).
-pub async fn run(
-    env: Arc<Env>,
-    pod: Pod,
-    adopted: Vec<ContainerSummary>,
-    mut rx: mpsc::Receiver<Message>,
-) {
+pub async fn run(env: Arc<Env>, pod: Pod, adopted: Vec<ContainerSummary>, mut rx: mpsc::Receiver<Message>) {
     let mut w = Worker::new(env, pod);
     w.adopt(adopted).await;
     loop {
@@ -112,11 +105,7 @@ async fn sleep_until(at: Option<Instant>) {
 
 impl Worker {
     fn new(env: Arc<Env>, pod: Pod) -> Worker {
-        let containers = pod
-            .spec
-            .as_ref()
-            .map(|s| s.containers.clone())
-            .unwrap_or_default();
+        let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
         let start_time = pod
             .status
             .as_ref()
@@ -153,10 +142,7 @@ impl Worker {
         }
         if !self.terminating() {
             for i in 0..self.slots.len() {
-                if self.slots[i]
-                    .start_at
-                    .is_some_and(|at| at <= Instant::now())
-                {
+                if self.slots[i].start_at.is_some_and(|at| at <= Instant::now()) {
                     self.start(i).await;
                 }
             }
@@ -167,12 +153,7 @@ impl Worker {
 
     fn next_wake(&self) -> Option<Instant> {
         let starts = self.slots.iter().filter_map(|s| s.start_at);
-        let probes = self
-            .slots
-            .iter()
-            .flat_map(|s| s.probes.iter())
-            .filter(|p| !p.in_flight)
-            .filter_map(|p| p.next_at);
+        let probes = self.slots.iter().flat_map(|s| s.probes.iter()).filter(|p| !p.in_flight).filter_map(|p| p.next_at);
         starts.chain(probes).min()
     }
 
@@ -182,24 +163,8 @@ impl Worker {
         r
     }
 
-    async fn event(
-        &mut self,
-        container: Option<&str>,
-        t: EventType,
-        reason: &str,
-        message: String,
-    ) {
-        self.env
-            .registry
-            .events()
-            .record_ref(
-                self.container_ref(container),
-                t,
-                reason,
-                &message,
-                "kubelet",
-            )
-            .await;
+    async fn event(&mut self, container: Option<&str>, t: EventType, reason: &str, message: String) {
+        self.env.registry.events().record_ref(self.container_ref(container), t, reason, &message, "kubelet").await;
     }
 
     /// `web-7d9c6c8d4f-x2k9p_default(uid)`, as the kubelet formats a pod in messages.
@@ -216,12 +181,7 @@ impl Worker {
         if self.written.as_ref() != Some(&status) {
             let mut pod = self.pod.clone();
             pod.status = Some(status.clone());
-            match self
-                .env
-                .registry
-                .update_status_object(pod.into_object(), None)
-                .await
-            {
+            match self.env.registry.update_status_object(pod.into_object(), None).await {
                 Ok(updated) => {
                     if let Some(p) = Pod::from_object(&updated) {
                         self.pod.metadata = p.metadata.clone();
@@ -254,9 +214,7 @@ impl Worker {
             namespace: meta::namespace(m).into(),
             name: meta::name(m).into(),
             labels: meta::labels(m),
-            ready: !self.slots.is_empty()
-                && self.slots.iter().all(Slot::ready)
-                && !self.terminating(),
+            ready: !self.slots.is_empty() && self.slots.iter().all(Slot::ready) && !self.terminating(),
             terminating: self.terminating(),
             ports: self.slots.iter().flat_map(|s| s.ports.clone()).collect(),
             port_names,
@@ -273,9 +231,7 @@ impl Worker {
         };
         match event.action {
             RuntimeAction::Die { .. } | RuntimeAction::Oom => self.on_exit(i).await,
-            RuntimeAction::Destroy if !self.removed.contains(&event.id) => {
-                self.on_removed_outside(i).await
-            }
+            RuntimeAction::Destroy if !self.removed.contains(&event.id) => self.on_removed_outside(i).await,
             _ => {}
         }
     }
@@ -288,9 +244,7 @@ impl Worker {
             };
             match self.env.runtime.inspect(&id).await {
                 Err(RuntimeError::NotFound(_)) => self.on_removed_outside(i).await,
-                Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => {
-                    self.on_exit(i).await
-                }
+                Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => self.on_exit(i).await,
                 _ => {}
             }
         }
@@ -308,15 +262,11 @@ impl Worker {
         let msg = format!(
             "Container {name} was removed outside skiff; the pod is deleted so that its controller replaces it"
         );
-        self.event(Some(&name), EventType::Warning, "Failed", msg)
-            .await;
+        self.event(Some(&name), EventType::Warning, "Failed", msg).await;
         let key = Object::Pod(self.pod.clone()).key();
         let opts = crate::registry::DeleteOptions {
             grace_period_seconds: Some(0),
-            preconditions: crate::store::Preconditions {
-                uid: self.pod.metadata.uid.clone(),
-                resource_version: None,
-            },
+            preconditions: crate::store::Preconditions { uid: self.pod.metadata.uid.clone(), resource_version: None },
             ..Default::default()
         };
         if let Err(e) = self.env.registry.delete(&key, &opts).await {
@@ -359,12 +309,7 @@ impl Worker {
         if self.terminating() {
             return;
         }
-        let policy = self
-            .pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.restart_policy.clone())
-            .unwrap_or_else(|| "Always".into());
+        let policy = self.pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
         let restart = policy == "Always" || (policy == "OnFailure" && exit_code != 0);
         if restart {
             self.schedule_restart(i, terminated, finished).await;
@@ -372,12 +317,7 @@ impl Worker {
     }
 
     /// Restart at once, or wait out the crash back-off in CrashLoopBackOff.
-    async fn schedule_restart(
-        &mut self,
-        i: usize,
-        terminated: Terminated,
-        finished: jiff::Timestamp,
-    ) {
+    async fn schedule_restart(&mut self, i: usize, terminated: Terminated, finished: jiff::Timestamp) {
         let now = self.now();
         let clock = *self.env.registry.clock();
         let pod_label = self.pod_label();
@@ -395,8 +335,7 @@ impl Worker {
                 };
                 slot.start_at = slot.backoff.expires(finished).map(|t| clock.instant_at(t));
                 let msg = format!("Back-off restarting failed container {name} in pod {pod_label}");
-                self.event(Some(&name), EventType::Warning, "BackOff", msg)
-                    .await;
+                self.event(Some(&name), EventType::Warning, "BackOff", msg).await;
             }
             None => {
                 slot.backoff.next(finished, now);
@@ -407,10 +346,7 @@ impl Worker {
 
     /// The pod object is gone: stop and remove every container, leave the proxy, stop.
     async fn remove_everything(&mut self) {
-        self.env
-            .endpoints
-            .remove(meta::uid(&self.pod.metadata))
-            .await;
+        self.env.endpoints.remove(meta::uid(&self.pod.metadata)).await;
         for slot in &self.slots {
             for id in slot.id.iter().chain(&slot.previous_id) {
                 if let Err(e) = self.env.runtime.remove(id).await
@@ -426,9 +362,5 @@ impl Worker {
 /// Go's duration formatting for whole seconds: `10s`, `5m0s`.
 fn go_duration(d: std::time::Duration) -> String {
     let s = d.as_secs();
-    if s < 60 {
-        format!("{s}s")
-    } else {
-        format!("{}m{}s", s / 60, s % 60)
-    }
+    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }

@@ -25,8 +25,7 @@ impl Worker {
             let (State::Running { started_at }, Some(id)) = (&slot.state, slot.id.clone()) else {
                 continue;
             };
-            let running_for = Duration::try_from(self.now().duration_since(*started_at))
-                .unwrap_or(Duration::ZERO);
+            let running_for = Duration::try_from(self.now().duration_since(*started_at)).unwrap_or(Duration::ZERO);
             let started = slot.started();
             for p in 0..slot.probes.len() {
                 let ps = &self.slots[i].probes[p];
@@ -52,37 +51,22 @@ impl Worker {
     fn spawn_probe(&mut self, i: usize, p: usize, id: String) {
         let runtime = self.env.runtime.clone();
         let slot = &mut self.slots[i];
-        let (container, ports, generation) =
-            (slot.spec.clone(), slot.ports.clone(), slot.generation);
+        let (container, ports, generation) = (slot.spec.clone(), slot.ports.clone(), slot.generation);
         let ps = &mut slot.probes[p];
         ps.in_flight = true;
-        let (probe, kind, timeout, period, first) = (
-            ps.spec.probe.clone(),
-            ps.spec.kind,
-            ps.spec.timeout,
-            ps.spec.period,
-            ps.first,
-        );
+        let (probe, kind, timeout, period, first) =
+            (ps.spec.probe.clone(), ps.spec.kind, ps.spec.timeout, ps.spec.period, ps.first);
         ps.first = false;
         self.probes.push(
             async move {
-                let target = handler::Target {
-                    runtime: &*runtime,
-                    container_id: &id,
-                    container: &container,
-                    ports: &ports,
-                };
+                let target =
+                    handler::Target { runtime: &*runtime, container_id: &id, container: &container, ports: &ports };
                 let outcome = if first {
                     handler::run_first(&probe, timeout, &target, period).await
                 } else {
                     handler::run(&probe, timeout, &target).await
                 };
-                Done {
-                    slot: i,
-                    kind,
-                    generation,
-                    outcome,
-                }
+                Done { slot: i, kind, generation, outcome }
             }
             .boxed(),
         );
@@ -106,13 +90,11 @@ impl Worker {
         match &done.outcome {
             Outcome::Failure(out) => {
                 let msg = format!("{} probe failed: {out}", done.kind.title());
-                self.event(Some(&name), EventType::Warning, "Unhealthy", msg)
-                    .await;
+                self.event(Some(&name), EventType::Warning, "Unhealthy", msg).await;
             }
             Outcome::Warning(out) => {
                 let msg = format!("{} probe warning: {out}", done.kind.title());
-                self.event(Some(&name), EventType::Warning, "ProbeWarning", msg)
-                    .await;
+                self.event(Some(&name), EventType::Warning, "ProbeWarning", msg).await;
             }
             Outcome::Unknown(e) => {
                 tracing::debug!(container = %name, error = %e, "probe could not run")
@@ -126,11 +108,7 @@ impl Worker {
             (Kind::Startup, Some(Recorded::Success)) if !was_started => {
                 // Started: liveness and readiness begin now.
                 let now = Instant::now();
-                for p in self.slots[done.slot]
-                    .probes
-                    .iter_mut()
-                    .filter(|p| p.spec.kind != Kind::Startup)
-                {
+                for p in self.slots[done.slot].probes.iter_mut().filter(|p| p.spec.kind != Kind::Startup) {
                     p.next_at = Some(now);
                 }
             }
@@ -147,28 +125,11 @@ impl Worker {
         };
         slot.stopping = true;
         let name = slot.name().to_string();
-        let spec_grace = slot
-            .probes
-            .iter()
-            .find(|p| p.spec.kind == kind)
-            .and_then(|p| p.spec.termination_grace);
-        let pod_grace = self
-            .pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.termination_grace_period_seconds)
-            .unwrap_or(30);
-        let grace = Duration::from_secs(
-            u64::try_from(spec_grace.unwrap_or(pod_grace))
-                .unwrap_or(0)
-                .max(2),
-        );
-        let msg = format!(
-            "Container {name} failed {} probe, will be restarted",
-            kind.lower()
-        );
-        self.event(Some(&name), EventType::Normal, "Killing", msg)
-            .await;
+        let spec_grace = slot.probes.iter().find(|p| p.spec.kind == kind).and_then(|p| p.spec.termination_grace);
+        let pod_grace = self.pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30);
+        let grace = Duration::from_secs(u64::try_from(spec_grace.unwrap_or(pod_grace)).unwrap_or(0).max(2));
+        let msg = format!("Container {name} failed {} probe, will be restarted", kind.lower());
+        self.event(Some(&name), EventType::Normal, "Killing", msg).await;
         let runtime = self.env.runtime.clone();
         self.background.push(
             async move {

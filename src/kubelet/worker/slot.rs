@@ -47,10 +47,7 @@ impl Slot {
             id: None,
             previous_id: None,
             image_id: None,
-            state: State::Waiting {
-                reason: "ContainerCreating".into(),
-                message: None,
-            },
+            state: State::Waiting { reason: "ContainerCreating".into(), message: None },
             last_state: None,
             restart_count: 0,
             ports: BTreeMap::new(),
@@ -76,26 +73,17 @@ impl Slot {
     }
 
     fn recorded(&self, kind: probe::Kind) -> Option<Recorded> {
-        self.probes
-            .iter()
-            .find(|p| p.spec.kind == kind)
-            .map(|p| p.counter.recorded())
+        self.probes.iter().find(|p| p.spec.kind == kind).map(|p| p.counter.recorded())
     }
 
     /// Started: running, and the startup probe (if any) succeeded.
     pub fn started(&self) -> bool {
-        self.running()
-            && self
-                .recorded(probe::Kind::Startup)
-                .is_none_or(|r| r == Recorded::Success)
+        self.running() && self.recorded(probe::Kind::Startup).is_none_or(|r| r == Recorded::Success)
     }
 
     /// Ready: started, and the readiness probe (if any) succeeded.
     pub fn ready(&self) -> bool {
-        self.started()
-            && self
-                .recorded(probe::Kind::Readiness)
-                .is_none_or(|r| r == Recorded::Success)
+        self.started() && self.recorded(probe::Kind::Readiness).is_none_or(|r| r == Recorded::Success)
     }
 
     /// Fresh probe state for a new instance: every probe due at once.

@@ -21,22 +21,16 @@ impl Worker {
         let slot = &mut self.slots[i];
         if matches!(&slot.state, State::Waiting { reason, .. } if reason == "CrashLoopBackOff") {
             // The back-off window has passed: the next crash waits twice as long.
-            let finished = slot
-                .last_state
-                .as_ref()
-                .and_then(|t| t.finished_at)
-                .unwrap_or(now);
+            let finished = slot.last_state.as_ref().and_then(|t| t.finished_at).unwrap_or(now);
             slot.backoff.next(finished, now);
         }
+        let t0 = Instant::now();
         if !self.ensure_image(i).await {
             return;
         }
+        let t_image = t0.elapsed();
         let restart_count = self.next_restart_count(i);
-        let join = if i > 0 {
-            self.slots[0].id.clone().filter(|_| self.slots[0].running())
-        } else {
-            None
-        };
+        let join = if i > 0 { self.slots[0].id.clone().filter(|_| self.slots[0].running()) } else { None };
         let config = container::config(
             &self.pod,
             &self.slots[i].spec,
@@ -50,25 +44,16 @@ impl Worker {
         let id = match self.env.runtime.create(&config).await {
             Ok(id) => id,
             Err(e) => {
-                return self
-                    .wait_after(i, "CreateContainerError", e.to_string())
-                    .await;
+                return self.wait_after(i, "CreateContainerError", e.to_string()).await;
             }
         };
-        self.event(
-            Some(&name),
-            EventType::Normal,
-            "Created",
-            format!("Created container: {name}"),
-        )
-        .await;
+        self.event(Some(&name), EventType::Normal, "Created", format!("Created container: {name}")).await;
         let slot = &mut self.slots[i];
         slot.previous_id = slot.id.replace(id.clone());
         slot.restart_count = restart_count;
         if let Err(e) = self.env.runtime.start(&id).await {
             let msg = format!("Error: failed to start container {name:?}: {e}");
-            self.event(Some(&name), EventType::Warning, "Failed", msg)
-                .await;
+            self.event(Some(&name), EventType::Warning, "Failed", msg).await;
             let finished = self.now();
             let terminated = Terminated {
                 exit_code: 128,
@@ -81,24 +66,14 @@ impl Worker {
             self.slots[i].state = State::Terminated(terminated.clone());
             return self.schedule_restart(i, terminated, finished).await;
         }
-        self.event(
-            Some(&name),
-            EventType::Normal,
-            "Started",
-            format!("Started container {name}"),
-        )
-        .await;
+        self.event(Some(&name), EventType::Normal, "Started", format!("Started container {name}")).await;
         self.mark_running(i, &id).await;
     }
 
     /// restartCount counts every instance before this one.
     fn next_restart_count(&self, i: usize) -> i32 {
         let slot = &self.slots[i];
-        if slot.id.is_some() {
-            slot.restart_count + 1
-        } else {
-            slot.restart_count
-        }
+        if slot.id.is_some() { slot.restart_count + 1 } else { slot.restart_count }
     }
 
     /// Keeps one dead instance for `logs --previous`; removes the one before it.
@@ -125,26 +100,15 @@ impl Worker {
         let slot = &mut self.slots[i];
         slot.ports = info.ports;
         slot.image_id = Some(info.image_id);
-        slot.state = State::Running {
-            started_at: info.started_at.unwrap_or(now),
-        };
+        slot.state = State::Running { started_at: info.started_at.unwrap_or(now) };
         slot.reset_probes(Instant::now());
     }
 
     async fn wait_after(&mut self, i: usize, reason: &str, message: String) {
         let name = self.slots[i].name().to_string();
-        self.event(
-            Some(&name),
-            EventType::Warning,
-            "Failed",
-            format!("Error: {message}"),
-        )
-        .await;
+        self.event(Some(&name), EventType::Warning, "Failed", format!("Error: {message}")).await;
         let slot = &mut self.slots[i];
-        slot.state = State::Waiting {
-            reason: reason.into(),
-            message: Some(message),
-        };
+        slot.state = State::Waiting { reason: reason.into(), message: Some(message) };
         slot.start_at = Some(Instant::now() + RETRY);
     }
 
@@ -152,11 +116,7 @@ impl Worker {
     async fn ensure_image(&mut self, i: usize) -> bool {
         let image = self.slots[i].image();
         let name = self.slots[i].name().to_string();
-        let policy = self.slots[i]
-            .spec
-            .image_pull_policy
-            .clone()
-            .unwrap_or_else(|| "IfNotPresent".into());
+        let policy = self.slots[i].spec.image_pull_policy.clone().unwrap_or_else(|| "IfNotPresent".into());
         let present = match self.env.runtime.image_present(&image).await {
             Ok(p) => p,
             Err(e) => {
@@ -166,22 +126,14 @@ impl Worker {
         };
         match policy.as_str() {
             "Never" if !present => {
-                let msg =
-                    format!("Container image {image:?} is not present with pull policy of Never");
-                self.event(
-                    Some(&name),
-                    EventType::Warning,
-                    "ErrImageNeverPull",
-                    msg.clone(),
-                )
-                .await;
+                let msg = format!("Container image {image:?} is not present with pull policy of Never");
+                self.event(Some(&name), EventType::Warning, "ErrImageNeverPull", msg.clone()).await;
                 self.set_waiting_with_pull_backoff(i, "ErrImageNeverPull", msg);
                 false
             }
             "Never" | "IfNotPresent" if present => {
                 let msg = format!("Container image {image:?} already present on machine");
-                self.event(Some(&name), EventType::Normal, "Pulled", msg)
-                    .await;
+                self.event(Some(&name), EventType::Normal, "Pulled", msg).await;
                 true
             }
             _ => self.pull(i, &image, &name).await,
@@ -190,59 +142,29 @@ impl Worker {
 
     async fn pull(&mut self, i: usize, image: &str, name: &str) -> bool {
         let now = self.now();
-        if self.slots[i]
-            .pull_backoff
-            .in_backoff_since_update(now)
-            .is_some()
-        {
+        if self.slots[i].pull_backoff.in_backoff_since_update(now).is_some() {
             let msg = format!("Back-off pulling image {image:?}");
-            self.event(Some(name), EventType::Normal, "BackOff", msg.clone())
-                .await;
-            self.event(
-                Some(name),
-                EventType::Warning,
-                "Failed",
-                "Error: ImagePullBackOff".into(),
-            )
-            .await;
+            self.event(Some(name), EventType::Normal, "BackOff", msg.clone()).await;
+            self.event(Some(name), EventType::Warning, "Failed", "Error: ImagePullBackOff".into()).await;
             let retry = self.pull_retry_at(i);
             let slot = &mut self.slots[i];
-            slot.state = State::Waiting {
-                reason: "ImagePullBackOff".into(),
-                message: Some(msg),
-            };
+            slot.state = State::Waiting { reason: "ImagePullBackOff".into(), message: Some(msg) };
             slot.start_at = retry;
             return false;
         }
-        self.event(
-            Some(name),
-            EventType::Normal,
-            "Pulling",
-            format!("Pulling image {image:?}"),
-        )
-        .await;
+        self.event(Some(name), EventType::Normal, "Pulling", format!("Pulling image {image:?}")).await;
         let started = Instant::now();
         match self.env.runtime.pull_image(image).await {
             Ok(()) => {
                 let took = started.elapsed();
-                let msg = format!(
-                    "Successfully pulled image {image:?} in {took:.3?} ({took:.3?} including waiting)"
-                );
-                self.event(Some(name), EventType::Normal, "Pulled", msg)
-                    .await;
+                let msg = format!("Successfully pulled image {image:?} in {took:.3?} ({took:.3?} including waiting)");
+                self.event(Some(name), EventType::Normal, "Pulled", msg).await;
                 true
             }
             Err(e) => {
                 let msg = format!("Failed to pull image {image:?}: {e}");
-                self.event(Some(name), EventType::Warning, "Failed", msg.clone())
-                    .await;
-                self.event(
-                    Some(name),
-                    EventType::Warning,
-                    "Failed",
-                    "Error: ErrImagePull".into(),
-                )
-                .await;
+                self.event(Some(name), EventType::Warning, "Failed", msg.clone()).await;
+                self.event(Some(name), EventType::Warning, "Failed", "Error: ErrImagePull".into()).await;
                 self.set_waiting_with_pull_backoff(i, "ErrImagePull", msg);
                 false
             }
@@ -254,10 +176,7 @@ impl Worker {
         self.slots[i].pull_backoff.next(now, now);
         let retry = self.pull_retry_at(i);
         let slot = &mut self.slots[i];
-        slot.state = State::Waiting {
-            reason: reason.into(),
-            message: Some(message),
-        };
+        slot.state = State::Waiting { reason: reason.into(), message: Some(message) };
         slot.start_at = retry;
     }
 
@@ -270,25 +189,12 @@ impl Worker {
     /// Takes over containers a previous run of the daemon created for this pod: the newest
     /// instance of each container becomes current (running, or exited and due a restart).
     pub(super) async fn adopt(&mut self, containers: Vec<ContainerSummary>) {
-        let previous = self
-            .pod
-            .status
-            .clone()
-            .unwrap_or_default()
-            .container_statuses
-            .unwrap_or_default();
+        let previous = self.pod.status.clone().unwrap_or_default().container_statuses.unwrap_or_default();
         for i in 0..self.slots.len() {
             let name = self.slots[i].name().to_string();
-            let mut mine: Vec<&ContainerSummary> = containers
-                .iter()
-                .filter(|c| c.labels.get(LABEL_CONTAINER) == Some(&name))
-                .collect();
-            mine.sort_by_key(|c| {
-                c.labels
-                    .get(LABEL_RESTART_COUNT)
-                    .and_then(|r| r.parse::<i32>().ok())
-                    .unwrap_or(0)
-            });
+            let mut mine: Vec<&ContainerSummary> =
+                containers.iter().filter(|c| c.labels.get(LABEL_CONTAINER) == Some(&name)).collect();
+            mine.sort_by_key(|c| c.labels.get(LABEL_RESTART_COUNT).and_then(|r| r.parse::<i32>().ok()).unwrap_or(0));
             let Some(newest) = mine.pop() else { continue };
             for stale in mine {
                 self.removed.insert(stale.id.clone());
@@ -307,11 +213,7 @@ impl Worker {
     ) {
         let slot = &mut self.slots[i];
         slot.id = Some(c.id.clone());
-        slot.restart_count = c
-            .labels
-            .get(LABEL_RESTART_COUNT)
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(0);
+        slot.restart_count = c.labels.get(LABEL_RESTART_COUNT).and_then(|r| r.parse().ok()).unwrap_or(0);
         slot.start_at = None;
         tracing::info!(pod = meta::name(&self.pod.metadata), container = slot.name(), id = %c.id, "adopted container");
         let info = match self.env.runtime.inspect(&c.id).await {
@@ -319,26 +221,21 @@ impl Worker {
             Err(_) => return self.slots[i].start_at = Some(Instant::now()),
         };
         if info.status != ContainerStatus::Running {
-            self.slots[i].state = State::Running {
-                started_at: info.started_at.unwrap_or_else(|| self.now()),
-            };
+            self.slots[i].state = State::Running { started_at: info.started_at.unwrap_or_else(|| self.now()) };
             return self.on_exit(i).await;
         }
-        let was_ready = was.is_some_and(|s| {
-            s.ready && s.container_id.as_deref() == Some(&format!("docker://{}", c.id))
-        });
+        let was_ready =
+            was.is_some_and(|s| s.ready && s.container_id.as_deref() == Some(&format!("docker://{}", c.id)));
         self.mark_running(i, &c.id).await;
         let slot = &mut self.slots[i];
-        slot.last_state = was
-            .and_then(|s| s.last_state.as_ref()?.terminated.as_ref())
-            .map(|t| Terminated {
-                exit_code: t.exit_code,
-                reason: t.reason.clone().unwrap_or_default(),
-                message: t.message.clone(),
-                started_at: t.started_at.as_ref().map(|x| x.0),
-                finished_at: t.finished_at.as_ref().map(|x| x.0),
-                container_id: t.container_id.clone(),
-            });
+        slot.last_state = was.and_then(|s| s.last_state.as_ref()?.terminated.as_ref()).map(|t| Terminated {
+            exit_code: t.exit_code,
+            reason: t.reason.clone().unwrap_or_default(),
+            message: t.message.clone(),
+            started_at: t.started_at.as_ref().map(|x| x.0),
+            finished_at: t.finished_at.as_ref().map(|x| x.0),
+            container_id: t.container_id.clone(),
+        });
         if was_ready {
             // It was serving before the restart: keep it in rotation until a probe says otherwise.
             for p in &mut slot.probes {

@@ -34,23 +34,13 @@ impl Worker {
         // the proxy routes no new request here.
         self.publish().await;
         let clock = *self.env.registry.clock();
-        let deadline = self
-            .pod
-            .metadata
-            .deletion_timestamp
-            .as_ref()
-            .map(|t| clock.instant_at(t.0))
-            .unwrap_or_else(Instant::now);
+        let deadline =
+            self.pod.metadata.deletion_timestamp.as_ref().map(|t| clock.instant_at(t.0)).unwrap_or_else(Instant::now);
         let mut stopping = Vec::new();
         for slot in self.slots.iter().filter(|s| s.running()) {
             let Some(id) = slot.id.clone() else { continue };
             let reference = self.container_ref(Some(slot.name()));
-            stopping.push(Stopping {
-                id,
-                container: slot.spec.clone(),
-                ports: slot.ports.clone(),
-                reference,
-            });
+            stopping.push(Stopping { id, container: slot.spec.clone(), ports: slot.ports.clone(), reference });
         }
         for slot in &mut self.slots {
             slot.stopping = slot.running();
@@ -62,20 +52,14 @@ impl Worker {
         }
         for s in &stopping {
             let msg = format!("Stopping container {}", s.container.name);
-            self.event(Some(&s.container.name), EventType::Normal, "Killing", msg)
-                .await;
+            self.event(Some(&s.container.name), EventType::Normal, "Killing", msg).await;
         }
         let env = self.env.clone();
         let uid = meta::uid(&self.pod.metadata).to_string();
         self.termination = Some(
             async move {
                 env.endpoints.wait_idle(&uid, deadline).await;
-                join_all(
-                    stopping
-                        .into_iter()
-                        .map(|s| stop_one(env.clone(), s, deadline)),
-                )
-                .await;
+                join_all(stopping.into_iter().map(|s| stop_one(env.clone(), s, deadline))).await;
             }
             .boxed(),
         );
@@ -93,10 +77,7 @@ impl Worker {
         let key = Object::Pod(self.pod.clone()).key();
         let opts = DeleteOptions {
             grace_period_seconds: Some(0),
-            preconditions: Preconditions {
-                uid: self.pod.metadata.uid.clone(),
-                resource_version: None,
-            },
+            preconditions: Preconditions { uid: self.pod.metadata.uid.clone(), resource_version: None },
             ..Default::default()
         };
         match self.env.registry.delete(&key, &opts).await {
@@ -110,12 +91,7 @@ impl Worker {
 
 /// preStop (its time counts against the grace period), then stop with what is left.
 async fn stop_one(env: Arc<Env>, s: Stopping, deadline: Instant) {
-    if let Some(hook) = s
-        .container
-        .lifecycle
-        .as_ref()
-        .and_then(|l| l.pre_stop.as_ref())
-    {
+    if let Some(hook) = s.container.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if !remaining.is_zero()
             && let Err(message) = run_pre_stop(&env, &s, hook, remaining).await
@@ -123,42 +99,25 @@ async fn stop_one(env: Arc<Env>, s: Stopping, deadline: Instant) {
             let msg = format!("PreStopHook failed: {message}");
             env.registry
                 .events()
-                .record_ref(
-                    s.reference.clone(),
-                    EventType::Warning,
-                    "FailedPreStopHook",
-                    &msg,
-                    "kubelet",
-                )
+                .record_ref(s.reference.clone(), EventType::Warning, "FailedPreStopHook", &msg, "kubelet")
                 .await;
         }
     }
-    let grace = deadline
-        .saturating_duration_since(Instant::now())
-        .max(MINIMUM_GRACE);
+    let grace = deadline.saturating_duration_since(Instant::now()).max(MINIMUM_GRACE);
     match env.runtime.stop(&s.id, grace).await {
         Ok(()) | Err(RuntimeError::NotFound(_)) => {}
         Err(e) => tracing::warn!(container = %s.id, error = %e, "could not stop container"),
     }
 }
 
-async fn run_pre_stop(
-    env: &Env,
-    s: &Stopping,
-    hook: &LifecycleHandler,
-    limit: Duration,
-) -> Result<(), String> {
+async fn run_pre_stop(env: &Env, s: &Stopping, hook: &LifecycleHandler, limit: Duration) -> Result<(), String> {
     if let Some(sleep) = &hook.sleep {
         let secs = Duration::from_secs(u64::try_from(sleep.seconds).unwrap_or(0));
         tokio::time::sleep(secs.min(limit)).await;
         return Ok(());
     }
-    let target = handler::Target {
-        runtime: &*env.runtime,
-        container_id: &s.id,
-        container: &s.container,
-        ports: &s.ports,
-    };
+    let target =
+        handler::Target { runtime: &*env.runtime, container_id: &s.id, container: &s.container, ports: &s.ports };
     let outcome = if let Some(exec) = &hook.exec {
         handler::exec(exec, limit, &target).await
     } else if let Some(http) = &hook.http_get {

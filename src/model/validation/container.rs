@@ -6,16 +6,16 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvFromSource, EnvVar, HTTPGetAction, Lifecycle, LifecycleHandler,
-    Probe, ResourceRequirements, VolumeMount,
+    Container, ContainerPort, EnvFromSource, EnvVar, HTTPGetAction, Lifecycle, LifecycleHandler, Probe,
+    ResourceRequirements, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as RawQuantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
-    NEGATIVE_MSG, invalid_each, is_http_header_name, is_qualified_name, is_relaxed_env_var_name,
-    is_valid_port_name, is_valid_port_num, validate_dns1123_label, validate_nonnegative,
+    NEGATIVE_MSG, invalid_each, is_http_header_name, is_qualified_name, is_relaxed_env_var_name, is_valid_port_name,
+    is_valid_port_num, validate_dns1123_label, validate_nonnegative,
 };
 use super::pod::PodSecurityPolicy;
 use crate::model::quantity::Quantity;
@@ -72,35 +72,14 @@ pub(super) fn validate_container_common(c: &Container, path: &FieldPath, ctx: &C
     }
     let policy = c.termination_message_policy.as_deref().unwrap_or_default();
     let policies = ["File", "FallbackToLogsOnError"];
-    errs.extend(one_of(
-        policy,
-        &path.child("terminationMessagePolicy"),
-        &policies,
-    ));
-    errs.extend(validate_ports(
-        c.ports.as_deref().unwrap_or_default(),
-        &path.child("ports"),
-    ));
-    errs.extend(validate_env(
-        c.env.as_deref().unwrap_or_default(),
-        &path.child("env"),
-    ));
-    errs.extend(validate_env_from(
-        c.env_from.as_deref().unwrap_or_default(),
-        &path.child("envFrom"),
-    ));
+    errs.extend(one_of(policy, &path.child("terminationMessagePolicy"), &policies));
+    errs.extend(validate_ports(c.ports.as_deref().unwrap_or_default(), &path.child("ports")));
+    errs.extend(validate_env(c.env.as_deref().unwrap_or_default(), &path.child("env")));
+    errs.extend(validate_env_from(c.env_from.as_deref().unwrap_or_default(), &path.child("envFrom")));
     let mounts = c.volume_mounts.as_deref().unwrap_or_default();
-    errs.extend(validate_mounts(
-        mounts,
-        &ctx.volumes,
-        &path.child("volumeMounts"),
-    ));
+    errs.extend(validate_mounts(mounts, &ctx.volumes, &path.child("volumeMounts")));
     let pull = c.image_pull_policy.as_deref().unwrap_or_default();
-    errs.extend(one_of(
-        pull,
-        &path.child("imagePullPolicy"),
-        &["Always", "IfNotPresent", "Never"],
-    ));
+    errs.extend(one_of(pull, &path.child("imagePullPolicy"), &["Always", "IfNotPresent", "Never"]));
     if let Some(resources) = c.resources.as_ref() {
         errs.extend(validate_resources(resources, &path.child("resources")));
     }
@@ -124,11 +103,7 @@ fn validate_ports(ports: &[ContainerPort], path: &FieldPath) -> ErrorList {
         }
         errs.extend(validate_port_numbers(port, &idx));
         let protocol = port.protocol.as_deref().unwrap_or_default();
-        errs.extend(one_of(
-            protocol,
-            &idx.child("protocol"),
-            &["SCTP", "TCP", "UDP"],
-        ));
+        errs.extend(one_of(protocol, &idx.child("protocol"), &["SCTP", "TCP", "UDP"]));
     }
     errs
 }
@@ -140,11 +115,7 @@ fn validate_port_numbers(port: &ContainerPort, path: &FieldPath) -> ErrorList {
         errs.push(FieldError::required(&container_path, ""));
     } else {
         for msg in is_valid_port_num(i64::from(port.container_port)) {
-            errs.push(FieldError::invalid(
-                &container_path,
-                port.container_port,
-                &msg,
-            ));
+            errs.push(FieldError::invalid(&container_path, port.container_port, &msg));
         }
     }
     if let Some(host) = port.host_port.filter(|p| *p != 0) {
@@ -165,10 +136,7 @@ pub(super) fn host_port_conflicts(containers: &[Container], path: &FieldPath) ->
                 continue;
             };
             let protocol = port.protocol.as_deref().unwrap_or_default();
-            let key = format!(
-                "{protocol}/{}/{host}",
-                port.host_ip.as_deref().unwrap_or_default()
-            );
+            let key = format!("{protocol}/{}/{host}", port.host_ip.as_deref().unwrap_or_default());
             if !seen.insert(key.clone()) {
                 let field = path.index(ci).child("ports").index(pi).child("hostPort");
                 errs.push(FieldError::duplicate(&field, key));
@@ -188,11 +156,7 @@ fn validate_env(vars: &[EnvVar], path: &FieldPath) -> ErrorList {
         if var.name.is_empty() {
             errs.push(FieldError::required(&name_path, ""));
         } else {
-            errs.extend(invalid_each(
-                &name_path,
-                &var.name,
-                is_relaxed_env_var_name(&var.name),
-            ));
+            errs.extend(invalid_each(&name_path, &var.name, is_relaxed_env_var_name(&var.name)));
         }
         errs.extend(validate_env_value_from(var, &idx.child("valueFrom")));
     }
@@ -217,21 +181,12 @@ fn validate_env_value_from(var: &EnvVar, path: &FieldPath) -> ErrorList {
     if let Some(r) = from.resource_field_ref.as_ref() {
         sources += 1;
         if r.resource.is_empty() {
-            errs.push(FieldError::required(
-                &path.child("resourceFieldRef").child("resource"),
-                "",
-            ));
+            errs.push(FieldError::required(&path.child("resourceFieldRef").child("resource"), ""));
         }
     }
     let keys = [
-        (
-            "configMapKeyRef",
-            from.config_map_key_ref.as_ref().map(|k| k.key.as_str()),
-        ),
-        (
-            "secretKeyRef",
-            from.secret_key_ref.as_ref().map(|k| k.key.as_str()),
-        ),
+        ("configMapKeyRef", from.config_map_key_ref.as_ref().map(|k| k.key.as_str())),
+        ("secretKeyRef", from.secret_key_ref.as_ref().map(|k| k.key.as_str())),
     ];
     for (field, key) in keys {
         let Some(key) = key else { continue };
@@ -263,43 +218,22 @@ fn validate_env_from(sources: &[EnvFromSource], path: &FieldPath) -> ErrorList {
     for (i, source) in sources.iter().enumerate() {
         let idx = path.index(i);
         if let Some(prefix) = source.prefix.as_deref().filter(|p| !p.is_empty()) {
-            errs.extend(invalid_each(
-                &idx.child("prefix"),
-                prefix,
-                is_relaxed_env_var_name(prefix),
-            ));
+            errs.extend(invalid_each(&idx.child("prefix"), prefix, is_relaxed_env_var_name(prefix)));
         }
         let refs = [
-            (
-                "configMapRef",
-                source.config_map_ref.as_ref().map(|r| r.name.as_str()),
-            ),
-            (
-                "secretRef",
-                source.secret_ref.as_ref().map(|r| r.name.as_str()),
-            ),
+            ("configMapRef", source.config_map_ref.as_ref().map(|r| r.name.as_str())),
+            ("secretRef", source.secret_ref.as_ref().map(|r| r.name.as_str())),
         ];
-        let present: Vec<(&str, &str)> = refs
-            .into_iter()
-            .filter_map(|(f, n)| n.map(|n| (f, n)))
-            .collect();
+        let present: Vec<(&str, &str)> = refs.into_iter().filter_map(|(f, n)| n.map(|n| (f, n))).collect();
         for (field, name) in &present {
             if name.is_empty() {
                 errs.push(FieldError::required(&idx.child(field).child("name"), ""));
             }
         }
         match present.len() {
-            0 => errs.push(FieldError::invalid(
-                path,
-                "",
-                "must specify one of: `configMapRef` or `secretRef`",
-            )),
+            0 => errs.push(FieldError::invalid(path, "", "must specify one of: `configMapRef` or `secretRef`")),
             1 => {}
-            _ => errs.push(FieldError::invalid(
-                path,
-                "",
-                "may not have more than one field specified at a time",
-            )),
+            _ => errs.push(FieldError::invalid(path, "", "may not have more than one field specified at a time")),
         }
     }
     errs
@@ -307,11 +241,7 @@ fn validate_env_from(sources: &[EnvFromSource], path: &FieldPath) -> ErrorList {
 
 /// `ValidateVolumeMounts`: names refer to valid volumes, mount paths are set and unique.
 /// (Upstream reports subPath problems at `volumeMounts.subPath`, without the index.)
-fn validate_mounts(
-    mounts: &[VolumeMount],
-    volumes: &BTreeSet<String>,
-    path: &FieldPath,
-) -> ErrorList {
+fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &FieldPath) -> ErrorList {
     let mut errs = ErrorList::new();
     let mut mount_points = BTreeSet::new();
     for (i, m) in mounts.iter().enumerate() {
@@ -326,11 +256,7 @@ fn validate_mounts(
             errs.push(FieldError::required(&idx.child("mountPath"), ""));
         }
         if !mount_points.insert(m.mount_path.as_str()) {
-            errs.push(FieldError::invalid(
-                &idx.child("mountPath"),
-                m.mount_path.as_str(),
-                "must be unique",
-            ));
+            errs.push(FieldError::invalid(&idx.child("mountPath"), m.mount_path.as_str(), "must be unique"));
         }
         errs.extend(validate_sub_paths(m, path, &idx));
     }
@@ -364,9 +290,7 @@ fn validate_resources(r: &ResourceRequirements, path: &FieldPath) -> ErrorList {
     for (name, q) in r.requests.iter().flatten() {
         errs.extend(validate_resource_entry(name, q, &req_path.key(name)));
         let limit = r.limits.as_ref().and_then(|l| l.get(name));
-        errs.extend(compare_request_to_limit(
-            name, q, limit, &lim_path, &req_path,
-        ));
+        errs.extend(compare_request_to_limit(name, q, limit, &lim_path, &req_path));
     }
     errs
 }
@@ -375,15 +299,9 @@ fn validate_resource_entry(name: &str, q: &RawQuantity, path: &FieldPath) -> Err
     let mut errs = validate_resource_name(name, path);
     match Quantity::parse(&q.0) {
         Err(e) => errs.push(FieldError::invalid(path, q.0.as_str(), &e.to_string())),
-        Ok(parsed) if parsed.nanos() < 0 => {
-            errs.push(FieldError::invalid(path, q.0.as_str(), NEGATIVE_MSG))
-        }
+        Ok(parsed) if parsed.nanos() < 0 => errs.push(FieldError::invalid(path, q.0.as_str(), NEGATIVE_MSG)),
         Ok(parsed) if is_extended_resource(name) && parsed.nanos() % 1_000_000_000 != 0 => {
-            errs.push(FieldError::invalid(
-                path,
-                q.0.as_str(),
-                "must be an integer",
-            ));
+            errs.push(FieldError::invalid(path, q.0.as_str(), "must be an integer"));
         }
         Ok(_) => {}
     }
@@ -428,44 +346,21 @@ fn is_extended_resource(name: &str) -> bool {
 fn validate_resource_name(name: &str, path: &FieldPath) -> ErrorList {
     let mut errs = invalid_each(path, name, is_qualified_name(name));
     let bare = !name.contains('/');
-    let standard = [
-        "cpu",
-        "memory",
-        "ephemeral-storage",
-        "storage",
-        "pods",
-        "services",
-    ];
+    let standard = ["cpu", "memory", "ephemeral-storage", "storage", "pods", "services"];
     if errs.is_empty() && bare && !standard.contains(&name) && !name.starts_with("hugepages-") {
-        errs.push(FieldError::invalid(
-            path,
-            name,
-            "must be a standard resource type or fully qualified",
-        ));
+        errs.push(FieldError::invalid(path, name, "must be a standard resource type or fully qualified"));
     }
     let container = ["cpu", "memory", "ephemeral-storage"];
     if bare && !container.contains(&name) && !name.starts_with("hugepages-") {
-        errs.push(FieldError::invalid(
-            path,
-            name,
-            "must be a standard resource for containers",
-        ));
+        errs.push(FieldError::invalid(path, name, "must be a standard resource for containers"));
     }
     errs
 }
 
-pub(super) fn validate_probes_and_lifecycle(
-    c: &Container,
-    path: &FieldPath,
-    grace: Option<i64>,
-) -> ErrorList {
+pub(super) fn validate_probes_and_lifecycle(c: &Container, path: &FieldPath, grace: Option<i64>) -> ErrorList {
     let mut errs = ErrorList::new();
     if let Some(lifecycle) = c.lifecycle.as_ref() {
-        errs.extend(validate_lifecycle(
-            lifecycle,
-            grace,
-            &path.child("lifecycle"),
-        ));
+        errs.extend(validate_lifecycle(lifecycle, grace, &path.child("lifecycle")));
     }
     let probes = [
         ("livenessProbe", c.liveness_probe.as_ref(), true),
@@ -478,22 +373,11 @@ pub(super) fn validate_probes_and_lifecycle(
         errs.extend(validate_probe(probe, &p));
         if single_success && probe.success_threshold.unwrap_or(0) != 1 {
             let threshold = probe.success_threshold.unwrap_or(0);
-            errs.push(FieldError::invalid(
-                &p.child("successThreshold"),
-                threshold,
-                "must be 1",
-            ));
+            errs.push(FieldError::invalid(&p.child("successThreshold"), threshold, "must be 1"));
         }
-        if let Some(grace) = probe
-            .termination_grace_period_seconds
-            .filter(|_| !single_success)
-        {
+        if let Some(grace) = probe.termination_grace_period_seconds.filter(|_| !single_success) {
             let detail = "must not be set for readinessProbes";
-            errs.push(FieldError::invalid(
-                &p.child("terminationGracePeriodSeconds"),
-                grace,
-                detail,
-            ));
+            errs.push(FieldError::invalid(&p.child("terminationGracePeriodSeconds"), grace, detail));
         }
     }
     errs
@@ -517,10 +401,7 @@ fn validate_probe(p: &Probe, path: &FieldPath) -> ErrorList {
         ("failureThreshold", p.failure_threshold),
     ];
     for (field, value) in numbers {
-        errs.extend(validate_nonnegative(
-            i64::from(value.unwrap_or(0)),
-            &path.child(field),
-        ));
+        errs.extend(validate_nonnegative(i64::from(value.unwrap_or(0)), &path.child(field)));
     }
     if let Some(grace) = p.termination_grace_period_seconds.filter(|g| *g <= 0) {
         let field = path.child("terminationGracePeriodSeconds");
@@ -535,13 +416,7 @@ fn validate_handler_count(handlers: &[(&str, bool)], path: &FieldPath) -> ErrorL
     if set.next().is_none() {
         return vec![FieldError::required(path, "must specify a handler type")];
     }
-    set.map(|extra| {
-        FieldError::forbidden(
-            &path.child(extra),
-            "may not specify more than 1 handler type",
-        )
-    })
-    .collect()
+    set.map(|extra| FieldError::forbidden(&path.child(extra), "may not specify more than 1 handler type")).collect()
 }
 
 fn first_handler<'a>(handlers: &[(&'a str, bool)]) -> Option<&'a str> {
@@ -556,19 +431,11 @@ fn validate_probe_handlers(p: &Probe, path: &FieldPath) -> ErrorList {
         ("grpc", p.grpc.is_some()),
     ];
     match first_handler(&handlers) {
-        Some("exec") => exec_command(
-            p.exec.as_ref().and_then(|e| e.command.as_ref()),
-            &path.child("exec"),
-        ),
-        Some("httpGet") => p
-            .http_get
-            .as_ref()
-            .map(|h| validate_http_get(h, &path.child("httpGet")))
-            .unwrap_or_default(),
-        Some("tcpSocket") => tcp_port(
-            p.tcp_socket.as_ref().map(|t| &t.port),
-            &path.child("tcpSocket"),
-        ),
+        Some("exec") => exec_command(p.exec.as_ref().and_then(|e| e.command.as_ref()), &path.child("exec")),
+        Some("httpGet") => {
+            p.http_get.as_ref().map(|h| validate_http_get(h, &path.child("httpGet"))).unwrap_or_default()
+        }
+        Some("tcpSocket") => tcp_port(p.tcp_socket.as_ref().map(|t| &t.port), &path.child("tcpSocket")),
         Some("grpc") => {
             let port = p.grpc.as_ref().map(|g| g.port).unwrap_or_default();
             port_num_or_name(&IntOrString::Int(port), &path.child("grpc").child("port"))
@@ -586,8 +453,7 @@ fn exec_command(command: Option<&Vec<String>>, path: &FieldPath) -> ErrorList {
 }
 
 fn tcp_port(port: Option<&IntOrString>, path: &FieldPath) -> ErrorList {
-    port.map(|p| port_num_or_name(p, &path.child("port")))
-        .unwrap_or_default()
+    port.map(|p| port_num_or_name(p, &path.child("port"))).unwrap_or_default()
 }
 
 /// `validateLifecycle`: each of postStart and preStop has exactly one handler.
@@ -601,11 +467,7 @@ fn validate_lifecycle(l: &Lifecycle, grace: Option<i64>, path: &FieldPath) -> Er
     errs
 }
 
-fn validate_lifecycle_handler(
-    h: &LifecycleHandler,
-    grace: Option<i64>,
-    path: &FieldPath,
-) -> ErrorList {
+fn validate_lifecycle_handler(h: &LifecycleHandler, grace: Option<i64>, path: &FieldPath) -> ErrorList {
     let handlers = [
         ("exec", h.exec.is_some()),
         ("httpGet", h.http_get.is_some()),
@@ -614,24 +476,12 @@ fn validate_lifecycle_handler(
     ];
     let mut errs = validate_handler_count(&handlers, path);
     errs.extend(match first_handler(&handlers) {
-        Some("exec") => exec_command(
-            h.exec.as_ref().and_then(|e| e.command.as_ref()),
-            &path.child("exec"),
-        ),
-        Some("httpGet") => h
-            .http_get
-            .as_ref()
-            .map(|x| validate_http_get(x, &path.child("httpGet")))
-            .unwrap_or_default(),
-        Some("tcpSocket") => tcp_port(
-            h.tcp_socket.as_ref().map(|t| &t.port),
-            &path.child("tcpSocket"),
-        ),
-        Some("sleep") => validate_sleep(
-            h.sleep.as_ref().map(|s| s.seconds),
-            grace,
-            &path.child("sleep"),
-        ),
+        Some("exec") => exec_command(h.exec.as_ref().and_then(|e| e.command.as_ref()), &path.child("exec")),
+        Some("httpGet") => {
+            h.http_get.as_ref().map(|x| validate_http_get(x, &path.child("httpGet"))).unwrap_or_default()
+        }
+        Some("tcpSocket") => tcp_port(h.tcp_socket.as_ref().map(|t| &t.port), &path.child("tcpSocket")),
+        Some("sleep") => validate_sleep(h.sleep.as_ref().map(|s| s.seconds), grace, &path.child("sleep")),
         _ => ErrorList::new(),
     });
     errs
@@ -641,8 +491,7 @@ fn validate_lifecycle_handler(
 fn validate_sleep(seconds: Option<i64>, grace: Option<i64>, path: &FieldPath) -> ErrorList {
     match (seconds, grace) {
         (Some(s), Some(g)) if s < 0 || s > g => {
-            let detail =
-                format!("must be non-negative and less than terminationGracePeriodSeconds ({g})");
+            let detail = format!("must be non-negative and less than terminationGracePeriodSeconds ({g})");
             vec![FieldError::invalid(path, s, &detail)]
         }
         _ => ErrorList::new(),
@@ -658,18 +507,10 @@ fn validate_http_get(http: &HTTPGetAction, path: &FieldPath) -> ErrorList {
     errs.extend(port_num_or_name(&http.port, &path.child("port")));
     let scheme = http.scheme.as_deref().unwrap_or_default();
     if scheme != "HTTP" && scheme != "HTTPS" {
-        errs.push(FieldError::not_supported(
-            &path.child("scheme"),
-            scheme,
-            &["HTTP", "HTTPS"],
-        ));
+        errs.push(FieldError::not_supported(&path.child("scheme"), scheme, &["HTTP", "HTTPS"]));
     }
     for header in http.http_headers.iter().flatten() {
-        errs.extend(invalid_each(
-            &path.child("httpHeaders"),
-            &header.name,
-            is_http_header_name(&header.name),
-        ));
+        errs.extend(invalid_each(&path.child("httpHeaders"), &header.name, is_http_header_name(&header.name)));
     }
     errs
 }
@@ -677,20 +518,15 @@ fn validate_http_get(http: &HTTPGetAction, path: &FieldPath) -> ErrorList {
 /// `ValidatePortNumOrName`: a number in 1..=65535 or an IANA service name.
 pub fn port_num_or_name(port: &IntOrString, path: &FieldPath) -> ErrorList {
     match port {
-        IntOrString::Int(n) => is_valid_port_num(i64::from(*n))
-            .iter()
-            .map(|msg| FieldError::invalid(path, *n, msg))
-            .collect(),
+        IntOrString::Int(n) => {
+            is_valid_port_num(i64::from(*n)).iter().map(|msg| FieldError::invalid(path, *n, msg)).collect()
+        }
         IntOrString::String(s) => invalid_each(path, s, is_valid_port_name(s)),
     }
 }
 
 /// skiff: `securityContext.privileged: true` needs `--allow-privileged`.
-fn validate_privileged(
-    c: &Container,
-    path: &FieldPath,
-    policy: &PodSecurityPolicy,
-) -> Option<FieldError> {
+fn validate_privileged(c: &Container, path: &FieldPath, policy: &PodSecurityPolicy) -> Option<FieldError> {
     let privileged = c.security_context.as_ref().and_then(|s| s.privileged) == Some(true);
     (privileged && !policy.allow_privileged).then(|| {
         let field = path.child("securityContext").child("privileged");
@@ -709,8 +545,8 @@ mod tests {
 
     /// The errors of a defaulted template with this spec, rendered.
     fn errors(spec: Value) -> Vec<String> {
-        let mut t: PodTemplateSpec = serde_json::from_value(json!({"spec": spec}))
-            .unwrap_or_else(|e| panic!("bad fixture: {e}"));
+        let mut t: PodTemplateSpec =
+            serde_json::from_value(json!({"spec": spec})).unwrap_or_else(|e| panic!("bad fixture: {e}"));
         default_pod_template(&mut t);
         let path = FieldPath::new("spec").child("template");
         let errs = validate_pod_template(&t, &path, &PodSecurityPolicy::default());
@@ -737,21 +573,14 @@ mod tests {
         let e = one(json!({"ports": [{"containerPort": 70000}]}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"
-            )]
+            vec![format!("{P}.ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive")]
         );
         let e = one(json!({"ports": [{"containerPort": 0}]}));
-        assert_eq!(
-            e,
-            vec![format!("{P}.ports[0].containerPort: Required value")]
-        );
+        assert_eq!(e, vec![format!("{P}.ports[0].containerPort: Required value")]);
         let e = one(json!({"ports": [{"containerPort": 80, "hostPort": -1}]}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.ports[0].hostPort: Invalid value: -1: must be between 1 and 65535, inclusive"
-            )]
+            vec![format!("{P}.ports[0].hostPort: Invalid value: -1: must be between 1 and 65535, inclusive")]
         );
         let e = one(json!({"ports": [{"containerPort": 80, "protocol": "HTTP"}]}));
         assert_eq!(
@@ -760,19 +589,12 @@ mod tests {
                 "{P}.ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""
             )]
         );
-        let e = one(
-            json!({"ports": [{"containerPort": 80, "name": "web"}, {"containerPort": 81, "name": "web"}]}),
-        );
-        assert_eq!(
-            e,
-            vec![format!("{P}.ports[1].name: Duplicate value: \"web\"")]
-        );
+        let e = one(json!({"ports": [{"containerPort": 80, "name": "web"}, {"containerPort": 81, "name": "web"}]}));
+        assert_eq!(e, vec![format!("{P}.ports[1].name: Duplicate value: \"web\"")]);
         let e = one(json!({"ports": [{"containerPort": 80, "name": "8080"}]}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.ports[0].name: Invalid value: \"8080\": must contain at least one letter (a-z)"
-            )]
+            vec![format!("{P}.ports[0].name: Invalid value: \"8080\": must contain at least one letter (a-z)")]
         );
     }
 
@@ -793,9 +615,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.env[0].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty"
-            )]
+            vec![format!("{P}.env[0].valueFrom: Invalid value: \"\": may not be specified when `value` is not empty")]
         );
         let e = one(json!({"env": [{"name": "X", "valueFrom": {}}]}));
         assert_eq!(
@@ -807,32 +627,17 @@ mod tests {
         let e = one(json!({"envFrom": [{"prefix": "P_"}]}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.envFrom: Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`"
-            )]
+            vec![format!("{P}.envFrom: Invalid value: \"\": must specify one of: `configMapRef` or `secretRef`")]
         );
     }
 
     #[test]
     fn probes() {
         let e = one(json!({"livenessProbe": {"httpGet": {"port": 80}, "successThreshold": 2}}));
-        assert_eq!(
-            e,
-            vec![format!(
-                "{P}.livenessProbe.successThreshold: Invalid value: 2: must be 1"
-            )]
-        );
-        let e =
-            one(json!({"startupProbe": {"exec": {"command": ["true"]}, "successThreshold": 3}}));
-        assert_eq!(
-            e,
-            vec![format!(
-                "{P}.startupProbe.successThreshold: Invalid value: 3: must be 1"
-            )]
-        );
-        let e = one(
-            json!({"readinessProbe": {"tcpSocket": {"port": 80}, "terminationGracePeriodSeconds": 5}}),
-        );
+        assert_eq!(e, vec![format!("{P}.livenessProbe.successThreshold: Invalid value: 2: must be 1")]);
+        let e = one(json!({"startupProbe": {"exec": {"command": ["true"]}, "successThreshold": 3}}));
+        assert_eq!(e, vec![format!("{P}.startupProbe.successThreshold: Invalid value: 3: must be 1")]);
+        let e = one(json!({"readinessProbe": {"tcpSocket": {"port": 80}, "terminationGracePeriodSeconds": 5}}));
         assert_eq!(
             e,
             vec![format!(
@@ -842,19 +647,11 @@ mod tests {
         let e = one(json!({"livenessProbe": {"httpGet": {"port": 80}, "tcpSocket": {"port": 80}}}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type"
-            )]
+            vec![format!("{P}.livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type")]
         );
         let e = one(json!({"readinessProbe": {"periodSeconds": 3}}));
-        assert_eq!(
-            e,
-            vec![format!(
-                "{P}.readinessProbe: Required value: must specify a handler type"
-            )]
-        );
-        let e =
-            one(json!({"readinessProbe": {"exec": {"command": ["x"]}, "initialDelaySeconds": -1}}));
+        assert_eq!(e, vec![format!("{P}.readinessProbe: Required value: must specify a handler type")]);
+        let e = one(json!({"readinessProbe": {"exec": {"command": ["x"]}, "initialDelaySeconds": -1}}));
         assert_eq!(
             e,
             vec![format!(
@@ -864,15 +661,13 @@ mod tests {
         let e = one(json!({"livenessProbe": {"httpGet": {"port": 0}}}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.livenessProbe.httpGet.port: Invalid value: 0: must be between 1 and 65535, inclusive"
-            )]
+            vec![format!("{P}.livenessProbe.httpGet.port: Invalid value: 0: must be between 1 and 65535, inclusive")]
         );
         let e = one(json!({"livenessProbe": {"tcpSocket": {"port": "Web"}}}));
         assert_eq!(e.len(), 1);
-        assert!(e[0].starts_with(&format!(
-            "{P}.livenessProbe.tcpSocket.port: Invalid value: \"Web\": must contain only"
-        )));
+        assert!(
+            e[0].starts_with(&format!("{P}.livenessProbe.tcpSocket.port: Invalid value: \"Web\": must contain only"))
+        );
         let e = one(
             json!({"livenessProbe": {"httpGet": {"port": 80, "scheme": "FTP"}, "terminationGracePeriodSeconds": 0}}),
         );
@@ -882,16 +677,11 @@ mod tests {
                 format!(
                     "{P}.livenessProbe.httpGet.scheme: Unsupported value: \"FTP\": supported values: \"HTTP\", \"HTTPS\""
                 ),
-                format!(
-                    "{P}.livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0"
-                ),
+                format!("{P}.livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0"),
             ]
         );
         let e = one(json!({"livenessProbe": {"exec": {}}}));
-        assert_eq!(
-            e,
-            vec![format!("{P}.livenessProbe.exec.command: Required value")]
-        );
+        assert_eq!(e, vec![format!("{P}.livenessProbe.exec.command: Required value")]);
     }
 
     #[test]
@@ -904,12 +694,7 @@ mod tests {
             )]
         );
         let e = one(json!({"lifecycle": {"postStart": {}}}));
-        assert_eq!(
-            e,
-            vec![format!(
-                "{P}.lifecycle.postStart: Required value: must specify a handler type"
-            )]
-        );
+        assert_eq!(e, vec![format!("{P}.lifecycle.postStart: Required value: must specify a handler type")]);
         let init = errors(
             json!({"containers": [container(json!({}))], "initContainers": [{"name": "i", "image": "x", "readinessProbe": {"exec": {"command": ["x"]}}}]}),
         );
@@ -924,12 +709,7 @@ mod tests {
         );
         assert_eq!(sidecar, Vec::<String>::new());
         let regular = one(json!({"restartPolicy": "Always"}));
-        assert_eq!(
-            regular,
-            vec![format!(
-                "{P}.restartPolicy: Forbidden: may not be set for non-init containers"
-            )]
-        );
+        assert_eq!(regular, vec![format!("{P}.restartPolicy: Forbidden: may not be set for non-init containers")]);
     }
 
     #[test]
@@ -944,16 +724,12 @@ mod tests {
         let e = one(json!({"resources": {"limits": {"memory": "-1Gi"}}}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.resources.limits[memory]: Invalid value: \"-1Gi\": must be greater than or equal to 0"
-            )]
+            vec![format!("{P}.resources.limits[memory]: Invalid value: \"-1Gi\": must be greater than or equal to 0")]
         );
         let e = one(json!({"resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}}}));
         assert_eq!(
             e,
-            vec![format!(
-                "{P}.resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1"
-            )]
+            vec![format!("{P}.resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit of 1")]
         );
         let e = one(json!({"resources": {"limits": {"gpu": "1"}}}));
         assert_eq!(
@@ -971,12 +747,8 @@ mod tests {
         assert_eq!(
             e,
             vec![
-                format!(
-                    "{P}.resources.requests[example.com/dongle]: Invalid value: \"1500m\": must be an integer"
-                ),
-                format!(
-                    "{P}.resources.limits: Required value: Limit must be set for non overcommitable resources"
-                ),
+                format!("{P}.resources.requests[example.com/dongle]: Invalid value: \"1500m\": must be an integer"),
+                format!("{P}.resources.limits: Required value: Limit must be set for non overcommitable resources"),
             ]
         );
     }

@@ -18,30 +18,21 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::field::{BadValue, ErrorList, FieldError, FieldPath};
 use super::names::{
     invalid_each, is_dns1123_label, is_qualified_name, is_valid_label_value, is_valid_percent_msgs,
-    name_is_dns_subdomain, validate_annotations, validate_labels, validate_nonnegative,
-    validate_object_meta,
+    name_is_dns_subdomain, validate_annotations, validate_labels, validate_nonnegative, validate_object_meta,
 };
 use super::pod::{PodSecurityPolicy, validate_pod_template};
 use crate::model::intstr::{percent_value, raw_value};
 
 /// `ValidateDeployment`: metadata (name a DNS subdomain) and spec.
 pub fn validate_deployment(d: &Deployment, policy: &PodSecurityPolicy) -> ErrorList {
-    let mut errs = validate_object_meta(
-        &d.metadata,
-        name_is_dns_subdomain,
-        &FieldPath::new("metadata"),
-    );
+    let mut errs = validate_object_meta(&d.metadata, name_is_dns_subdomain, &FieldPath::new("metadata"));
     errs.extend(validate_deployment_spec(d.spec.as_ref(), policy));
     errs
 }
 
 /// `ValidateDeploymentUpdate` plus the apps/v1 registry rule that `spec.selector` is immutable.
 /// The name is not re-validated (it cannot change); labels and annotations are.
-pub fn validate_deployment_update(
-    new: &Deployment,
-    old: &Deployment,
-    policy: &PodSecurityPolicy,
-) -> ErrorList {
+pub fn validate_deployment_update(new: &Deployment, old: &Deployment, policy: &PodSecurityPolicy) -> ErrorList {
     let mut errs = validate_meta_update(&new.metadata);
     errs.extend(validate_deployment_spec(new.spec.as_ref(), policy));
     let selector = |d: &Deployment| d.spec.as_ref().map(|s| s.selector.clone());
@@ -51,21 +42,13 @@ pub fn validate_deployment_update(
 
 /// `ValidateReplicaSet`: metadata (name a DNS subdomain) and spec.
 pub fn validate_replicaset(rs: &ReplicaSet, policy: &PodSecurityPolicy) -> ErrorList {
-    let mut errs = validate_object_meta(
-        &rs.metadata,
-        name_is_dns_subdomain,
-        &FieldPath::new("metadata"),
-    );
+    let mut errs = validate_object_meta(&rs.metadata, name_is_dns_subdomain, &FieldPath::new("metadata"));
     errs.extend(validate_replicaset_spec(rs, policy));
     errs
 }
 
 /// `ValidateReplicaSetUpdate` plus the apps/v1 selector immutability.
-pub fn validate_replicaset_update(
-    new: &ReplicaSet,
-    old: &ReplicaSet,
-    policy: &PodSecurityPolicy,
-) -> ErrorList {
+pub fn validate_replicaset_update(new: &ReplicaSet, old: &ReplicaSet, policy: &PodSecurityPolicy) -> ErrorList {
     let mut errs = validate_meta_update(&new.metadata);
     errs.extend(validate_replicaset_spec(new, policy));
     let selector = |rs: &ReplicaSet| rs.spec.as_ref().map(|s| s.selector.clone());
@@ -92,10 +75,7 @@ pub fn validate_deployment_status_update(new: &Deployment, old: &Deployment) -> 
     let path = FieldPath::new("status");
     let default_status = DeploymentStatus::default();
     let status = new.status.as_ref().unwrap_or(&default_status);
-    let mut errs = validate_nonnegative(
-        status.observed_generation.unwrap_or(0),
-        &path.child("observedGeneration"),
-    );
+    let mut errs = validate_nonnegative(status.observed_generation.unwrap_or(0), &path.child("observedGeneration"));
     let counts = [
         ("replicas", status.replicas),
         ("updatedReplicas", status.updated_replicas),
@@ -105,31 +85,15 @@ pub fn validate_deployment_status_update(new: &Deployment, old: &Deployment) -> 
         ("collisionCount", status.collision_count),
     ];
     for (field, value) in counts {
-        errs.extend(validate_nonnegative(
-            i64::from(value.unwrap_or(0)),
-            &path.child(field),
-        ));
+        errs.extend(validate_nonnegative(i64::from(value.unwrap_or(0)), &path.child(field)));
     }
     let replicas = status.replicas.unwrap_or(0);
-    let subsets = [
-        ("updatedReplicas", status.updated_replicas),
-        ("readyReplicas", status.ready_replicas),
-    ];
-    errs.extend(counts_within(
-        &subsets,
-        replicas,
-        status.available_replicas,
-        status.ready_replicas,
-        &path,
-    ));
+    let subsets = [("updatedReplicas", status.updated_replicas), ("readyReplicas", status.ready_replicas)];
+    errs.extend(counts_within(&subsets, replicas, status.available_replicas, status.ready_replicas, &path));
     let old_count = old.status.as_ref().and_then(|s| s.collision_count);
     if is_decremented(status.collision_count, old_count) {
         let value = status.collision_count.unwrap_or(0);
-        errs.push(FieldError::invalid(
-            &path.child("collisionCount"),
-            value,
-            "cannot be decremented",
-        ));
+        errs.push(FieldError::invalid(&path.child("collisionCount"), value, "cannot be decremented"));
     }
     errs
 }
@@ -147,26 +111,11 @@ pub fn validate_replicaset_status(rs: &ReplicaSet) -> ErrorList {
     ];
     let mut errs = ErrorList::new();
     for (field, value) in counts {
-        errs.extend(validate_nonnegative(
-            i64::from(value.unwrap_or(0)),
-            &path.child(field),
-        ));
+        errs.extend(validate_nonnegative(i64::from(value.unwrap_or(0)), &path.child(field)));
     }
-    errs.extend(validate_nonnegative(
-        status.observed_generation.unwrap_or(0),
-        &path.child("observedGeneration"),
-    ));
-    let subsets = [
-        ("fullyLabeledReplicas", status.fully_labeled_replicas),
-        ("readyReplicas", status.ready_replicas),
-    ];
-    errs.extend(counts_within(
-        &subsets,
-        status.replicas,
-        status.available_replicas,
-        status.ready_replicas,
-        &path,
-    ));
+    errs.extend(validate_nonnegative(status.observed_generation.unwrap_or(0), &path.child("observedGeneration")));
+    let subsets = [("fullyLabeledReplicas", status.fully_labeled_replicas), ("readyReplicas", status.ready_replicas)];
+    errs.extend(counts_within(&subsets, status.replicas, status.available_replicas, status.ready_replicas, &path));
     errs
 }
 
@@ -190,11 +139,7 @@ fn counts_within(
     let (available, ready) = (available.unwrap_or(0), ready.unwrap_or(0));
     if available > ready {
         let detail = "cannot be greater than readyReplicas";
-        errs.push(FieldError::invalid(
-            &path.child("availableReplicas"),
-            available,
-            detail,
-        ));
+        errs.push(FieldError::invalid(&path.child("availableReplicas"), available, detail));
     }
     errs
 }
@@ -209,32 +154,20 @@ fn is_decremented(new: Option<i32>, old: Option<i32>) -> bool {
 }
 
 /// The parts of `ValidateObjectMetaUpdate` that look at the new object alone.
-fn validate_meta_update(
-    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
-) -> ErrorList {
+fn validate_meta_update(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> ErrorList {
     let path = FieldPath::new("metadata");
     let mut errs = validate_labels(meta.labels.as_ref(), &path.child("labels"));
-    errs.extend(validate_annotations(
-        meta.annotations.as_ref(),
-        &path.child("annotations"),
-    ));
+    errs.extend(validate_annotations(meta.annotations.as_ref(), &path.child("annotations")));
     errs
 }
 
-fn selector_immutable(
-    new: Option<LabelSelector>,
-    old: Option<LabelSelector>,
-) -> Option<FieldError> {
+fn selector_immutable(new: Option<LabelSelector>, old: Option<LabelSelector>) -> Option<FieldError> {
     let (new, old) = (new.unwrap_or_default(), old.unwrap_or_default());
     if selector_equal(&new, &old) {
         return None;
     }
     let value = BadValue::Raw(selector_json(&new));
-    Some(FieldError::invalid(
-        &FieldPath::new("spec").child("selector"),
-        value,
-        "field is immutable",
-    ))
+    Some(FieldError::invalid(&FieldPath::new("spec").child("selector"), value, "field is immutable"))
 }
 
 /// Semantic equality: absent and empty lists and maps are the same.
@@ -242,55 +175,30 @@ fn selector_equal(a: &LabelSelector, b: &LabelSelector) -> bool {
     let labels = |s: &LabelSelector| s.match_labels.clone().unwrap_or_default();
     let exprs = |s: &LabelSelector| {
         let list = s.match_expressions.clone().unwrap_or_default();
-        list.into_iter()
-            .map(|r| (r.key, r.operator, r.values.unwrap_or_default()))
-            .collect::<Vec<_>>()
+        list.into_iter().map(|r| (r.key, r.operator, r.values.unwrap_or_default())).collect::<Vec<_>>()
     };
     labels(a) == labels(b) && exprs(a) == exprs(b)
 }
 
 /// `ValidateDeploymentSpec`, in upstream order.
-fn validate_deployment_spec(
-    spec: Option<&DeploymentSpec>,
-    policy: &PodSecurityPolicy,
-) -> ErrorList {
+fn validate_deployment_spec(spec: Option<&DeploymentSpec>, policy: &PodSecurityPolicy) -> ErrorList {
     let path = FieldPath::new("spec");
     let default_spec = DeploymentSpec::default();
     let spec = spec.unwrap_or(&default_spec);
-    let mut errs = validate_nonnegative(
-        i64::from(spec.replicas.unwrap_or(0)),
-        &path.child("replicas"),
-    );
-    errs.extend(validate_selector_and_template(
-        &spec.selector,
-        &spec.template,
-        policy,
-    ));
+    let mut errs = validate_nonnegative(i64::from(spec.replicas.unwrap_or(0)), &path.child("replicas"));
+    errs.extend(validate_selector_and_template(&spec.selector, &spec.template, policy));
     let default_strategy = DeploymentStrategy::default();
-    errs.extend(validate_strategy(
-        spec.strategy.as_ref().unwrap_or(&default_strategy),
-        &path.child("strategy"),
-    ));
+    errs.extend(validate_strategy(spec.strategy.as_ref().unwrap_or(&default_strategy), &path.child("strategy")));
     let min_ready = spec.min_ready_seconds.unwrap_or(0);
-    errs.extend(validate_nonnegative(
-        i64::from(min_ready),
-        &path.child("minReadySeconds"),
-    ));
+    errs.extend(validate_nonnegative(i64::from(min_ready), &path.child("minReadySeconds")));
     if let Some(limit) = spec.revision_history_limit {
-        errs.extend(validate_nonnegative(
-            i64::from(limit),
-            &path.child("revisionHistoryLimit"),
-        ));
+        errs.extend(validate_nonnegative(i64::from(limit), &path.child("revisionHistoryLimit")));
     }
     if let Some(deadline) = spec.progress_deadline_seconds {
         let field = path.child("progressDeadlineSeconds");
         errs.extend(validate_nonnegative(i64::from(deadline), &field));
         if deadline <= min_ready {
-            errs.push(FieldError::invalid(
-                &field,
-                deadline,
-                "must be greater than minReadySeconds",
-            ));
+            errs.push(FieldError::invalid(&field, deadline, "must be greater than minReadySeconds"));
         }
     }
     errs
@@ -303,22 +211,12 @@ fn validate_replicaset_spec(rs: &ReplicaSet, policy: &PodSecurityPolicy) -> Erro
         let template = PodTemplateSpec::default();
         return validate_selector_and_template(&LabelSelector::default(), &template, policy);
     };
-    let mut errs = validate_nonnegative(
-        i64::from(spec.replicas.unwrap_or(0)),
-        &path.child("replicas"),
-    );
+    let mut errs = validate_nonnegative(i64::from(spec.replicas.unwrap_or(0)), &path.child("replicas"));
     let min_ready = spec.min_ready_seconds.unwrap_or(0);
-    errs.extend(validate_nonnegative(
-        i64::from(min_ready),
-        &path.child("minReadySeconds"),
-    ));
+    errs.extend(validate_nonnegative(i64::from(min_ready), &path.child("minReadySeconds")));
     let default_template = PodTemplateSpec::default();
     let template = spec.template.as_ref().unwrap_or(&default_template);
-    errs.extend(validate_selector_and_template(
-        &spec.selector,
-        template,
-        policy,
-    ));
+    errs.extend(validate_selector_and_template(&spec.selector, template, policy));
     errs
 }
 
@@ -340,11 +238,7 @@ fn validate_selector_and_template(
         errs.extend(validate_label_selector(selector, &path));
         if selector_is_empty(selector) {
             let value = BadValue::Raw(selector_json(selector));
-            errs.push(FieldError::invalid(
-                &path,
-                value,
-                "empty selector is invalid for deployment",
-            ));
+            errs.push(FieldError::invalid(&path, value, "empty selector is invalid for deployment"));
         }
     }
     if !absent && !selector_parses(selector) {
@@ -352,15 +246,12 @@ fn validate_selector_and_template(
         errs.push(FieldError::invalid(&path, value, "invalid label selector"));
         return errs;
     }
-    errs.extend(validate_template_for_selector(
-        template, selector, absent, policy,
-    ));
+    errs.extend(validate_template_for_selector(template, selector, absent, policy));
     errs
 }
 
 fn selector_is_empty(s: &LabelSelector) -> bool {
-    s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-        && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
+    s.match_labels.as_ref().is_none_or(BTreeMap::is_empty) && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }
 
 /// `ValidatePodTemplateSpecForReplicaSet`: labels match the selector, the template is a valid
@@ -378,30 +269,17 @@ fn validate_template_for_selector(
     if !matches {
         let value = BadValue::Raw(string_map_json(labels));
         let field = path.child("metadata").child("labels");
-        errs.push(FieldError::invalid(
-            &field,
-            value,
-            "`selector` does not match template `labels`",
-        ));
+        errs.push(FieldError::invalid(&field, value, "`selector` does not match template `labels`"));
     }
     errs.extend(validate_pod_template(template, &path, policy));
     let spec = template.spec.as_ref();
-    let restart = spec
-        .and_then(|s| s.restart_policy.as_deref())
-        .unwrap_or_default();
+    let restart = spec.and_then(|s| s.restart_policy.as_deref()).unwrap_or_default();
     if restart != "Always" {
-        errs.push(FieldError::not_supported(
-            &path.child("spec").child("restartPolicy"),
-            restart,
-            &["Always"],
-        ));
+        errs.push(FieldError::not_supported(&path.child("spec").child("restartPolicy"), restart, &["Always"]));
     }
     if spec.is_some_and(|s| s.active_deadline_seconds.is_some()) {
         let field = path.child("spec").child("activeDeadlineSeconds");
-        errs.push(FieldError::forbidden(
-            &field,
-            "activeDeadlineSeconds in ReplicaSet is not Supported",
-        ));
+        errs.push(FieldError::forbidden(&field, "activeDeadlineSeconds in ReplicaSet is not Supported"));
     }
     errs
 }
@@ -410,10 +288,7 @@ fn validate_template_for_selector(
 fn validate_label_selector(s: &LabelSelector, path: &FieldPath) -> ErrorList {
     let mut errs = validate_labels(s.match_labels.as_ref(), &path.child("matchLabels"));
     for (i, req) in s.match_expressions.iter().flatten().enumerate() {
-        errs.extend(validate_requirement(
-            req,
-            &path.child("matchExpressions").index(i),
-        ));
+        errs.extend(validate_requirement(req, &path.child("matchExpressions").index(i)));
     }
     errs
 }
@@ -431,23 +306,11 @@ fn validate_requirement(req: &LabelSelectorRequirement, path: &FieldPath) -> Err
             errs.push(FieldError::forbidden(&path.child("values"), detail));
         }
         "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-        other => errs.push(FieldError::invalid(
-            &path.child("operator"),
-            other,
-            "not a valid selector operator",
-        )),
+        other => errs.push(FieldError::invalid(&path.child("operator"), other, "not a valid selector operator")),
     }
-    errs.extend(invalid_each(
-        &path.child("key"),
-        &req.key,
-        is_qualified_name(&req.key),
-    ));
+    errs.extend(invalid_each(&path.child("key"), &req.key, is_qualified_name(&req.key)));
     for (i, v) in values.iter().enumerate() {
-        errs.extend(invalid_each(
-            &path.child("values").index(i),
-            v,
-            is_valid_label_value(v),
-        ));
+        errs.extend(invalid_each(&path.child("values").index(i), v, is_valid_label_value(v)));
     }
     errs
 }
@@ -469,19 +332,13 @@ fn requirement_parses(r: &LabelSelectorRequirement) -> bool {
         "Exists" | "DoesNotExist" => values.is_empty(),
         _ => false,
     };
-    shape_ok
-        && is_qualified_name(&r.key).is_empty()
-        && values.iter().all(|v| is_valid_label_value(v).is_empty())
+    shape_ok && is_qualified_name(&r.key).is_empty() && values.iter().all(|v| is_valid_label_value(v).is_empty())
 }
 
 /// `labels.Selector.Matches` for a parsed, non-empty selector.
 pub fn selector_matches(s: &LabelSelector, labels: Option<&BTreeMap<String, String>>) -> bool {
     let get = |k: &str| labels.and_then(|l| l.get(k));
-    let labels_ok = s
-        .match_labels
-        .iter()
-        .flatten()
-        .all(|(k, v)| get(k) == Some(v));
+    let labels_ok = s.match_labels.iter().flatten().all(|(k, v)| get(k) == Some(v));
     labels_ok
         && s.match_expressions.iter().flatten().all(|r| {
             let values = r.values.as_deref().unwrap_or_default();
@@ -515,11 +372,7 @@ fn validate_strategy(strategy: &DeploymentStrategy, path: &FieldPath) -> ErrorLi
         },
         _ => {
             let value = BadValue::Raw(strategy_json(strategy));
-            vec![FieldError::not_supported(
-                path,
-                value,
-                &["Recreate", "RollingUpdate"],
-            )]
+            vec![FieldError::not_supported(path, value, &["Recreate", "RollingUpdate"])]
         }
     }
 }
@@ -535,21 +388,13 @@ fn validate_rolling_update(r: &RollingUpdateDeployment, path: &FieldPath) -> Err
     errs.extend(validate_int_or_percent(surge, &surge_path));
     if raw_value(unavailable) == 0 && raw_value(surge) == 0 {
         let value = BadValue::Raw(intstr_json(unavailable));
-        errs.push(FieldError::invalid(
-            &unavailable_path,
-            value,
-            "may not be 0 when `maxSurge` is 0",
-        ));
+        errs.push(FieldError::invalid(&unavailable_path, value, "may not be 0 when `maxSurge` is 0"));
     }
     if let IntOrString::String(s) = unavailable
         && percent_value(s).is_some_and(|p| p > 100)
     {
         let value = BadValue::Raw(intstr_json(unavailable));
-        errs.push(FieldError::invalid(
-            &unavailable_path,
-            value,
-            "must not be greater than 100%",
-        ));
+        errs.push(FieldError::invalid(&unavailable_path, value, "must not be greater than 100%"));
     }
     errs
 }
@@ -560,9 +405,7 @@ fn validate_int_or_percent(v: &IntOrString, path: &FieldPath) -> ErrorList {
         IntOrString::Int(i) => validate_nonnegative(i64::from(*i), path),
         IntOrString::String(s) => {
             let msgs = is_valid_percent_msgs(s);
-            msgs.iter()
-                .map(|m| FieldError::invalid(path, BadValue::Raw(intstr_json(v)), m))
-                .collect()
+            msgs.iter().map(|m| FieldError::invalid(path, BadValue::Raw(intstr_json(v)), m)).collect()
         }
     }
 }
@@ -580,9 +423,7 @@ fn json_str(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)))
-            }
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
             c => out.push(c),
         }
@@ -595,10 +436,7 @@ fn string_map_json(map: Option<&BTreeMap<String, String>>) -> String {
     let Some(map) = map else {
         return "null".to_string();
     };
-    let entries: Vec<String> = map
-        .iter()
-        .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
-        .collect();
+    let entries: Vec<String> = map.iter().map(|(k, v)| format!("{}:{}", json_str(k), json_str(v))).collect();
     format!("{{{}}}", entries.join(","))
 }
 
@@ -623,11 +461,7 @@ fn selector_json(s: &LabelSelector) -> String {
 }
 
 fn requirement_json(r: &LabelSelectorRequirement) -> String {
-    let mut out = format!(
-        "{{\"key\":{},\"operator\":{}",
-        json_str(&r.key),
-        json_str(&r.operator)
-    );
+    let mut out = format!("{{\"key\":{},\"operator\":{}", json_str(&r.key), json_str(&r.operator));
     if let Some(values) = r.values.as_ref().filter(|v| !v.is_empty()) {
         let items: Vec<String> = values.iter().map(|v| json_str(v)).collect();
         out.push_str(&format!(",\"values\":[{}]", items.join(",")));
@@ -659,8 +493,7 @@ mod tests {
     use serde_json::{Value, json};
 
     fn hello_world() -> Value {
-        let probe =
-            |path: &str| json!({"httpGet": {"path": path, "port": "http"}, "periodSeconds": 5});
+        let probe = |path: &str| json!({"httpGet": {"path": path, "port": "http"}, "periodSeconds": 5});
         json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": "hello-world", "labels": {"app": "hello"}},
@@ -684,23 +517,15 @@ mod tests {
     fn errors_after(edit: impl FnOnce(&mut Value)) -> Vec<String> {
         let mut v = hello_world();
         edit(&mut v);
-        let mut d: Deployment =
-            serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
+        let mut d: Deployment = serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
         default_deployment(&mut d);
-        validate_deployment(&d, &PodSecurityPolicy::default())
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        validate_deployment(&d, &PodSecurityPolicy::default()).iter().map(ToString::to_string).collect()
     }
 
     /// Validate without defaulting (to reach rules defaulting makes unreachable).
     fn raw_errors(v: Value) -> Vec<String> {
-        let d: Deployment =
-            serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
-        validate_deployment(&d, &PodSecurityPolicy::default())
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        let d: Deployment = serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
+        validate_deployment(&d, &PodSecurityPolicy::default()).iter().map(ToString::to_string).collect()
     }
 
     const NONE: Vec<String> = Vec::new();
@@ -725,18 +550,13 @@ mod tests {
 
     #[test]
     fn both_zero_surge_and_unavailable() {
-        let e = errors_after(|v| {
-            v["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": 0, "maxUnavailable": 0})
-        });
+        let e = errors_after(|v| v["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": 0, "maxUnavailable": 0}));
         assert_eq!(
             e,
-            vec![
-                "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"
-            ]
+            vec!["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"]
         );
         let e = errors_after(|v| {
-            v["spec"]["strategy"]["rollingUpdate"] =
-                json!({"maxSurge": "0%", "maxUnavailable": "0%"})
+            v["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": "0%", "maxUnavailable": "0%"})
         });
         assert_eq!(
             e,
@@ -744,9 +564,8 @@ mod tests {
                 "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"0%\": may not be 0 when `maxSurge` is 0"
             ]
         );
-        let e = errors_after(|v| {
-            v["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": "0%", "maxUnavailable": 0})
-        });
+        let e =
+            errors_after(|v| v["spec"]["strategy"]["rollingUpdate"] = json!({"maxSurge": "0%", "maxUnavailable": 0}));
         assert_eq!(e.len(), 1);
     }
 
@@ -761,8 +580,7 @@ mod tests {
         );
         let exprs = json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["hello", "hi"]}, {"key": "tier", "operator": "DoesNotExist"}]});
         assert_eq!(errors_after(|v| v["spec"]["selector"] = exprs), NONE);
-        let not_in =
-            json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["hello"]}]});
+        let not_in = json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["hello"]}]});
         assert_eq!(errors_after(|v| v["spec"]["selector"] = not_in).len(), 1);
     }
 
@@ -781,17 +599,13 @@ mod tests {
             ]
         );
         let e = errors_after(|v| v["spec"]["selector"] = json!({"matchLabels": {}}));
-        assert_eq!(
-            e,
-            vec!["spec.selector: Invalid value: {}: empty selector is invalid for deployment"]
-        );
+        assert_eq!(e, vec!["spec.selector: Invalid value: {}: empty selector is invalid for deployment"]);
     }
 
     #[test]
     fn invalid_selector_skips_template_checks() {
         let e = errors_after(|v| {
-            v["spec"]["selector"] =
-                json!({"matchExpressions": [{"key": "app", "operator": "Near", "values": ["x"]}]});
+            v["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "Near", "values": ["x"]}]});
             v["spec"]["template"]["spec"]["containers"][0]["image"] = json!("");
         });
         assert_eq!(
@@ -801,16 +615,14 @@ mod tests {
                 "spec.selector: Invalid value: {\"matchExpressions\":[{\"key\":\"app\",\"operator\":\"Near\",\"values\":[\"x\"]}]}: invalid label selector",
             ]
         );
-        let e = errors_after(|v| {
-            v["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "In"}]})
-        });
+        let e =
+            errors_after(|v| v["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "In"}]}));
         assert_eq!(
             e[0],
             "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
         );
         let e = errors_after(|v| {
-            v["spec"]["selector"] =
-                json!({"matchExpressions": [{"key": "app", "operator": "Exists", "values": ["a"]}]})
+            v["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "Exists", "values": ["a"]}]})
         });
         assert_eq!(
             e[0],
@@ -827,73 +639,46 @@ mod tests {
                 "metadata.name: Invalid value: \"Hello_World\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
             ]
         );
-        assert_eq!(
-            errors_after(|v| v["metadata"]["name"] = json!("hello.world")),
-            NONE
-        );
+        assert_eq!(errors_after(|v| v["metadata"]["name"] = json!("hello.world")), NONE);
         let e = errors_after(|v| v["metadata"]["name"] = json!(""));
-        assert_eq!(
-            e,
-            vec!["metadata.name: Required value: name or generateName is required"]
-        );
+        assert_eq!(e, vec!["metadata.name: Required value: name or generateName is required"]);
     }
 
     #[test]
     fn bad_percent() {
-        let e = errors_after(|v| {
-            v["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = json!("20Percent")
-        });
+        let e = errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = json!("20Percent"));
         assert_eq!(
             e,
-            vec![format!(
-                "spec.strategy.rollingUpdate.maxSurge: Invalid value: \"20Percent\": {PERCENT_MSG}"
-            )]
+            vec![format!("spec.strategy.rollingUpdate.maxSurge: Invalid value: \"20Percent\": {PERCENT_MSG}")]
         );
         for bad in ["-5%", "1.5%", "25"] {
-            let e = errors_after(|v| {
-                v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!(bad)
-            });
+            let e = errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!(bad));
             assert_eq!(
                 e,
-                vec![format!(
-                    "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"{bad}\": {PERCENT_MSG}"
-                )]
+                vec![format!("spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"{bad}\": {PERCENT_MSG}")]
             );
         }
-        let e =
-            errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!(-1));
+        let e = errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!(-1));
         assert_eq!(
             e,
-            vec![
-                "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0"
-            ]
+            vec!["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: -1: must be greater than or equal to 0"]
         );
     }
 
     #[test]
     fn max_unavailable_over_100_percent() {
-        let e = errors_after(|v| {
-            v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!("150%")
-        });
+        let e = errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] = json!("150%"));
         assert_eq!(
             e,
-            vec![
-                "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"
-            ]
+            vec!["spec.strategy.rollingUpdate.maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"]
         );
-        assert_eq!(
-            errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = json!("150%")),
-            NONE
-        );
+        assert_eq!(errors_after(|v| v["spec"]["strategy"]["rollingUpdate"]["maxSurge"] = json!("150%")), NONE);
     }
 
     #[test]
     fn negative_numbers() {
         let e = errors_after(|v| v["spec"]["replicas"] = json!(-1));
-        assert_eq!(
-            e,
-            vec!["spec.replicas: Invalid value: -1: must be greater than or equal to 0"]
-        );
+        assert_eq!(e, vec!["spec.replicas: Invalid value: -1: must be greater than or equal to 0"]);
         let e = errors_after(|v| {
             v["spec"]["minReadySeconds"] = json!(-1);
             v["spec"]["revisionHistoryLimit"] = json!(-2);
@@ -917,12 +702,7 @@ mod tests {
             v["spec"]["minReadySeconds"] = json!(30);
             v["spec"]["progressDeadlineSeconds"] = json!(30);
         });
-        assert_eq!(
-            e,
-            vec![
-                "spec.progressDeadlineSeconds: Invalid value: 30: must be greater than minReadySeconds"
-            ]
-        );
+        assert_eq!(e, vec!["spec.progressDeadlineSeconds: Invalid value: 30: must be greater than minReadySeconds"]);
     }
 
     #[test]
@@ -945,14 +725,18 @@ mod tests {
         let mut v = hello_world();
         v["spec"]["strategy"]["type"] = json!("Recreate");
         let e = raw_errors(v.clone());
-        assert!(e.contains(&"spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'".to_string()));
+        assert!(
+            e.contains(
+                &"spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"
+                    .to_string()
+            )
+        );
         v["spec"]["strategy"] = json!({"type": "RollingUpdate"});
         let e = raw_errors(v);
-        assert!(e.contains(&"spec.strategy.rollingUpdate: Required value: this should be defaulted and never be nil".to_string()));
-        assert_eq!(
-            errors_after(|v| v["spec"]["strategy"]["type"] = json!("Recreate")),
-            NONE
-        );
+        assert!(e.contains(
+            &"spec.strategy.rollingUpdate: Required value: this should be defaulted and never be nil".to_string()
+        ));
+        assert_eq!(errors_after(|v| v["spec"]["strategy"]["type"] = json!("Recreate")), NONE);
     }
 
     #[test]
@@ -962,18 +746,10 @@ mod tests {
             v["spec"]["template"]["metadata"]["labels"]["tier"] = json!("-front");
         });
         assert_eq!(e.len(), 2);
-        assert!(e[0].starts_with(
-            "metadata.labels: Invalid value: \"bad key!\": name part must consist of"
-        ));
-        assert!(
-            e[1].starts_with(
-                "spec.template.labels: Invalid value: \"-front\": a valid label must be"
-            )
-        );
+        assert!(e[0].starts_with("metadata.labels: Invalid value: \"bad key!\": name part must consist of"));
+        assert!(e[1].starts_with("spec.template.labels: Invalid value: \"-front\": a valid label must be"));
         let e = errors_after(|v| v["spec"]["selector"]["matchLabels"]["app"] = json!("he llo"));
-        assert!(e[0].starts_with(
-            "spec.selector.matchLabels: Invalid value: \"he llo\": a valid label must be"
-        ));
+        assert!(e[0].starts_with("spec.selector.matchLabels: Invalid value: \"he llo\": a valid label must be"));
         assert_eq!(
             e[1],
             "spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"he llo\"}}: invalid label selector"
@@ -982,23 +758,15 @@ mod tests {
 
     #[test]
     fn bad_corpus_containers() {
-        let e =
-            errors_after(|v| v["spec"]["template"]["spec"]["containers"][0]["image"] = json!(null));
-        assert_eq!(
-            e,
-            vec!["spec.template.spec.containers[0].image: Required value"]
-        );
+        let e = errors_after(|v| v["spec"]["template"]["spec"]["containers"][0]["image"] = json!(null));
+        assert_eq!(e, vec!["spec.template.spec.containers[0].image: Required value"]);
         let e = errors_after(|v| {
             let c = v["spec"]["template"]["spec"]["containers"][0].clone();
             v["spec"]["template"]["spec"]["containers"] = json!([c.clone(), c]);
         });
-        assert_eq!(
-            e,
-            vec!["spec.template.spec.containers[1].name: Duplicate value: \"web\""]
-        );
+        assert_eq!(e, vec!["spec.template.spec.containers[1].name: Duplicate value: \"web\""]);
         let e = errors_after(|v| {
-            v["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] =
-                json!(70000)
+            v["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] = json!(70000)
         });
         assert_eq!(
             e,
@@ -1006,14 +774,8 @@ mod tests {
                 "spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive"
             ]
         );
-        let e =
-            errors_after(|v| v["spec"]["template"]["spec"]["containers"][0]["name"] = json!("Web"));
-        assert_eq!(
-            e,
-            vec![format!(
-                "spec.template.spec.containers[0].name: Invalid value: \"Web\": {LABEL_MSG}"
-            )]
-        );
+        let e = errors_after(|v| v["spec"]["template"]["spec"]["containers"][0]["name"] = json!("Web"));
+        assert_eq!(e, vec![format!("spec.template.spec.containers[0].name: Invalid value: \"Web\": {LABEL_MSG}")]);
     }
 
     #[test]
@@ -1053,14 +815,10 @@ mod tests {
             ]
         );
         let scaled = defaulted(|v| v["spec"]["replicas"] = json!(5));
-        assert!(
-            validate_deployment_update(&scaled, &old, &PodSecurityPolicy::default()).is_empty()
-        );
+        assert!(validate_deployment_update(&scaled, &old, &PodSecurityPolicy::default()).is_empty());
         let mut renamed = scaled.clone();
         renamed.metadata.name = Some("Not_Checked".into());
-        assert!(
-            validate_deployment_update(&renamed, &old, &PodSecurityPolicy::default()).is_empty()
-        );
+        assert!(validate_deployment_update(&renamed, &old, &PodSecurityPolicy::default()).is_empty());
     }
 
     #[test]
@@ -1077,10 +835,7 @@ mod tests {
     #[test]
     fn deployment_status() {
         let mut old = defaulted(|_| {});
-        old.status = Some(DeploymentStatus {
-            collision_count: Some(2),
-            ..Default::default()
-        });
+        old.status = Some(DeploymentStatus { collision_count: Some(2), ..Default::default() });
         let mut new = old.clone();
         new.status = Some(DeploymentStatus {
             replicas: Some(2),
@@ -1090,10 +845,7 @@ mod tests {
             collision_count: Some(1),
             ..Default::default()
         });
-        let e: Vec<String> = validate_deployment_status_update(&new, &old)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let e: Vec<String> = validate_deployment_status_update(&new, &old).iter().map(ToString::to_string).collect();
         assert_eq!(
             e,
             vec![
@@ -1119,53 +871,31 @@ mod tests {
         if let Some(spec) = moved.spec.as_mut() {
             spec.selector.match_labels = Some([("app".to_string(), "x".to_string())].into());
         }
-        let e: Vec<String> = validate_replicaset_update(&moved, &rs, &policy)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let e: Vec<String> = validate_replicaset_update(&moved, &rs, &policy).iter().map(ToString::to_string).collect();
         assert_eq!(
             e[0],
             "spec.template.metadata.labels: Invalid value: {\"app\":\"hello\"}: `selector` does not match template `labels`"
         );
-        assert_eq!(
-            e[1],
-            "spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"x\"}}: field is immutable"
-        );
+        assert_eq!(e[1], "spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"x\"}}: field is immutable");
         let mut bad = rs.clone();
         if let Some(spec) = bad.spec.as_mut() {
             spec.replicas = Some(-1);
         }
-        bad.status = Some(ReplicaSetStatus {
-            replicas: 1,
-            ready_replicas: Some(2),
-            ..Default::default()
-        });
+        bad.status = Some(ReplicaSetStatus { replicas: 1, ready_replicas: Some(2), ..Default::default() });
         assert_eq!(
             validate_replicaset(&bad, &policy)[0].to_string(),
             "spec.replicas: Invalid value: -1: must be greater than or equal to 0"
         );
-        let status: Vec<String> = validate_replicaset_status(&bad)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(
-            status,
-            vec!["status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas"]
-        );
+        let status: Vec<String> = validate_replicaset_status(&bad).iter().map(ToString::to_string).collect();
+        assert_eq!(status, vec!["status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas"]);
         let e = validate_replicaset(&ReplicaSet::default(), &policy);
-        assert_eq!(
-            e[0].to_string(),
-            "metadata.name: Required value: name or generateName is required"
-        );
+        assert_eq!(e[0].to_string(), "metadata.name: Required value: name or generateName is required");
         assert_eq!(e[1].to_string(), "spec.selector: Required value");
     }
 
     #[test]
     fn go_json_rendering() {
-        assert_eq!(
-            json_str("a\"b\\c<d>&\n\u{1}é"),
-            "\"a\\\"b\\\\c\\u003cd\\u003e\\u0026\\n\\u0001é\""
-        );
+        assert_eq!(json_str("a\"b\\c<d>&\n\u{1}é"), "\"a\\\"b\\\\c\\u003cd\\u003e\\u0026\\n\\u0001é\"");
         assert_eq!(string_map_json(None), "null");
         let s = LabelSelector {
             match_expressions: Some(vec![LabelSelectorRequirement {
@@ -1175,10 +905,7 @@ mod tests {
             }]),
             match_labels: None,
         };
-        assert_eq!(
-            selector_json(&s),
-            "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Exists\"}]}"
-        );
+        assert_eq!(selector_json(&s), "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Exists\"}]}");
         assert_eq!(intstr_json(&IntOrString::String("25%".into())), "\"25%\"");
         let strategy = DeploymentStrategy {
             type_: Some("Canary".into()),

@@ -13,11 +13,7 @@ impl FieldPath {
 
     /// A named child: `spec` → `spec.replicas`.
     pub fn child(&self, name: &str) -> Self {
-        if self.0.is_empty() {
-            FieldPath(name.to_string())
-        } else {
-            FieldPath(format!("{}.{name}", self.0))
-        }
+        if self.0.is_empty() { FieldPath(name.to_string()) } else { FieldPath(format!("{}.{name}", self.0)) }
     }
 
     /// A list element: `containers` → `containers[0]`.
@@ -139,18 +135,8 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(
-        error_type: ErrorType,
-        field: &FieldPath,
-        value: Option<BadValue>,
-        detail: &str,
-    ) -> Self {
-        FieldError {
-            error_type,
-            field: field.to_string(),
-            value,
-            detail: detail.to_string(),
-        }
+    fn new(error_type: ErrorType, field: &FieldPath, value: Option<BadValue>, detail: &str) -> Self {
+        FieldError { error_type, field: field.to_string(), value, detail: detail.to_string() }
     }
 
     pub fn required(field: &FieldPath, detail: &str) -> Self {
@@ -174,26 +160,13 @@ impl FieldError {
     }
 
     pub fn too_long(field: &FieldPath, value: impl Into<BadValue>, max: usize) -> Self {
-        Self::new(
-            ErrorType::TooLong,
-            field,
-            Some(value.into()),
-            &format!("may not be more than {max} bytes"),
-        )
+        Self::new(ErrorType::TooLong, field, Some(value.into()), &format!("may not be more than {max} bytes"))
     }
 
     /// `Unsupported value: "Never": supported values: "Always"`.
-    pub fn not_supported(
-        field: &FieldPath,
-        value: impl Into<BadValue>,
-        supported: &[&str],
-    ) -> Self {
+    pub fn not_supported(field: &FieldPath, value: impl Into<BadValue>, supported: &[&str]) -> Self {
         let list: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
-        let detail = if list.is_empty() {
-            String::new()
-        } else {
-            format!("supported values: {}", list.join(", "))
-        };
+        let detail = if list.is_empty() { String::new() } else { format!("supported values: {}", list.join(", ")) };
         Self::new(ErrorType::NotSupported, field, Some(value.into()), &detail)
     }
 
@@ -201,10 +174,7 @@ impl FieldError {
     pub fn body(&self) -> String {
         let mut s = self.error_type.describe().to_string();
         match self.error_type {
-            ErrorType::Required
-            | ErrorType::Forbidden
-            | ErrorType::TooLong
-            | ErrorType::Internal => {}
+            ErrorType::Required | ErrorType::Forbidden | ErrorType::TooLong | ErrorType::Internal => {}
             _ => {
                 if let Some(v) = &self.value {
                     s = format!("{s}: {v}");
@@ -233,31 +203,19 @@ mod tests {
 
     #[test]
     fn renders_like_apimachinery() {
-        let p = FieldPath::new("spec")
-            .child("strategy")
-            .child("rollingUpdate")
-            .child("maxUnavailable");
+        let p = FieldPath::new("spec").child("strategy").child("rollingUpdate").child("maxUnavailable");
         let e = FieldError::invalid(&p, 0, "may not be 0 when `maxSurge` is 0");
         assert_eq!(
             e.to_string(),
             "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"
         );
-        let p = FieldPath::new("spec")
-            .child("template")
-            .child("spec")
-            .child("restartPolicy");
+        let p = FieldPath::new("spec").child("template").child("spec").child("restartPolicy");
         assert_eq!(
             FieldError::not_supported(&p, "Never", &["Always"]).to_string(),
             "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""
         );
-        let p = FieldPath::new("spec")
-            .child("containers")
-            .index(1)
-            .child("name");
-        assert_eq!(
-            FieldError::duplicate(&p, "web").to_string(),
-            "spec.containers[1].name: Duplicate value: \"web\""
-        );
+        let p = FieldPath::new("spec").child("containers").index(1).child("name");
+        assert_eq!(FieldError::duplicate(&p, "web").to_string(), "spec.containers[1].name: Duplicate value: \"web\"");
         assert_eq!(
             FieldError::required(&FieldPath::new("spec").child("selector"), "").to_string(),
             "spec.selector: Required value"

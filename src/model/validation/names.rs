@@ -18,21 +18,21 @@ const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 
 const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str =
-    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
 const DNS1035_LABEL_FMT: &str = "[a-z]([-a-z0-9]*[a-z0-9])?";
 const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character";
 const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
-const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QUALIFIED_NAME_MSG: &str =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const PERCENT_FMT: &str = "[0-9]+%";
-const PERCENT_MSG: &str =
-    "a valid percent string must be a numeric string followed by an ending '%'";
+const PERCENT_MSG: &str = "a valid percent string must be a numeric string followed by an ending '%'";
 const HTTP_HEADER_FMT: &str = "[-A-Za-z0-9]+";
 const HTTP_HEADER_MSG: &str = "a valid HTTP header must consist of alphanumeric characters or '-'";
-const RELAXED_ENV_MSG: &str = "a valid environment variable name must consist only of printable ASCII characters other than '='";
+const RELAXED_ENV_MSG: &str =
+    "a valid environment variable name must consist only of printable ASCII characters other than '='";
 
 /// apimachinery `RegexError`: `msg (e.g. 'a',  or 'b', regex used for validation is 'fmt')`.
 /// The double space before `or` is really there upstream.
@@ -41,10 +41,7 @@ pub fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
         return format!("{msg} (regex used for validation is '{fmt}')");
     }
     let quoted: Vec<String> = examples.iter().map(|e| format!("'{e}', ")).collect();
-    format!(
-        "{msg} (e.g. {}regex used for validation is '{fmt}')",
-        quoted.join(" or ")
-    )
+    format!("{msg} (e.g. {}regex used for validation is '{fmt}')", quoted.join(" or "))
 }
 
 /// apimachinery `MaxLenError` (the current `content` package wording, in bytes).
@@ -65,9 +62,7 @@ fn matches_dns1123_label(value: &str) -> bool {
     let b = value.as_bytes();
     match (b.first(), b.last()) {
         (Some(&first), Some(&last)) => {
-            is_lower_alnum(first)
-                && is_lower_alnum(last)
-                && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
+            is_lower_alnum(first) && is_lower_alnum(last) && b.iter().all(|&c| is_lower_alnum(c) || c == b'-')
         }
         _ => false,
     }
@@ -87,11 +82,7 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
         if matches_dns1123_subdomain(value) {
             errs.push("must not contain dots".to_string());
         } else {
-            errs.push(regex_error(
-                DNS1123_LABEL_MSG,
-                DNS1123_LABEL_FMT,
-                &["my-name", "123-abc"],
-            ));
+            errs.push(regex_error(DNS1123_LABEL_MSG, DNS1123_LABEL_FMT, &["my-name", "123-abc"]));
         }
     }
     errs
@@ -104,11 +95,7 @@ pub fn is_dns1123_subdomain(value: &str) -> Vec<String> {
         errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
     if !matches_dns1123_subdomain(value) {
-        errs.push(regex_error(
-            DNS1123_SUBDOMAIN_MSG,
-            DNS1123_SUBDOMAIN_FMT,
-            &["example.com"],
-        ));
+        errs.push(regex_error(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
     }
     errs
 }
@@ -121,11 +108,7 @@ pub fn is_dns1035_label(value: &str) -> Vec<String> {
     }
     let starts_with_letter = value.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     if !(starts_with_letter && matches_dns1123_label(value)) {
-        errs.push(regex_error(
-            DNS1035_LABEL_MSG,
-            DNS1035_LABEL_FMT,
-            &["my-name", "abc-123"],
-        ));
+        errs.push(regex_error(DNS1035_LABEL_MSG, DNS1035_LABEL_FMT, &["my-name", "abc-123"]));
     }
     errs
 }
@@ -140,21 +123,13 @@ fn mask_trailing_dash(name: &str) -> String {
 
 /// `NameIsDNSSubdomain(name, prefix)`, the rule for Deployment, ReplicaSet and Pod names.
 pub fn name_is_dns_subdomain(name: &str, prefix: bool) -> Vec<String> {
-    let name = if prefix {
-        mask_trailing_dash(name)
-    } else {
-        name.to_string()
-    };
+    let name = if prefix { mask_trailing_dash(name) } else { name.to_string() };
     is_dns1123_subdomain(&name)
 }
 
 /// `NameIsDNS1035Label(name, prefix)`, the rule for Service names.
 pub fn name_is_dns1035_label(name: &str, prefix: bool) -> Vec<String> {
-    let name = if prefix {
-        mask_trailing_dash(name)
-    } else {
-        name.to_string()
-    };
+    let name = if prefix { mask_trailing_dash(name) } else { name.to_string() };
     is_dns1035_label(&name)
 }
 
@@ -167,21 +142,14 @@ fn matches_qualified_name(value: &str) -> bool {
     let b = value.as_bytes();
     match (b.first(), b.last()) {
         (Some(&first), Some(&last)) => {
-            is_alnum(first)
-                && is_alnum(last)
-                && b.iter()
-                    .all(|&c| is_alnum(c) || matches!(c, b'-' | b'_' | b'.'))
+            is_alnum(first) && is_alnum(last) && b.iter().all(|&c| is_alnum(c) || matches!(c, b'-' | b'_' | b'.'))
         }
         _ => false,
     }
 }
 
 fn qualified_name_regex_error() -> String {
-    regex_error(
-        QUALIFIED_NAME_MSG,
-        QUALIFIED_NAME_FMT,
-        &["MyName", "my.name", "123-abc"],
-    )
+    regex_error(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, &["MyName", "my.name", "123-abc"])
 }
 
 /// `IsQualifiedName` (label keys, annotation keys, resource names): an optional DNS subdomain
@@ -226,11 +194,7 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
         errs.push(max_len_error(LABEL_MAX));
     }
     if !value.is_empty() && !matches_qualified_name(value) {
-        errs.push(regex_error(
-            LABEL_VALUE_MSG,
-            LABEL_VALUE_FMT,
-            &["MyValue", "my_value", "12345"],
-        ));
+        errs.push(regex_error(LABEL_VALUE_MSG, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));
     }
     errs
 }
@@ -259,20 +223,12 @@ pub fn is_valid_port_name(port: &str) -> Vec<String> {
 
 /// `IsValidPortNum`: 1..=65535.
 pub fn is_valid_port_num(port: i64) -> Vec<String> {
-    if (1..=65535).contains(&port) {
-        Vec::new()
-    } else {
-        vec![inclusive_range_error(1, 65535)]
-    }
+    if (1..=65535).contains(&port) { Vec::new() } else { vec![inclusive_range_error(1, 65535)] }
 }
 
 /// `IsValidPercent`: `^[0-9]+%$`.
 pub fn is_valid_percent_msgs(value: &str) -> Vec<String> {
-    if is_valid_percent(value) {
-        Vec::new()
-    } else {
-        vec![regex_error(PERCENT_MSG, PERCENT_FMT, &["1%", "93%"])]
-    }
+    if is_valid_percent(value) { Vec::new() } else { vec![regex_error(PERCENT_MSG, PERCENT_FMT, &["1%", "93%"])] }
 }
 
 /// `IsHTTPHeaderName`: `[-A-Za-z0-9]+`.
@@ -280,11 +236,7 @@ pub fn is_http_header_name(value: &str) -> Vec<String> {
     if !value.is_empty() && value.bytes().all(|b| is_alnum(b) || b == b'-') {
         Vec::new()
     } else {
-        vec![regex_error(
-            HTTP_HEADER_MSG,
-            HTTP_HEADER_FMT,
-            &["X-Header-Name"],
-        )]
+        vec![regex_error(HTTP_HEADER_MSG, HTTP_HEADER_FMT, &["X-Header-Name"])]
     }
 }
 
@@ -303,9 +255,7 @@ pub fn is_relaxed_env_var_name(value: &str) -> Vec<String> {
 
 /// One `Invalid` error per message, all at `path` with `value`.
 pub fn invalid_each(path: &FieldPath, value: &str, msgs: Vec<String>) -> ErrorList {
-    msgs.iter()
-        .map(|m| FieldError::invalid(path, value, m))
-        .collect()
+    msgs.iter().map(|m| FieldError::invalid(path, value, m)).collect()
 }
 
 /// `ValidateDNS1123Label` at a field.
@@ -355,40 +305,22 @@ pub type NameRule = fn(&str, bool) -> Vec<String>;
 pub fn validate_object_meta(meta: &ObjectMeta, rule: NameRule, path: &FieldPath) -> ErrorList {
     let mut errs = ErrorList::new();
     if let Some(generate) = meta.generate_name.as_deref().filter(|g| !g.is_empty()) {
-        errs.extend(invalid_each(
-            &path.child("generateName"),
-            generate,
-            rule(generate, true),
-        ));
+        errs.extend(invalid_each(&path.child("generateName"), generate, rule(generate, true)));
     }
     let name_path = path.child("name");
     match meta.name.as_deref().filter(|n| !n.is_empty()) {
-        None => errs.push(FieldError::required(
-            &name_path,
-            "name or generateName is required",
-        )),
+        None => errs.push(FieldError::required(&name_path, "name or generateName is required")),
         Some(name) => errs.extend(invalid_each(&name_path, name, rule(name, false))),
     }
     if let Some(ns) = meta.namespace.as_deref().filter(|n| !n.is_empty()) {
-        errs.extend(invalid_each(
-            &path.child("namespace"),
-            ns,
-            is_dns1123_label(ns),
-        ));
+        errs.extend(invalid_each(&path.child("namespace"), ns, is_dns1123_label(ns)));
     }
     if meta.generation.is_some_and(|g| g < 0) {
         let generation = meta.generation.unwrap_or_default();
-        errs.push(FieldError::invalid(
-            &path.child("generation"),
-            generation,
-            NEGATIVE_MSG,
-        ));
+        errs.push(FieldError::invalid(&path.child("generation"), generation, NEGATIVE_MSG));
     }
     errs.extend(validate_labels(meta.labels.as_ref(), &path.child("labels")));
-    errs.extend(validate_annotations(
-        meta.annotations.as_ref(),
-        &path.child("annotations"),
-    ));
+    errs.extend(validate_annotations(meta.annotations.as_ref(), &path.child("annotations")));
     errs
 }
 
@@ -397,11 +329,7 @@ pub const NEGATIVE_MSG: &str = "must be greater than or equal to 0";
 
 /// `ValidateNonnegativeField`.
 pub fn validate_nonnegative(value: i64, path: &FieldPath) -> ErrorList {
-    if value < 0 {
-        vec![FieldError::invalid(path, value, NEGATIVE_MSG)]
-    } else {
-        ErrorList::new()
-    }
+    if value < 0 { vec![FieldError::invalid(path, value, NEGATIVE_MSG)] } else { ErrorList::new() }
 }
 
 #[cfg(test)]
@@ -414,14 +342,8 @@ mod tests {
 
     #[test]
     fn regex_error_has_upstream_double_space() {
-        assert_eq!(
-            regex_error("m", "f", &[]),
-            "m (regex used for validation is 'f')"
-        );
-        assert_eq!(
-            regex_error("m", "f", &["a"]),
-            "m (e.g. 'a', regex used for validation is 'f')"
-        );
+        assert_eq!(regex_error("m", "f", &[]), "m (regex used for validation is 'f')");
+        assert_eq!(regex_error("m", "f", &["a"]), "m (e.g. 'a', regex used for validation is 'f')");
         assert_eq!(
             regex_error("m", "f", &["a", "b", "c"]),
             "m (e.g. 'a',  or 'b',  or 'c', regex used for validation is 'f')"
@@ -437,14 +359,8 @@ mod tests {
         assert_eq!(is_dns1123_label(""), vec![LABEL_MSG.to_string()]);
         assert_eq!(is_dns1123_label("-a"), vec![LABEL_MSG.to_string()]);
         assert_eq!(is_dns1123_label("a-"), vec![LABEL_MSG.to_string()]);
-        assert_eq!(
-            is_dns1123_label("my.app"),
-            vec!["must not contain dots".to_string()]
-        );
-        assert_eq!(
-            is_dns1123_label(&"a".repeat(64)),
-            vec!["must be no more than 63 bytes".to_string()]
-        );
+        assert_eq!(is_dns1123_label("my.app"), vec!["must not contain dots".to_string()]);
+        assert_eq!(is_dns1123_label(&"a".repeat(64)), vec!["must be no more than 63 bytes".to_string()]);
         assert_eq!(is_dns1123_label("é").len(), 1);
     }
 
@@ -454,17 +370,10 @@ mod tests {
             assert!(is_dns1123_subdomain(ok).is_empty(), "{ok}");
         }
         for bad in ["", ".", "a..b", "a.", ".a", "A", "a_b", "a.-b"] {
-            assert_eq!(
-                is_dns1123_subdomain(bad),
-                vec![SUBDOMAIN_MSG.to_string()],
-                "{bad}"
-            );
+            assert_eq!(is_dns1123_subdomain(bad), vec![SUBDOMAIN_MSG.to_string()], "{bad}");
         }
         let long = format!("{}.{}", "a".repeat(63), "b".repeat(190));
-        assert_eq!(
-            is_dns1123_subdomain(&long),
-            vec!["must be no more than 253 bytes".to_string()]
-        );
+        assert_eq!(is_dns1123_subdomain(&long), vec!["must be no more than 253 bytes".to_string()]);
         assert!(name_is_dns_subdomain("web-", true).is_empty());
         assert_eq!(name_is_dns_subdomain("web-", false).len(), 1);
     }
@@ -481,36 +390,15 @@ mod tests {
 
     #[test]
     fn qualified_names() {
-        for ok in [
-            "app",
-            "App.Name_1",
-            "example.com/app",
-            "a/b",
-            &"a".repeat(63),
-        ] {
+        for ok in ["app", "App.Name_1", "example.com/app", "a/b", &"a".repeat(63)] {
             assert!(is_qualified_name(ok).is_empty(), "{ok}");
         }
         let name_regex = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
         assert_eq!(is_qualified_name("-app"), vec![name_regex.to_string()]);
-        assert_eq!(
-            is_qualified_name(""),
-            vec![
-                "name part must be non-empty".to_string(),
-                name_regex.to_string()
-            ]
-        );
-        assert_eq!(
-            is_qualified_name("/app"),
-            vec!["prefix part must be non-empty".to_string()]
-        );
-        assert_eq!(
-            is_qualified_name("Example.com/app"),
-            vec![format!("prefix part {SUBDOMAIN_MSG}")]
-        );
-        assert_eq!(
-            is_qualified_name(&"a".repeat(64)),
-            vec!["name part must be no more than 63 bytes".to_string()]
-        );
+        assert_eq!(is_qualified_name(""), vec!["name part must be non-empty".to_string(), name_regex.to_string()]);
+        assert_eq!(is_qualified_name("/app"), vec!["prefix part must be non-empty".to_string()]);
+        assert_eq!(is_qualified_name("Example.com/app"), vec![format!("prefix part {SUBDOMAIN_MSG}")]);
+        assert_eq!(is_qualified_name(&"a".repeat(64)), vec!["name part must be no more than 63 bytes".to_string()]);
         assert_eq!(
             is_qualified_name("a/b/c"),
             vec!["a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')".to_string()]
@@ -525,10 +413,7 @@ mod tests {
         let msg = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
         assert_eq!(is_valid_label_value("web!"), vec![msg.to_string()]);
         assert_eq!(is_valid_label_value("_x"), vec![msg.to_string()]);
-        assert_eq!(
-            is_valid_label_value(&"v".repeat(64)),
-            vec!["must be no more than 63 bytes".to_string()]
-        );
+        assert_eq!(is_valid_label_value(&"v".repeat(64)), vec!["must be no more than 63 bytes".to_string()]);
     }
 
     #[test]
@@ -536,10 +421,7 @@ mod tests {
         for ok in ["http", "h2c", "web-8080", "a"] {
             assert!(is_valid_port_name(ok).is_empty(), "{ok}");
         }
-        assert_eq!(
-            is_valid_port_name("8080"),
-            vec!["must contain at least one letter (a-z)"]
-        );
+        assert_eq!(is_valid_port_name("8080"), vec!["must contain at least one letter (a-z)"]);
         assert_eq!(
             is_valid_port_name("HTTP"),
             vec![
@@ -547,28 +429,16 @@ mod tests {
                 "must contain at least one letter (a-z)"
             ]
         );
-        assert_eq!(
-            is_valid_port_name("a--b"),
-            vec!["must not contain consecutive hyphens"]
-        );
-        assert_eq!(
-            is_valid_port_name("-ab"),
-            vec!["must not begin or end with a hyphen"]
-        );
-        assert_eq!(
-            is_valid_port_name("abcdefghijklmnop"),
-            vec!["must be no more than 15 bytes"]
-        );
+        assert_eq!(is_valid_port_name("a--b"), vec!["must not contain consecutive hyphens"]);
+        assert_eq!(is_valid_port_name("-ab"), vec!["must not begin or end with a hyphen"]);
+        assert_eq!(is_valid_port_name("abcdefghijklmnop"), vec!["must be no more than 15 bytes"]);
         assert_eq!(is_valid_port_name("").len(), 2);
     }
 
     #[test]
     fn numbers_percent_headers_env() {
         assert!(is_valid_port_num(1).is_empty() && is_valid_port_num(65535).is_empty());
-        assert_eq!(
-            is_valid_port_num(70000),
-            vec!["must be between 1 and 65535, inclusive"]
-        );
+        assert_eq!(is_valid_port_num(70000), vec!["must be between 1 and 65535, inclusive"]);
         assert_eq!(is_valid_port_num(0).len(), 1);
         assert!(is_valid_percent_msgs("25%").is_empty());
         assert_eq!(
@@ -583,9 +453,7 @@ mod tests {
         assert!(is_relaxed_env_var_name("1ABC").is_empty());
         assert_eq!(
             is_relaxed_env_var_name("A=B"),
-            vec![
-                "a valid environment variable name must consist only of printable ASCII characters other than '='"
-            ]
+            vec!["a valid environment variable name must consist only of printable ASCII characters other than '='"]
         );
         assert_eq!(is_relaxed_env_var_name("tab\there").len(), 1);
         assert_eq!(is_relaxed_env_var_name("ü").len(), 1);
@@ -597,18 +465,10 @@ mod tests {
         let labels = BTreeMap::from([("app".to_string(), "web!".to_string())]);
         let errs = validate_labels(Some(&labels), &path);
         assert_eq!(errs.len(), 1);
-        assert!(
-            errs[0]
-                .to_string()
-                .starts_with("metadata.labels: Invalid value: \"web!\": a valid label")
-        );
+        assert!(errs[0].to_string().starts_with("metadata.labels: Invalid value: \"web!\": a valid label"));
         let bad_key = BTreeMap::from([("-app".to_string(), "web".to_string())]);
         let errs = validate_labels(Some(&bad_key), &path);
-        assert!(
-            errs[0]
-                .to_string()
-                .starts_with("metadata.labels: Invalid value: \"-app\": name part")
-        );
+        assert!(errs[0].to_string().starts_with("metadata.labels: Invalid value: \"-app\": name part"));
         let ann_path = FieldPath::new("metadata").child("annotations");
         let ann = BTreeMap::from([("Example.COM/Thing".to_string(), "x".to_string())]);
         assert!(validate_annotations(Some(&ann), &ann_path).is_empty());
@@ -627,10 +487,7 @@ mod tests {
             validate_object_meta(&empty, name_is_dns_subdomain, &path)[0].to_string(),
             "metadata.name: Required value: name or generateName is required"
         );
-        let meta = ObjectMeta {
-            name: Some("Hello_World".into()),
-            ..Default::default()
-        };
+        let meta = ObjectMeta { name: Some("Hello_World".into()), ..Default::default() };
         assert_eq!(
             validate_object_meta(&meta, name_is_dns_subdomain, &path)[0].to_string(),
             format!("metadata.name: Invalid value: \"Hello_World\": {SUBDOMAIN_MSG}")
@@ -641,23 +498,17 @@ mod tests {
             generation: Some(-1),
             ..Default::default()
         };
-        let rendered: Vec<String> = validate_object_meta(&meta, name_is_dns_subdomain, &path)
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let rendered: Vec<String> =
+            validate_object_meta(&meta, name_is_dns_subdomain, &path).iter().map(|e| e.to_string()).collect();
         assert_eq!(
             rendered,
             vec![
                 format!("metadata.namespace: Invalid value: \"Bad\": {LABEL_MSG}"),
-                "metadata.generation: Invalid value: -1: must be greater than or equal to 0"
-                    .to_string(),
+                "metadata.generation: Invalid value: -1: must be greater than or equal to 0".to_string(),
             ]
         );
-        let generated = ObjectMeta {
-            generate_name: Some("web-".into()),
-            name: Some("web-x1".into()),
-            ..Default::default()
-        };
+        let generated =
+            ObjectMeta { generate_name: Some("web-".into()), name: Some("web-x1".into()), ..Default::default() };
         assert!(validate_object_meta(&generated, name_is_dns_subdomain, &path).is_empty());
     }
 }

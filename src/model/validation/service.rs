@@ -11,8 +11,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::container::port_num_or_name;
 use super::field::{BadValue, ErrorList, FieldError, FieldPath};
 use super::names::{
-    inclusive_range_error, invalid_each, is_dns1123_subdomain, name_is_dns1035_label,
-    validate_dns1123_label, validate_labels, validate_object_meta, validate_qualified_name,
+    inclusive_range_error, invalid_each, is_dns1123_subdomain, name_is_dns1035_label, validate_dns1123_label,
+    validate_labels, validate_object_meta, validate_qualified_name,
 };
 use crate::model::defaults::externally_accessible;
 
@@ -26,11 +26,7 @@ const IP_MSG: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ff
 /// `ValidateService` (name a DNS-1035 label, ports, selector, affinity, type, traffic
 /// policies) followed by the node-port range check Kubernetes makes when allocating.
 pub fn validate_service(svc: &Service) -> ErrorList {
-    let mut errs = validate_object_meta(
-        &svc.metadata,
-        name_is_dns1035_label,
-        &FieldPath::new("metadata"),
-    );
+    let mut errs = validate_object_meta(&svc.metadata, name_is_dns1035_label, &FieldPath::new("metadata"));
     let default_spec = ServiceSpec::default();
     let spec = svc.spec.as_ref().unwrap_or(&default_spec);
     let path = FieldPath::new("spec");
@@ -42,18 +38,10 @@ pub fn validate_service(svc: &Service) -> ErrorList {
     errs.extend(validate_type_specific(spec, kind, &path));
     let mut names = BTreeSet::new();
     for (i, port) in ports.iter().enumerate() {
-        errs.extend(validate_port(
-            port,
-            ports.len() > 1,
-            &mut names,
-            &path.child("ports").index(i),
-        ));
+        errs.extend(validate_port(port, ports.len() > 1, &mut names, &path.child("ports").index(i)));
     }
     if spec.selector.is_some() {
-        errs.extend(validate_labels(
-            spec.selector.as_ref(),
-            &path.child("selector"),
-        ));
+        errs.extend(validate_labels(spec.selector.as_ref(), &path.child("selector")));
     }
     errs.extend(validate_affinity(spec, &path));
     errs.extend(validate_cluster_ips(spec, &path));
@@ -79,31 +67,20 @@ fn validate_type_specific(spec: &ServiceSpec, kind: &str, path: &FieldPath) -> E
     match kind {
         "LoadBalancer" | "NodePort" if is_headless(spec) => {
             let detail = format!("may not be set to 'None' for {kind} services");
-            errs.push(FieldError::invalid(
-                &path.child("clusterIPs").index(0),
-                "None",
-                &detail,
-            ));
+            errs.push(FieldError::invalid(&path.child("clusterIPs").index(0), "None", &detail));
         }
         "ExternalName" => {
             let has_ips = spec.cluster_ips.as_ref().is_some_and(|ips| !ips.is_empty())
                 || spec.cluster_ip.as_deref().is_some_and(|ip| !ip.is_empty());
             if has_ips {
-                errs.push(FieldError::forbidden(
-                    &path.child("clusterIPs"),
-                    "may not be set for ExternalName services",
-                ));
+                errs.push(FieldError::forbidden(&path.child("clusterIPs"), "may not be set for ExternalName services"));
             }
             let name = spec.external_name.as_deref().unwrap_or_default();
             let cname = name.strip_suffix('.').unwrap_or(name);
             if cname.is_empty() {
                 errs.push(FieldError::required(&path.child("externalName"), ""));
             } else {
-                errs.extend(invalid_each(
-                    &path.child("externalName"),
-                    cname,
-                    is_dns1123_subdomain(cname),
-                ));
+                errs.extend(invalid_each(&path.child("externalName"), cname, is_dns1123_subdomain(cname)));
             }
         }
         _ => {}
@@ -130,29 +107,18 @@ fn validate_port<'a>(
         }
     }
     if !(1..=65535).contains(&port.port) {
-        errs.push(FieldError::invalid(
-            &path.child("port"),
-            port.port,
-            &inclusive_range_error(1, 65535),
-        ));
+        errs.push(FieldError::invalid(&path.child("port"), port.port, &inclusive_range_error(1, 65535)));
     }
     let protocol = port.protocol.as_deref().unwrap_or_default();
     if protocol.is_empty() {
         errs.push(FieldError::required(&path.child("protocol"), ""));
     } else if !["SCTP", "TCP", "UDP"].contains(&protocol) {
-        errs.push(FieldError::not_supported(
-            &path.child("protocol"),
-            protocol,
-            &["SCTP", "TCP", "UDP"],
-        ));
+        errs.push(FieldError::not_supported(&path.child("protocol"), protocol, &["SCTP", "TCP", "UDP"]));
     }
     let target = port.target_port.clone().unwrap_or(IntOrString::Int(0));
     errs.extend(port_num_or_name(&target, &path.child("targetPort")));
     if let Some(app_protocol) = port.app_protocol.as_deref() {
-        errs.extend(validate_qualified_name(
-            app_protocol,
-            &path.child("appProtocol"),
-        ));
+        errs.extend(validate_qualified_name(app_protocol, &path.child("appProtocol")));
     }
     errs
 }
@@ -166,17 +132,10 @@ fn validate_affinity(spec: &ServiceSpec, path: &FieldPath) -> ErrorList {
         "" => vec![FieldError::required(&field, "")],
         "ClientIP" => validate_client_ip_config(spec, &config_path),
         "None" if spec.session_affinity_config.is_some() => {
-            vec![FieldError::forbidden(
-                &config_path,
-                "must not be set when session affinity is None",
-            )]
+            vec![FieldError::forbidden(&config_path, "must not be set when session affinity is None")]
         }
         "None" => ErrorList::new(),
-        other => vec![FieldError::not_supported(
-            &field,
-            other,
-            &["ClientIP", "None"],
-        )],
+        other => vec![FieldError::not_supported(&field, other, &["ClientIP", "None"])],
     }
 }
 
@@ -214,11 +173,7 @@ fn validate_cluster_ips(spec: &ServiceSpec, path: &FieldPath) -> ErrorList {
         && ip != *first
     {
         let rendered = serde_json::to_string(&list).unwrap_or_default();
-        errs.push(FieldError::invalid(
-            &ips_path,
-            BadValue::Raw(rendered),
-            "first value must match `clusterIP`",
-        ));
+        errs.push(FieldError::invalid(&ips_path, BadValue::Raw(rendered), "first value must match `clusterIP`"));
     }
     for (i, ip) in list.iter().enumerate() {
         if !(i == 0 && *ip == "None") {
@@ -229,9 +184,7 @@ fn validate_cluster_ips(spec: &ServiceSpec, path: &FieldPath) -> ErrorList {
 }
 
 fn validate_ip(ip: &str, path: &FieldPath) -> Option<FieldError> {
-    ip.parse::<IpAddr>()
-        .is_err()
-        .then(|| FieldError::invalid(path, ip, IP_MSG))
+    ip.parse::<IpAddr>().is_err().then(|| FieldError::invalid(path, ip, IP_MSG))
 }
 
 /// Type Required / supported, nodePorts only where allowed, in range and unique, and no two
@@ -251,23 +204,13 @@ fn validate_type_and_ports(kind: &str, ports: &[ServicePort], path: &FieldPath) 
         let port_path = ports_path.index(i);
         let protocol = port.protocol.as_deref().unwrap_or_default();
         if let Some(node_port) = port.node_port.filter(|p| *p != 0) {
-            errs.extend(validate_node_port(
-                node_port,
-                kind,
-                &port_path.child("nodePort"),
-            ));
+            errs.extend(validate_node_port(node_port, kind, &port_path.child("nodePort")));
             if !node_ports.insert((protocol, node_port)) {
-                errs.push(FieldError::duplicate(
-                    &port_path.child("nodePort"),
-                    node_port,
-                ));
+                errs.push(FieldError::duplicate(&port_path.child("nodePort"), node_port));
             }
         }
         if !keys.insert((protocol, port.port)) {
-            errs.push(FieldError::duplicate(
-                &port_path,
-                BadValue::Raw(port_key_json(protocol, port.port)),
-            ));
+            errs.push(FieldError::duplicate(&port_path, BadValue::Raw(port_key_json(protocol, port.port))));
         }
     }
     errs
@@ -275,10 +218,7 @@ fn validate_type_and_ports(kind: &str, ports: &[ServicePort], path: &FieldPath) 
 
 fn validate_node_port(node_port: i32, kind: &str, path: &FieldPath) -> Option<FieldError> {
     if kind == "ClusterIP" {
-        return Some(FieldError::forbidden(
-            path,
-            "may not be used when `type` is 'ClusterIP'",
-        ));
+        return Some(FieldError::forbidden(path, "may not be used when `type` is 'ClusterIP'"));
     }
     let allocatable = matches!(kind, "NodePort" | "LoadBalancer");
     (allocatable && !NODE_PORT_RANGE.contains(&node_port)).then(|| {
@@ -306,42 +246,21 @@ fn validate_traffic_policies(spec: &ServiceSpec, kind: &str, path: &FieldPath) -
     let mut errs = ErrorList::new();
     let lb_only = "may only be used when `type` is 'LoadBalancer'";
     if kind != "LoadBalancer" {
-        if spec
-            .load_balancer_source_ranges
-            .as_ref()
-            .is_some_and(|r| !r.is_empty())
-        {
+        if spec.load_balancer_source_ranges.as_ref().is_some_and(|r| !r.is_empty()) {
             // Upstream spells this path with a capital L.
-            errs.push(FieldError::forbidden(
-                &path.child("LoadBalancerSourceRanges"),
-                lb_only,
-            ));
+            errs.push(FieldError::forbidden(&path.child("LoadBalancerSourceRanges"), lb_only));
         }
         if spec.allocate_load_balancer_node_ports.is_some() {
-            errs.push(FieldError::forbidden(
-                &path.child("allocateLoadBalancerNodePorts"),
-                lb_only,
-            ));
+            errs.push(FieldError::forbidden(&path.child("allocateLoadBalancerNodePorts"), lb_only));
         }
     } else if spec.allocate_load_balancer_node_ports.is_none() {
         // Upstream reports this one without the `spec.` prefix.
-        errs.push(FieldError::required(
-            &FieldPath::new("allocateLoadBalancerNodePorts"),
-            "",
-        ));
+        errs.push(FieldError::required(&FieldPath::new("allocateLoadBalancerNodePorts"), ""));
     }
     errs.extend(validate_external_traffic(spec, kind, path));
     errs.extend(validate_internal_traffic(spec, kind, path));
-    if let Some(distribution) = spec
-        .traffic_distribution
-        .as_deref()
-        .filter(|d| *d != "PreferClose")
-    {
-        errs.push(FieldError::not_supported(
-            &path.child("trafficDistribution"),
-            distribution,
-            &["PreferClose"],
-        ));
+    if let Some(distribution) = spec.traffic_distribution.as_deref().filter(|d| *d != "PreferClose") {
+        errs.push(FieldError::not_supported(&path.child("trafficDistribution"), distribution, &["PreferClose"]));
     }
     errs
 }
@@ -352,33 +271,17 @@ fn validate_external_traffic(spec: &ServiceSpec, kind: &str, path: &FieldPath) -
     let policy = spec.external_traffic_policy.as_deref().unwrap_or_default();
     if !externally_accessible(spec) {
         if !policy.is_empty() {
-            errs.push(FieldError::invalid(
-                &field,
-                policy,
-                "may only be set for externally-accessible services",
-            ));
+            errs.push(FieldError::invalid(&field, policy, "may only be set for externally-accessible services"));
         }
     } else if policy.is_empty() {
         errs.push(FieldError::required(&field, ""));
     } else if policy != "Cluster" && policy != "Local" {
-        errs.push(FieldError::not_supported(
-            &field,
-            policy,
-            &["Cluster", "Local"],
-        ));
+        errs.push(FieldError::not_supported(&field, policy, &["Cluster", "Local"]));
     }
     let needs_health_check = kind == "LoadBalancer" && policy == "Local";
-    if let Some(port) = spec
-        .health_check_node_port
-        .filter(|p| *p != 0 && !needs_health_check)
-    {
-        let detail =
-            "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'";
-        errs.push(FieldError::invalid(
-            &path.child("healthCheckNodePort"),
-            port,
-            detail,
-        ));
+    if let Some(port) = spec.health_check_node_port.filter(|p| *p != 0 && !needs_health_check) {
+        let detail = "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'";
+        errs.push(FieldError::invalid(&path.child("healthCheckNodePort"), port, detail));
     }
     errs
 }
@@ -390,11 +293,7 @@ fn validate_internal_traffic(spec: &ServiceSpec, kind: &str, path: &FieldPath) -
             vec![FieldError::required(&field, "")]
         }
         Some(policy) if policy != "Cluster" && policy != "Local" => {
-            vec![FieldError::not_supported(
-                &field,
-                policy,
-                &["Cluster", "Local"],
-            )]
+            vec![FieldError::not_supported(&field, policy, &["Cluster", "Local"])]
         }
         _ => ErrorList::new(),
     }
@@ -417,13 +316,9 @@ mod tests {
     fn errors_after(edit: impl FnOnce(&mut Value)) -> Vec<String> {
         let mut v = web();
         edit(&mut v);
-        let mut svc: Service =
-            serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
+        let mut svc: Service = serde_json::from_value(v).unwrap_or_else(|e| panic!("bad fixture: {e}"));
         default_service(&mut svc);
-        validate_service(&svc)
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        validate_service(&svc).iter().map(ToString::to_string).collect()
     }
 
     const NONE: Vec<String> = Vec::new();
@@ -431,10 +326,7 @@ mod tests {
     #[test]
     fn valid_services() {
         assert_eq!(errors_after(|_| {}), NONE);
-        assert_eq!(
-            errors_after(|v| v["spec"]["type"] = json!("NodePort")),
-            NONE
-        );
+        assert_eq!(errors_after(|v| v["spec"]["type"] = json!("NodePort")), NONE);
         assert_eq!(
             errors_after(|v| {
                 v["spec"]["type"] = json!("LoadBalancer");
@@ -443,20 +335,12 @@ mod tests {
             }),
             NONE
         );
+        assert_eq!(errors_after(|v| v["spec"] = json!({"clusterIP": "None", "selector": {"app": "db"}})), NONE);
         assert_eq!(
-            errors_after(|v| v["spec"] = json!({"clusterIP": "None", "selector": {"app": "db"}})),
+            errors_after(|v| v["spec"] = json!({"type": "ExternalName", "externalName": "db.example.com."})),
             NONE
         );
-        assert_eq!(
-            errors_after(
-                |v| v["spec"] = json!({"type": "ExternalName", "externalName": "db.example.com."})
-            ),
-            NONE
-        );
-        assert_eq!(
-            errors_after(|v| v["spec"]["clusterIP"] = json!("10.96.0.10")),
-            NONE
-        );
+        assert_eq!(errors_after(|v| v["spec"]["clusterIP"] = json!("10.96.0.10")), NONE);
     }
 
     #[test]
@@ -490,60 +374,33 @@ mod tests {
     #[test]
     fn port_rules() {
         let e = errors_after(|v| v["spec"]["ports"][0]["port"] = json!(0));
-        assert_eq!(
-            e,
-            vec!["spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"]
-        );
+        assert_eq!(e, vec!["spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"]);
         let e = errors_after(|v| v["spec"]["ports"][0]["targetPort"] = json!(70000));
-        assert_eq!(
-            e,
-            vec![
-                "spec.ports[0].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive"
-            ]
-        );
+        assert_eq!(e, vec!["spec.ports[0].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive"]);
         let e = errors_after(|v| v["spec"]["ports"][0]["targetPort"] = json!("web--http"));
         assert_eq!(
             e,
-            vec![
-                "spec.ports[0].targetPort: Invalid value: \"web--http\": must not contain consecutive hyphens"
-            ]
+            vec!["spec.ports[0].targetPort: Invalid value: \"web--http\": must not contain consecutive hyphens"]
         );
         let e = errors_after(|v| v["spec"]["ports"][0]["protocol"] = json!("HTTP"));
         assert_eq!(
             e,
-            vec![
-                "spec.ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""
-            ]
+            vec!["spec.ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""]
         );
         let e = errors_after(|v| v["spec"]["ports"][0]["appProtocol"] = json!("bad/proto/col"));
-        assert!(e[0].starts_with(
-            "spec.ports[0].appProtocol: Invalid value: \"bad/proto/col\": a qualified name"
-        ));
+        assert!(e[0].starts_with("spec.ports[0].appProtocol: Invalid value: \"bad/proto/col\": a qualified name"));
     }
 
     #[test]
     fn port_names() {
         let e = errors_after(|v| v["spec"]["ports"] = json!([{"port": 80}, {"port": 443}]));
-        assert_eq!(
-            e,
-            vec![
-                "spec.ports[0].name: Required value",
-                "spec.ports[1].name: Required value"
-            ]
-        );
-        let e = errors_after(|v| {
-            v["spec"]["ports"] = json!([{"name": "web", "port": 80}, {"name": "web", "port": 443}])
-        });
+        assert_eq!(e, vec!["spec.ports[0].name: Required value", "spec.ports[1].name: Required value"]);
+        let e =
+            errors_after(|v| v["spec"]["ports"] = json!([{"name": "web", "port": 80}, {"name": "web", "port": 443}]));
         assert_eq!(e, vec!["spec.ports[1].name: Duplicate value: \"web\""]);
         let e = errors_after(|v| v["spec"]["ports"][0]["name"] = json!("Web"));
-        assert!(
-            e[0].starts_with(
-                "spec.ports[0].name: Invalid value: \"Web\": a lowercase RFC 1123 label"
-            )
-        );
-        let e = errors_after(|v| {
-            v["spec"]["ports"] = json!([{"name": "a", "port": 80}, {"name": "b", "port": 80}])
-        });
+        assert!(e[0].starts_with("spec.ports[0].name: Invalid value: \"Web\": a lowercase RFC 1123 label"));
+        let e = errors_after(|v| v["spec"]["ports"] = json!([{"name": "a", "port": 80}, {"name": "b", "port": 80}]));
         assert_eq!(
             e,
             vec![
@@ -557,10 +414,7 @@ mod tests {
     #[test]
     fn node_ports() {
         let e = errors_after(|v| v["spec"]["ports"][0]["nodePort"] = json!(30080));
-        assert_eq!(
-            e,
-            vec!["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]
-        );
+        assert_eq!(e, vec!["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]);
         let e = errors_after(|v| {
             v["spec"]["type"] = json!("NodePort");
             v["spec"]["ports"][0]["nodePort"] = json!(80);
@@ -573,7 +427,8 @@ mod tests {
         );
         let e = errors_after(|v| {
             v["spec"]["type"] = json!("NodePort");
-            v["spec"]["ports"] = json!([{"name": "a", "port": 80, "nodePort": 30001}, {"name": "b", "port": 81, "nodePort": 30001}]);
+            v["spec"]["ports"] =
+                json!([{"name": "a", "port": 80, "nodePort": 30001}, {"name": "b", "port": 81, "nodePort": 30001}]);
         });
         assert_eq!(e, vec!["spec.ports[1].nodePort: Duplicate value: 30001"]);
     }
@@ -583,9 +438,7 @@ mod tests {
         let e = errors_after(|v| v["spec"]["sessionAffinity"] = json!("Cookie"));
         assert_eq!(
             e,
-            vec![
-                "spec.sessionAffinity: Unsupported value: \"Cookie\": supported values: \"ClientIP\", \"None\""
-            ]
+            vec!["spec.sessionAffinity: Unsupported value: \"Cookie\": supported values: \"ClientIP\", \"None\""]
         );
         for bad in [0, 86401] {
             let e = errors_after(|v| {
@@ -623,21 +476,14 @@ mod tests {
             v["spec"]["clusterIP"] = json!("10.0.0.1");
             v["spec"]["clusterIPs"] = json!(["10.0.0.2"]);
         });
-        assert_eq!(
-            e,
-            vec![
-                "spec.clusterIPs: Invalid value: [\"10.0.0.2\"]: first value must match `clusterIP`"
-            ]
-        );
+        assert_eq!(e, vec!["spec.clusterIPs: Invalid value: [\"10.0.0.2\"]: first value must match `clusterIP`"]);
         let e = errors_after(|v| {
             v["spec"]["type"] = json!("NodePort");
             v["spec"]["clusterIP"] = json!("None");
         });
         assert_eq!(
             e,
-            vec![
-                "spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services"
-            ]
+            vec!["spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services"]
         );
         let e = errors_after(|v| v["spec"]["externalIPs"] = json!(["1.2.3.4", "nope"]));
         assert_eq!(
@@ -653,16 +499,10 @@ mod tests {
         let e = errors_after(|v| v["spec"] = json!({"type": "ExternalName"}));
         assert_eq!(e, vec!["spec.externalName: Required value"]);
         let e = errors_after(|v| {
-            v["spec"] =
-                json!({"type": "ExternalName", "externalName": "Bad_Name", "clusterIP": "10.0.0.1"})
+            v["spec"] = json!({"type": "ExternalName", "externalName": "Bad_Name", "clusterIP": "10.0.0.1"})
         });
-        assert_eq!(
-            e[0],
-            "spec.clusterIPs: Forbidden: may not be set for ExternalName services"
-        );
-        assert!(e[1].starts_with(
-            "spec.externalName: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"
-        ));
+        assert_eq!(e[0], "spec.clusterIPs: Forbidden: may not be set for ExternalName services");
+        assert!(e[1].starts_with("spec.externalName: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"));
     }
 
     #[test]
@@ -705,12 +545,11 @@ mod tests {
 
     #[test]
     fn undefaulted_service_reports_required_fields() {
-        let svc: Service = serde_json::from_value(json!({"metadata": {"name": "x"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}))
-            .unwrap_or_default();
-        let e: Vec<String> = validate_service(&svc)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let svc: Service = serde_json::from_value(
+            json!({"metadata": {"name": "x"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}),
+        )
+        .unwrap_or_default();
+        let e: Vec<String> = validate_service(&svc).iter().map(ToString::to_string).collect();
         assert_eq!(
             e,
             vec![
