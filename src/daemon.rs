@@ -88,6 +88,7 @@ pub async fn run(
         endpoints: proxy.clone(),
         instance: instance.clone(),
         host_ip: config.proxy_address,
+        engine: Arc::default(),
     });
     let kubelet_stop = stop.clone();
     tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });

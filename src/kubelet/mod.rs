@@ -6,6 +6,7 @@
 pub mod backoff;
 pub mod container;
 pub mod endpoints;
+pub mod engine;
 pub mod status;
 mod worker;
 
@@ -47,10 +48,13 @@ pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), Runti
     kubelet.start_all().await?;
     let mut events = runtime_events(&env, shutdown.clone());
     let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + RESYNC, RESYNC);
+    let janitor = env.engine.janitor(&*env.runtime);
+    tokio::pin!(janitor);
     loop {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
+            () = &mut janitor => {}
             change = watch.recv() => match change {
                 Ok(change) => kubelet.on_change(change).await,
                 Err(RecvError::Lagged(_)) => kubelet.reconcile_all().await,

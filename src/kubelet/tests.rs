@@ -33,6 +33,7 @@ fn rig() -> Rig {
         endpoints: Arc::new(NoEndpoints),
         instance: "test-instance".into(),
         host_ip: "127.0.0.1".parse().unwrap(),
+        engine: Arc::default(),
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));

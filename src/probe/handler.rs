@@ -223,8 +223,11 @@ pub async fn exec(action: &ExecAction, timeout: Duration, target: &Target<'_>) -
     }
 }
 
+/// How soon the first probe tries again while nothing listens yet.
+const FIRST_PROBE_RETRY: Duration = Duration::from_millis(5);
+
 /// The first probe of a new container: while nothing answers on the port at all (the app is
-/// still starting), try again every 20 ms, for at most `limit`. A real answer, good or bad, is
+/// still starting), try again every 5 ms, for at most `limit`. A real answer, good or bad, is
 /// the result; so a container is Ready as soon as it can be, not one period later.
 pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, limit: Duration) -> Outcome {
     let deadline = tokio::time::Instant::now() + limit;
@@ -237,8 +240,8 @@ pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, li
             return run(probe, timeout, target).await;
         };
         match attempt {
-            Attempt::Unreachable(_) if tokio::time::Instant::now() + Duration::from_millis(20) < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+            Attempt::Unreachable(_) if tokio::time::Instant::now() + FIRST_PROBE_RETRY < deadline => {
+                tokio::time::sleep(FIRST_PROBE_RETRY).await;
             }
             other => return settle(other),
         }

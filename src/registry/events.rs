@@ -1,13 +1,15 @@
 //! Kubernetes events: recorded against an object with a reason and message, aggregated like
 //! the client-go recorder (a repeat bumps `count` and `lastTimestamp`), kept in memory only and
-//! pruned by age and number.
+//! pruned by age and number. Recording never waits: events are queued and written in order by
+//! one background task, off the paths of the controllers and the kubelet.
 
 use crate::clock::Clock;
 use crate::model::{Kind, Object, ObjectKey, meta};
 use crate::store::{Op, Preconditions, Store};
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::mpsc;
 
 /// Events older than this are dropped, as the apiserver's default event TTL.
 const TTL: jiff::SignedDuration = jiff::SignedDuration::from_hours(1);
@@ -21,10 +23,29 @@ pub enum EventType {
 }
 
 pub struct Recorder {
+    writer: Arc<Writer>,
+    queue: OnceLock<mpsc::Sender<Pending>>,
+}
+
+/// Writes queued events into the store.
+struct Writer {
     store: Arc<Store>,
     clock: Clock,
     host: String,
 }
+
+/// An event waiting to be written, stamped when it happened.
+struct Pending {
+    involved: ObjectReference,
+    event_type: EventType,
+    reason: String,
+    message: String,
+    component: String,
+    at: jiff::Timestamp,
+}
+
+/// Events beyond this many waiting are dropped (with a warning) rather than slow anything.
+const QUEUE: usize = 4096;
 
 /// A reference to `obj` as events carry it.
 pub fn reference(obj: &Object) -> ObjectReference {
@@ -42,7 +63,21 @@ pub fn reference(obj: &Object) -> ObjectReference {
 
 impl Recorder {
     pub fn new(store: Arc<Store>, clock: Clock) -> Recorder {
-        Recorder { store, clock, host: "skiff".into() }
+        Recorder { writer: Arc::new(Writer { store, clock, host: "skiff".into() }), queue: OnceLock::new() }
+    }
+
+    /// The queue, with its writer task started on first use (inside the caller's runtime).
+    fn queue(&self) -> &mpsc::Sender<Pending> {
+        self.queue.get_or_init(|| {
+            let (tx, mut rx) = mpsc::channel::<Pending>(QUEUE);
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                while let Some(p) = rx.recv().await {
+                    writer.write(p).await;
+                }
+            });
+            tx
+        })
     }
 
     /// Records an event about `obj` from `component`. Failures are logged, never returned:
@@ -59,61 +94,86 @@ impl Recorder {
         message: &str,
         component: &str,
     ) {
-        let now = meta::time(self.clock.now());
-        let namespace = involved.namespace.clone().unwrap_or_else(|| "default".into());
-        let type_ = match event_type {
+        let at = self.writer.clock.now();
+        let pending = Pending {
+            involved,
+            event_type,
+            reason: reason.into(),
+            message: message.into(),
+            component: component.into(),
+            at,
+        };
+        if self.queue().try_send(pending).is_err() {
+            tracing::warn!(reason, "event queue full; dropping an event");
+        }
+    }
+}
+
+impl Writer {
+    fn type_name(t: EventType) -> &'static str {
+        match t {
             EventType::Normal => "Normal",
             EventType::Warning => "Warning",
-        };
-        let (events, _) = self.store.list(Kind::Event, Some(&namespace));
-        let repeat = events.iter().find_map(|e| match e.as_ref() {
+        }
+    }
+
+    /// An event already recorded for the same object, reason, message, type and source.
+    fn repeat_of(events: &[Arc<Object>], p: &Pending) -> Option<Event> {
+        events.iter().find_map(|e| match e.as_ref() {
             Object::Event(ev)
-                if ev.involved_object.uid == involved.uid
-                    && ev.reason.as_deref() == Some(reason)
-                    && ev.message.as_deref() == Some(message)
-                    && ev.type_.as_deref() == Some(type_)
-                    && ev.source.as_ref().and_then(|s| s.component.as_deref()) == Some(component) =>
+                if ev.involved_object.uid == p.involved.uid
+                    && ev.reason.as_deref() == Some(p.reason.as_str())
+                    && ev.message.as_deref() == Some(p.message.as_str())
+                    && ev.type_.as_deref() == Some(Self::type_name(p.event_type))
+                    && ev.source.as_ref().and_then(|s| s.component.as_deref()) == Some(p.component.as_str()) =>
             {
                 Some(ev.clone())
             }
             _ => None,
-        });
-        let op = match repeat {
+        })
+    }
+
+    fn new_event(&self, p: Pending, namespace: String) -> Event {
+        let now = meta::time(p.at);
+        let unique = p.at.as_nanosecond() as u64 ^ u64::from(fastrand::u16(..));
+        Event {
+            metadata: ObjectMeta {
+                name: Some(format!("{}.{unique:x}", p.involved.name.clone().unwrap_or_default())),
+                namespace: Some(namespace),
+                creation_timestamp: Some(now.clone()),
+                uid: Some(uuid::Uuid::new_v4().to_string()),
+                ..Default::default()
+            },
+            involved_object: p.involved,
+            reason: Some(p.reason),
+            message: Some(p.message),
+            type_: Some(Self::type_name(p.event_type).to_string()),
+            source: Some(EventSource { component: Some(p.component.clone()), host: Some(self.host.clone()) }),
+            first_timestamp: Some(now.clone()),
+            last_timestamp: Some(now),
+            count: Some(1),
+            reporting_component: Some(p.component),
+            reporting_instance: Some(self.host.clone()),
+            ..Default::default()
+        }
+    }
+
+    async fn write(&self, p: Pending) {
+        let namespace = p.involved.namespace.clone().unwrap_or_else(|| "default".into());
+        let (events, _) = self.store.list(Kind::Event, Some(&namespace));
+        let op = match Self::repeat_of(&events, &p) {
             Some(mut ev) => {
                 ev.count = Some(ev.count.unwrap_or(1) + 1);
-                ev.last_timestamp = Some(now);
-                ev.involved_object = involved;
+                ev.last_timestamp = Some(meta::time(p.at));
+                ev.involved_object = p.involved;
                 Op::Update(Object::Event(ev), Preconditions::default())
             }
-            None => Op::Create(Object::Event(Event {
-                metadata: ObjectMeta {
-                    name: Some(format!(
-                        "{}.{:x}",
-                        involved.name.clone().unwrap_or_default(),
-                        self.clock.now().as_nanosecond() as u64 ^ u64::from(fastrand::u16(..))
-                    )),
-                    namespace: Some(namespace.clone()),
-                    creation_timestamp: Some(now.clone()),
-                    uid: Some(uuid::Uuid::new_v4().to_string()),
-                    ..Default::default()
-                },
-                involved_object: involved,
-                reason: Some(reason.to_string()),
-                message: Some(message.to_string()),
-                type_: Some(type_.to_string()),
-                source: Some(EventSource { component: Some(component.to_string()), host: Some(self.host.clone()) }),
-                first_timestamp: Some(now.clone()),
-                last_timestamp: Some(now),
-                count: Some(1),
-                reporting_component: Some(component.to_string()),
-                reporting_instance: Some(self.host.clone()),
-                ..Default::default()
-            })),
+            None => Op::Create(Object::Event(self.new_event(p, namespace))),
         };
         let mut ops = vec![op];
         ops.extend(self.expired(&events));
         if let Err(e) = self.store.commit(ops).await {
-            tracing::warn!(error = %e, reason, "could not record event");
+            tracing::warn!(error = %e, "could not record event");
         }
     }
 

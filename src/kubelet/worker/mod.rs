@@ -32,6 +32,8 @@ pub struct Env {
     /// This daemon's instance id: the label on every container it creates.
     pub instance: String,
     pub host_ip: IpAddr,
+    /// Lets container starts go ahead of stops and removals.
+    pub engine: Arc<super::engine::Engine>,
 }
 
 /// What the kubelet tells a worker.
@@ -344,16 +346,13 @@ impl Worker {
         }
     }
 
-    /// The pod object is gone: stop and remove every container, leave the proxy, stop.
+    /// The pod object is gone: leave the proxy; its containers are removed in the background.
     async fn remove_everything(&mut self) {
         self.env.endpoints.remove(meta::uid(&self.pod.metadata)).await;
         for slot in &self.slots {
             for id in slot.id.iter().chain(&slot.previous_id) {
-                if let Err(e) = self.env.runtime.remove(id).await
-                    && !matches!(e, RuntimeError::NotFound(_))
-                {
-                    tracing::warn!(container = %id, error = %e, "could not remove container");
-                }
+                self.removed.insert(id.clone());
+                self.env.engine.remove_later(id.clone());
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::kubelet::container::{self, LABEL_CONTAINER, LABEL_RESTART_COUNT};
 use crate::kubelet::status::{State, Terminated};
 use crate::model::meta;
 use crate::registry::events::EventType;
-use crate::runtime::{ContainerStatus, ContainerSummary, RuntimeError};
+use crate::runtime::{ContainerStatus, ContainerSummary};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -16,6 +16,7 @@ const RETRY: Duration = Duration::from_secs(10);
 impl Worker {
     /// Brings up container `i`: image, create, start. Failures leave it Waiting with a reason.
     pub(super) async fn start(&mut self, i: usize) {
+        let _starting = self.env.engine.starting();
         self.slots[i].start_at = None;
         let now = self.now();
         let slot = &mut self.slots[i];
@@ -24,11 +25,9 @@ impl Worker {
             let finished = slot.last_state.as_ref().and_then(|t| t.finished_at).unwrap_or(now);
             slot.backoff.next(finished, now);
         }
-        let t0 = Instant::now();
         if !self.ensure_image(i).await {
             return;
         }
-        let t_image = t0.elapsed();
         let restart_count = self.next_restart_count(i);
         let join = if i > 0 { self.slots[0].id.clone().filter(|_| self.slots[0].running()) } else { None };
         let config = container::config(
@@ -76,15 +75,11 @@ impl Worker {
         if slot.id.is_some() { slot.restart_count + 1 } else { slot.restart_count }
     }
 
-    /// Keeps one dead instance for `logs --previous`; removes the one before it.
+    /// Keeps one dead instance for `logs --previous`; the one before it goes to the janitor.
     async fn remove_stale_instance(&mut self, i: usize) {
         if let Some(old) = self.slots[i].previous_id.take() {
             self.removed.insert(old.clone());
-            if let Err(e) = self.env.runtime.remove(&old).await
-                && !matches!(e, RuntimeError::NotFound(_))
-            {
-                tracing::warn!(container = %old, error = %e, "could not remove an old container instance");
-            }
+            self.env.engine.remove_later(old);
         }
     }
 
