@@ -77,6 +77,9 @@ pub enum Command {
     /// The demo app the lesson's images run.
     #[command(hide = true, name = "demo-app")]
     DemoApp,
+    /// Exit 0 if an http:// URL answers 2xx or 3xx (for exec probes inside the demo image).
+    #[command(hide = true, name = "demo-probe")]
+    DemoProbe { url: String },
 }
 
 /// Where files come from: `-f path` (file, directory or `-` for stdin), repeatable.
@@ -109,6 +112,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let v = client.get("/version").await?;
             println!("Server Version: {}", v["gitVersion"].as_str().unwrap_or("unknown"));
             Ok(())
+        }
+        Command::DemoProbe { url } => {
+            if crate::demo::app::check(&url) {
+                Ok(())
+            } else {
+                Err(CliError::Silent)
+            }
         }
         Command::DemoApp => crate::demo::app::run(crate::demo::app::Settings::from_env())
             .await

@@ -1,7 +1,8 @@
 //! The demo app every lesson runs: a tiny HTTP server answering `/` with its MESSAGE and pod
 //! name, `/healthz` and `/readyz` for probes, with environment knobs for labs (slow to become
-//! ready, never ready, liveness failing, crashing, slow answers). On SIGTERM it stops
-//! accepting, finishes what is in flight and exits 0.
+//! ready, never ready, liveness failing, crashing, slow answers, late to listen). On SIGTERM it
+//! stops accepting, finishes what is in flight and exits 0. `check` is what exec probes run
+//! inside the image, which has no shell and no curl.
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
@@ -32,6 +33,8 @@ pub struct Settings {
     pub crash_after: Option<Duration>,
     /// Every `/` answer waits this long.
     pub response_delay: Duration,
+    /// The port is only opened this long after start (for TCP probes).
+    pub listen_after: Duration,
 }
 
 fn secs(var: &str) -> Option<Duration> {
@@ -58,6 +61,7 @@ impl Settings {
                 .and_then(|m| m.parse().ok())
                 .map(Duration::from_millis)
                 .unwrap_or_default(),
+            listen_after: secs("LISTEN_AFTER_SECONDS").unwrap_or_default(),
         }
     }
 }
@@ -136,6 +140,7 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
 
 /// Serves until SIGTERM or SIGINT, then drains and returns.
 pub async fn run(settings: Settings) -> std::io::Result<()> {
+    tokio::time::sleep(settings.listen_after).await;
     let listener = TcpListener::bind(("0.0.0.0", settings.port)).await?;
     println!("{} listening on :{} as {}", settings.message, settings.port, settings.pod);
     serve(listener, Arc::new(settings), shutdown_signal()).await
@@ -193,4 +198,18 @@ pub async fn serve(
     println!("SIGTERM: finishing requests in flight");
     let _ = tokio::time::timeout(Duration::from_secs(60), graceful.shutdown()).await;
     Ok(())
+}
+
+/// `skiff demo-probe URL`: GET an http:// URL; true for a 2xx or 3xx answer.
+pub fn check(url: &str) -> bool {
+    use std::io::{Read, Write};
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let (authority, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    let Ok(mut stream) = std::net::TcpStream::connect(authority) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n");
+    let mut head = [0u8; 12];
+    stream.write_all(request.as_bytes()).is_ok()
+        && stream.read_exact(&mut head).is_ok()
+        && matches!(head.get(9), Some(b'2') | Some(b'3'))
 }

@@ -1,22 +1,29 @@
-//! Running one probe or lifecycle handler: HTTP GET and TCP connect to the container's
-//! 127.0.0.1 published port, exec through the runtime. Results and messages follow the
-//! kubelet's (`HTTP probe failed with statuscode: 503`).
+//! Running one probe or lifecycle handler: HTTP(S) GET (see `http`) and TCP connect to the
+//! container's 127.0.0.1 published port, exec through the runtime. Results and messages follow
+//! the kubelet's (`HTTP probe failed with statuscode: 503`).
 
 use super::Outcome;
+use super::http;
 use crate::kubelet::container::resolve_port;
 use crate::runtime::{ContainerRuntime, RuntimeError};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use k8s_openapi::api::core::v1::{Container, ExecAction, HTTPGetAction, Probe, TCPSocketAction};
+use k8s_openapi::api::core::v1::{Container, ExecAction, Probe, TCPSocketAction};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
-/// The kubelet reads at most this much of a probe's response body.
-const BODY_LIMIT: usize = 10 * 1024;
-const MAX_REDIRECTS: usize = 10;
-const USER_AGENT: &str = "kube-probe/1.33";
+/// One probe attempt: an answer, or no connection to the app at all.
+pub(super) enum Attempt {
+    Answered(Outcome),
+    Unreachable(String),
+}
+
+pub(super) fn settle(attempt: Attempt) -> Outcome {
+    match attempt {
+        Attempt::Answered(o) => o,
+        Attempt::Unreachable(e) => Outcome::Failure(e),
+    }
+}
 
 /// What a handler needs to reach the container.
 pub struct Target<'a> {
@@ -40,7 +47,7 @@ impl Target<'_> {
 /// Runs `probe` once against `target`.
 pub async fn run(probe: &Probe, timeout: Duration, target: &Target<'_>) -> Outcome {
     if let Some(action) = &probe.http_get {
-        return http_get(action, timeout, target).await;
+        return http::http_get(action, timeout, target).await;
     }
     if let Some(action) = &probe.tcp_socket {
         return tcp(action, timeout, target).await;
@@ -56,7 +63,7 @@ pub async fn run(probe: &Probe, timeout: Duration, target: &Target<'_>) -> Outco
 
 /// The address a handler with an optional `host` should connect to: the pod itself (its
 /// published port) unless `host` names some other machine.
-fn destination(
+pub(super) fn destination(
     host: Option<&str>,
     port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
     target: &Target<'_>,
@@ -74,110 +81,7 @@ fn destination(
     }
 }
 
-/// One probe attempt: an answer, or no connection to the app at all.
-enum Attempt {
-    Answered(Outcome),
-    Unreachable(String),
-}
-
-pub async fn http_get(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Outcome {
-    settle(http_attempt(action, timeout, target).await)
-}
-
-fn settle(attempt: Attempt) -> Outcome {
-    match attempt {
-        Attempt::Answered(o) => o,
-        Attempt::Unreachable(e) => Outcome::Failure(e),
-    }
-}
-
-async fn http_attempt(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Attempt {
-    let (authority, addr) = match destination(action.host.as_deref(), &action.port, target) {
-        Ok(d) => d,
-        Err(e) => return Attempt::Answered(Outcome::Failure(e)),
-    };
-    let scheme = action.scheme.as_deref().unwrap_or("HTTP").to_ascii_lowercase();
-    let path = action.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
-    let url = format!("{scheme}://{authority}{path}");
-    if scheme != "http" {
-        return Attempt::Answered(Outcome::Failure(format!("Get {url:?}: HTTPS probes are not supported by skiff")));
-    }
-    match tokio::time::timeout(timeout, follow(action, &authority, addr, path)).await {
-        Ok(Ok(outcome)) => Attempt::Answered(outcome),
-        Ok(Err(e)) => Attempt::Unreachable(format!("Get {url:?}: {e}")),
-        Err(_) => Attempt::Answered(Outcome::Failure(format!(
-            "Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-        ))),
-    }
-}
-
-/// GETs `path`, following redirects that stay on the same host, as the kubelet's checker does.
-async fn follow(
-    action: &HTTPGetAction,
-    authority: &str,
-    addr: SocketAddr,
-    mut path: String,
-) -> Result<Outcome, String> {
-    for _ in 0..=MAX_REDIRECTS {
-        let (status, location, body) = request(action, authority, addr, &path).await?;
-        if !(300..400).contains(&status) || location.is_none() {
-            return Ok(if (200..400).contains(&status) {
-                Outcome::Success
-            } else {
-                Outcome::Failure(format!("HTTP probe failed with statuscode: {status}"))
-            });
-        }
-        let location = location.unwrap_or_default();
-        match location.parse::<http::Uri>() {
-            Ok(uri) if uri.authority().is_none_or(|a| a.as_str() == authority) => {
-                path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
-            }
-            _ => {
-                return Ok(Outcome::Warning(format!("Probe terminated redirects, Response body: {body}")));
-            }
-        }
-    }
-    Err(format!("stopped after {MAX_REDIRECTS} redirects"))
-}
-
-async fn request(
-    action: &HTTPGetAction,
-    authority: &str,
-    addr: SocketAddr,
-    path: &str,
-) -> Result<(u16, Option<String>, String), String> {
-    let stream = TcpStream::connect(addr).await.map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-    let driver = tokio::spawn(conn);
-    let mut req = http::Request::get(path).header(http::header::HOST, authority);
-    let user = action.http_headers.clone().unwrap_or_default();
-    let has = |name: &str| user.iter().any(|h| h.name.eq_ignore_ascii_case(name));
-    for h in &user {
-        if !h.value.is_empty() || !h.name.eq_ignore_ascii_case("accept") {
-            req = req.header(h.name.as_str(), h.value.as_str());
-        }
-    }
-    if !has("user-agent") {
-        req = req.header(http::header::USER_AGENT, USER_AGENT);
-    }
-    if !has("accept") {
-        req = req.header(http::header::ACCEPT, "*/*");
-    }
-    req = req.header(http::header::CONNECTION, "close");
-    let req = req.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
-    let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
-    let status = resp.status().as_u16();
-    let location = resp.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
-    let body = match Limited::new(resp.into_body(), BODY_LIMIT).collect().await {
-        Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-        Err(_) => String::new(),
-    };
-    driver.abort();
-    Ok((status, location, body))
-}
-
-fn io_reason(e: &std::io::Error) -> String {
+pub(super) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
         _ => e.to_string(),
@@ -233,7 +137,7 @@ pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, li
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let attempt = if let Some(action) = &probe.http_get {
-            http_attempt(action, timeout, target).await
+            http::attempt(action, timeout, target).await
         } else if let Some(action) = &probe.tcp_socket {
             tcp_attempt(action, timeout, target).await
         } else {

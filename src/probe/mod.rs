@@ -3,6 +3,7 @@
 //! pod's 127.0.0.1 published ports, exec through the runtime).
 
 pub mod handler;
+pub mod http;
 
 use k8s_openapi::api::core::v1::{Container, Probe};
 use std::time::Duration;

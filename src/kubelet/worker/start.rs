@@ -12,6 +12,8 @@ use tokio::time::Instant;
 
 /// Retry delay after a failure that has no back-off of its own (create errors).
 const RETRY: Duration = Duration::from_secs(10);
+/// How soon a pod with a failed pull is looked at again (the kubelet's pod sync).
+const POD_SYNC: Duration = Duration::from_secs(2);
 
 impl Worker {
     /// Brings up container `i`: image, create, start. Failures leave it Waiting with a reason.
@@ -166,13 +168,14 @@ impl Worker {
         }
     }
 
+    /// A failed pull: back off, and look again soon, as the kubelet's next pod sync does, so
+    /// that the status moves on to ImagePullBackOff while the back-off lasts.
     fn set_waiting_with_pull_backoff(&mut self, i: usize, reason: &str, message: String) {
         let now = self.now();
         self.slots[i].pull_backoff.next(now, now);
-        let retry = self.pull_retry_at(i);
         let slot = &mut self.slots[i];
         slot.state = State::Waiting { reason: reason.into(), message: Some(message) };
-        slot.start_at = retry;
+        slot.start_at = Some(Instant::now() + POD_SYNC);
     }
 
     fn pull_retry_at(&self, i: usize) -> Option<Instant> {

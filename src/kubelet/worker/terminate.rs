@@ -121,7 +121,7 @@ async fn run_pre_stop(env: &Env, s: &Stopping, hook: &LifecycleHandler, limit: D
     let outcome = if let Some(exec) = &hook.exec {
         handler::exec(exec, limit, &target).await
     } else if let Some(http) = &hook.http_get {
-        handler::http_get(http, limit, &target).await
+        crate::probe::http::http_get(http, limit, &target).await
     } else {
         return Ok(());
     };
