@@ -38,7 +38,7 @@ impl ProxyError {
                 format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n")
             }
             ProxyError::Timeout { pod, after } => {
-                format!("504 Gateway Timeout: pod {pod} sent no response within {}s\n", after.as_secs())
+                format!("504 Gateway Timeout: pod {pod} sent no response within {after:?}\n")
             }
         }
     }

@@ -1,0 +1,294 @@
+//! The proxy on real sockets (issue 5), in-process: test backends are small HTTP servers on
+//! 127.0.0.1 published to the proxy the way the kubelet publishes pods. Even spread per request
+//! over keep-alive, unready pods skipped, streaming and upgrades passed through, retry on a
+//! refused connection, ClientIP affinity, abusive clients cut off while others are served,
+//! and the error statuses.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use skiff::clock::Clock;
+use skiff::kubelet::endpoints::{EndpointSink, PodEndpoint};
+use skiff::model::Kind;
+use skiff::model::validation::pod::PodSecurityPolicy;
+use skiff::proxy::listener::Limits;
+use skiff::proxy::{self, Proxy};
+use skiff::registry::services::ServicePorts;
+use skiff::registry::{Registry, WriteOptions};
+use skiff::store::Store;
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+
+/// A backend named `name`: `/` answers with x-pod-name, `/slow` after 2 s, `/stream` in five
+/// chunks 200 ms apart, and `Upgrade: echo` switches to an echo protocol.
+async fn backend(name: &'static str) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let service = service_fn(move |req: hyper::Request<Incoming>| async move {
+                    Ok::<_, Infallible>(answer(name, req).await)
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+async fn answer(name: &'static str, mut req: hyper::Request<Incoming>) -> hyper::Response<Body> {
+    let builder = hyper::Response::builder().header("x-pod-name", name);
+    match req.uri().path() {
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            builder.body(Full::new(Bytes::from(name)).boxed()).unwrap()
+        }
+        "/stream" => {
+            let frames = futures_util::stream::unfold(0, |i| async move {
+                (i < 5).then_some(())?;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Some((Ok::<_, Infallible>(Frame::data(Bytes::from(format!("chunk{i}\n")))), i + 1))
+            });
+            builder.body(StreamBody::new(frames).boxed()).unwrap()
+        }
+        _ if req.headers().get("upgrade").is_some_and(|u| u == "echo") => {
+            let upgrade = hyper::upgrade::on(&mut req);
+            tokio::spawn(async move {
+                if let Ok(upgraded) = upgrade.await {
+                    let mut io = TokioIo::new(upgraded);
+                    let mut buf = [0u8; 64];
+                    while let Ok(n) = io.read(&mut buf).await {
+                        if n == 0 || io.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            });
+            builder
+                .status(101)
+                .header("connection", "upgrade")
+                .header("upgrade", "echo")
+                .body(Full::new(Bytes::new()).boxed())
+                .unwrap()
+        }
+        _ => builder.body(Full::new(Bytes::from(name)).boxed()).unwrap(),
+    }
+}
+
+struct Rig {
+    proxy: Arc<Proxy>,
+    port: u16,
+    _stop: tokio_util::sync::DropGuard,
+}
+
+/// A proxy with one NodePort Service `web` (optionally with ClientIP affinity).
+async fn rig(affinity: bool, limits: Limits) -> Rig {
+    let store = Arc::new(Store::in_memory(1000));
+    let range = 40000 + fastrand::u16(..2000) * 10;
+    let ports = ServicePorts { proxy_ip: "127.0.0.1".parse().unwrap(), node_port_range: range..=range + 9 };
+    let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports));
+    let stop = CancellationToken::new();
+    let (proxy, _task) =
+        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits }, registry.clone(), stop.clone());
+    let mut svc = json!({
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}
+    });
+    if affinity {
+        svc["spec"]["sessionAffinity"] = json!("ClientIP");
+    }
+    let w = registry.create(Kind::Service, "default", svc, &WriteOptions::default()).await.unwrap();
+    let port = w.object.to_json()["spec"]["ports"][0]["nodePort"].as_u64().unwrap() as u16;
+    let rig = Rig { proxy, port, _stop: stop.drop_guard() };
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return rig;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the proxy never listened on {port}");
+}
+
+impl Rig {
+    async fn pod(&self, name: &str, addr: SocketAddr, ready: bool) {
+        self.proxy
+            .publish(PodEndpoint {
+                uid: format!("uid-{name}"),
+                namespace: "default".into(),
+                name: name.into(),
+                labels: BTreeMap::from([("app".into(), "web".into())]),
+                ready,
+                terminating: false,
+                ports: BTreeMap::from([(8080, addr)]),
+                port_names: BTreeMap::from([("http".into(), 8080)]),
+            })
+            .await;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().pool_max_idle_per_host(1).build().unwrap()
+}
+
+async fn pod_of(c: &reqwest::Client, url: &str) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status().as_u16(), r.headers().get("x-pod-name").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
+    let r = rig(false, Limits::default()).await;
+    for name in ["a", "b", "c"] {
+        r.pod(name, backend(name).await, true).await;
+    }
+    let c = client();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for _ in 0..30 {
+        *counts.entry(pod_of(&c, &r.url("/")).await.1).or_default() += 1;
+    }
+    assert_eq!(
+        counts,
+        HashMap::from([("a".into(), 10), ("b".into(), 10), ("c".into(), 10)]),
+        "per request, over one connection"
+    );
+    r.pod("b", backend("b").await, false).await;
+    for _ in 0..20 {
+        assert_ne!(pod_of(&c, &r.url("/")).await.1, "b", "an unready pod gets no request");
+    }
+    let metrics = r.proxy.metrics.render();
+    assert!(
+        metrics.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"a\",code=\"2xx\"} 20"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bodies_stream_and_upgrades_pass_through() {
+    let r = rig(false, Limits::default()).await;
+    r.pod("a", backend("a").await, true).await;
+    let started = std::time::Instant::now();
+    let resp = client().get(r.url("/stream")).send().await.unwrap();
+    let mut body = resp.bytes_stream();
+    let first = futures_util::StreamExt::next(&mut body).await.unwrap().unwrap();
+    assert_eq!(first, Bytes::from("chunk0\n"));
+    assert!(started.elapsed() < Duration::from_millis(800), "the first chunk came before the last was sent");
+    let mut rest = Vec::new();
+    while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+        rest.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(String::from_utf8(rest).unwrap(), "chunk1\nchunk2\nchunk3\nchunk4\n");
+
+    let mut s = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n").await.unwrap();
+    let mut head = vec![0u8; 512];
+    let n = s.read(&mut head).await.unwrap();
+    let head = String::from_utf8_lossy(&head[..n]).to_lowercase();
+    assert!(head.starts_with("http/1.1 101") && head.contains("upgrade: echo"), "{head}");
+    s.write_all(b"ping").await.unwrap();
+    let mut echo = [0u8; 4];
+    s.read_exact(&mut echo).await.unwrap();
+    assert_eq!(&echo, b"ping");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_on_another_pod() {
+    let r = rig(false, Limits::default()).await;
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    r.pod("dead", closed, true).await;
+    r.pod("live", backend("live").await, true).await;
+    let c = client();
+    for _ in 0..10 {
+        assert_eq!(pod_of(&c, &r.url("/")).await, (200, "live".to_string()));
+    }
+    // A POST is never retried (it may not be safe to repeat), so it may get a 502.
+    let post = c.post(r.url("/")).body("x").send().await.unwrap().status().as_u16();
+    assert!(post == 200 || post == 502, "{post}");
+}
+
+#[tokio::test]
+async fn client_ip_affinity_sticks_to_one_pod() {
+    let r = rig(true, Limits::default()).await;
+    for name in ["a", "b", "c"] {
+        r.pod(name, backend(name).await, true).await;
+    }
+    let first = pod_of(&reqwest::Client::builder().no_proxy().build().unwrap(), &r.url("/")).await.1;
+    for _ in 0..10 {
+        let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
+        assert_eq!(pod_of(&fresh, &r.url("/")).await.1, first);
+    }
+}
+
+#[tokio::test]
+async fn oversized_headers_and_slow_clients_are_cut_off_while_others_are_served() {
+    let limits = Limits { header_timeout: Duration::from_millis(500), max_header_bytes: 8192, ..Limits::default() };
+    let r = rig(false, limits).await;
+    r.pod("a", backend("a").await, true).await;
+    // A slow client: half a request line, then nothing.
+    let mut slow = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
+    slow.write_all(b"GET / HT").await.unwrap();
+    // Meanwhile others are served.
+    let c = client();
+    assert_eq!(pod_of(&c, &r.url("/")).await, (200, "a".to_string()));
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(3), slow.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the slow client was cut off");
+    // Oversized headers get 431.
+    let big = "x".repeat(20_000);
+    let status = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(r.url("/"))
+        .header("x-big", big)
+        .send()
+        .await
+        .map(|r| r.status().as_u16());
+    assert!(matches!(status, Ok(431) | Err(_)), "{status:?}");
+    assert_eq!(pod_of(&c, &r.url("/")).await, (200, "a".to_string()));
+    // Garbage is answered (or dropped), never crashes the listener.
+    let mut junk = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
+    junk.write_all(b"\x00\x01\x02 NOT HTTP\r\n\r\n").await.unwrap();
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), junk.read_to_end(&mut reply)).await;
+    assert!(reply.is_empty() || String::from_utf8_lossy(&reply).starts_with("HTTP/1.1 400"));
+    assert_eq!(pod_of(&c, &r.url("/")).await, (200, "a".to_string()));
+}
+
+#[tokio::test]
+async fn failures_have_clear_statuses() {
+    let limits = Limits { response_timeout: Duration::from_millis(500), ..Limits::default() };
+    let r = rig(false, limits).await;
+    let c = client();
+    let resp = c.get(r.url("/")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(resp.text().await.unwrap(), "503 Service Unavailable: service default/web has no ready endpoints\n");
+    r.pod("a", backend("a").await, true).await;
+    let resp = c.get(r.url("/slow")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 504);
+    assert_eq!(resp.text().await.unwrap(), "504 Gateway Timeout: pod a sent no response within 500ms\n");
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    r.pod("a", closed, true).await;
+    let resp = c.post(r.url("/")).body("x").send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    assert!(resp.text().await.unwrap().starts_with("502 Bad Gateway: "), "POST is not retried and gets a clear 502");
+}
