@@ -79,7 +79,8 @@ pub async fn run(
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
 
     let proxy_config = proxy::Config { address: config.proxy_address, limits: config.proxy_limits.clone() };
-    let (proxy, proxy_task) = proxy::start(proxy_config, registry.clone(), stop.clone());
+    let (proxy, proxy_task) =
+        proxy::start(proxy_config, registry.clone(), stop.clone()).context("starting the proxy")?;
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
 
     let env = Arc::new(kubelet::Env {

@@ -105,7 +105,8 @@ async fn rig(affinity: bool, limits: Limits) -> Rig {
     let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports));
     let stop = CancellationToken::new();
     let (proxy, _task) =
-        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits }, registry.clone(), stop.clone());
+        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits }, registry.clone(), stop.clone())
+            .unwrap();
     let mut svc = json!({
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}

@@ -134,8 +134,29 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
             reply(StatusCode::OK, "text/html; charset=utf-8", page(&s), &s.pod)
         }
     };
-    println!("{} {path} {}", up.as_secs(), resp.status().as_u16());
+    log_request(up, &path, resp.status().as_u16());
     resp
+}
+
+/// Requests logged per second at most; the rest are counted in one summary line per second, so
+/// a load test does not turn into a logging test.
+const LOG_LINES_PER_SECOND: u64 = 20;
+
+fn log_request(up: Duration, path: &str, status: u16) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SECOND: AtomicU64 = AtomicU64::new(0);
+    static IN_SECOND: AtomicU64 = AtomicU64::new(0);
+    let now = up.as_secs();
+    let previous = SECOND.swap(now, Ordering::Relaxed);
+    if previous != now {
+        let n = IN_SECOND.swap(0, Ordering::Relaxed);
+        if n > LOG_LINES_PER_SECOND {
+            println!("{previous}s: {} more requests", n - LOG_LINES_PER_SECOND);
+        }
+    }
+    if IN_SECOND.fetch_add(1, Ordering::Relaxed) < LOG_LINES_PER_SECOND {
+        println!("{now}s {path} {status}");
+    }
 }
 
 /// Serves until SIGTERM or SIGINT, then drains and returns.

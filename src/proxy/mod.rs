@@ -11,6 +11,7 @@ pub mod forward;
 pub mod headers;
 pub mod listener;
 pub mod metrics;
+mod workers;
 
 use crate::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use crate::model::{Kind, KubeObject, Object, meta};
@@ -21,7 +22,7 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use backends::{Backends, InFlight, Stats};
 use endpoints::PodState;
-use forward::{Forwarder, Route};
+use forward::Route;
 use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus};
 use listener::Limits;
 use metrics::Metrics;
@@ -30,10 +31,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot};
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use workers::Workers;
 
 /// How often ports that could not be bound are tried again.
 const BIND_RETRY: Duration = Duration::from_secs(5);
@@ -81,18 +81,20 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// Starts the proxy's actor; it runs until `shutdown`.
+/// Starts the proxy's worker threads and its actor; they run until `shutdown`.
 pub fn start(
     config: Config,
     registry: Arc<Registry>,
     shutdown: CancellationToken,
-) -> (Arc<Proxy>, tokio::task::JoinHandle<()>) {
+) -> std::io::Result<(Arc<Proxy>, tokio::task::JoinHandle<()>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = Workers::start(threads, &config.limits)?;
     let (tx, rx) = mpsc::channel(1024);
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
     let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), metrics: metrics.clone() });
     let actor = Actor {
-        forwarder: Arc::new(Forwarder::new(config.limits.response_timeout)),
+        workers,
         permits: Arc::new(Semaphore::new(config.limits.max_connections)),
         config,
         registry,
@@ -101,9 +103,8 @@ pub fn start(
         pods: BTreeMap::new(),
         services: BTreeMap::new(),
         routes: BTreeMap::new(),
-        listeners: JoinSet::new(),
     };
-    (proxy, tokio::spawn(actor.run(rx, shutdown)))
+    Ok((proxy, tokio::spawn(actor.run(rx, shutdown))))
 }
 
 type ServiceKey = (String, String);
@@ -118,7 +119,7 @@ struct RouteState {
 struct Actor {
     config: Config,
     registry: Arc<Registry>,
-    forwarder: Arc<Forwarder>,
+    workers: Workers,
     permits: Arc<Semaphore>,
     in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
     metrics: Arc<Metrics>,
@@ -126,7 +127,6 @@ struct Actor {
     services: BTreeMap<ServiceKey, Service>,
     /// (namespace, name, port) → route.
     routes: BTreeMap<(String, String, i32), RouteState>,
-    listeners: JoinSet<()>,
 }
 
 struct Shared<'a>(&'a Actor);
@@ -164,14 +164,15 @@ impl Actor {
                     }
                     Err(_) => break,
                 },
-                Some(_) = self.listeners.join_next(), if !self.listeners.is_empty() => {}
                 _ = retry.tick() => self.bind_missing().await,
             }
         }
         for state in self.routes.values() {
             state.listeners.values().flatten().for_each(CancellationToken::cancel);
         }
-        while self.listeners.join_next().await.is_some() {}
+        // Dropping the workers stops their threads; join them off the async threads.
+        let workers = self.workers;
+        let _ = tokio::task::spawn_blocking(move || drop(workers)).await;
     }
 
     fn on_command(&mut self, command: Command) {
@@ -301,18 +302,14 @@ impl Actor {
         for ((ns, name, _), state) in self.routes.iter_mut() {
             for (port, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
                 let addr = SocketAddr::new(self.config.address, *port);
-                match TcpListener::bind(addr).await {
-                    Ok(listener) => {
+                let stop = CancellationToken::new();
+                let bound = std::net::TcpListener::bind(addr).and_then(|l| {
+                    self.workers.serve(l, state.route.clone(), &self.config.limits, self.permits.clone(), stop.clone())
+                });
+                match bound {
+                    Ok(()) => {
                         tracing::info!(service = %state.route.service, %addr, "listening");
-                        let stop = CancellationToken::new();
-                        *token = Some(stop.clone());
-                        let (route, fwd, limits, permits) = (
-                            state.route.clone(),
-                            self.forwarder.clone(),
-                            self.config.limits.clone(),
-                            self.permits.clone(),
-                        );
-                        self.listeners.spawn(listener::serve(listener, route, fwd, limits, permits, stop));
+                        *token = Some(stop);
                         bound_lb.push((ns.clone(), name.clone()));
                     }
                     Err(e) => failures.push((ns.clone(), name.clone(), addr, e.to_string())),

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Throughput of skiff's proxy against nginx in front of the same 3 demo pods, in one run,
+# alternating: wrk (keep-alive) on 127.0.0.1 only, bounded in time. nginx is set up the way
+# one would put it in front of the pods: round robin, upstream keepalive, worker_processes auto.
+# Needs wrk and nginx (Debian packages; installed here when run as root).
+# Usage: bench/proxy.sh [rounds=3] [seconds=10] [connections=64]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-3} SECS=${2:-10} CONNS=${3:-64}
+
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  [ "$(id -u)" = 0 ] || { echo "needs wrk and nginx (apt-get install wrk nginx)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null
+fi
+cargo build --release -q
+SKIFF=$PWD/target/x86_64-unknown-linux-gnu/release/skiff
+WORK=$(mktemp -d)
+DAEMON=; NGINX=
+cleanup() {
+  [ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null || true
+  [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null || true
+  sleep 0.5
+  if [ -f "$WORK/state/instance-id" ]; then
+    docker ps -aq --filter "label=io.skiff.instance=$(cat "$WORK/state/instance-id")" | xargs -r docker rm -f >/dev/null
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$SKIFF" demo images >/dev/null
+"$SKIFF" daemon --listen 127.0.0.1:0 --state-dir "$WORK/state" >"$WORK/daemon.out" 2>"$WORK/daemon.log" &
+DAEMON=$!
+for _ in $(seq 1 50); do grep -q listening "$WORK/daemon.out" 2>/dev/null && break; sleep 0.1; done
+export SKIFF_SERVER=$(grep -o 'http://[0-9.:]*' "$WORK/daemon.out")
+"$SKIFF" apply -f examples/hello-kubernetes.yaml >/dev/null
+"$SKIFF" rollout status deployment/hello-kubernetes >/dev/null
+SKIFF_PORT=$("$SKIFF" get svc hello-kubernetes -o json | sed -n 's/.*"nodePort": \([0-9]*\).*/\1/p' | head -1)
+
+# nginx in front of the very same pods (their 127.0.0.1 published ports).
+UPSTREAMS=$(for id in $(docker ps -q --filter "label=io.skiff.instance=$(cat "$WORK/state/instance-id")"); do
+  echo "    server $(docker port "$id" 8080/tcp | head -1);"
+done)
+NGINX_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  upstream pods {
+$UPSTREAMS
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://pods;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' &
+NGINX=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/" >/dev/null && break; sleep 0.1; done
+
+# One wrk run: "requests/s p50_ms p99_ms".
+measure() {
+  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$1" | awk '
+    /Requests\/sec/ { rps=$2 }
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    $1=="50%" { p50=ms($2) } $1=="99%" { p99=ms($2) }
+    /Non-2xx/ { bad=$NF }
+    END { printf "%s %.2f %.2f %s\n", rps, p50, p99, (bad==""?0:bad) }'
+}
+
+echo "wrk -t2 -c$CONNS -d${SECS}s, 3 demo pods, $ROUNDS rounds alternating"
+printf "%-6s %-7s %12s %10s %10s %8s\n" round proxy requests/s p50_ms p99_ms non2xx
+for r in $(seq 1 "$ROUNDS"); do
+  for who in skiff nginx; do
+    port=$([ $who = skiff ] && echo "$SKIFF_PORT" || echo "$NGINX_PORT")
+    read -r rps p50 p99 bad < <(measure "http://127.0.0.1:$port/")
+    printf "%-6s %-7s %12s %10s %10s %8s\n" "$r" "$who" "$rps" "$p50" "$p99" "$bad"
+    echo "$who $rps $p50 $p99" >>"$WORK/results"
+  done
+done
+awk '
+  { n[$1]++; rps[$1]+=$2; p50[$1]+=$3; p99[$1]+=$4 }
+  END {
+    for (w in n) { rps[w]/=n[w]; p50[w]/=n[w]; p99[w]/=n[w] }
+    printf "\nmean  skiff %.0f req/s (p50 %.2f ms, p99 %.2f ms)  nginx %.0f req/s (p50 %.2f ms, p99 %.2f ms)\n", rps["skiff"], p50["skiff"], p99["skiff"], rps["nginx"], p50["nginx"], p99["nginx"]
+    ratio = rps["skiff"]/rps["nginx"]
+    printf "skiff / nginx requests/s: %.2fx (target >= 1.30x: %s); p99 no worse than nginx: %s\n", ratio, (ratio >= 1.3 ? "yes" : "NO"), (p99["skiff"] <= p99["nginx"] ? "yes" : "NO")
+  }' "$WORK/results"

@@ -1,0 +1,86 @@
+//! The proxy's event loops, one per core like nginx's workers: each thread runs a
+//! single-threaded runtime with its own keep-alive pool to the pods, and all of them accept
+//! from the same listening sockets. A request never leaves the thread that accepted its
+//! connection, so the hot path has no cross-thread wake-ups and no shared pool.
+
+use super::forward::{Forwarder, Route};
+use super::listener::{self, Limits};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use tokio::runtime::Handle;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+struct Worker {
+    handle: Handle,
+    forwarder: Arc<Forwarder>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub struct Workers {
+    workers: Vec<Worker>,
+    stop: CancellationToken,
+}
+
+impl Workers {
+    /// Starts `n` worker threads.
+    pub fn start(n: usize, limits: &Limits) -> std::io::Result<Workers> {
+        let stop = CancellationToken::new();
+        let mut workers = Vec::with_capacity(n);
+        for i in 0..n.max(1) {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (stop, timeout) = (stop.clone(), limits.response_timeout);
+            let thread = std::thread::Builder::new().name(format!("skiff-proxy-{i}")).spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => return drop(tx.send(Err(e))),
+                };
+                let forwarder = Arc::new(Forwarder::new(timeout));
+                if tx.send(Ok((rt.handle().clone(), forwarder))).is_err() {
+                    return;
+                }
+                rt.block_on(stop.cancelled());
+                rt.shutdown_timeout(std::time::Duration::from_secs(10));
+            })?;
+            let (handle, forwarder) = rx.recv().map_err(std::io::Error::other)??;
+            workers.push(Worker { handle, forwarder, thread: Some(thread) });
+        }
+        Ok(Workers { workers, stop })
+    }
+
+    /// Serves `route` on `listener` from every worker until `stop`.
+    pub fn serve(
+        &self,
+        listener: std::net::TcpListener,
+        route: Arc<Route>,
+        limits: &Limits,
+        permits: Arc<Semaphore>,
+        stop: CancellationToken,
+    ) -> std::io::Result<()> {
+        listener.set_nonblocking(true)?;
+        for w in &self.workers {
+            let socket = listener.try_clone()?;
+            let (route, forwarder, limits, permits, stop) =
+                (route.clone(), w.forwarder.clone(), limits.clone(), permits.clone(), stop.clone());
+            w.handle.spawn(async move {
+                match tokio::net::TcpListener::from_std(socket) {
+                    Ok(l) => listener::serve(l, route, forwarder, limits, permits, stop).await,
+                    Err(e) => tracing::error!(error = %e, "a proxy worker cannot use its listener"),
+                }
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Workers {
+    /// Stops every worker; connections get a few seconds to finish.
+    fn drop(&mut self) {
+        self.stop.cancel();
+        for w in &mut self.workers {
+            if let Some(t) = w.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
