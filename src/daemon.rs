@@ -37,6 +37,8 @@ pub struct Config {
     pub proxy_limits: Limits,
     /// Watch events kept for resuming watches.
     pub watch_history: usize,
+    /// YAML-driven mode: keep the objects in line with the manifests in this directory.
+    pub manifests: Option<PathBuf>,
 }
 
 /// This daemon's identity on the container engine, kept in the state directory so that a
@@ -104,6 +106,9 @@ pub async fn run(
     tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
 
+    if let Some(dir) = config.manifests.clone() {
+        tasks.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), stop.clone())));
+    }
     let state = Arc::new(ApiState {
         registry,
         runtime,

@@ -7,12 +7,14 @@
 //! object rules; `daemon` wires everything together.
 
 pub mod api;
+pub mod apply;
 pub mod cli;
 pub mod clock;
 pub mod controller;
 pub mod daemon;
 pub mod demo;
 pub mod kubelet;
+pub mod manifests;
 pub mod model;
 pub mod patch;
 pub mod printers;

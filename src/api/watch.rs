@@ -1,13 +1,13 @@
 //! `?watch=true`: a newline-delimited stream of ADDED/MODIFIED/DELETED events in
 //! resourceVersion order, resumable from a resourceVersion (410 Expired when that is too old),
 //! filtered by namespace and selectors (an object that stops matching is DELETED for the
-//! watcher), as JSON or one-row Tables.
+//! watcher, one that starts matching ADDED), as JSON or one-row Tables.
 
 use super::ApiState;
 use super::request::Query;
 use super::response::Format;
 use super::selectors::Filter;
-use crate::model::{Kind, Object, ObjectKey};
+use crate::model::{Kind, Object};
 use crate::printers::table::{self, IncludeObject, TableKind};
 use crate::registry::ApiError;
 use crate::store::{EventType, WatchEvent};
@@ -16,7 +16,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -28,7 +27,6 @@ struct Watcher {
     namespace: Option<String>,
     filter: Filter,
     format: Format,
-    matched: HashSet<ObjectKey>,
 }
 
 impl Watcher {
@@ -37,26 +35,22 @@ impl Watcher {
             && self.namespace.as_deref().is_none_or(|ns| obj.meta().namespace.as_deref() == Some(ns))
     }
 
-    /// The event this watcher sees, if any, keeping track of which objects match.
-    fn translate(&mut self, e: &WatchEvent) -> Option<(&'static str, Arc<Object>)> {
+    /// The event this watcher sees, if any: selectors are judged on the object before and
+    /// after the change.
+    fn translate(&self, e: &WatchEvent) -> Option<(&'static str, Arc<Object>)> {
         if !self.in_scope(&e.object) {
             return None;
         }
-        let key = e.object.key();
-        let (matches, was) = (self.filter.matches(&e.object), self.matched.contains(&key));
-        let kind = match (e.event_type, matches, was) {
-            (EventType::Deleted, _, _) if was || matches => "DELETED",
-            (EventType::Deleted, _, _) => return None,
-            (_, true, true) => "MODIFIED",
-            (_, true, false) => "ADDED",
-            (_, false, true) => "DELETED",
-            (_, false, false) => return None,
+        let now = self.filter.matches(&e.object);
+        let was = e.previous.as_deref().is_some_and(|p| self.filter.matches(p));
+        let kind = match (e.event_type, was, now) {
+            (EventType::Added, _, true) => "ADDED",
+            (EventType::Deleted, _, true) => "DELETED",
+            (EventType::Modified, true, true) => "MODIFIED",
+            (EventType::Modified, false, true) => "ADDED",
+            (EventType::Modified, true, false) => "DELETED",
+            _ => return None,
         };
-        if kind == "DELETED" {
-            self.matched.remove(&key);
-        } else {
-            self.matched.insert(key);
-        }
         Some((kind, e.object.clone()))
     }
 
@@ -102,7 +96,7 @@ pub fn stream(
     let from: Option<u64> = q.number("resourceVersion")?.filter(|rv| *rv > 0);
     let store = state.registry.store().clone();
     let (current, current_rv) = store.list(kind, namespace.as_deref());
-    let mut w = Watcher { kind, namespace, filter, format, matched: HashSet::new() };
+    let w = Watcher { kind, namespace, filter, format };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(64);
     let now = state.registry.clock().now();
     let mut first: Vec<Bytes> = Vec::new();
@@ -110,21 +104,17 @@ pub fn stream(
         None => {
             // "Start at most recent": the current state as ADDED events, then changes.
             for obj in current.iter().filter(|o| w.filter.matches(o)) {
-                w.matched.insert(obj.key());
                 first.push(w.line("ADDED", obj, now));
             }
             store.watch(Some(current_rv)).ok()
         }
-        Some(rv) => {
-            w.matched = current.iter().filter(|o| w.filter.matches(o)).map(|o| o.key()).collect();
-            match store.watch(Some(rv)) {
-                Ok(sub) => Some(sub),
-                Err(_) => {
-                    first.push(expired(rv, current_rv));
-                    None
-                }
+        Some(rv) => match store.watch(Some(rv)) {
+            Ok(sub) => Some(sub),
+            Err(_) => {
+                first.push(expired(rv, current_rv));
+                None
             }
-        }
+        },
     };
     let shutdown = state.shutdown.clone();
     let clock = *state.registry.clock();

@@ -7,9 +7,8 @@ use super::Files;
 use super::client::{CliError, Client, Result, collection_path, item_path};
 use super::manifest::{self, Doc};
 use super::resource::qualified;
-use crate::model::meta::LAST_APPLIED;
+use crate::apply;
 use crate::model::{Kind, decode};
-use crate::patch::{schema, three_way};
 use clap::Args;
 use serde_json::Value;
 
@@ -36,28 +35,6 @@ struct Planned {
     step: Step,
 }
 
-/// The manifest as it will be stored, with its own JSON as last-applied-configuration.
-fn with_last_applied(doc: &Value) -> Value {
-    let mut modified = doc.clone();
-    if let Some(a) = modified.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
-        a.remove(LAST_APPLIED);
-        if a.is_empty() {
-            modified["metadata"].as_object_mut().map(|m| m.remove("annotations"));
-        }
-    }
-    let applied = format!("{}\n", serde_json::to_string(&modified).unwrap_or_default());
-    if let Some(m) = modified.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations = m.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
-        if !annotations.is_object() {
-            *annotations = Value::Object(Default::default());
-        }
-        if let Some(a) = annotations.as_object_mut() {
-            a.insert(LAST_APPLIED.into(), Value::String(applied));
-        }
-    }
-    modified
-}
-
 async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
     let kind =
         decode::kind_of(&doc.value).map_err(|e| CliError::msg(format!("unable to recognize {:?}: {e}", doc.source)))?;
@@ -68,17 +45,13 @@ async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
         ))
     })?;
     let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
-    let modified = with_last_applied(&doc.value);
     let path = item_path(kind, &ns, name);
-    let step = match client.get_optional(&path).await? {
-        None => Step::Create { path: collection_path(kind, Some(&ns)), body: modified },
-        Some(live) => {
-            let original: Option<Value> =
-                live["metadata"]["annotations"][LAST_APPLIED].as_str().and_then(|s| serde_json::from_str(s).ok());
-            let patch = three_way::three_way(original.as_ref(), &modified, &live, &schema::for_kind(kind.info().name))
-                .map_err(|e| CliError::msg(format!("creating the patch for {}: {e}", qualified(kind))))?;
-            if patch.as_object().is_some_and(|o| o.is_empty()) { Step::Unchanged } else { Step::Patch { path, patch } }
-        }
+    let live = client.get_optional(&path).await?;
+    let step = match apply::plan(kind.info().name, &doc.value, live.as_ref()) {
+        Ok(apply::Step::Create(body)) => Step::Create { path: collection_path(kind, Some(&ns)), body },
+        Ok(apply::Step::Patch(patch)) => Step::Patch { path, patch },
+        Ok(apply::Step::Unchanged) => Step::Unchanged,
+        Err(e) => return Err(CliError::msg(format!("creating the patch for {}: {e}", qualified(kind)))),
     };
     Ok(Planned { kind, name: name.to_string(), source: doc.source.clone(), step })
 }
@@ -123,20 +96,4 @@ pub async fn run(client: &Client, ns: &str, args: ApplyArgs) -> Result<()> {
         println!("{}/{} {outcome}{suffix}", qualified(p.kind), p.name);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn last_applied_is_the_manifest_itself() {
-        let doc = json!({"kind": "Service", "metadata": {"name": "web"}});
-        let m = with_last_applied(&doc);
-        let applied = m["metadata"]["annotations"][LAST_APPLIED].as_str().unwrap();
-        assert_eq!(serde_json::from_str::<Value>(applied).unwrap(), doc);
-        let again = with_last_applied(&m);
-        assert_eq!(again, m, "re-applying an applied object changes nothing");
-    }
 }

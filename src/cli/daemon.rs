@@ -39,6 +39,9 @@ pub struct DaemonArgs {
     /// Allow pods to mount host paths (never the Docker socket).
     #[arg(long)]
     pub allow_host_path: bool,
+    /// Apply every manifest in this directory, and again whenever a file there changes.
+    #[arg(long)]
+    pub manifests: Option<PathBuf>,
     /// Watch events kept for clients resuming a watch.
     #[arg(long, default_value_t = 10_000, hide = true)]
     pub watch_cache_size: usize,
@@ -93,6 +96,7 @@ fn config(args: &DaemonArgs) -> Result<Config> {
         },
         proxy_limits: Limits::default(),
         watch_history: args.watch_cache_size,
+        manifests: args.manifests.clone(),
     })
 }
 

@@ -203,6 +203,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
         policy: PodSecurityPolicy::default(),
         proxy_limits: Limits::default(),
         watch_history: 10_000,
+        manifests: None,
     };
     let shutdown = CancellationToken::new();
     let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), shutdown.clone()));

@@ -263,30 +263,30 @@ fn stage(
     rv: u64,
 ) -> Result<WatchEvent, StoreError> {
     let current = |key: &ObjectKey| staged.get(key).cloned().unwrap_or_else(|| objects.get(key).cloned());
-    let (event_type, key, mut obj) = match op {
+    let (event_type, key, mut obj, previous) = match op {
         Op::Create(obj) => {
             let key = obj.key();
             if current(&key).is_some() {
                 return Err(StoreError::AlreadyExists(key));
             }
-            (EventType::Added, key, obj)
+            (EventType::Added, key, obj, None)
         }
         Op::Update(obj, pre) => {
             let key = obj.key();
             let existing = current(&key).ok_or_else(|| StoreError::NotFound(key.clone()))?;
             check(&existing, &pre, &key)?;
-            (EventType::Modified, key, obj)
+            (EventType::Modified, key, obj, Some(existing))
         }
         Op::Delete(key, pre) => {
             let existing = current(&key).ok_or_else(|| StoreError::NotFound(key.clone()))?;
             check(&existing, &pre, &key)?;
-            (EventType::Deleted, key, (*existing).clone())
+            (EventType::Deleted, key, (*existing).clone(), Some(existing))
         }
     };
     obj.meta_mut().resource_version = Some(rv.to_string());
     let obj = Arc::new(obj);
     staged.insert(key, (event_type != EventType::Deleted).then(|| obj.clone()));
-    Ok(WatchEvent { event_type, object: obj, rv })
+    Ok(WatchEvent { event_type, object: obj, previous, rv })
 }
 
 fn check(existing: &Object, pre: &Preconditions, key: &ObjectKey) -> Result<(), StoreError> {

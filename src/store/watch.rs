@@ -27,6 +27,8 @@ impl EventType {
 pub struct WatchEvent {
     pub event_type: EventType,
     pub object: Arc<Object>,
+    /// The object before this change (for updates and deletes).
+    pub previous: Option<Arc<Object>>,
     pub rv: u64,
 }
 

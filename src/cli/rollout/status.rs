@@ -2,7 +2,7 @@
 //! watch delivers; exit 1 on an exceeded progress deadline or --timeout.
 
 use super::{CliError, Client, Kind, Result, Target, deployment_name, typed};
-use crate::cli::client::{collection_path, item_path};
+use crate::cli::client::collection_path;
 use crate::model::meta;
 use clap::Args;
 use futures_util::StreamExt;
@@ -126,45 +126,59 @@ pub async fn run(client: &Client, ns: &str, args: StatusArgs) -> Result<()> {
         .unwrap_or_else(|_| Err(CliError::msg("timed out waiting for the condition")))
 }
 
-/// List, then watch from the list's resourceVersion, re-watching if the stream ends.
+/// List, then watch from the list's resourceVersion; list again when the watch ends or the
+/// resourceVersion has expired (as client-go's watch tools do).
 async fn follow(client: &Client, ns: &str, name: &str, revision: Option<i64>, watch: bool) -> Result<()> {
-    let d: Deployment = typed(client.get(&item_path(Kind::Deployment, ns, name)).await?)?;
-    let mut last = String::new();
-    if let Some(done) = report(evaluate(&d, revision), &mut last) {
-        return done;
-    }
-    if !watch {
-        return Ok(());
-    }
+    let collection = collection_path(Kind::Deployment, Some(ns));
     let field = format!("fieldSelector=metadata.name%3D{name}");
-    let mut rv = d.metadata.resource_version.clone().unwrap_or_default();
+    let mut last = String::new();
     loop {
-        let url = format!(
-            "{}?watch=true&{field}&resourceVersion={rv}&timeoutSeconds=300",
-            collection_path(Kind::Deployment, Some(ns))
-        );
-        let mut stream = Box::pin(client.stream(&url, "application/json").await?);
-        let mut buf = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            buf.extend_from_slice(&chunk?);
-            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = buf.drain(..=end).collect();
-                let Ok(event) = serde_json::from_slice::<Value>(&line) else {
-                    continue;
-                };
-                match event["type"].as_str() {
-                    Some("DELETED") => return Err(CliError::msg("object has been deleted")),
-                    Some("ERROR") => return Err(CliError::Status(event["object"].clone())),
-                    _ => {}
-                }
-                let d: Deployment = typed(event["object"].clone())?;
-                rv = d.metadata.resource_version.clone().unwrap_or_default();
-                if let Some(done) = report(evaluate(&d, revision), &mut last) {
-                    return done;
-                }
+        let list = client.get(&format!("{collection}?{field}")).await?;
+        let Some(item) = list["items"].as_array().and_then(|i| i.first()).cloned() else {
+            return Err(CliError::Status(serde_json::json!({
+                "kind": "Status", "reason": "NotFound", "message": format!("deployments.apps {name:?} not found")
+            })));
+        };
+        if let Some(done) = report(evaluate(&typed(item)?, revision), &mut last) {
+            return done;
+        }
+        if !watch {
+            return Ok(());
+        }
+        let rv = list["metadata"]["resourceVersion"].as_str().unwrap_or_default().to_string();
+        let url = format!("{collection}?watch=true&{field}&resourceVersion={rv}&timeoutSeconds=300");
+        if let Some(done) = watch_until_done(client, &url, revision, &mut last).await? {
+            return done;
+        }
+    }
+}
+
+/// Follows one watch stream; `Some` once the rollout is decided, `None` to list again.
+async fn watch_until_done(
+    client: &Client,
+    url: &str,
+    revision: Option<i64>,
+    last: &mut String,
+) -> Result<Option<Result<()>>> {
+    let mut stream = Box::pin(client.stream(url, "application/json").await?);
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        buf.extend_from_slice(&chunk?);
+        while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=end).collect();
+            let Ok(event) = serde_json::from_slice::<Value>(&line) else { continue };
+            match event["type"].as_str() {
+                Some("DELETED") => return Ok(Some(Err(CliError::msg("object has been deleted")))),
+                Some("ERROR") if event["object"]["code"] == 410 => return Ok(None),
+                Some("ERROR") => return Err(CliError::Status(event["object"].clone())),
+                _ => {}
+            }
+            if let Some(done) = report(evaluate(&typed(event["object"].clone())?, revision), last) {
+                return Ok(Some(done));
             }
         }
     }
+    Ok(None)
 }
 
 #[cfg(test)]
