@@ -11,7 +11,9 @@ fn main() -> ExitCode {
     let default_level = if matches!(cli.command, Command::Daemon(_)) { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One event loop: the daemon's control plane is light, and the proxy and the demo app's
+    // hot paths run their own loops; fewer threads means fewer cross-thread wake-ups.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -1,16 +1,15 @@
 //! HTTP(S) GET probes and hooks as the kubelet runs them: status 200–399 succeeds, redirects
 //! are followed on the same host only, at most 10 KiB of body is read, HTTPS certificates are
-//! not verified, and every probe is a fresh connection.
+//! not verified, and every probe is a fresh connection. The exchange is one write and a few
+//! reads parsed with httparse: probes run all the time, so they are kept cheap.
 
 use super::Outcome;
 use super::handler::{Attempt, Target, destination, io_reason};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
 use k8s_openapi::api::core::v1::HTTPGetAction;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -22,6 +21,8 @@ use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme}
 const BODY_LIMIT: usize = 10 * 1024;
 const MAX_REDIRECTS: usize = 10;
 const USER_AGENT: &str = "kube-probe/1.33";
+/// A response head larger than this is refused.
+const MAX_HEAD: usize = 16 * 1024;
 
 /// Accepts any server certificate, as the kubelet's HTTPS probes do (signatures are still
 /// checked, so the handshake is a real one).
@@ -157,45 +158,73 @@ async fn request(
     exchange(tls, req).await
 }
 
-fn build(action: &HTTPGetAction, authority: &str, path: &str) -> Result<http::Request<Empty<Bytes>>, String> {
-    let mut req = http::Request::get(path).header(http::header::HOST, authority);
+/// The request head: the user's headers, then kube-probe's User-Agent and `Accept: */*`
+/// unless the user set them (an explicitly empty Accept removes it).
+fn build(action: &HTTPGetAction, authority: &str, path: &str) -> Result<Vec<u8>, String> {
     let user = action.http_headers.clone().unwrap_or_default();
     let has = |name: &str| user.iter().any(|h| h.name.eq_ignore_ascii_case(name));
-    for h in &user {
-        // An explicitly empty Accept removes the default one.
-        if !h.value.is_empty() || !h.name.eq_ignore_ascii_case("accept") {
-            req = req.header(h.name.as_str(), h.value.as_str());
+    let host = user.iter().find(|h| h.name.eq_ignore_ascii_case("host")).map_or(authority, |h| h.value.as_str());
+    let mut head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n");
+    for h in user.iter().filter(|h| !h.name.eq_ignore_ascii_case("host")) {
+        if h.value.is_empty() && h.name.eq_ignore_ascii_case("accept") {
+            continue;
         }
+        if h.name.contains(['\r', '\n', ':']) || h.value.contains(['\r', '\n']) {
+            return Err(format!("invalid header {:?}", h.name));
+        }
+        head.push_str(&format!("{}: {}\r\n", h.name, h.value));
     }
     if !has("user-agent") {
-        req = req.header(http::header::USER_AGENT, USER_AGENT);
+        head.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
     }
     if !has("accept") {
-        req = req.header(http::header::ACCEPT, "*/*");
+        head.push_str("Accept: */*\r\n");
     }
-    req.header(http::header::CONNECTION, "close").body(Empty::new()).map_err(|e| e.to_string())
+    head.push_str("Connection: close\r\n\r\n");
+    Ok(head.into_bytes())
 }
 
-async fn exchange<S>(io: S, req: http::Request<Empty<Bytes>>) -> Result<(u16, Option<String>, String), String>
+/// Sends the request and reads the answer's status, Location and (at most 10 KiB of) body.
+async fn exchange<S>(mut io: S, request: Vec<u8>) -> Result<(u16, Option<String>, String), String>
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(io)).await.map_err(|e| e.to_string())?;
-    let driver = tokio::spawn(conn);
-    let result = async {
-        let resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let location = resp.headers().get(http::header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
-        let body = match Limited::new(resp.into_body(), BODY_LIMIT).collect().await {
-            Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-            Err(_) => String::new(),
-        };
-        Ok((status, location, body))
+    io.write_all(&request).await.map_err(|e| e.to_string())?;
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = io.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("EOF".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut resp = httparse::Response::new(&mut headers);
+        match resp.parse(&buf) {
+            Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => continue,
+            Ok(httparse::Status::Partial) => return Err("response head too large".into()),
+            Err(e) => return Err(format!("malformed HTTP response: {e}")),
+            Ok(httparse::Status::Complete(end)) => {
+                let status = resp.code.unwrap_or(0);
+                let location = resp
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("location"))
+                    .map(|h| String::from_utf8_lossy(h.value).into_owned());
+                let mut body = buf.split_off(end);
+                if location.is_some() {
+                    // Only a redirect's body is ever shown (in a probe warning).
+                    while body.len() < BODY_LIMIT
+                        && let Ok(n @ 1..) = io.read(&mut chunk).await
+                    {
+                        body.extend_from_slice(&chunk[..n]);
+                    }
+                }
+                body.truncate(BODY_LIMIT);
+                return Ok((status, location, String::from_utf8_lossy(&body).into_owned()));
+            }
+        }
     }
-    .await;
-    driver.abort();
-    result
 }
 
 #[cfg(test)]

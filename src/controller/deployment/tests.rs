@@ -446,3 +446,18 @@ fn maxsurge_2_maxunavailable_0_never_exceeds_bounds() {
     }
     assert_eq!((w.spec_of("hello:2.0"), w.spec_of("hello:1.0")), (10, 0));
 }
+
+#[test]
+fn a_stuck_rollout_is_not_timed_out_before_its_deadline() {
+    let mut w = World::new(deployment(3, pct("25%"), pct("25%"), "hello:1.0"));
+    w.sync();
+    w.observe("hello:1.0", 0);
+    for _ in 0..59 {
+        w.tick(10);
+        w.sync();
+        assert_ne!(w.progressing_reason(), "ProgressDeadlineExceeded", "timed out before 600 s");
+    }
+    w.tick(30);
+    w.sync();
+    assert_eq!(w.progressing_reason(), "ProgressDeadlineExceeded", "600 s after the last progress");
+}

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::runtime::fake::FakeRuntime;
-use http_body_util::Full;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::{Container, HTTPHeader};
