@@ -3,6 +3,7 @@
 
 mod discovery;
 mod logs;
+mod openapi;
 pub mod request;
 mod resources;
 mod response;
@@ -92,7 +93,7 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         Target::Health => get_only(response::text(StatusCode::OK, "ok".into())),
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
         Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
-        Target::OpenApi(_) => Err(ApiError::UnknownPath),
+        Target::OpenApi(path) => get_only(openapi_response(&path)?),
         Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
         Target::Collection { kind, namespace } => {
             resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await
@@ -100,6 +101,24 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         Target::Item { kind, namespace, name, sub } => {
             let key = ObjectKey { kind, namespace, name };
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
+        }
+    }
+}
+
+fn openapi_response(path: &str) -> Result<Response, ApiError> {
+    match path {
+        "v2" => {
+            let mut resp = Response::new(axum::body::Body::from(openapi::v2_protobuf()));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/com.github.proto-openapi.spec.v2.v1.0+protobuf"),
+            );
+            Ok(resp)
+        }
+        "v3" => Ok(response::json(StatusCode::OK, &openapi::v3_index())),
+        other => {
+            let doc = other.strip_prefix("v3/").and_then(openapi::v3_document).ok_or(ApiError::UnknownPath)?;
+            Ok(response::json(StatusCode::OK, &doc))
         }
     }
 }

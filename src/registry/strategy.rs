@@ -28,7 +28,12 @@ pub fn prepare_create(obj: &mut Object, now: jiff::Timestamp) {
             rs.status = None;
         }
         Object::Service(s) => s.status = None,
-        Object::Pod(_) | Object::Event(_) => {}
+        // The apiserver starts every pod Pending.
+        Object::Pod(p) => {
+            p.status =
+                Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Pending".into()), ..Default::default() })
+        }
+        Object::Event(_) => {}
     }
     apply_defaults(obj);
 }
