@@ -62,9 +62,12 @@ impl Rig {
         self.registry.get_typed::<Pod>("default", "web")
     }
 
+    /// (restart count, state) of the first container; (0, "") before the kubelet reported it.
     fn state(&self) -> (i32, String) {
-        let p = self.pod().unwrap();
-        let s = &p.status.unwrap().container_statuses.unwrap()[0];
+        let statuses = self.pod().and_then(|p| p.status?.container_statuses).unwrap_or_default();
+        let Some(s) = statuses.first() else {
+            return (0, String::new());
+        };
         let state = s.state.clone().unwrap();
         let name = match (state.running, state.waiting, state.terminated) {
             (Some(_), _, _) => "Running".to_string(),
@@ -99,7 +102,7 @@ impl Rig {
 async fn exits_restart_with_kubernetes_back_off() {
     let r = rig();
     r.create(pod(json!({}))).await;
-    r.until(5, "running", |r| r.pod().is_some_and(|p| p.status.is_some()) && r.state() == (0, "Running".into())).await;
+    r.until(5, "running", |r| r.state() == (0, "Running".into())).await;
     let labels = &r.fake.containers()[0].1;
     assert_eq!(labels[container::LABEL_INSTANCE], "test-instance");
     assert_eq!(labels[container::LABEL_POD], "web");
