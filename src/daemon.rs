@@ -76,7 +76,7 @@ pub async fn run(
     );
     let clock = Clock::system();
     let ports = ServicePorts { proxy_ip: config.proxy_address, node_port_range: config.node_port_range.clone() };
-    let registry = Arc::new(Registry::new(store, clock, config.policy.clone(), ports));
+    let registry = Arc::new(Registry::new(store, clock, config.policy, ports));
     let stop = shutdown.child_token();
     let mut tasks: JoinSet<(&'static str, anyhow::Result<()>)> = JoinSet::new();
 

@@ -29,7 +29,7 @@ pub fn parse(args: &[String]) -> Result<Vec<Ref>> {
         return args
             .iter()
             .map(|a| {
-                let (t, n) = a.split_once('/').ok_or_else(|| CliError::msg(format!("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'skiff get resource/<resource_name>' instead of 'skiff get resource resource/<resource_name>'")))?;
+                let (t, n) = a.split_once('/').ok_or_else(|| CliError::msg("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'skiff get resource/<resource_name>' instead of 'skiff get resource resource/<resource_name>'"))?;
                 Ok(Ref { kind: kind(t)?, name: Some(n.to_string()) })
             })
             .collect();

@@ -106,14 +106,14 @@ impl Registry {
                 kind.info().version
             ))
         };
-        Ok(match kind {
+        match kind {
             Kind::Deployment => decode::decode_with(body, mode).map(|(o, w)| (Object::Deployment(o), w)),
             Kind::ReplicaSet => decode::decode_with(body, mode).map(|(o, w)| (Object::ReplicaSet(o), w)),
             Kind::Pod => decode::decode_with(body, mode).map(|(o, w)| (Object::Pod(o), w)),
             Kind::Service => decode::decode_with(body, mode).map(|(o, w)| (Object::Service(o), w)),
             Kind::Event => decode::decode_with(body, mode).map(|(o, w)| (Object::Event(o), w)),
         }
-        .map_err(cannot)?)
+        .map_err(cannot)
     }
 
     /// Creates an object from a request body in `namespace`.

@@ -22,7 +22,7 @@ use tokio_stream::wrappers::BroadcastStream;
 pub enum Call {
     Pull(String),
     Build(String),
-    Create(ContainerConfig),
+    Create(Box<ContainerConfig>),
     Start(ContainerId),
     Stop(ContainerId, Duration),
     Remove(ContainerId),
@@ -174,7 +174,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn create(&self, config: &ContainerConfig) -> Result<ContainerId> {
-        self.record(Call::Create(config.clone()), Verb::Create)?;
+        self.record(Call::Create(Box::new(config.clone())), Verb::Create)?;
         let mut inner = self.lock();
         if !inner.images.contains(&config.image) {
             return Err(RuntimeError::ImageNotFound(config.image.clone()));

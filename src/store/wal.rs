@@ -259,7 +259,8 @@ mod tests {
         let snapshot = serde_json::to_vec(&Snapshot { rv: 2, objects: objects.clone() }).unwrap();
         // 1: temp snapshot half written; 2: snapshot in place, old log still there;
         // 3: snapshot in place, temp log created; 4: done.
-        let states: [(&[u8], Option<&[u8]>, &[u8], bool); 4] = [
+        type TmpSnapshotLogTmpLog<'a> = (&'a [u8], Option<&'a [u8]>, &'a [u8], bool);
+        let states: [TmpSnapshotLogTmpLog; 4] = [
             (&snapshot[..snapshot.len() / 2], None, &log, false),
             (b"", Some(&snapshot), &log, false),
             (b"", Some(&snapshot), &log, true),

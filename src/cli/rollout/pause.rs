@@ -34,7 +34,7 @@ pub async fn restart(client: &Client, ns: &str, t: &Target) -> Result<()> {
     let path = item_path(Kind::Deployment, ns, &name);
     let d: Deployment = typed(client.get(&path).await?)?;
     if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
-        return Err(CliError::msg(format!("can't restart paused deployment (run rollout resume first)")));
+        return Err(CliError::msg("can't restart paused deployment (run rollout resume first)"));
     }
     let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let before = d
