@@ -3,6 +3,7 @@
 //! holds), container statuses with state and lastState, QoS class.
 
 use crate::model::meta;
+use crate::model::qos::qos_class;
 use k8s_openapi::api::core::v1::{
     ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, HostIP,
     Pod, PodCondition, PodStatus,
@@ -128,27 +129,6 @@ pub fn phase(restart_policy: &str, containers: &[ContainerView]) -> &'static str
     }
 }
 
-/// Guaranteed when every container has equal cpu and memory requests and limits, BestEffort
-/// when none has any, Burstable otherwise.
-fn qos_class(pod: &Pod) -> &'static str {
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
-    let resources: Vec<_> = containers.iter().map(|c| c.resources.clone().unwrap_or_default()).collect();
-    let any = resources.iter().any(|r| {
-        r.limits.as_ref().is_some_and(|l| !l.is_empty()) || r.requests.as_ref().is_some_and(|q| !q.is_empty())
-    });
-    if !any {
-        return "BestEffort";
-    }
-    let guaranteed = resources.iter().all(|r| {
-        ["cpu", "memory"].iter().all(|k| {
-            let limit = r.limits.as_ref().and_then(|l| l.get(*k));
-            let request = r.requests.as_ref().and_then(|q| q.get(*k)).or(limit);
-            limit.is_some() && limit == request
-        })
-    });
-    if guaranteed { "Guaranteed" } else { "Burstable" }
-}
-
 /// The full status for `pod`, keeping condition transition times from `previous`.
 pub fn build(
     pod: &Pod,
@@ -190,7 +170,7 @@ pub fn build(
         host_ips: Some(vec![HostIP { ip: host_ip.into() }]),
         start_time: Some(meta::time(start_time)),
         container_statuses: Some(containers.iter().map(container_status).collect()),
-        qos_class: Some(qos_class(pod).into()),
+        qos_class: Some(pod.spec.as_ref().map_or("BestEffort", qos_class).into()),
         ..Default::default()
     }
 }

@@ -45,6 +45,11 @@ impl Quantity {
     }
 }
 
+/// Billionths of the unit of a quantity string, `None` when it is not a valid quantity.
+pub fn nanos(s: &str) -> Option<i128> {
+    Quantity::parse(s).ok().map(Quantity::nanos)
+}
+
 fn parse_decimal_nanos(digits: &str) -> Option<i128> {
     let (int_part, frac_part) = digits.split_once('.').unwrap_or((digits, ""));
     if int_part.is_empty() && frac_part.is_empty() || frac_part.contains('.') {
@@ -97,6 +102,29 @@ fn apply_suffix(nanos: i128, suffix: &str) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nanos_of_every_suffix() {
+        let cases = [
+            ("1", Some(1_000_000_000)),
+            ("500m", Some(500_000_000)),
+            ("0.5", Some(500_000_000)),
+            ("1Ki", Some(1_024_000_000_000)),
+            ("1.5Gi", Some(1_610_612_736_000_000_000)),
+            ("2e3", Some(2_000_000_000_000)),
+            ("1k", Some(1_000_000_000_000)),
+            ("-3", Some(-3_000_000_000)),
+            ("10n", Some(10)),
+            ("abc", None),
+            ("1Qi", None),
+            ("1e2147483647", None),
+            ("1e-2147483648", None),
+            ("", None),
+        ];
+        for (q, want) in cases {
+            assert_eq!(nanos(q), want, "{q}");
+        }
+    }
 
     #[test]
     fn parses_cpu_and_memory() {
