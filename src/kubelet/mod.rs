@@ -57,17 +57,14 @@ pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), Runti
             () = &mut janitor => {}
             change = watch.recv() => match change {
                 Ok(change) => kubelet.on_change(change).await,
-                Err(RecvError::Lagged(_)) => kubelet.reconcile_all().await,
+                Err(RecvError::Lagged(_)) => kubelet.resync().await,
                 Err(RecvError::Closed) => break,
             },
             Some(event) = events.recv() => kubelet.route_event(event).await,
             Some(done) = kubelet.tasks.join_next(), if !kubelet.tasks.is_empty() => {
                 if let Ok(uid) = done { kubelet.workers.remove(&uid); }
             }
-            _ = resync.tick() => {
-                kubelet.reconcile_all().await;
-                kubelet.sweep_orphans().await;
-            }
+            _ = resync.tick() => kubelet.resync().await,
         }
     }
     // Closing the mailboxes lets every worker return without touching its containers.
@@ -164,7 +161,10 @@ impl Kubelet {
     }
 
     /// Every pod has a worker and every worker checks its containers.
-    async fn reconcile_all(&mut self) {
+    /// The safety net for missed events: every pod gets a worker, every worker checks its
+    /// containers against one listing of the engine, and containers whose pod is gone are
+    /// removed.
+    async fn resync(&mut self) {
         for obj in self.env.registry.store().list(Kind::Pod, None).0 {
             if let Object::Pod(pod) = obj.as_ref()
                 && !self.workers.contains_key(meta::uid(&pod.metadata))
@@ -172,22 +172,21 @@ impl Kubelet {
                 self.spawn(pod.clone(), Vec::new());
             }
         }
+        let containers = match self.env.runtime.list(&self.instance_filter()).await {
+            Ok(containers) => containers,
+            Err(e) => return tracing::warn!(error = %e, "cannot list containers to resync; next time"),
+        };
+        let mut by_pod: BTreeMap<String, Vec<ContainerSummary>> = BTreeMap::new();
+        for c in containers {
+            by_pod.entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default()).or_default().push(c);
+        }
         let uids: Vec<String> = self.workers.keys().cloned().collect();
         for uid in uids {
-            self.send(&uid, Message::Resync).await;
+            let listed = by_pod.remove(&uid).unwrap_or_default();
+            self.send(&uid, Message::Resync(listed)).await;
         }
-    }
-
-    /// Containers of this instance whose pod no longer exists.
-    async fn sweep_orphans(&mut self) {
-        let Ok(containers) = self.env.runtime.list(&self.instance_filter()).await else {
-            return;
-        };
-        for c in containers {
-            let uid = c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default();
-            if !self.workers.contains_key(&uid) {
-                self.remove_orphan(&c.id).await;
-            }
+        for orphan in by_pod.into_values().flatten() {
+            self.remove_orphan(&orphan.id).await;
         }
     }
 

@@ -9,7 +9,7 @@ mod start;
 mod terminate;
 
 use super::endpoints::{EndpointSink, PodEndpoint};
-use super::status::{self, State, Terminated};
+use super::status::{self, ContainerView, State, Terminated};
 use crate::model::{KubeObject, Object, meta};
 use crate::registry::Registry;
 use crate::registry::events::EventType;
@@ -18,8 +18,8 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodStatus};
 use slot::Slot;
-use std::collections::BTreeSet;
-use std::net::IpAddr;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -45,8 +45,18 @@ pub enum Message {
     Deleted,
     /// Something happened to one of the pod's containers.
     Runtime(RuntimeEvent),
-    /// Check the containers against the engine (the safety net for missed events).
-    Resync,
+    /// Check the containers against the engine (the safety net for missed events), given the
+    /// pod's containers in a listing of the engine.
+    Resync(Vec<ContainerSummary>),
+}
+
+/// Everything the pod's status and endpoint are derived from. A probe that confirms what was
+/// already known changes none of it, so most passes end at one comparison.
+#[derive(PartialEq)]
+struct Inputs {
+    views: Vec<ContainerView>,
+    ports: Vec<BTreeMap<u16, SocketAddr>>,
+    resource_version: Option<String>,
 }
 
 pub struct Worker {
@@ -60,6 +70,8 @@ pub struct Worker {
     terminated: bool,
     published: Option<PodEndpoint>,
     written: Option<PodStatus>,
+    /// What `written` and `published` were derived from: while it holds, there is nothing to do.
+    derived_from: Option<Inputs>,
     /// Containers skiff itself removed: their destroy events are expected.
     removed: BTreeSet<String>,
 }
@@ -78,7 +90,7 @@ pub async fn run(env: Arc<Env>, pod: Pod, adopted: Vec<ContainerSummary>, mut rx
                 Some(Message::Deleted) => return w.remove_everything().await,
                 Some(Message::Pod(pod)) => w.pod.metadata = pod.metadata,
                 Some(Message::Runtime(event)) => w.on_runtime_event(event).await,
-                Some(Message::Resync) => w.resync().await,
+                Some(Message::Resync(listed)) => w.resync(&listed).await,
             },
             Some(done) = w.probes.next(), if !w.probes.is_empty() => w.on_probe(done).await,
             Some(()) = w.background.next(), if !w.background.is_empty() => {}
@@ -125,6 +137,7 @@ impl Worker {
             termination: None,
             terminated: false,
             published: None,
+            derived_from: None,
             removed: BTreeSet::new(),
         }
     }
@@ -177,9 +190,17 @@ impl Worker {
 
     /// Writes the status and the endpoint when they changed.
     async fn publish(&mut self) {
-        let views: Vec<_> = self.slots.iter().map(Slot::view).collect();
+        let mut inputs = Inputs {
+            views: self.slots.iter().map(Slot::view).collect(),
+            ports: self.slots.iter().map(|s| s.ports.clone()).collect(),
+            resource_version: self.pod.metadata.resource_version.clone(),
+        };
+        if self.derived_from.as_ref() == Some(&inputs) {
+            return;
+        }
         let host_ip = self.env.host_ip.to_string();
-        let status = status::build(&self.pod, &views, &host_ip, self.start_time, self.now());
+        let status = status::build(&self.pod, &inputs.views, &host_ip, self.start_time, self.now());
+        let mut settled = true;
         if self.written.as_ref() != Some(&status) {
             let mut pod = self.pod.clone();
             pod.status = Some(status.clone());
@@ -192,7 +213,8 @@ impl Worker {
                     self.written = Some(status);
                 }
                 Err(e) => {
-                    tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written")
+                    tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written");
+                    settled = false;
                 }
             }
         }
@@ -200,6 +222,10 @@ impl Worker {
         if self.published.as_ref() != Some(&endpoint) {
             self.env.endpoints.publish(endpoint.clone()).await;
             self.published = Some(endpoint);
+        }
+        if settled {
+            inputs.resource_version = self.pod.metadata.resource_version.clone();
+            self.derived_from = Some(inputs);
         }
     }
 
@@ -239,11 +265,16 @@ impl Worker {
     }
 
     /// The engine is the truth: containers that vanished or stopped without an event.
-    async fn resync(&mut self) {
+    /// A container the listing shows running is fine; any other is inspected (the listing may
+    /// predate it, or it exited without an event).
+    async fn resync(&mut self, listed: &[ContainerSummary]) {
         for i in 0..self.slots.len() {
             let Some(id) = self.slots[i].id.clone() else {
                 continue;
             };
+            if listed.iter().any(|c| c.id == id && c.running) {
+                continue;
+            }
             match self.env.runtime.inspect(&id).await {
                 Err(RuntimeError::NotFound(_)) => self.on_removed_outside(i).await,
                 Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => self.on_exit(i).await,
