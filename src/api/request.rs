@@ -77,12 +77,25 @@ fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
                 "status" if kind.info().has_status => Sub::Status,
                 "scale" if kind.info().scalable => Sub::Scale,
                 "log" if kind == Kind::Pod => Sub::Log,
+                "exec" | "attach" | "portforward" if kind == Kind::Pod => return Err(no_node_streams(sub, name)),
                 _ => return Err(ApiError::UnknownPath),
             };
             Ok(Target::Item { kind, namespace: ns.to_string(), name: name.to_string(), sub: Some(sub) })
         }
         _ => Err(ApiError::UnknownPath),
     }
+}
+
+/// Streaming into a pod needs a node; skiff's pods are plain containers on this host's engine,
+/// so say where the equivalent is instead of a bare 404.
+fn no_node_streams(sub: &str, pod: &str) -> ApiError {
+    let instead = match sub {
+        "portforward" => "its ports are already published on 127.0.0.1 (docker port)".to_string(),
+        verb => format!("use docker {verb} on its container (docker ps --filter label=io.skiff.pod={pod})"),
+    };
+    ApiError::MethodNotAllowed(format!(
+        "pods/{sub} is not supported by skiff: the pod runs on this host's Docker engine; {instead}"
+    ))
 }
 
 /// Query parameters, last value wins.
@@ -135,6 +148,11 @@ mod tests {
             Target::Item { kind: Kind::Pod, namespace: "default".into(), name: "web-1".into(), sub: Some(Sub::Log) }
         );
         assert!(parse("/api/v1/namespaces/default/services/web/scale").is_err());
+        let exec = parse("/api/v1/namespaces/default/pods/web-1/exec").unwrap_err();
+        assert_eq!(exec.code_and_reason(), (405, "MethodNotAllowed"));
+        assert!(
+            exec.to_string().contains("docker exec on its container (docker ps --filter label=io.skiff.pod=web-1)")
+        );
         assert!(parse("/apis/batch/v1/jobs").is_err());
         assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Namespaces(None));
     }
