@@ -12,26 +12,7 @@ if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
   [ "$(id -u)" = 0 ] || { echo "needs wrk and nginx (apt-get install wrk nginx)" >&2; exit 1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null
 fi
-cargo build --release -q
-SKIFF=$PWD/target/x86_64-unknown-linux-gnu/release/skiff
-WORK=$(mktemp -d)
-DAEMON=; NGINX=
-cleanup() {
-  [ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null || true
-  [ -n "$DAEMON" ] && kill "$DAEMON" 2>/dev/null || true
-  sleep 0.5
-  if [ -f "$WORK/state/instance-id" ]; then
-    docker ps -aq --filter "label=io.skiff.instance=$(cat "$WORK/state/instance-id")" | xargs -r docker rm -f >/dev/null
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$SKIFF" demo images >/dev/null
-"$SKIFF" daemon --listen 127.0.0.1:0 --state-dir "$WORK/state" >"$WORK/daemon.out" 2>"$WORK/daemon.log" &
-DAEMON=$!
-for _ in $(seq 1 50); do grep -q listening "$WORK/daemon.out" 2>/dev/null && break; sleep 0.1; done
-export SKIFF_SERVER=$(grep -o 'http://[0-9.:]*' "$WORK/daemon.out")
+source bench/daemon.sh
 "$SKIFF" apply -f examples/hello-kubernetes.yaml >/dev/null
 "$SKIFF" rollout status deployment/hello-kubernetes >/dev/null
 SKIFF_PORT=$("$SKIFF" get svc hello-kubernetes -o json | sed -n 's/.*"nodePort": \([0-9]*\).*/\1/p' | head -1)
@@ -64,7 +45,7 @@ $UPSTREAMS
 }
 CONF
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' &
-NGINX=$!
+STARTED+=("$!")
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$NGINX_PORT/" >/dev/null && break; sleep 0.1; done
 
 # One wrk run: "requests/s p50_ms p99_ms".

@@ -4,14 +4,18 @@
 //!   times the number of waves (10 / 2 = 5), and
 //! - Docker Swarm's `service update --update-parallelism 2 --update-order start-first` on the
 //!   same images, where `docker swarm init` works (it is left again afterwards).
+//!
 //! Targets: skiff within 1.3× the floor, and at least 3× faster than Swarm.
 //! Run: `cargo bench --bench rollout`.
 
-use skiff::runtime::{ContainerConfig, ContainerRuntime, Docker};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-const SKIFF: &str = env!("CARGO_BIN_EXE_skiff");
+use skiff::runtime::{ContainerConfig, ContainerRuntime, Docker};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::Daemon;
+
 const REPLICAS: u32 = 10;
 const SURGE: u32 = 2;
 const TRIALS: usize = 3;
@@ -62,51 +66,24 @@ fn manifest() -> String {
 
 /// skiff: `set image` until `rollout status` returns, alternating v2 and v1.
 fn skiff_rollouts() -> Vec<Duration> {
-    let state = tempfile::tempdir().unwrap();
-    let mut daemon = Command::new(SKIFF)
-        .args(["daemon", "--listen", "127.0.0.1:0", "--state-dir"])
-        .arg(state.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(daemon.stdout.take().unwrap()), &mut line).unwrap();
-    let server = line.trim().rsplit(' ').next().unwrap().to_string();
-    let skiff = |args: &[&str]| run(Command::new(SKIFF).args(args).env("SKIFF_SERVER", &server));
-    let file = state.path().join("bench.yaml");
+    let d = Daemon::start();
+    let file = d.state.path().join("bench.yaml");
     std::fs::write(&file, manifest()).unwrap();
-    skiff(&["apply", "-f", file.to_str().unwrap()]);
-    skiff(&["rollout", "status", "deployment/bench"]);
-    let instance = std::fs::read_to_string(state.path().join("instance-id")).unwrap_or_default().trim().to_string();
-    let containers =
-        || run(Command::new("docker").args(["ps", "-aq", "--filter", &format!("label=io.skiff.instance={instance}")]));
+    d.ok(&["apply", "-f", file.to_str().unwrap()]);
+    d.ok(&["rollout", "status", "deployment/bench"]);
     let mut times = Vec::new();
     for i in 0..TRIALS {
         // Each rollout starts on a quiet engine: the previous one's old containers are gone.
         let settle = Instant::now() + Duration::from_secs(60);
-        while containers().lines().count() > REPLICAS as usize && Instant::now() < settle {
+        while d.containers().len() > REPLICAS as usize && Instant::now() < settle {
             std::thread::sleep(Duration::from_millis(100));
         }
         let image = if i % 2 == 0 { "web=hello-kubernetes:2.0" } else { "web=hello-kubernetes:1.0" };
         let started = Instant::now();
-        skiff(&["set", "image", "deployment/bench", image]);
-        skiff(&["rollout", "status", "deployment/bench"]);
+        d.ok(&["set", "image", "deployment/bench", image]);
+        d.ok(&["rollout", "status", "deployment/bench"]);
         times.push(started.elapsed());
         eprintln!("  skiff rollout {}: {:.2?}", i + 1, times[i]);
-    }
-    skiff(&["delete", "deployment/bench"]);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
-    let instance = std::fs::read_to_string(state.path().join("instance-id")).unwrap_or_default();
-    let ids = run(Command::new("docker").args([
-        "ps",
-        "-aq",
-        "--filter",
-        &format!("label=io.skiff.instance={}", instance.trim()),
-    ]));
-    if !ids.trim().is_empty() {
-        run(Command::new("docker").arg("rm").arg("-f").args(ids.split_whitespace()));
     }
     times
 }
@@ -166,7 +143,7 @@ fn swarm_rollouts() -> Option<Vec<Duration>> {
 }
 
 fn main() {
-    run(Command::new(SKIFF).args(["demo", "images"]));
+    support::demo_images();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let floor_one = rt.block_on(async {
         let docker = Docker::connect().await.expect("docker");

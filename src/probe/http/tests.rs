@@ -3,7 +3,7 @@
 use super::*;
 use crate::runtime::fake::FakeRuntime;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::{Container, HTTPHeader};
