@@ -1,15 +1,16 @@
 //! The proxy on real sockets (issue 5), in-process: test backends are small HTTP servers on
 //! 127.0.0.1 published to the proxy the way the kubelet publishes pods. Even spread per request
 //! over keep-alive, unready pods skipped, streaming and upgrades passed through, retry on a
-//! refused connection, ClientIP affinity, abusive clients cut off while others are served,
-//! and the error statuses.
+//! refused connection, ClientIP affinity, HTTP/2 to pods whose Service port declares h2c,
+//! abusive clients cut off while others are served, and the error statuses.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use serde_json::json;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::{Value, json};
 use skiff::clock::Clock;
 use skiff::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use skiff::model::Kind;
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -30,30 +32,39 @@ use tokio_util::sync::CancellationToken;
 
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
-/// A backend named `name`: `/` answers with x-pod-name, `/slow` after 2 s, `/stream` in five
-/// chunks 200 ms apart, and `Upgrade: echo` switches to an echo protocol.
+/// A backend named `name` speaking HTTP/1.1 and h2c: `/` answers with x-pod-name and
+/// x-http-version, `/slow` after 2 s, `/stream` in five chunks 200 ms apart, and
+/// `Upgrade: echo` switches to an echo protocol.
 async fn backend(name: &'static str) -> SocketAddr {
+    backend_counted(name).await.0
+}
+
+/// [`backend`], with a count of the connections it accepted.
+async fn backend_counted(name: &'static str) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let service = service_fn(move |req: hyper::Request<Incoming>| async move {
                     Ok::<_, Infallible>(answer(name, req).await)
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
                     .await;
             });
         }
     });
-    addr
+    (addr, accepted)
 }
 
 async fn answer(name: &'static str, mut req: hyper::Request<Incoming>) -> hyper::Response<Body> {
-    let builder = hyper::Response::builder().header("x-pod-name", name);
+    let builder =
+        hyper::Response::builder().header("x-pod-name", name).header("x-http-version", format!("{:?}", req.version()));
     match req.uri().path() {
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -97,8 +108,8 @@ struct Rig {
     _stop: tokio_util::sync::DropGuard,
 }
 
-/// A proxy with one NodePort Service `web` (optionally with ClientIP affinity).
-async fn rig(affinity: bool, limits: Limits) -> Rig {
+/// A proxy with one NodePort Service `web`, changed by `tweak` before it is created.
+async fn rig(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { proxy_ip: "127.0.0.1".parse().unwrap(), node_port_range: range..=range + 9 };
@@ -111,9 +122,7 @@ async fn rig(affinity: bool, limits: Limits) -> Rig {
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}
     });
-    if affinity {
-        svc["spec"]["sessionAffinity"] = json!("ClientIP");
-    }
+    tweak(&mut svc);
     let w = registry.create(Kind::Service, "default", svc, &WriteOptions::default()).await.unwrap();
     let port = w.object.to_json()["spec"]["ports"][0]["nodePort"].as_u64().unwrap() as u16;
     let rig = Rig { proxy, port, _stop: stop.drop_guard() };
@@ -158,7 +167,7 @@ async fn pod_of(c: &reqwest::Client, url: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
-    let r = rig(false, Limits::default()).await;
+    let r = rig(Limits::default(), |_| {}).await;
     for name in ["a", "b", "c"] {
         r.pod(name, backend(name).await, true).await;
     }
@@ -185,7 +194,7 @@ async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
 
 #[tokio::test]
 async fn bodies_stream_and_upgrades_pass_through() {
-    let r = rig(false, Limits::default()).await;
+    let r = rig(Limits::default(), |_| {}).await;
     r.pod("a", backend("a").await, true).await;
     let started = std::time::Instant::now();
     let resp = client().get(r.url("/stream")).send().await.unwrap();
@@ -213,7 +222,7 @@ async fn bodies_stream_and_upgrades_pass_through() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_on_another_pod() {
-    let r = rig(false, Limits::default()).await;
+    let r = rig(Limits::default(), |_| {}).await;
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     r.pod("dead", closed, true).await;
     r.pod("live", backend("live").await, true).await;
@@ -227,8 +236,51 @@ async fn a_refused_connection_is_retried_on_another_pod() {
 }
 
 #[tokio::test]
+async fn h2c_ports_multiplex_requests_over_one_http2_connection_per_pod() {
+    let r = rig(Limits::default(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
+    let mut accepted = Vec::new();
+    for name in ["a", "b"] {
+        let (addr, connections) = backend_counted(name).await;
+        r.pod(name, addr, true).await;
+        accepted.push(connections);
+    }
+    let requests = (0..40).map(|_| {
+        let url = r.url("/");
+        async move {
+            let resp = client().get(url).send().await.unwrap();
+            let header = |h: &str| resp.headers().get(h).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            (resp.status().as_u16(), header("x-pod-name"), header("x-http-version"))
+        }
+    });
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (status, pod, version) in futures_util::future::join_all(requests).await {
+        assert_eq!((status, version.as_str()), (200, "HTTP/2.0"), "from pod {pod}");
+        *counts.entry(pod).or_default() += 1;
+    }
+    assert_eq!(counts, HashMap::from([("a".into(), 20), ("b".into(), 20)]), "still per request round robin");
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (pod, connections) in ["a", "b"].iter().zip(&accepted) {
+        let n = connections.load(Ordering::SeqCst);
+        assert!((1..=workers).contains(&n), "40 concurrent requests reached pod {pod} over {n} connections");
+    }
+
+    // Bodies still stream, and an upgrade goes over HTTP/1.1 (HTTP/2 has no Upgrade).
+    let started = std::time::Instant::now();
+    let resp = client().get(r.url("/stream")).send().await.unwrap();
+    let mut body = resp.bytes_stream();
+    let first = futures_util::StreamExt::next(&mut body).await.unwrap().unwrap();
+    assert_eq!(first, Bytes::from("chunk0\n"));
+    assert!(started.elapsed() < Duration::from_millis(800), "the first chunk came before the last was sent");
+    let mut s = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n").await.unwrap();
+    let mut head = vec![0u8; 512];
+    let n = s.read(&mut head).await.unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).to_lowercase().starts_with("http/1.1 101"));
+}
+
+#[tokio::test]
 async fn client_ip_affinity_sticks_to_one_pod() {
-    let r = rig(true, Limits::default()).await;
+    let r = rig(Limits::default(), |svc| svc["spec"]["sessionAffinity"] = json!("ClientIP")).await;
     for name in ["a", "b", "c"] {
         r.pod(name, backend(name).await, true).await;
     }
@@ -242,7 +294,7 @@ async fn client_ip_affinity_sticks_to_one_pod() {
 #[tokio::test]
 async fn oversized_headers_and_slow_clients_are_cut_off_while_others_are_served() {
     let limits = Limits { header_timeout: Duration::from_millis(500), max_header_bytes: 8192, ..Limits::default() };
-    let r = rig(false, limits).await;
+    let r = rig(limits, |_| {}).await;
     r.pod("a", backend("a").await, true).await;
     // A slow client: half a request line, then nothing.
     let mut slow = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
@@ -278,7 +330,7 @@ async fn oversized_headers_and_slow_clients_are_cut_off_while_others_are_served(
 #[tokio::test]
 async fn failures_have_clear_statuses() {
     let limits = Limits { response_timeout: Duration::from_millis(500), ..Limits::default() };
-    let r = rig(false, limits).await;
+    let r = rig(limits, |_| {}).await;
     let c = client();
     let resp = c.get(r.url("/")).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 503);

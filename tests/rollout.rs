@@ -60,22 +60,28 @@ fn revisions(d: &Daemon) -> Vec<String> {
 fn v1_to_v2_and_back_drops_no_request() {
     let d = Daemon::start();
     d.ok(&["apply", "-f", example("hello-kubernetes.yaml").to_str().unwrap()]);
+    // The same pods behind a Service that reaches them over HTTP/2 (h2c).
+    d.ok(&["apply", "-f", example("hello-kubernetes-h2c.yaml").to_str().unwrap()]);
     ready_pods(&d, 3, UP);
-    let port = d.node_port("hello-kubernetes");
+    let ports = [d.node_port("hello-kubernetes"), d.node_port("hello-kubernetes-h2c")];
 
-    let load = Load::start(port);
+    let loads = ports.map(Load::start);
     d.ok(&["set", "image", DEPLOY, "hello-kubernetes=hello-kubernetes:2.0"]);
     let status = d.ok(&["rollout", "status", DEPLOY]);
     assert!(status.ends_with("deployment \"hello-kubernetes\" successfully rolled out\n"), "{status}");
-    only_version(port, "Hello world v2!");
-    assert_clean(&load.stop(), &["Hello world!", "Hello world v2!"], "the rollout to v2");
+    for (port, load) in ports.into_iter().zip(loads) {
+        only_version(port, "Hello world v2!");
+        assert_clean(&load.stop(), &["Hello world!", "Hello world v2!"], &format!("the rollout to v2 (port {port})"));
+    }
     assert_eq!(revisions(&d), vec!["1", "2"]);
 
-    let load = Load::start(port);
+    let loads = ports.map(Load::start);
     assert_eq!(d.ok(&["rollout", "undo", DEPLOY]), "deployment.apps/hello-kubernetes rolled back\n");
     d.ok(&["rollout", "status", DEPLOY]);
-    only_version(port, "Hello world!");
-    assert_clean(&load.stop(), &["Hello world!", "Hello world v2!"], "the rollback");
+    for (port, load) in ports.into_iter().zip(loads) {
+        only_version(port, "Hello world!");
+        assert_clean(&load.stop(), &["Hello world!", "Hello world v2!"], &format!("the rollback (port {port})"));
+    }
     assert_eq!(revisions(&d), vec!["2", "3"], "revision 1 came back as 3");
     let rs = d.api("/apis/apps/v1/namespaces/default/replicasets");
     assert_eq!(rs["items"].as_array().unwrap().len(), 2, "undo reused the v1 ReplicaSet");

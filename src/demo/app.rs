@@ -8,9 +8,9 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -186,6 +186,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let started = Instant::now();
     let graceful = GracefulShutdown::new();
+    // HTTP/1.1, and HTTP/2 with prior knowledge (h2c) for Services that declare it.
+    let server = auto::Builder::new(TokioExecutor::new());
     let crash = async {
         match s.crash_after {
             Some(after) => tokio::time::sleep(after).await,
@@ -208,7 +210,7 @@ pub async fn serve(
                     let s = s.clone();
                     async move { Ok::<_, Infallible>(handle(s, started, req).await) }
                 });
-                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = server.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;

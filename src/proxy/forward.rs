@@ -28,9 +28,27 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type ProxyBody = BoxBody<Bytes, BoxError>;
 type OutBody = Either<Incoming, Empty<Bytes>>;
 
+/// The protocol spoken to a Service port's pods: HTTP/1.1, or HTTP/2 with prior knowledge
+/// when the port declares `appProtocol: kubernetes.io/h2c` (Kubernetes' standard name for it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upstream {
+    Http1,
+    H2c,
+}
+
+impl Upstream {
+    pub fn of(app_protocol: Option<&str>) -> Upstream {
+        match app_protocol {
+            Some("kubernetes.io/h2c") => Upstream::H2c,
+            _ => Upstream::Http1,
+        }
+    }
+}
+
 /// One Service port: its backends and how to choose among them.
 pub struct Route {
     pub service: String,
+    pub upstream: Upstream,
     pub snapshot: Snapshot,
     pub cursor: AtomicUsize,
     pub affinity: Option<Affinity>,
@@ -54,9 +72,11 @@ impl Route {
     }
 }
 
-/// The shared client side: pooled keep-alive connections to every pod.
+/// The client side: pooled keep-alive HTTP/1.1 connections to every pod, and one multiplexed
+/// HTTP/2 connection per h2c pod.
 pub struct Forwarder {
-    client: Client<HttpConnector, OutBody>,
+    http1: Client<HttpConnector, OutBody>,
+    h2c: Client<HttpConnector, OutBody>,
     response_timeout: Duration,
 }
 
@@ -65,11 +85,22 @@ impl Forwarder {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(2)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .build(connector);
-        Forwarder { client, response_timeout }
+        let client = |h2c: bool| {
+            Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(Duration::from_secs(60))
+                .pool_max_idle_per_host(256)
+                .http2_only(h2c)
+                .build(connector.clone())
+        };
+        Forwarder { http1: client(false), h2c: client(true), response_timeout }
+    }
+
+    /// Upgrades (WebSocket) always go over HTTP/1.1: HTTP/2 has no `Upgrade`.
+    fn client(&self, upstream: Upstream, upgrade: bool) -> &Client<HttpConnector, OutBody> {
+        match upstream {
+            Upstream::H2c if !upgrade => &self.h2c,
+            _ => &self.http1,
+        }
     }
 
     pub async fn handle(&self, route: &Route, client: SocketAddr, mut req: Request<Incoming>) -> Response<ProxyBody> {
@@ -82,13 +113,14 @@ impl Forwarder {
         let retryable = idempotent(&parts.method) && body.is_end_stream() && !upgrade;
         let mut body = Some(body);
         let mut excluded: Option<String> = None;
+        let pods = self.client(route.upstream, upgrade);
         let outcome = loop {
             let Some((backend, guard)) = route.choose(client.ip(), excluded.as_deref()) else {
                 break Err(ProxyError::NoEndpoints { service: route.service.clone() });
             };
             let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
             let request = outbound(&parts, backend.addr, out_body);
-            match tokio::time::timeout(self.response_timeout, self.client.request(request)).await {
+            match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
                 Err(_) => {
                     break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
                 }
@@ -205,5 +237,18 @@ impl Body for Guarded {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_kubernetes_h2c_app_protocol_selects_http2() {
+        assert_eq!(Upstream::of(Some("kubernetes.io/h2c")), Upstream::H2c);
+        for other in [None, Some("http"), Some("kubernetes.io/ws"), Some("h2c"), Some("kubernetes.io/wss")] {
+            assert_eq!(Upstream::of(other), Upstream::Http1, "{other:?}");
+        }
     }
 }

@@ -22,7 +22,7 @@ use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use backends::{Backends, InFlight, Stats};
 use endpoints::PodState;
-use forward::Route;
+use forward::{Route, Upstream};
 use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus};
 use listener::Limits;
 use metrics::Metrics;
@@ -227,14 +227,18 @@ impl Actor {
                 .unwrap_or(10800)
         });
         let affinity = affinity.map(|t| u64::try_from(t).unwrap_or(10800));
-        let wanted: BTreeMap<i32, Vec<u16>> =
-            ports.iter().map(|p| (p.port, host_ports(spec.type_.as_deref(), p))).collect();
+        let wanted: BTreeMap<i32, (Vec<u16>, Upstream)> = ports
+            .iter()
+            .map(|p| (p.port, (host_ports(spec.type_.as_deref(), p), Upstream::of(p.app_protocol.as_deref()))))
+            .collect();
         let name = format!("{}/{}", key.0, key.1);
         let stale: Vec<_> = self
             .routes
             .iter()
             .filter(|((ns, n, port), state)| {
-                (ns, n) == (&key.0, &key.1) && (!wanted.contains_key(port) || state.affinity_timeout != affinity)
+                (ns, n) == (&key.0, &key.1)
+                    && (wanted.get(port).is_none_or(|(_, up)| *up != state.route.upstream)
+                        || state.affinity_timeout != affinity)
             })
             .map(|(k, _)| k.clone())
             .collect();
@@ -247,10 +251,11 @@ impl Actor {
             self.metrics.forget_service(&name);
             return;
         }
-        for (port, hosts) in wanted {
+        for (port, (hosts, upstream)) in wanted {
             let state = self.routes.entry((key.0.clone(), key.1.clone(), port)).or_insert_with(|| RouteState {
                 route: Arc::new(Route {
                     service: name.clone(),
+                    upstream,
                     snapshot: Arc::new(ArcSwap::from_pointee(Backends::default())),
                     cursor: AtomicUsize::new(0),
                     affinity: affinity.map(|t| balancer::Affinity::new(Duration::from_secs(t))),
