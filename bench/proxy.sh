@@ -5,7 +5,8 @@
 # skiff is measured twice over the same pods: through the lesson's Service (HTTP/1.1 to the
 # pods, like nginx) and through a second Service whose port declares
 # `appProtocol: kubernetes.io/h2c`, which skiff honours by multiplexing requests over one
-# HTTP/2 connection per pod (OSS nginx cannot proxy HTTP/2 to an upstream).
+# HTTP/2 connection per pod (Debian's nginx 1.22 cannot proxy HTTP/2 to an upstream, and the
+# HTTP/2 upstream support new in nginx 1.29 does not multiplex).
 # Needs wrk and nginx (Debian packages; installed here when run as root).
 # Usage: bench/proxy.sh [rounds=3] [seconds=10] [connections=64]
 set -euo pipefail
