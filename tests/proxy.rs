@@ -32,8 +32,11 @@ use tokio_util::sync::CancellationToken;
 
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
+/// The size of `/big`'s answer: many HTTP/2 flow-control windows.
+const BIG: usize = 8 << 20;
+
 /// A backend named `name` speaking HTTP/1.1 and h2c: `/` answers with x-pod-name and
-/// x-http-version, `/slow` after 2 s, `/stream` in five chunks 200 ms apart, and
+/// x-http-version, `/big` with 8 MiB, `/slow` after 2 s, `/stream` in five chunks 200 ms apart, and
 /// `Upgrade: echo` switches to an echo protocol.
 async fn backend(name: &'static str) -> SocketAddr {
     backend_counted(name).await.0
@@ -66,6 +69,7 @@ async fn answer(name: &'static str, mut req: hyper::Request<Incoming>) -> hyper:
     let builder =
         hyper::Response::builder().header("x-pod-name", name).header("x-http-version", format!("{:?}", req.version()));
     match req.uri().path() {
+        "/big" => builder.body(Full::new(Bytes::from(vec![b'x'; BIG])).boxed()).unwrap(),
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
             builder.body(Full::new(Bytes::from(name)).boxed()).unwrap()
@@ -269,7 +273,10 @@ async fn h2c_ports_multiplex_requests_over_one_http2_connection_per_pod() {
         assert!((1..=workers).contains(&n), "40 concurrent requests reached pod {pod} over {n} connections");
     }
 
-    // Bodies still stream, and an upgrade goes over HTTP/1.1 (HTTP/2 has no Upgrade).
+    // Large answers arrive whole; bodies still stream, and an upgrade goes over HTTP/1.1
+    // (HTTP/2 has no Upgrade).
+    let big = client().get(r.url("/big")).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(big.len(), BIG);
     assert_streams_and_upgrades(&r).await;
 }
 

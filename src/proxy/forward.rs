@@ -24,6 +24,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// HTTP/2 receive window per request to an h2c pod.
+const H2C_STREAM_WINDOW: u32 = 1 << 20;
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub type ProxyBody = BoxBody<Bytes, BoxError>;
 type OutBody = Either<Incoming, Empty<Bytes>>;
@@ -90,6 +93,10 @@ impl Forwarder {
                 .pool_idle_timeout(Duration::from_secs(60))
                 .pool_max_idle_per_host(256)
                 .http2_only(h2c)
+                // Windows wider than the 64 KiB default, so large answers are not throttled
+                // (fixed, not adaptive: adaptive windows cost a ping now and then).
+                .http2_initial_stream_window_size(H2C_STREAM_WINDOW)
+                .http2_initial_connection_window_size(4 * H2C_STREAM_WINDOW)
                 .build(connector.clone())
         };
         Forwarder { http1: client(false), h2c: client(true), response_timeout }
