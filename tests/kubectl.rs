@@ -70,6 +70,7 @@ fn lesson(version: &str) {
         "service/hello-kubernetes-10 created",
         "deployment.apps/hello-kubernetes created",
         "service/hello-kubernetes created",
+        "service/hello-kubernetes-h2c created",
     ] {
         assert!(applied.contains(line), "{applied}");
     }
@@ -84,7 +85,7 @@ fn lesson(version: &str) {
     let deploys = k.ok(&["get", "deploy", "hello-kubernetes"]);
     assert!(deploys.contains("hello-kubernetes   3/3     3            3"), "{deploys}");
     let again = k.ok(&["apply", "-f", examples]);
-    assert_eq!(again.matches(" unchanged").count(), 4, "{again}");
+    assert_eq!(again.matches(" unchanged").count(), 5, "{again}");
     let yaml = k.ok(&["get", "deployment", "hello-kubernetes", "-o", "yaml"]);
     assert!(
         yaml.contains("kind: Deployment") && yaml.contains("  replicas: 3") && yaml.contains("observedGeneration: 1"),
