@@ -281,6 +281,24 @@ async fn h2c_ports_multiplex_requests_over_one_http2_connection_per_pod() {
 }
 
 #[tokio::test]
+async fn an_h2c_port_in_front_of_an_http1_only_pod_answers_502() {
+    let r = rig(Limits::default(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = service_fn(|req| async move { Ok::<_, Infallible>(answer("old", req).await) });
+            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+        }
+    });
+    r.pod("old", addr, true).await;
+    let resp = client().get(r.url("/")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    let body = resp.text().await.unwrap();
+    assert!(body.starts_with("502 Bad Gateway: ") && body.contains("old"), "{body}");
+}
+
+#[tokio::test]
 async fn client_ip_affinity_sticks_to_one_pod() {
     let r = rig(Limits::default(), |svc| svc["spec"]["sessionAffinity"] = json!("ClientIP")).await;
     for name in ["a", "b", "c"] {
@@ -343,6 +361,11 @@ async fn failures_have_clear_statuses() {
     assert_eq!(resp.text().await.unwrap(), "504 Gateway Timeout: pod a sent no response within 500ms\n");
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     r.pod("a", closed, true).await;
+    // A GET is retried, but with no other pod the first pod's failure is the answer.
+    let resp = c.get(r.url("/")).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 502);
+    let body = resp.text().await.unwrap();
+    assert!(body.starts_with("502 Bad Gateway: ") && body.contains("pod a"), "{body}");
     let resp = c.post(r.url("/")).body("x").send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 502);
     assert!(resp.text().await.unwrap().starts_with("502 Bad Gateway: "), "POST is not retried and gets a clear 502");

@@ -119,36 +119,38 @@ impl Forwarder {
         headers::add_forwarded(&mut parts.headers, client.ip());
         let retryable = idempotent(&parts.method) && body.is_end_stream() && !upgrade;
         let mut body = Some(body);
-        let mut excluded: Option<String> = None;
+        // The pod tried first and how it failed, when a safe request is being retried.
+        let mut failed_first: Option<(String, ProxyError)> = None;
         let pods = self.client(route.upstream, upgrade);
         let outcome = loop {
-            let Some((backend, guard)) = route.choose(client.ip(), excluded.as_deref()) else {
-                break Err(ProxyError::NoEndpoints { service: route.service.clone() });
+            let excluded = failed_first.as_ref().map(|(uid, _)| uid.as_str());
+            let Some((backend, guard)) = route.choose(client.ip(), excluded) else {
+                // With no other pod to retry on, the first pod's failure is the answer.
+                break Err(
+                    failed_first.map_or_else(|| ProxyError::NoEndpoints { service: route.service.clone() }, |(_, e)| e)
+                );
             };
             let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
             let request = outbound(&parts, backend.addr, out_body);
-            match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
+            let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
                 Err(_) => {
                     break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
                 }
                 Ok(Ok(resp)) => break Ok((resp, backend, guard)),
-                // No response came back: a safe request goes to another pod once (through
-                // Docker's userland proxy a dead pod accepts the connection and then closes it).
-                Ok(Err(e)) if retryable && excluded.is_none() => {
-                    tracing::debug!(pod = %backend.pod_name, error = %e, "no answer; retrying on another pod");
-                    excluded = Some(backend.pod_uid.clone());
-                }
-                Ok(Err(e)) if e.is_connect() => {
-                    break Err(ProxyError::Connect {
-                        pod: backend.pod_name.clone(),
-                        addr: backend.addr,
-                        reason: reason(&e),
-                    });
-                }
-                Ok(Err(e)) => {
-                    break Err(ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) });
-                }
+                Ok(Err(e)) => e,
+            };
+            let error = if e.is_connect() {
+                ProxyError::Connect { pod: backend.pod_name.clone(), addr: backend.addr, reason: reason(&e) }
+            } else {
+                ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) }
+            };
+            // No response came back: a safe request goes to another pod once (through
+            // Docker's userland proxy a dead pod accepts the connection and then closes it).
+            if !retryable || failed_first.is_some() {
+                break Err(error);
             }
+            tracing::debug!(pod = %backend.pod_name, error = %e, "no answer; retrying on another pod");
+            failed_first = Some((backend.pod_uid.clone(), error));
         };
         route.latency.observe(started.elapsed());
         match outcome {
