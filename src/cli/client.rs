@@ -182,33 +182,21 @@ impl Client {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(
-            Method::POST,
-            path,
-            "application/json",
-            Some(("application/json", serde_json::to_vec(body).unwrap_or_default())),
-        )
-        .await
+        self.send_json(Method::POST, path, "application/json", body).await
     }
 
     pub async fn patch(&self, path: &str, content_type: &str, body: &Value) -> Result<Value> {
-        self.send(
-            Method::PATCH,
-            path,
-            "application/json",
-            Some((content_type, serde_json::to_vec(body).unwrap_or_default())),
-        )
-        .await
+        self.send_json(Method::PATCH, path, content_type, body).await
     }
 
     pub async fn delete(&self, path: &str, body: &Value) -> Result<Value> {
-        self.send(
-            Method::DELETE,
-            path,
-            "application/json",
-            Some(("application/json", serde_json::to_vec(body).unwrap_or_default())),
-        )
-        .await
+        self.send_json(Method::DELETE, path, "application/json", body).await
+    }
+
+    /// Sends `body` as JSON labelled `content_type`; the answer is JSON.
+    async fn send_json(&self, method: Method, path: &str, content_type: &str, body: &Value) -> Result<Value> {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        self.send(method, path, "application/json", Some((content_type, bytes))).await
     }
 
     /// A streaming GET (logs, watches): the raw body chunks.

@@ -84,6 +84,18 @@ impl Registry {
         self.store.list(T::KIND, namespace).0.iter().filter_map(|o| T::from_object(o).cloned()).collect()
     }
 
+    /// The objects of kind `T` in `namespace` whose controller is `owner_uid` (only those are
+    /// cloned out of the store).
+    pub fn list_controlled_by<T: KubeObject>(&self, namespace: &str, owner_uid: &str) -> Vec<T> {
+        let objects = self.store.list(T::KIND, Some(namespace)).0;
+        objects
+            .iter()
+            .filter_map(|o| T::from_object(o))
+            .filter(|o| meta::is_controlled_by(o.metadata(), owner_uid))
+            .cloned()
+            .collect()
+    }
+
     /// Decodes a request body for `kind` under the field-validation mode.
     pub fn decode(
         &self,

@@ -130,12 +130,7 @@ impl Reconciler for DeploymentController {
             return Ok(None);
         };
         let uid = meta::uid(&d.metadata).to_string();
-        let rss: Vec<ReplicaSet> = self
-            .registry
-            .list_typed::<ReplicaSet>(Some(ns))
-            .into_iter()
-            .filter(|rs| meta::is_controlled_by(&rs.metadata, &uid))
-            .collect();
+        let rss: Vec<ReplicaSet> = self.registry.list_controlled_by(ns, &uid);
         let rs_uids: Vec<&str> = rss.iter().map(|rs| meta::uid(&rs.metadata)).collect();
         let pods: Vec<Pod> = self
             .registry

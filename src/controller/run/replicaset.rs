@@ -119,12 +119,7 @@ impl Reconciler for ReplicaSetController {
             return Ok(None);
         };
         let uid = meta::uid(&rs.metadata).to_string();
-        let pods: Vec<Pod> = self
-            .registry
-            .list_typed::<Pod>(Some(ns))
-            .into_iter()
-            .filter(|p| meta::is_controlled_by(&p.metadata, &uid))
-            .collect();
+        let pods: Vec<Pod> = self.registry.list_controlled_by(ns, &uid);
         let now = self.registry.clock().now();
         let plan = replicaset::sync(&rs, &pods, None, now);
         let mut failure = None;
