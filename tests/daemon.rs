@@ -146,16 +146,13 @@ fn yaml_driven_mode_follows_the_directory() {
     // Break it: the last good state stays, and an event says why.
     std::fs::write(manifests.path().join("hello.yaml"), hello.replace("replicas: 3", "replicas: -4")).unwrap();
     eventually(Duration::from_secs(10), "a FailedToApply event", || {
-        let events = d.api("/api/v1/namespaces/default/events");
-        events["items"]
-            .as_array()?
+        events(&d)
             .iter()
             .any(|e| {
                 e["reason"] == "FailedToApply" && e["message"].as_str().unwrap_or_default().contains("spec.replicas")
             })
             .then_some(())
     });
-    std::thread::sleep(Duration::from_secs(1));
     assert_eq!(d.api("/apis/apps/v1/namespaces/default/deployments/hello-kubernetes")["spec"]["replicas"], 2);
     // An object made by hand is never touched by the directory.
     let own = d.state.path().join("mine.yaml");

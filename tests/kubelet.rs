@@ -64,7 +64,15 @@ fn failing_readiness_takes_the_pod_out_of_traffic_without_restarting_it() {
     apply(&d, &format!("{}{}", deployment("never", 1, "hello-kubernetes:3.0", c), service("never")));
     let port = d.node_port("never");
     eventually(Duration::from_secs(30), "the pod to run", || only_pod(&d).filter(running));
-    std::thread::sleep(Duration::from_secs(4));
+    eventually(Duration::from_secs(20), "three failed readiness probes", || {
+        events(&d)
+            .iter()
+            .any(|e| {
+                e["message"].as_str().is_some_and(|m| m.starts_with("Readiness probe failed"))
+                    && e["count"].as_i64() >= Some(3)
+            })
+            .then_some(())
+    });
     let pod = only_pod(&d).unwrap();
     assert!(!is_ready(&pod));
     assert_eq!(restart_count(&pod), 0, "readiness failures never restart");
@@ -173,9 +181,8 @@ fn a_missing_image_backs_off_while_the_rest_serves() {
         let (status, body, _) = web::get(&format!("http://127.0.0.1:{port}/")).unwrap();
         assert!(status == 200 && body.contains("Hello world!"), "{status} {body}");
     }
-    let events = d.api("/api/v1/namespaces/default/events");
-    let messages: Vec<&str> =
-        events["items"].as_array().unwrap().iter().filter_map(|e| e["message"].as_str()).collect();
+    let events = events(&d);
+    let messages: Vec<&str> = events.iter().filter_map(|e| e["message"].as_str()).collect();
     assert!(
         messages.iter().any(|m| m.starts_with("Failed to pull image \"skiff-test.invalid/missing:1.0\"")),
         "{messages:?}"
@@ -188,25 +195,37 @@ fn deleting_a_pod_finishes_its_requests_before_stopping_it() {
     let d = Daemon::start();
     apply(&d, &format!("{}{}", deployment("web", 3, "hello-kubernetes:1.0", ""), service("web")));
     let pods = ready_pods(&d, 3, Duration::from_secs(60));
+    eventually(Duration::from_secs(30), "the proxy to route to all 3 pods", || {
+        (d.metric("skiff_service_endpoints_ready{service=\"default/web\"}") == Some(3)).then_some(())
+    });
     let port = d.node_port("web");
     let slow: Vec<_> = (0..6)
         .map(|_| std::thread::spawn(move || web::get(&format!("http://127.0.0.1:{port}/?delay_ms=3000"))))
         .collect();
-    std::thread::sleep(Duration::from_millis(700));
     let victim = name(&pods[0]);
-    let deleting = Instant::now();
+    let in_flight =
+        |pod: &str| d.metric(&format!("skiff_proxy_requests_in_flight{{service=\"default/web\",pod=\"{pod}\"}}"));
+    eventually(Duration::from_secs(10), "all 6 slow requests in flight", || {
+        (pods.iter().filter_map(|p| in_flight(&name(p))).sum::<u64>() == 6).then_some(())
+    });
+    let at_victim = in_flight(&victim).unwrap_or_default();
+    assert!(at_victim >= 1, "round robin over 3 pods sent some of 6 requests to {victim}");
     d.ok(&["delete", "pod", &victim, "--wait=false"]);
+    let terminating =
+        support::pods(&d).into_iter().find(|p| name(p) == victim).expect("the pod waits for its requests");
+    assert!(!terminating["metadata"]["deletionTimestamp"].is_null(), "{terminating}");
+    let victim_running = docker_ids(&format!("label=io.skiff.pod={victim}"), false);
+    assert_eq!(victim_running.len(), 1, "its container still runs while requests are in flight");
     let mut served_by_victim = 0;
     for r in slow {
         let (status, body, pod) = r.join().unwrap().expect("the slow request was answered");
         assert_eq!(status, 200, "{body}");
-        served_by_victim += usize::from(pod == victim);
+        served_by_victim += u64::from(pod == victim);
     }
-    assert_eq!(served_by_victim, 2, "round robin sent two slow requests to the deleted pod, and both finished");
+    assert_eq!(served_by_victim, at_victim, "every request in flight at the deleted pod finished there");
     eventually(Duration::from_secs(30), "the deleted pod to go", || {
         (!support::pods(&d).iter().any(|p| name(p) == victim)).then_some(())
     });
-    assert!(deleting.elapsed() >= Duration::from_millis(2000), "the pod stopped only after its requests ended");
 }
 
 #[test]

@@ -19,13 +19,13 @@ pub struct InFlight {
 
 impl InFlight {
     /// Counts a request in, unless the pod is draining (then the caller picks again).
-    pub fn enter(self: &Arc<Self>) -> Option<InFlightGuard> {
+    pub fn enter(self: &Arc<Self>) -> Option<PodSlot> {
         self.count.fetch_add(1, Ordering::SeqCst);
         if self.draining.load(Ordering::SeqCst) {
             self.leave();
             return None;
         }
-        Some(InFlightGuard(self.clone()))
+        Some(PodSlot(self.clone()))
     }
 
     fn leave(&self) {
@@ -56,20 +56,34 @@ impl InFlight {
     }
 }
 
-/// Holds one request's place in the in-flight count until dropped.
+/// Holds one request's place in its pod's in-flight count until dropped.
 #[derive(Debug)]
-pub struct InFlightGuard(Arc<InFlight>);
+pub struct PodSlot(Arc<InFlight>);
 
-impl Drop for InFlightGuard {
+impl Drop for PodSlot {
     fn drop(&mut self) {
         self.0.leave();
     }
 }
 
-/// Per-backend request counters for /metrics, by status class (1xx…5xx).
+/// Holds one request's place at its pod and in the Service's in-flight gauge until dropped.
+#[derive(Debug)]
+pub struct InFlightGuard {
+    _pod: PodSlot,
+    stats: Arc<Stats>,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Per-backend counters for /metrics: answers by status class (1xx…5xx), requests in flight.
 #[derive(Debug, Default)]
 pub struct Stats {
     pub by_class: [AtomicU64; 5],
+    pub in_flight: AtomicU64,
 }
 
 impl Stats {
@@ -87,6 +101,15 @@ pub struct Backend {
     pub addr: SocketAddr,
     pub in_flight: Arc<InFlight>,
     pub stats: Arc<Stats>,
+}
+
+impl Backend {
+    /// Counts a request in at this pod, unless it is draining (then the caller picks again).
+    pub fn enter(&self) -> Option<InFlightGuard> {
+        let pod = self.in_flight.enter()?;
+        self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
+        Some(InFlightGuard { _pod: pod, stats: self.stats.clone() })
+    }
 }
 
 /// The ready backends of one Service port, in a stable order.
@@ -117,5 +140,23 @@ mod tests {
         assert!(!waiter.is_finished());
         drop(guard);
         tokio::time::timeout(Duration::from_secs(1), waiter).await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn a_request_counts_in_the_gauge_until_its_guard_drops() {
+        let b = Backend {
+            pod_uid: "u".into(),
+            pod_name: "p".into(),
+            addr: ([127, 0, 0, 1], 1).into(),
+            in_flight: Arc::new(InFlight::default()),
+            stats: Arc::new(Stats::default()),
+        };
+        let guard = b.enter().unwrap();
+        assert_eq!((b.in_flight.count(), b.stats.in_flight.load(Ordering::Relaxed)), (1, 1));
+        b.in_flight.set_draining(true);
+        assert!(b.enter().is_none());
+        assert_eq!(b.stats.in_flight.load(Ordering::Relaxed), 1, "a refused request is not counted");
+        drop(guard);
+        assert_eq!((b.in_flight.count(), b.stats.in_flight.load(Ordering::Relaxed)), (0, 0));
     }
 }

@@ -67,7 +67,7 @@ impl Route {
                 Some(a) => a.pick(client, &snapshot.list, &self.cursor, exclude, Instant::now()),
                 None => balancer::round_robin(&snapshot.list, &self.cursor, exclude),
             }?;
-            if let Some(guard) = picked.in_flight.enter() {
+            if let Some(guard) = picked.enter() {
                 return Some((picked.clone(), guard));
             }
         }

@@ -87,6 +87,12 @@ impl Metrics {
                 }
             }
         }
+        out.push_str("# HELP skiff_proxy_requests_in_flight Requests sent to a pod and not yet answered in full.\n");
+        out.push_str("# TYPE skiff_proxy_requests_in_flight gauge\n");
+        for ((service, pod), stats) in &r.requests {
+            let n = stats.in_flight.load(Ordering::Relaxed);
+            let _ = writeln!(out, "skiff_proxy_requests_in_flight{{service=\"{service}\",pod=\"{pod}\"}} {n}");
+        }
         out.push_str("# HELP skiff_proxy_request_duration_seconds Time until the response headers were received.\n");
         out.push_str("# TYPE skiff_proxy_request_duration_seconds histogram\n");
         for (service, h) in &r.latency {
@@ -127,10 +133,13 @@ mod tests {
         m.stats("default/web", "web-1").record(503);
         m.latency("default/web").observe(Duration::from_millis(3));
         m.set_ready("default/web", 3);
+        m.stats("default/web", "web-2").in_flight.store(2, Ordering::Relaxed);
         let text = m.render();
         assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"));
         assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"));
         assert!(text.contains("skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"));
         assert!(text.contains("skiff_service_endpoints_ready{service=\"default/web\"} 3"));
+        assert!(text.contains("skiff_proxy_requests_in_flight{service=\"default/web\",pod=\"web-1\"} 0"));
+        assert!(text.contains("skiff_proxy_requests_in_flight{service=\"default/web\",pod=\"web-2\"} 2"));
     }
 }

@@ -134,6 +134,12 @@ impl Daemon {
         serde_json::from_str(&body).unwrap_or(Value::Null)
     }
 
+    /// The value of one series on /metrics (`name{labels}` exactly as rendered), if present.
+    pub fn metric(&self, series: &str) -> Option<u64> {
+        let text = web::blocking_get(&format!("{}/metrics", self.server));
+        text.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    }
+
     /// The ids of containers this daemon's instance owns on the engine.
     pub fn containers(&self) -> Vec<String> {
         docker_ids(&format!("label=io.skiff.instance={}", self.instance), true)
@@ -230,6 +236,11 @@ pub mod web {
 /// The pods of the default namespace as JSON objects.
 pub fn pods(d: &Daemon) -> Vec<Value> {
     d.api("/api/v1/namespaces/default/pods")["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The events of the default namespace as JSON objects.
+pub fn events(d: &Daemon) -> Vec<Value> {
+    d.api("/api/v1/namespaces/default/events")["items"].as_array().cloned().unwrap_or_default()
 }
 
 pub fn is_ready(pod: &Value) -> bool {
