@@ -82,7 +82,7 @@ pub async fn run(
 
     let proxy_config = proxy::Config { address: config.proxy_address, limits: config.proxy_limits.clone() };
     let (proxy, proxy_task) =
-        proxy::start(proxy_config, registry.clone(), stop.clone()).context("starting the proxy")?;
+        proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
 
     let env = Arc::new(kubelet::Env {

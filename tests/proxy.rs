@@ -112,8 +112,16 @@ struct Rig {
     _stop: tokio_util::sync::DropGuard,
 }
 
-/// A proxy with one NodePort Service `web`, changed by `tweak` before it is created.
+/// A proxy with one NodePort Service `web`, changed by `tweak` before it is created, and in
+/// sync with its (test) kubelet.
 async fn rig(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
+    let rig = rig_before_sync(limits, tweak).await;
+    rig.proxy.synced();
+    rig
+}
+
+/// [`rig`] as at daemon start: its port is bound, but the kubelet has not published its pods yet.
+async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { proxy_ip: "127.0.0.1".parse().unwrap(), node_port_range: range..=range + 9 };
@@ -121,6 +129,7 @@ async fn rig(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
     let stop = CancellationToken::new();
     let (proxy, _task) =
         proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits }, registry.clone(), stop.clone())
+            .await
             .unwrap();
     let mut svc = json!({
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
@@ -194,6 +203,20 @@ async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
         metrics.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"a\",code=\"2xx\"} 20"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn connections_wait_for_the_kubelet_at_start_instead_of_getting_503() {
+    let r = rig_before_sync(Limits::default(), |_| {}).await;
+    let url = r.url("/");
+    let early = tokio::spawn(async move { pod_of(&client(), &url).await });
+    // Not answered while the proxy does not know the pods (a 503 would come back at once).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!early.is_finished(), "answered before the kubelet had published its pods");
+    r.pod("a", backend("a").await, true).await;
+    r.proxy.synced();
+    let answered = tokio::time::timeout(Duration::from_secs(5), early).await.expect("answered once in sync");
+    assert_eq!(answered.unwrap(), (200, "a".to_string()));
 }
 
 #[tokio::test]

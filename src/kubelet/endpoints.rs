@@ -30,6 +30,9 @@ pub trait EndpointSink: Send + Sync + 'static {
     async fn remove(&self, uid: &str);
     /// Returns when no proxied request to the pod is in flight, or at `deadline`.
     async fn wait_idle(&self, uid: &str, deadline: Instant);
+    /// Every pod the kubelet found at start has been published once: Services may take
+    /// connections without answering 503 for pods that are in fact serving.
+    fn synced(&self);
 }
 
 /// For a kubelet without a proxy (tests).
@@ -40,4 +43,5 @@ impl EndpointSink for NoEndpoints {
     async fn publish(&self, _: PodEndpoint) {}
     async fn remove(&self, _: &str) {}
     async fn wait_idle(&self, _: &str, _: Instant) {}
+    fn synced(&self) {}
 }

@@ -34,6 +34,10 @@ use worker::Message;
 const RESYNC: Duration = Duration::from_secs(10);
 const MAILBOX: usize = 64;
 
+/// Held by each worker the kubelet starts with until that worker has published its pod once;
+/// when all have let go, the proxy is told it is in sync (`EndpointSink::synced`).
+type StartupSync = mpsc::Sender<()>;
+
 struct Kubelet {
     env: Arc<Env>,
     workers: HashMap<String, mpsc::Sender<Message>>,
@@ -110,25 +114,32 @@ impl Kubelet {
         for c in existing {
             by_pod.entry(c.labels.get(LABEL_POD_UID).cloned().unwrap_or_default()).or_default().push(c);
         }
+        let (sync, mut all_published) = mpsc::channel::<()>(1);
         for obj in self.env.registry.store().list(Kind::Pod, None).0 {
             if let Object::Pod(pod) = obj.as_ref() {
                 let adopted = by_pod.remove(meta::uid(&pod.metadata)).unwrap_or_default();
-                self.spawn(pod.clone(), adopted);
+                self.spawn(pod.clone(), adopted, Some(sync.clone()));
             }
         }
+        drop(sync);
+        let endpoints = self.env.endpoints.clone();
+        tokio::spawn(async move {
+            while all_published.recv().await.is_some() {}
+            endpoints.synced();
+        });
         for orphan in by_pod.into_values().flatten() {
             self.remove_orphan(&orphan.id).await;
         }
         Ok(())
     }
 
-    fn spawn(&mut self, pod: Pod, adopted: Vec<ContainerSummary>) {
+    fn spawn(&mut self, pod: Pod, adopted: Vec<ContainerSummary>, sync: Option<StartupSync>) {
         let uid = meta::uid(&pod.metadata).to_string();
         let (tx, rx) = mpsc::channel(MAILBOX);
         self.workers.insert(uid.clone(), tx);
         let env = self.env.clone();
         self.tasks.spawn(async move {
-            worker::run(env, pod, adopted, rx).await;
+            worker::run(env, pod, adopted, sync, rx).await;
             uid
         });
     }
@@ -148,7 +159,7 @@ impl Kubelet {
         let uid = meta::uid(&pod.metadata).to_string();
         match change.event_type {
             EventType::Deleted => self.send(&uid, Message::Deleted).await,
-            _ if !self.workers.contains_key(&uid) => self.spawn(pod.clone(), Vec::new()),
+            _ if !self.workers.contains_key(&uid) => self.spawn(pod.clone(), Vec::new(), None),
             _ => self.send(&uid, Message::Pod(Box::new(pod.clone()))).await,
         }
     }
@@ -169,7 +180,7 @@ impl Kubelet {
             if let Object::Pod(pod) = obj.as_ref()
                 && !self.workers.contains_key(meta::uid(&pod.metadata))
             {
-                self.spawn(pod.clone(), Vec::new());
+                self.spawn(pod.clone(), Vec::new(), None);
             }
         }
         let containers = match self.env.runtime.list(&self.instance_filter()).await {

@@ -10,7 +10,7 @@ use crate::registry::services::ServicePorts;
 use crate::registry::{DeleteOptions, Registry, WriteOptions};
 use crate::runtime::fake::{Call, FakeRuntime};
 use crate::store::Store;
-use endpoints::NoEndpoints;
+use endpoints::{EndpointSink, NoEndpoints};
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 use std::time::Duration;
@@ -27,17 +27,45 @@ fn rig() -> Rig {
     let store = Arc::new(Store::in_memory(10_000));
     let registry =
         Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default()));
+    let stop = start(&fake, &registry, Arc::new(NoEndpoints));
+    Rig { fake, registry, stop }
+}
+
+/// Runs a kubelet on `fake` and `registry` until the returned token is cancelled.
+fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn EndpointSink>) -> CancellationToken {
     let env = Arc::new(Env {
         runtime: fake.clone(),
         registry: registry.clone(),
-        endpoints: Arc::new(NoEndpoints),
+        endpoints,
         instance: "test-instance".into(),
         host_ip: "127.0.0.1".parse().unwrap(),
         engine: Arc::default(),
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));
-    Rig { fake, registry, stop }
+    stop
+}
+
+/// Records what the kubelet tells the proxy, in order: `publish <pod> ready=<bool>`, `synced`.
+#[derive(Default)]
+struct RecordingSink(std::sync::Mutex<Vec<String>>);
+
+impl RecordingSink {
+    fn log(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl EndpointSink for RecordingSink {
+    async fn publish(&self, e: endpoints::PodEndpoint) {
+        self.0.lock().unwrap().push(format!("publish {} ready={}", e.name, e.ready));
+    }
+    async fn remove(&self, _: &str) {}
+    async fn wait_idle(&self, _: &str, _: tokio::time::Instant) {}
+    fn synced(&self) {
+        self.0.lock().unwrap().push("synced".into());
+    }
 }
 
 fn pod(extra: serde_json::Value) -> Pod {
@@ -87,6 +115,10 @@ impl Rig {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("{what}: not reached within {secs}s; calls: {:?}", self.fake.calls());
+    }
+
+    fn ready(&self) -> bool {
+        self.pod().and_then(|p| p.status).and_then(|s| s.container_statuses).is_some_and(|c| c[0].ready)
     }
 
     fn running_id(&self) -> Option<String> {
@@ -144,16 +176,15 @@ async fn failing_liveness_restarts_and_readiness_gates_ready() {
     let r = rig();
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1, "failureThreshold": 2});
     r.create(pod(json!({"livenessProbe": probe, "readinessProbe": probe}))).await;
-    let ready = |r: &Rig| r.pod().and_then(|p| p.status).and_then(|s| s.container_statuses).is_some_and(|c| c[0].ready);
-    r.until(5, "ready after the exec readiness probe", ready).await;
+    r.until(5, "ready after the exec readiness probe", Rig::ready).await;
     r.fake.set_exec_exit_code(1);
     let failed = tokio::time::Instant::now();
     r.until(5, "liveness restart", |r| r.state().0 == 1).await;
     assert!(failed.elapsed() <= Duration::from_secs(3), "within failureThreshold × periodSeconds + 1 s");
     assert!(r.fake.calls().iter().any(|c| matches!(c, Call::Stop(_, _))), "the unhealthy container was stopped");
-    assert!(!ready(&r), "a restarted container starts unready");
+    assert!(!r.ready(), "a restarted container starts unready");
     r.fake.set_exec_exit_code(0);
-    r.until(5, "ready again", ready).await;
+    r.until(5, "ready again", Rig::ready).await;
     r.stop.cancel();
 }
 
@@ -180,4 +211,18 @@ async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() 
     r.until(5, "ErrImageNeverPull", |r| r.pod().and_then(|p| p.status).is_some() && r.state().1 == "ErrImageNeverPull")
         .await;
     r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accepts() {
+    let r = rig();
+    r.create(pod(json!({}))).await;
+    r.until(5, "ready", Rig::ready).await;
+    r.stop.cancel();
+    let sink = Arc::new(RecordingSink::default());
+    let again = start(&r.fake, &r.registry, sink.clone());
+    r.until(5, "synced", |_| sink.log().contains(&"synced".to_string())).await;
+    assert_eq!(sink.log()[..2], ["publish web ready=true", "synced"], "adopted and still serving, then in sync");
+    assert_eq!(r.fake.containers().len(), 1, "adopted, not recreated");
+    again.cancel();
 }

@@ -10,7 +10,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -38,16 +38,27 @@ impl Default for Limits {
     }
 }
 
+/// What every listener of the proxy shares: when it may accept, how many connections may be
+/// open, and its own stop.
+#[derive(Clone)]
+pub struct Gates {
+    /// Open client connections across all Services.
+    pub permits: Arc<Semaphore>,
+    /// True once the endpoints the daemon started with are known.
+    pub accepting: watch::Receiver<bool>,
+    pub stop: CancellationToken,
+}
+
 /// Serves `route` on `listener` until `stop`; then open connections finish their current
-/// request (bounded) and close.
-pub async fn serve(
-    listener: TcpListener,
-    route: Arc<Route>,
-    forwarder: Arc<Forwarder>,
-    limits: Limits,
-    permits: Arc<Semaphore>,
-    stop: CancellationToken,
-) {
+/// request (bounded) and close. Nothing is accepted before the proxy is `accepting`: until
+/// then connections wait in the listen backlog.
+pub async fn serve(listener: TcpListener, route: Arc<Route>, forwarder: Arc<Forwarder>, limits: Limits, gates: Gates) {
+    let Gates { permits, mut accepting, stop } = gates;
+    tokio::select! {
+        _ = stop.cancelled() => return,
+        // An error means the proxy is gone; the stop follows.
+        _ = accepting.wait_for(|open| *open) => {}
+    }
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -31,7 +31,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use workers::Workers;
 
@@ -47,6 +47,7 @@ enum Command {
 pub struct Proxy {
     commands: mpsc::Sender<Command>,
     in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
+    synced: watch::Sender<bool>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -72,6 +73,10 @@ impl EndpointSink for Proxy {
             let _ = tokio::time::timeout_at(deadline, f.wait_idle()).await;
         }
     }
+
+    fn synced(&self) {
+        self.synced.send_replace(true);
+    }
 }
 
 /// Where and how the proxy listens.
@@ -81,20 +86,25 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// Starts the proxy's worker threads and its actor; they run until `shutdown`.
-pub fn start(
+/// Starts the proxy's worker threads and its actor; they run until `shutdown`. The ports of
+/// the Services already stored are bound when this returns.
+pub async fn start(
     config: Config,
     registry: Arc<Registry>,
     shutdown: CancellationToken,
 ) -> std::io::Result<(Arc<Proxy>, tokio::task::JoinHandle<()>)> {
+    let store = registry.store().clone();
+    let watch = store.watch(None).map_err(|_| std::io::Error::other("the proxy cannot watch Services"))?.receiver;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = Workers::start(threads, &config.limits)?;
     let (tx, rx) = mpsc::channel(1024);
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
-    let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), metrics: metrics.clone() });
-    let actor = Actor {
+    let (synced, accepting) = watch::channel(false);
+    let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), synced, metrics: metrics.clone() });
+    let mut actor = Actor {
         workers,
+        accepting,
         permits: Arc::new(Semaphore::new(config.limits.max_connections)),
         config,
         registry,
@@ -104,7 +114,10 @@ pub fn start(
         services: BTreeMap::new(),
         routes: BTreeMap::new(),
     };
-    Ok((proxy, tokio::spawn(actor.run(rx, shutdown))))
+    for obj in store.list(Kind::Service, None).0 {
+        actor.on_service(&obj, false).await;
+    }
+    Ok((proxy, tokio::spawn(actor.run(rx, watch, shutdown))))
 }
 
 type ServiceKey = (String, String);
@@ -120,6 +133,9 @@ struct Actor {
     config: Config,
     registry: Arc<Registry>,
     workers: Workers,
+    /// Turns true once the kubelet has published the pods it found at start; listeners
+    /// are bound before, but accept only then (connections wait in the backlog, not on 503s).
+    accepting: watch::Receiver<bool>,
     permits: Arc<Semaphore>,
     in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
     metrics: Arc<Metrics>,
@@ -143,15 +159,13 @@ impl PodState for Shared<'_> {
 }
 
 impl Actor {
-    async fn run(mut self, mut commands: mpsc::Receiver<Command>, shutdown: CancellationToken) {
+    async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut watch: broadcast::Receiver<WatchEvent>,
+        shutdown: CancellationToken,
+    ) {
         let store = self.registry.store().clone();
-        let mut watch = match store.watch(None) {
-            Ok(w) => w.receiver,
-            Err(_) => return tracing::error!("proxy cannot watch services"),
-        };
-        for obj in store.list(Kind::Service, None).0 {
-            self.on_service(&obj, false).await;
-        }
         let mut retry = tokio::time::interval(BIND_RETRY);
         loop {
             tokio::select! {
@@ -159,7 +173,7 @@ impl Actor {
                 Some(command) = commands.recv() => self.on_command(command),
                 change = watch.recv() => match change {
                     Ok(change) => self.on_change(change).await,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
                         for obj in store.list(Kind::Service, None).0 { self.on_service(&obj, false).await; }
                     }
                     Err(_) => break,
@@ -309,7 +323,12 @@ impl Actor {
                 let addr = SocketAddr::new(self.config.address, *port);
                 let stop = CancellationToken::new();
                 let bound = std::net::TcpListener::bind(addr).and_then(|l| {
-                    self.workers.serve(l, state.route.clone(), &self.config.limits, self.permits.clone(), stop.clone())
+                    let gates = listener::Gates {
+                        permits: self.permits.clone(),
+                        accepting: self.accepting.clone(),
+                        stop: stop.clone(),
+                    };
+                    self.workers.serve(l, state.route.clone(), &self.config.limits, gates)
                 });
                 match bound {
                     Ok(()) => {

@@ -4,11 +4,10 @@
 //! connection, so the hot path has no cross-thread wake-ups and no shared pool.
 
 use super::forward::{Forwarder, Route};
-use super::listener::{self, Limits};
+use super::listener::{self, Gates, Limits};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::runtime::Handle;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 struct Worker {
@@ -54,17 +53,15 @@ impl Workers {
         listener: std::net::TcpListener,
         route: Arc<Route>,
         limits: &Limits,
-        permits: Arc<Semaphore>,
-        stop: CancellationToken,
+        gates: Gates,
     ) -> std::io::Result<()> {
         listener.set_nonblocking(true)?;
         for w in &self.workers {
             let socket = listener.try_clone()?;
-            let (route, forwarder, limits, permits, stop) =
-                (route.clone(), w.forwarder.clone(), limits.clone(), permits.clone(), stop.clone());
+            let (route, forwarder, limits, gates) = (route.clone(), w.forwarder.clone(), limits.clone(), gates.clone());
             w.handle.spawn(async move {
                 match tokio::net::TcpListener::from_std(socket) {
-                    Ok(l) => listener::serve(l, route, forwarder, limits, permits, stop).await,
+                    Ok(l) => listener::serve(l, route, forwarder, limits, gates).await,
                     Err(e) => tracing::error!(error = %e, "a proxy worker cannot use its listener"),
                 }
             });

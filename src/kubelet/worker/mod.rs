@@ -8,6 +8,7 @@ mod slot;
 mod start;
 mod terminate;
 
+use super::StartupSync;
 use super::endpoints::{EndpointSink, PodEndpoint};
 use super::status::{self, ContainerView, State, Terminated};
 use crate::model::{KubeObject, Object, meta};
@@ -78,9 +79,20 @@ pub struct Worker {
 
 /// Runs the worker for `pod` until the pod is gone (`Deleted`) or the kubelet stops (the
 /// channel closes; containers are then left running for the next start to adopt).
-pub async fn run(env: Arc<Env>, pod: Pod, adopted: Vec<ContainerSummary>, mut rx: mpsc::Receiver<Message>) {
+pub async fn run(
+    env: Arc<Env>,
+    pod: Pod,
+    adopted: Vec<ContainerSummary>,
+    sync: Option<StartupSync>,
+    mut rx: mpsc::Receiver<Message>,
+) {
     let mut w = Worker::new(env, pod);
     w.adopt(adopted).await;
+    if let Some(sync) = sync {
+        // What was serving before the restart is routed again before anything new starts.
+        w.publish().await;
+        drop(sync);
+    }
     loop {
         w.step().await;
         let wake = w.next_wake();
