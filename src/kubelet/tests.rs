@@ -46,25 +46,35 @@ fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn E
     stop
 }
 
-/// Records what the kubelet tells the proxy, in order: `publish <pod> ready=<bool>`, `synced`.
+/// Records what the kubelet tells the proxy, in order: `publish <pod> ready=<bool>` with what
+/// the API said at that moment (` api=<bool>`, when given the registry), and `synced`.
 #[derive(Default)]
-struct RecordingSink(std::sync::Mutex<Vec<String>>);
+struct RecordingSink {
+    log: std::sync::Mutex<Vec<String>>,
+    api: Option<Arc<Registry>>,
+}
 
 impl RecordingSink {
     fn log(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.log.lock().unwrap().clone()
     }
 }
 
 #[async_trait::async_trait]
 impl EndpointSink for RecordingSink {
     async fn publish(&self, e: endpoints::PodEndpoint) {
-        self.0.lock().unwrap().push(format!("publish {} ready={}", e.name, e.ready));
+        let mut line = format!("publish {} ready={}", e.name, e.ready);
+        if let Some(registry) = &self.api {
+            let pod = registry.get_typed::<Pod>("default", &e.name);
+            let ready = pod.and_then(|p| p.status?.container_statuses).is_some_and(|c| c[0].ready);
+            line += &format!(" api={ready}");
+        }
+        self.log.lock().unwrap().push(line);
     }
     async fn remove(&self, _: &str) {}
     async fn wait_idle(&self, _: &str, _: tokio::time::Instant) {}
     fn synced(&self) {
-        self.0.lock().unwrap().push("synced".into());
+        self.log.lock().unwrap().push("synced".into());
     }
 }
 
@@ -225,4 +235,29 @@ async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accep
     assert_eq!(sink.log()[..2], ["publish web ready=true", "synced"], "adopted and still serving, then in sync");
     assert_eq!(r.fake.containers().len(), 1, "adopted, not recreated");
     again.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_proxy_learns_readiness_before_the_api_reports_it() {
+    let fake = Arc::new(FakeRuntime::new());
+    fake.add_image("hello-kubernetes:1.0");
+    let registry = Arc::new(Registry::new(
+        Arc::new(Store::in_memory(10_000)),
+        Clock::system(),
+        PodSecurityPolicy::default(),
+        ServicePorts::default(),
+    ));
+    let sink = Arc::new(RecordingSink { api: Some(registry.clone()), ..Default::default() });
+    let r = Rig { stop: start(&fake, &registry, sink.clone()), fake, registry };
+    let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1});
+    r.create(pod(json!({"readinessProbe": probe}))).await;
+    r.until(5, "ready", Rig::ready).await;
+    r.fake.set_exec_exit_code(1);
+    r.until(5, "not ready", |r| !r.ready()).await;
+    let log = sink.log();
+    let changes: Vec<&String> = log.iter().filter(|l| l.starts_with("publish web")).collect();
+    let became_ready = changes.iter().position(|l| l.contains("ready=true")).unwrap();
+    assert_eq!(changes[became_ready], "publish web ready=true api=false", "routed before the API says Ready: {log:?}");
+    assert_eq!(changes[became_ready + 1], "publish web ready=false api=true", "out of rotation first: {log:?}");
+    r.stop.cancel();
 }

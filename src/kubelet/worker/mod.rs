@@ -200,7 +200,9 @@ impl Worker {
         format!("{}_{}({})", meta::name(m), meta::namespace(m), meta::uid(m))
     }
 
-    /// Writes the status and the endpoint when they changed.
+    /// Publishes the endpoint and writes the status when they changed, in that order: once
+    /// the API says a pod is Ready, the proxy already routes to it, and a pod leaves rotation
+    /// before the API says it is not Ready.
     async fn publish(&mut self) {
         let mut inputs = Inputs {
             views: self.slots.iter().map(Slot::view).collect(),
@@ -209,6 +211,11 @@ impl Worker {
         };
         if self.derived_from.as_ref() == Some(&inputs) {
             return;
+        }
+        let endpoint = self.endpoint();
+        if self.published.as_ref() != Some(&endpoint) {
+            self.env.endpoints.publish(endpoint.clone()).await;
+            self.published = Some(endpoint);
         }
         let host_ip = self.env.host_ip.to_string();
         let status = status::build(&self.pod, &inputs.views, &host_ip, self.start_time, self.now());
@@ -229,11 +236,6 @@ impl Worker {
                     settled = false;
                 }
             }
-        }
-        let endpoint = self.endpoint();
-        if self.published.as_ref() != Some(&endpoint) {
-            self.env.endpoints.publish(endpoint.clone()).await;
-            self.published = Some(endpoint);
         }
         if settled {
             inputs.resource_version = self.pod.metadata.resource_version.clone();
