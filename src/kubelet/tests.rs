@@ -22,13 +22,20 @@ struct Rig {
 }
 
 fn rig() -> Rig {
-    let fake = Arc::new(FakeRuntime::new());
-    fake.add_image("hello-kubernetes:1.0");
-    let store = Arc::new(Store::in_memory(10_000));
-    let registry =
-        Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default()));
+    let (fake, registry) = (fake_runtime(), in_memory_registry());
     let stop = start(&fake, &registry, Arc::new(NoEndpoints));
     Rig { fake, registry, stop }
+}
+
+fn fake_runtime() -> Arc<FakeRuntime> {
+    let fake = Arc::new(FakeRuntime::new());
+    fake.add_image("hello-kubernetes:1.0");
+    fake
+}
+
+fn in_memory_registry() -> Arc<Registry> {
+    let store = Arc::new(Store::in_memory(10_000));
+    Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default()))
 }
 
 /// Runs a kubelet on `fake` and `registry` until the returned token is cancelled.
@@ -66,7 +73,7 @@ impl EndpointSink for RecordingSink {
         let mut line = format!("publish {} ready={}", e.name, e.ready);
         if let Some(registry) = &self.api {
             let pod = registry.get_typed::<Pod>("default", &e.name);
-            let ready = pod.and_then(|p| p.status?.container_statuses).is_some_and(|c| c[0].ready);
+            let ready = pod.and_then(|p| p.status?.container_statuses).is_some_and(|c| c.first().is_some_and(|s| s.ready));
             line += &format!(" api={ready}");
         }
         self.log.lock().unwrap().push(line);
@@ -239,14 +246,7 @@ async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accep
 
 #[tokio::test(start_paused = true)]
 async fn the_proxy_learns_readiness_before_the_api_reports_it() {
-    let fake = Arc::new(FakeRuntime::new());
-    fake.add_image("hello-kubernetes:1.0");
-    let registry = Arc::new(Registry::new(
-        Arc::new(Store::in_memory(10_000)),
-        Clock::system(),
-        PodSecurityPolicy::default(),
-        ServicePorts::default(),
-    ));
+    let (fake, registry) = (fake_runtime(), in_memory_registry());
     let sink = Arc::new(RecordingSink { api: Some(registry.clone()), ..Default::default() });
     let r = Rig { stop: start(&fake, &registry, sink.clone()), fake, registry };
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1});
