@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod container;
+pub mod decide;
 pub mod endpoints;
 pub mod engine;
 pub mod status;

@@ -29,6 +29,31 @@ impl Terminated {
             _ => "Error",
         }
     }
+
+    /// A current instance that can no longer be found (removed behind skiff's back, or while
+    /// no daemon ran), noticed at `at`: the kubelet's ContainerStatusUnknown.
+    pub fn lost(at: jiff::Timestamp) -> Terminated {
+        Terminated {
+            exit_code: 137,
+            reason: "ContainerStatusUnknown".into(),
+            message: Some("The container could not be located when the pod was terminated".into()),
+            started_at: None,
+            finished_at: Some(at),
+            container_id: None,
+        }
+    }
+
+    /// A start the engine refused: the instance never ran.
+    pub fn start_error(message: String, at: jiff::Timestamp, id: &str) -> Terminated {
+        Terminated {
+            exit_code: 128,
+            reason: "StartError".into(),
+            message: Some(message),
+            started_at: None,
+            finished_at: Some(at),
+            container_id: Some(format!("docker://{id}")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -3,13 +3,15 @@
 //! newer-only option (stop signal, create platform) is ever sent.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus, ContainerSummary, ExecOutput,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineState, ExecOutput,
     LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, ExecConfig, HostConfig, PortBinding};
+use bollard::models::{
+    ContainerCreateBody, ContainerStateStatusEnum, ContainerSummaryStateEnum, ExecConfig, HostConfig, PortBinding,
+};
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder, EventsOptionsBuilder,
     InspectContainerOptions, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
@@ -116,6 +118,32 @@ fn published_ports(ports: Option<&HashMap<String, Option<Vec<PortBinding>>>>) ->
     out
 }
 
+/// The engine's container state, typed. `stopping` (newer engines) is still running; the empty
+/// state never describes a usable container.
+fn inspected_state(state: Option<ContainerStateStatusEnum>) -> EngineState {
+    match state {
+        Some(ContainerStateStatusEnum::CREATED) => EngineState::Created,
+        Some(ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::STOPPING) => EngineState::Running,
+        Some(ContainerStateStatusEnum::PAUSED) => EngineState::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => EngineState::Restarting,
+        Some(ContainerStateStatusEnum::EXITED) => EngineState::Exited,
+        Some(ContainerStateStatusEnum::REMOVING) => EngineState::Removing,
+        Some(ContainerStateStatusEnum::DEAD | ContainerStateStatusEnum::EMPTY) | None => EngineState::Dead,
+    }
+}
+
+fn listed_state(state: ContainerSummaryStateEnum) -> EngineState {
+    match state {
+        ContainerSummaryStateEnum::CREATED => EngineState::Created,
+        ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::STOPPING => EngineState::Running,
+        ContainerSummaryStateEnum::PAUSED => EngineState::Paused,
+        ContainerSummaryStateEnum::RESTARTING => EngineState::Restarting,
+        ContainerSummaryStateEnum::EXITED => EngineState::Exited,
+        ContainerSummaryStateEnum::REMOVING => EngineState::Removing,
+        ContainerSummaryStateEnum::DEAD | ContainerSummaryStateEnum::EMPTY => EngineState::Dead,
+    }
+}
+
 fn event_from(message: bollard::models::EventMessage) -> Option<RuntimeEvent> {
     let actor = message.actor?;
     let mut labels: BTreeMap<String, String> = actor.attributes.unwrap_or_default().into_iter().collect();
@@ -200,6 +228,10 @@ impl ContainerRuntime for Docker {
         self.client.remove_container(id, Some(options)).await.map_err(|e| container_error(id, e))
     }
 
+    async fn unpause(&self, id: &str) -> Result<()> {
+        self.client.unpause_container(id).await.map_err(|e| container_error(id, e))
+    }
+
     async fn inspect(&self, id: &str) -> Result<ContainerInfo> {
         let info = self
             .client
@@ -207,21 +239,15 @@ impl ContainerRuntime for Docker {
             .await
             .map_err(|e| container_error(id, e))?;
         let state = info.state.unwrap_or_default();
-        let status = match state.status.map(|s| s.to_string()).as_deref() {
-            Some("created") => ContainerStatus::Created,
-            Some("running") => ContainerStatus::Running,
-            Some("exited") | Some("dead") => ContainerStatus::Exited,
-            Some(other) => ContainerStatus::Other(other.to_string()),
-            None => ContainerStatus::Other(String::new()),
-        };
         Ok(ContainerInfo {
             id: info.id.unwrap_or_else(|| id.to_string()),
             name: info.name.unwrap_or_default().trim_start_matches('/').to_string(),
             labels: info.config.and_then(|c| c.labels).unwrap_or_default().into_iter().collect(),
-            status,
+            state: inspected_state(state.status),
             exit_code: state.exit_code.unwrap_or_default(),
             oom_killed: state.oom_killed.unwrap_or_default(),
             error: state.error.unwrap_or_default(),
+            created_at: parse_time(info.created.as_deref()),
             started_at: parse_time(state.started_at.as_deref()),
             finished_at: parse_time(state.finished_at.as_deref()),
             ports: published_ports(info.network_settings.and_then(|n| n.ports).as_ref()),
@@ -235,11 +261,10 @@ impl ContainerRuntime for Docker {
         Ok(list
             .into_iter()
             .filter_map(|c| {
-                let running = c.state.map(|s| s.to_string()).as_deref() == Some("running");
                 Some(ContainerSummary {
                     id: c.id?,
                     labels: c.labels.unwrap_or_default().into_iter().collect(),
-                    running,
+                    state: listed_state(c.state?),
                 })
             })
             .collect())

@@ -3,7 +3,7 @@
 //! removal behind skiff's back) and read the resulting events.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerStatus, ContainerSummary, ExecOutput,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineState, ExecOutput,
     LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use crate::clock::Clock;
@@ -26,6 +26,7 @@ pub enum Call {
     Start(ContainerId),
     Stop(ContainerId, Duration),
     Remove(ContainerId),
+    Unpause(ContainerId),
     Exec(ContainerId, Vec<String>),
 }
 
@@ -37,14 +38,16 @@ pub enum Verb {
     Start,
     Stop,
     Remove,
+    Unpause,
     Exec,
 }
 
 #[derive(Clone, Debug)]
 struct FakeContainer {
     config: ContainerConfig,
-    status: ContainerStatus,
+    status: EngineState,
     exit_code: i64,
+    created_at: Option<jiff::Timestamp>,
     started_at: Option<jiff::Timestamp>,
     finished_at: Option<jiff::Timestamp>,
     ports: BTreeMap<u16, SocketAddr>,
@@ -58,6 +61,8 @@ struct Inner {
     failures: BTreeMap<Verb, Vec<String>>,
     exec_exit_code: i64,
     next_id: u64,
+    made: usize,
+    freeze_at: Option<usize>,
 }
 
 pub struct FakeRuntime {
@@ -100,9 +105,76 @@ impl FakeRuntime {
         self.lock().calls.clone()
     }
 
-    /// Ids of containers that exist, with their labels.
-    pub fn containers(&self) -> Vec<(ContainerId, BTreeMap<String, String>, ContainerStatus)> {
-        self.lock().containers.iter().map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status.clone())).collect()
+    /// Ids of containers that exist, with their labels and state.
+    pub fn containers(&self) -> Vec<(ContainerId, BTreeMap<String, String>, EngineState)> {
+        self.lock().containers.iter().map(|(id, c)| (id.clone(), c.config.labels.clone(), c.status)).collect()
+    }
+
+    /// The image a container was created from.
+    pub fn image_of(&self, id: &str) -> Option<String> {
+        self.lock().containers.get(id).map(|c| c.config.image.clone())
+    }
+
+    /// Puts a container into `state` behind skiff's back (`docker pause`, a dead container, …).
+    pub fn set_state(&self, id: &str, state: EngineState) {
+        if let Some(c) = self.lock().containers.get_mut(id) {
+            c.status = state;
+        }
+    }
+
+    /// Creates a container behind skiff's back, as a crashed daemon may have left it.
+    pub fn plant(&self, config: &ContainerConfig, state: EngineState) -> ContainerId {
+        let now = self.clock.now();
+        let mut inner = self.lock();
+        inner.next_id += 1;
+        let id = format!("fake{:060}", inner.next_id);
+        let container = FakeContainer {
+            config: config.clone(),
+            status: state,
+            exit_code: 0,
+            created_at: Some(now),
+            started_at: state.is_alive().then_some(now),
+            finished_at: None,
+            ports: BTreeMap::new(),
+        };
+        inner.containers.insert(id.clone(), container);
+        id
+    }
+
+    /// How many calls (reads included) the runtime has answered or is answering.
+    pub fn calls_made(&self) -> usize {
+        self.lock().made
+    }
+
+    /// Crash injection: the `n`-th call from now takes effect but never returns, and no later
+    /// call takes effect, as if the process died right after the engine acted.
+    pub fn freeze_after(&self, n: usize) {
+        let mut inner = self.lock();
+        inner.freeze_at = Some(inner.made + n);
+    }
+
+    /// Whether the frozen point was reached.
+    pub fn frozen(&self) -> bool {
+        let inner = self.lock();
+        inner.freeze_at.is_some_and(|at| inner.made >= at)
+    }
+
+    /// Lifts a freeze: the next daemon on this runtime finds the engine as the crash left it.
+    pub fn thaw(&self) {
+        self.lock().freeze_at = None;
+    }
+
+    /// Runs one call's `effect` unless frozen, and never answers once the freeze point is reached.
+    async fn call<T>(&self, effect: impl FnOnce() -> T) -> T {
+        if self.frozen() {
+            std::future::pending::<()>().await;
+        }
+        self.lock().made += 1;
+        let out = effect();
+        if self.frozen() {
+            std::future::pending::<()>().await;
+        }
+        out
     }
 
     /// The container exits with `code` on its own (a crash, or a `docker kill`).
@@ -112,7 +184,7 @@ impl FakeRuntime {
             let Some(c) = inner.containers.get_mut(id) else {
                 return;
             };
-            c.status = ContainerStatus::Exited;
+            c.status = EngineState::Exited;
             c.exit_code = code;
             c.finished_at = Some(self.clock.now());
             c.config.labels.clone()
@@ -154,116 +226,160 @@ impl FakeRuntime {
 #[async_trait]
 impl ContainerRuntime for FakeRuntime {
     async fn image_present(&self, image: &str) -> Result<bool> {
-        Ok(self.lock().images.contains(image))
+        self.call(|| Ok(self.lock().images.contains(image))).await
     }
 
     async fn pull_image(&self, image: &str) -> Result<()> {
-        self.record(Call::Pull(image.into()), Verb::Pull)?;
-        self.add_image(image);
-        Ok(())
+        self.call(|| {
+            self.record(Call::Pull(image.into()), Verb::Pull)?;
+            self.add_image(image);
+            Ok(())
+        })
+        .await
     }
 
     async fn image_labels(&self, image: &str) -> Result<Option<BTreeMap<String, String>>> {
-        Ok(self.lock().images.contains(image).then(BTreeMap::new))
+        self.call(|| Ok(self.lock().images.contains(image).then(BTreeMap::new))).await
     }
 
     async fn build_image(&self, tag: &str, _context: Vec<u8>) -> Result<()> {
-        self.lock().calls.push(Call::Build(tag.into()));
-        self.add_image(tag);
-        Ok(())
+        self.call(|| {
+            self.lock().calls.push(Call::Build(tag.into()));
+            self.add_image(tag);
+            Ok(())
+        })
+        .await
     }
 
     async fn create(&self, config: &ContainerConfig) -> Result<ContainerId> {
-        self.record(Call::Create(Box::new(config.clone())), Verb::Create)?;
-        let mut inner = self.lock();
-        if !inner.images.contains(&config.image) {
-            return Err(RuntimeError::ImageNotFound(config.image.clone()));
-        }
-        inner.next_id += 1;
-        let id = format!("fake{:060}", inner.next_id);
-        let base = 40000 + 10 * inner.next_id as u16;
-        let ports = config
-            .publish
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (*p, SocketAddr::from(([127, 0, 0, 1], base + i as u16))))
-            .collect();
-        let container = FakeContainer {
-            config: config.clone(),
-            status: ContainerStatus::Created,
-            exit_code: 0,
-            started_at: None,
-            finished_at: None,
-            ports,
-        };
-        inner.containers.insert(id.clone(), container);
-        Ok(id)
+        self.call(|| {
+            self.record(Call::Create(Box::new(config.clone())), Verb::Create)?;
+            let now = self.clock.now();
+            let mut inner = self.lock();
+            if !inner.images.contains(&config.image) {
+                return Err(RuntimeError::ImageNotFound(config.image.clone()));
+            }
+            if inner.containers.values().any(|c| c.config.name == config.name) {
+                return Err(RuntimeError::Engine(format!(
+                    "Conflict. The container name \"/{}\" is already in use",
+                    config.name
+                )));
+            }
+            inner.next_id += 1;
+            let id = format!("fake{:060}", inner.next_id);
+            let base = 40000 + 10 * inner.next_id as u16;
+            let ports = config
+                .publish
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (*p, SocketAddr::from(([127, 0, 0, 1], base + i as u16))))
+                .collect();
+            let container = FakeContainer {
+                config: config.clone(),
+                status: EngineState::Created,
+                exit_code: 0,
+                created_at: Some(now),
+                started_at: None,
+                finished_at: None,
+                ports,
+            };
+            inner.containers.insert(id.clone(), container);
+            Ok(id)
+        })
+        .await
     }
 
     async fn start(&self, id: &str) -> Result<()> {
-        self.record(Call::Start(id.into()), Verb::Start)?;
-        let labels = self.with_container(id, |c| {
-            c.status = ContainerStatus::Running;
-            c.started_at = Some(self.clock.now());
-            c.config.labels.clone()
-        })?;
-        let _ = self.events.send(RuntimeEvent { id: id.into(), labels, action: RuntimeAction::Start });
-        Ok(())
+        self.call(|| {
+            self.record(Call::Start(id.into()), Verb::Start)?;
+            let labels = self.with_container(id, |c| {
+                c.status = EngineState::Running;
+                c.started_at = Some(self.clock.now());
+                c.config.labels.clone()
+            })?;
+            let _ = self.events.send(RuntimeEvent { id: id.into(), labels, action: RuntimeAction::Start });
+            Ok(())
+        })
+        .await
     }
 
     async fn stop(&self, id: &str, grace: Duration) -> Result<()> {
-        self.record(Call::Stop(id.into(), grace), Verb::Stop)?;
-        let running = self.with_container(id, |c| c.status == ContainerStatus::Running)?;
-        if running {
-            self.exit(id, 143);
-        }
-        Ok(())
+        self.call(|| {
+            self.record(Call::Stop(id.into(), grace), Verb::Stop)?;
+            let alive = self.with_container(id, |c| c.status.is_alive())?;
+            if alive {
+                self.exit(id, 143);
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn remove(&self, id: &str) -> Result<()> {
-        self.record(Call::Remove(id.into()), Verb::Remove)?;
-        if self.lock().containers.contains_key(id) {
-            self.remove_behind_back(id);
-            Ok(())
-        } else {
-            Err(RuntimeError::NotFound(id.into()))
-        }
+        self.call(|| {
+            self.record(Call::Remove(id.into()), Verb::Remove)?;
+            if self.lock().containers.contains_key(id) {
+                self.remove_behind_back(id);
+                Ok(())
+            } else {
+                Err(RuntimeError::NotFound(id.into()))
+            }
+        })
+        .await
+    }
+
+    async fn unpause(&self, id: &str) -> Result<()> {
+        self.call(|| {
+            self.record(Call::Unpause(id.into()), Verb::Unpause)?;
+            self.with_container(id, |c| {
+                if c.status == EngineState::Paused {
+                    c.status = EngineState::Running;
+                }
+            })
+        })
+        .await
     }
 
     async fn inspect(&self, id: &str) -> Result<ContainerInfo> {
-        self.with_container(id, |c| ContainerInfo {
-            id: id.to_string(),
-            name: c.config.name.clone(),
-            labels: c.config.labels.clone(),
-            status: c.status.clone(),
-            exit_code: c.exit_code,
-            oom_killed: false,
-            error: String::new(),
-            started_at: c.started_at,
-            finished_at: c.finished_at,
-            ports: c.ports.clone(),
-            image_id: format!("sha256:{}", c.config.image),
+        self.call(|| {
+            self.with_container(id, |c| ContainerInfo {
+                id: id.to_string(),
+                name: c.config.name.clone(),
+                labels: c.config.labels.clone(),
+                state: c.status,
+                exit_code: c.exit_code,
+                oom_killed: false,
+                error: String::new(),
+                created_at: c.created_at,
+                started_at: c.started_at,
+                finished_at: c.finished_at,
+                ports: c.ports.clone(),
+                image_id: format!("sha256:{}", c.config.image),
+            })
         })
+        .await
     }
 
     async fn list(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {
-        let inner = self.lock();
-        Ok(inner
-            .containers
-            .iter()
-            .filter(|(_, c)| labels.iter().all(|(k, v)| c.config.labels.get(k) == Some(v)))
-            .map(|(id, c)| ContainerSummary {
-                id: id.clone(),
-                labels: c.config.labels.clone(),
-                running: c.status == ContainerStatus::Running,
-            })
-            .collect())
+        self.call(|| {
+            let inner = self.lock();
+            Ok(inner
+                .containers
+                .iter()
+                .filter(|(_, c)| labels.iter().all(|(k, v)| c.config.labels.get(k) == Some(v)))
+                .map(|(id, c)| ContainerSummary { id: id.clone(), labels: c.config.labels.clone(), state: c.status })
+                .collect())
+        })
+        .await
     }
 
     async fn exec(&self, id: &str, cmd: &[String], _timeout: Duration) -> Result<ExecOutput> {
-        self.record(Call::Exec(id.into(), cmd.to_vec()), Verb::Exec)?;
-        self.with_container(id, |_| ())?;
-        Ok(ExecOutput { exit_code: self.lock().exec_exit_code, output: String::new() })
+        self.call(|| {
+            self.record(Call::Exec(id.into(), cmd.to_vec()), Verb::Exec)?;
+            self.with_container(id, |_| ())?;
+            Ok(ExecOutput { exit_code: self.lock().exec_exit_code, output: String::new() })
+        })
+        .await
     }
 
     fn logs(&self, _id: &str, _options: &LogOptions) -> BoxStream<'static, Result<Bytes>> {

@@ -43,14 +43,29 @@ pub struct ContainerConfig {
     pub privileged: bool,
 }
 
-/// What a container is doing, as typed state (never parsed from a status string).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ContainerStatus {
+/// What a container is doing, as the engine reports it: every state Docker has, typed (the
+/// adapter maps the engine's enum; nothing matches on status strings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineState {
+    /// Created and never started.
     Created,
     Running,
+    /// Frozen by `docker pause`: alive, but it serves nothing.
+    Paused,
+    /// The engine's own restart policy is bringing it back (skiff never sets one).
+    Restarting,
     Exited,
-    /// Paused, restarting, removing, dead: states skiff does not drive itself.
-    Other(String),
+    /// The engine failed to remove it; it can never run again.
+    Dead,
+    /// Being removed.
+    Removing,
+}
+
+impl EngineState {
+    /// A process of the container is alive (or about to be, for `Restarting`).
+    pub fn is_alive(self) -> bool {
+        matches!(self, EngineState::Running | EngineState::Paused | EngineState::Restarting)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +73,11 @@ pub struct ContainerInfo {
     pub id: ContainerId,
     pub name: String,
     pub labels: BTreeMap<String, String>,
-    pub status: ContainerStatus,
+    pub state: EngineState,
     pub exit_code: i64,
     pub oom_killed: bool,
     pub error: String,
+    pub created_at: Option<jiff::Timestamp>,
     pub started_at: Option<jiff::Timestamp>,
     pub finished_at: Option<jiff::Timestamp>,
     /// Published TCP ports: container port → host address.
@@ -73,7 +89,7 @@ pub struct ContainerInfo {
 pub struct ContainerSummary {
     pub id: ContainerId,
     pub labels: BTreeMap<String, String>,
-    pub running: bool,
+    pub state: EngineState,
 }
 
 /// A change the engine reports about one of our containers.
@@ -138,7 +154,10 @@ pub trait ContainerRuntime: Send + Sync + 'static {
     async fn start(&self, id: &str) -> Result<()>;
     /// SIGTERM (or the image's stop signal), then SIGKILL after `grace`.
     async fn stop(&self, id: &str, grace: Duration) -> Result<()>;
+    /// Force-removes the container (killing it if it runs).
     async fn remove(&self, id: &str) -> Result<()>;
+    /// Thaws a paused container.
+    async fn unpause(&self, id: &str) -> Result<()>;
     async fn inspect(&self, id: &str) -> Result<ContainerInfo>;
     /// Containers (running or not) carrying every one of `labels`.
     async fn list(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>>;

@@ -1,29 +1,36 @@
-//! One pod's worker: an actor that owns the pod's containers. It starts them (pulling images
-//! by policy), restarts them with back-off, probes them, publishes readiness and status, and
-//! terminates them gracefully. Messages from the kubelet (pod changes, container events) and
-//! its own timers drive it; it never shares its state.
+//! One pod's worker: the async shell around `decide`. It keeps what the engine shows of the
+//! pod's containers up to date (adoption, container events, resyncs), asks `decide` what to do,
+//! executes it, runs the probes, and publishes the pod's endpoint and status. Messages from the
+//! kubelet and its own timers drive it; it never shares its state.
 
+mod execute;
+mod image;
+mod observe;
 mod probes;
-mod slot;
-mod start;
+mod publish;
 mod terminate;
 
 use super::StartupSync;
+use super::decide::memory::PodMemory;
+use super::decide::{self, Decision, Inputs};
 use super::endpoints::{EndpointSink, PodEndpoint};
-use super::status::{self, ContainerView, State, Terminated};
-use crate::model::{KubeObject, Object, meta};
+use crate::model::{Object, meta};
 use crate::registry::Registry;
 use crate::registry::events::EventType;
-use crate::runtime::{ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent};
+use crate::runtime::{ContainerInfo, ContainerRuntime, ContainerSummary, RuntimeEvent};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use k8s_openapi::api::core::v1::{ObjectReference, Pod, PodStatus};
-use slot::Slot;
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, SocketAddr};
+use k8s_openapi::api::core::v1::{Container, ObjectReference, Pod, PodStatus};
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
+
+/// Decide-and-execute rounds in one pass; more means a decision that never settles (a bug).
+const MAX_ROUNDS: usize = 32;
+/// How long a restarted daemon keeps the proxy waiting for an adopted pod's first probes.
+const SYNC_LIMIT: Duration = Duration::from_secs(5);
 
 /// What every worker shares.
 pub struct Env {
@@ -51,30 +58,26 @@ pub enum Message {
     Resync(Vec<ContainerSummary>),
 }
 
-/// Everything the pod's status and endpoint are derived from. A probe that confirms what was
-/// already known changes none of it, so most passes end at one comparison.
-#[derive(PartialEq)]
-struct Inputs {
-    views: Vec<ContainerView>,
-    ports: Vec<BTreeMap<u16, SocketAddr>>,
-    resource_version: Option<String>,
-}
-
 pub struct Worker {
     env: Arc<Env>,
     pod: Pod,
-    slots: Vec<Slot>,
+    /// What the engine showed of this pod's containers when last asked.
+    instances: Vec<ContainerInfo>,
+    memory: PodMemory,
     start_time: jiff::Timestamp,
     probes: FuturesUnordered<BoxFuture<'static, probes::Done>>,
-    background: FuturesUnordered<BoxFuture<'static, ()>>,
+    background: FuturesUnordered<BoxFuture<'static, Background>>,
     termination: Option<BoxFuture<'static, ()>>,
-    terminated: bool,
     published: Option<PodEndpoint>,
     written: Option<PodStatus>,
-    /// What `written` and `published` were derived from: while it holds, there is nothing to do.
-    derived_from: Option<Inputs>,
-    /// Containers skiff itself removed: their destroy events are expected.
-    removed: BTreeSet<String>,
+    /// Held until the adopted pod's first probes have answered (or `SYNC_LIMIT`).
+    sync: Option<(StartupSync, Instant)>,
+    wake: Option<Instant>,
+}
+
+/// A finished background request: which instance to look at again.
+struct Background {
+    id: String,
 }
 
 /// Runs the worker for `pod` until the pod is gone (`Deleted`) or the kubelet stops (the
@@ -86,30 +89,24 @@ pub async fn run(
     sync: Option<StartupSync>,
     mut rx: mpsc::Receiver<Message>,
 ) {
-    let mut w = Worker::new(env, pod);
-    w.adopt(adopted).await;
-    if let Some(sync) = sync {
-        // What was serving before the restart is routed again before anything new starts.
-        w.publish().await;
-        drop(sync);
+    let mut w = Worker::new(env, pod, sync);
+    for c in &adopted {
+        w.refresh(&c.id).await;
     }
     loop {
-        w.step().await;
+        w.settle().await;
         let wake = w.next_wake();
         tokio::select! {
             message = rx.recv() => match message {
                 None => return,
                 Some(Message::Deleted) => return w.remove_everything().await,
                 Some(Message::Pod(pod)) => w.pod.metadata = pod.metadata,
-                Some(Message::Runtime(event)) => w.on_runtime_event(event).await,
+                Some(Message::Runtime(event)) => w.refresh(&event.id).await,
                 Some(Message::Resync(listed)) => w.resync(&listed).await,
             },
             Some(done) = w.probes.next(), if !w.probes.is_empty() => w.on_probe(done).await,
-            Some(()) = w.background.next(), if !w.background.is_empty() => {}
-            () = poll_termination(&mut w.termination) => {
-                w.termination = None;
-                w.finalize().await;
-            }
+            Some(done) = w.background.next(), if !w.background.is_empty() => w.refresh(&done.id).await,
+            () = poll_termination(&mut w.termination) => w.termination_ran().await,
             () = sleep_until(wake) => {}
         }
     }
@@ -130,8 +127,7 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 impl Worker {
-    fn new(env: Arc<Env>, pod: Pod) -> Worker {
-        let containers = pod.spec.as_ref().map(|s| s.containers.clone()).unwrap_or_default();
+    fn new(env: Arc<Env>, pod: Pod, sync: Option<StartupSync>) -> Worker {
         let start_time = pod
             .status
             .as_ref()
@@ -139,18 +135,18 @@ impl Worker {
             .map(|t| t.0)
             .unwrap_or_else(|| env.registry.clock().now());
         Worker {
-            env,
-            slots: containers.into_iter().map(Slot::new).collect(),
+            memory: PodMemory::new(&pod),
             written: pod.status.clone(),
+            env,
             pod,
+            instances: Vec::new(),
             start_time,
             probes: FuturesUnordered::new(),
             background: FuturesUnordered::new(),
             termination: None,
-            terminated: false,
             published: None,
-            derived_from: None,
-            removed: BTreeSet::new(),
+            sync: sync.map(|s| (s, Instant::now() + SYNC_LIMIT)),
+            wake: None,
         }
     }
 
@@ -158,30 +154,41 @@ impl Worker {
         self.env.registry.clock().now()
     }
 
-    fn terminating(&self) -> bool {
-        meta::is_terminating(&self.pod.metadata)
+    fn containers(&self) -> &[Container] {
+        self.pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default()
     }
 
-    /// One pass: start termination if asked, start due containers, launch due probes, publish.
-    async fn step(&mut self) {
-        if self.terminating() && self.termination.is_none() && !self.terminated {
-            self.begin_termination().await;
-        }
-        if !self.terminating() {
-            for i in 0..self.slots.len() {
-                if self.slots[i].start_at.is_some_and(|at| at <= Instant::now()) {
-                    self.start(i).await;
-                }
+    /// Decides and executes until nothing is left to do now, publishing as it goes; then
+    /// launches the probes that are due.
+    async fn settle(&mut self) {
+        for _ in 0..MAX_ROUNDS {
+            let decision = self.decide();
+            self.wake = decision.wake.map(|t| self.env.registry.clock().instant_at(t));
+            self.publish(&decision).await;
+            if decision.actions.is_empty() {
+                self.launch_due_probes();
+                return;
             }
-            self.launch_due_probes();
+            for action in decision.actions {
+                self.execute(action).await;
+            }
         }
-        self.publish().await;
+        tracing::warn!(pod = meta::name(&self.pod.metadata), "decisions did not settle; trying again later");
+        self.wake = Some(Instant::now() + Duration::from_secs(1));
+    }
+
+    fn decide(&mut self) -> Decision {
+        let now = self.now();
+        let containers = self.containers().to_vec();
+        self.memory.observe(&containers, &self.instances, now);
+        decide::decide(&Inputs { pod: &self.pod, instances: &self.instances, memory: &self.memory, now })
     }
 
     fn next_wake(&self) -> Option<Instant> {
-        let starts = self.slots.iter().filter_map(|s| s.start_at);
-        let probes = self.slots.iter().flat_map(|s| s.probes.iter()).filter(|p| !p.in_flight).filter_map(|p| p.next_at);
-        starts.chain(probes).min()
+        let probes = self.memory.containers.iter().flat_map(|c| c.probes.slots.iter());
+        let probes = probes.filter(|p| !p.in_flight).filter_map(|p| p.next_at);
+        let sync = self.sync.as_ref().map(|(_, limit)| *limit);
+        probes.chain(self.wake).chain(sync).min()
     }
 
     fn container_ref(&self, container: Option<&str>) -> ObjectReference {
@@ -194,217 +201,15 @@ impl Worker {
         self.env.registry.events().record_ref(self.container_ref(container), t, reason, &message, "kubelet").await;
     }
 
-    /// `web-7d9c6c8d4f-x2k9p_default(uid)`, as the kubelet formats a pod in messages.
-    fn pod_label(&self) -> String {
-        let m = &self.pod.metadata;
-        format!("{}_{}({})", meta::name(m), meta::namespace(m), meta::uid(m))
-    }
-
-    /// Publishes the endpoint and writes the status when they changed, in that order: once
-    /// the API says a pod is Ready, the proxy already routes to it, and a pod leaves rotation
-    /// before the API says it is not Ready.
-    async fn publish(&mut self) {
-        let mut inputs = Inputs {
-            views: self.slots.iter().map(Slot::view).collect(),
-            ports: self.slots.iter().map(|s| s.ports.clone()).collect(),
-            resource_version: self.pod.metadata.resource_version.clone(),
-        };
-        if self.derived_from.as_ref() == Some(&inputs) {
-            return;
-        }
-        let endpoint = self.endpoint();
-        if self.published.as_ref() != Some(&endpoint) {
-            self.env.endpoints.publish(endpoint.clone()).await;
-            self.published = Some(endpoint);
-        }
-        let host_ip = self.env.host_ip.to_string();
-        let status = status::build(&self.pod, &inputs.views, &host_ip, self.start_time, self.now());
-        let mut settled = true;
-        if self.written.as_ref() != Some(&status) {
-            let mut pod = self.pod.clone();
-            pod.status = Some(status.clone());
-            match self.env.registry.update_status_object(pod.into_object(), None).await {
-                Ok(updated) => {
-                    if let Some(p) = Pod::from_object(&updated) {
-                        self.pod.metadata = p.metadata.clone();
-                        self.pod.status = p.status.clone();
-                    }
-                    self.written = Some(status);
-                }
-                Err(e) => {
-                    tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written");
-                    settled = false;
-                }
-            }
-        }
-        if settled {
-            inputs.resource_version = self.pod.metadata.resource_version.clone();
-            self.derived_from = Some(inputs);
-        }
-    }
-
-    fn endpoint(&self) -> PodEndpoint {
-        let m = &self.pod.metadata;
-        let port_names = self
-            .slots
-            .iter()
-            .flat_map(|s| s.spec.ports.iter().flatten())
-            .filter_map(|p| Some((p.name.clone()?, u16::try_from(p.container_port).ok()?)))
-            .collect();
-        PodEndpoint {
-            uid: meta::uid(m).into(),
-            namespace: meta::namespace(m).into(),
-            name: meta::name(m).into(),
-            labels: meta::labels(m),
-            ready: !self.slots.is_empty() && self.slots.iter().all(Slot::ready) && !self.terminating(),
-            terminating: self.terminating(),
-            ports: self.slots.iter().flat_map(|s| s.ports.clone()).collect(),
-            port_names,
-        }
-    }
-
-    fn slot_of(&self, id: &str) -> Option<usize> {
-        self.slots.iter().position(|s| s.id.as_deref() == Some(id))
-    }
-
-    async fn on_runtime_event(&mut self, event: RuntimeEvent) {
-        let Some(i) = self.slot_of(&event.id) else {
-            return;
-        };
-        match event.action {
-            RuntimeAction::Die { .. } | RuntimeAction::Oom => self.on_exit(i).await,
-            RuntimeAction::Destroy if !self.removed.contains(&event.id) => self.on_removed_outside(i).await,
-            _ => {}
-        }
-    }
-
-    /// The engine is the truth: containers that vanished or stopped without an event.
-    /// A container the listing shows running is fine; any other is inspected (the listing may
-    /// predate it, or it exited without an event).
-    async fn resync(&mut self, listed: &[ContainerSummary]) {
-        for i in 0..self.slots.len() {
-            let Some(id) = self.slots[i].id.clone() else {
-                continue;
-            };
-            if listed.iter().any(|c| c.id == id && c.running) {
-                continue;
-            }
-            match self.env.runtime.inspect(&id).await {
-                Err(RuntimeError::NotFound(_)) => self.on_removed_outside(i).await,
-                Ok(info) if info.status == ContainerStatus::Exited && self.slots[i].running() => self.on_exit(i).await,
-                _ => {}
-            }
-        }
-    }
-
-    /// A container of ours was removed behind skiff's back: like a lost node, the pod is gone
-    /// and its ReplicaSet replaces it.
-    async fn on_removed_outside(&mut self, i: usize) {
-        if self.terminating() {
-            return;
-        }
-        let name = self.slots[i].name().to_string();
-        tracing::warn!(pod = meta::name(&self.pod.metadata), container = %name, "container removed outside skiff; deleting the pod");
-        self.slots[i].id = None;
-        let msg = format!(
-            "Container {name} was removed outside skiff; the pod is deleted so that its controller replaces it"
-        );
-        self.event(Some(&name), EventType::Warning, "Failed", msg).await;
-        let key = Object::Pod(self.pod.clone()).key();
-        let opts = crate::registry::DeleteOptions {
-            grace_period_seconds: Some(0),
-            preconditions: crate::store::Preconditions { uid: self.pod.metadata.uid.clone(), resource_version: None },
-            ..Default::default()
-        };
-        if let Err(e) = self.env.registry.delete(&key, &opts).await {
-            tracing::debug!(error = %e, "pod already gone");
-        }
-    }
-
-    /// A container exited: record it, then restart it per restartPolicy, with back-off.
-    async fn on_exit(&mut self, i: usize) {
-        let Some(id) = self.slots[i].id.clone() else {
-            return;
-        };
-        let info = match self.env.runtime.inspect(&id).await {
-            Ok(info) => info,
-            Err(RuntimeError::NotFound(_)) => return self.on_removed_outside(i).await,
-            Err(e) => return tracing::warn!(error = %e, "cannot inspect exited container"),
-        };
-        match &info.status {
-            ContainerStatus::Other(s) if s == "removing" => {
-                return self.on_removed_outside(i).await;
-            }
-            ContainerStatus::Running | ContainerStatus::Created => return,
-            _ => {}
-        }
-        let exit_code = i32::try_from(info.exit_code).unwrap_or(-1);
-        let finished = info.finished_at.unwrap_or_else(|| self.now());
-        let terminated = Terminated {
-            exit_code,
-            reason: Terminated::reason_for(exit_code, info.oom_killed).into(),
-            message: (!info.error.is_empty()).then(|| info.error.clone()),
-            started_at: info.started_at,
-            finished_at: Some(finished),
-            container_id: Some(format!("docker://{id}")),
-        };
-        let slot = &mut self.slots[i];
-        slot.state = State::Terminated(terminated.clone());
-        slot.stopping = false;
-        slot.generation += 1;
-        slot.probes.clear();
-        if self.terminating() {
-            return;
-        }
-        let policy = self.pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
-        let restart = policy == "Always" || (policy == "OnFailure" && exit_code != 0);
-        if restart {
-            self.schedule_restart(i, terminated, finished).await;
-        }
-    }
-
-    /// Restart at once, or wait out the crash back-off in CrashLoopBackOff.
-    async fn schedule_restart(&mut self, i: usize, terminated: Terminated, finished: jiff::Timestamp) {
-        let now = self.now();
-        let clock = *self.env.registry.clock();
-        let pod_label = self.pod_label();
-        let slot = &mut self.slots[i];
-        slot.last_state = Some(terminated);
-        match slot.backoff.in_backoff_since(finished, now) {
-            Some(delay) => {
-                let name = slot.name().to_string();
-                slot.state = State::Waiting {
-                    reason: "CrashLoopBackOff".into(),
-                    message: Some(format!(
-                        "back-off {} restarting failed container={name} pod={pod_label}",
-                        go_duration(delay)
-                    )),
-                };
-                slot.start_at = slot.backoff.expires(finished).map(|t| clock.instant_at(t));
-                let msg = format!("Back-off restarting failed container {name} in pod {pod_label}");
-                self.event(Some(&name), EventType::Warning, "BackOff", msg).await;
-            }
-            None => {
-                slot.backoff.next(finished, now);
-                slot.start_at = Some(Instant::now());
-            }
-        }
+    fn container_name(&self, index: usize) -> String {
+        self.containers().get(index).map(|c| c.name.clone()).unwrap_or_default()
     }
 
     /// The pod object is gone: leave the proxy; its containers are removed in the background.
     async fn remove_everything(&mut self) {
         self.env.endpoints.remove(meta::uid(&self.pod.metadata)).await;
-        for slot in &self.slots {
-            for id in slot.id.iter().chain(&slot.previous_id) {
-                self.removed.insert(id.clone());
-                self.env.engine.remove_later(id.clone());
-            }
+        for i in &self.instances {
+            self.env.engine.remove_later(i.id.clone());
         }
     }
-}
-
-/// Go's duration formatting for whole seconds: `10s`, `5m0s`.
-fn go_duration(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }

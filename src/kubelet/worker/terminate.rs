@@ -1,8 +1,11 @@
 //! Graceful termination, better than Kubernetes: the pod leaves Service rotation first, then
 //! skiff waits for the requests the proxy already sent it to finish (bounded by the grace
 //! period), then runs preStop, sends SIGTERM, and SIGKILL when the grace period runs out.
+//! Finally the pod object is removed.
 
+use super::execute::{MINIMUM_GRACE, RETRY};
 use super::{Env, Worker};
+use crate::kubelet::decide::memory::Termination;
 use crate::model::{Object, meta};
 use crate::probe::handler;
 use crate::registry::events::EventType;
@@ -18,9 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// The runtime stops a container with at least this much grace, as the kubelet does.
-const MINIMUM_GRACE: Duration = Duration::from_secs(2);
-
 struct Stopping {
     id: String,
     container: Container,
@@ -29,26 +29,24 @@ struct Stopping {
 }
 
 impl Worker {
-    pub(super) async fn begin_termination(&mut self) {
-        // Out of rotation first: publish() sends ready=false, terminating=true and returns once
-        // the proxy routes no new request here.
-        self.publish().await;
+    /// Out of rotation, then drain, preStop and stop `ids` in the background.
+    pub(super) async fn begin_termination(&mut self, ids: Vec<String>) {
+        self.memory.termination = Termination::Underway;
+        // publish() sends ready=false, terminating=true and returns once the proxy routes no
+        // new request here.
+        let endpoint = self.endpoint(&[]);
+        self.env.endpoints.publish(endpoint.clone()).await;
+        self.published = Some(endpoint);
         let clock = *self.env.registry.clock();
         let deadline =
             self.pod.metadata.deletion_timestamp.as_ref().map(|t| clock.instant_at(t.0)).unwrap_or_else(Instant::now);
         let mut stopping = Vec::new();
-        for slot in self.slots.iter().filter(|s| s.running()) {
-            let Some(id) = slot.id.clone() else { continue };
-            let reference = self.container_ref(Some(slot.name()));
-            stopping.push(Stopping { id, container: slot.spec.clone(), ports: slot.ports.clone(), reference });
-        }
-        for slot in &mut self.slots {
-            slot.stopping = slot.running();
-            slot.start_at = None;
-        }
-        if stopping.is_empty() {
-            self.terminated = true;
-            return self.finalize().await;
+        for id in ids {
+            let Some(info) = self.instances.iter().find(|i| i.id == id) else { continue };
+            let name = info.labels.get(crate::kubelet::container::LABEL_CONTAINER).cloned().unwrap_or_default();
+            let Some(container) = self.containers().iter().find(|c| c.name == name).cloned() else { continue };
+            let reference = self.container_ref(Some(&name));
+            stopping.push(Stopping { id, container, ports: info.ports.clone(), reference });
         }
         for s in &stopping {
             let msg = format!("Stopping container {}", s.container.name);
@@ -65,15 +63,11 @@ impl Worker {
         );
     }
 
-    /// Every container has stopped: record their final state, then remove the pod object.
+    /// Every container has stopped: remove the pod object (its containers go when the
+    /// kubelet sees it deleted). Not repeated before `RETRY` if the API refuses.
     pub(super) async fn finalize(&mut self) {
-        self.terminated = true;
-        for i in 0..self.slots.len() {
-            if self.slots[i].running() {
-                self.on_exit(i).await;
-            }
-        }
-        self.publish().await;
+        let retry = self.now() + jiff::SignedDuration::try_from(RETRY).unwrap_or_default();
+        self.memory.hold = Some(retry);
         let key = Object::Pod(self.pod.clone()).key();
         let opts = DeleteOptions {
             grace_period_seconds: Some(0),
@@ -82,9 +76,7 @@ impl Worker {
         };
         match self.env.registry.delete(&key, &opts).await {
             Ok(_) | Err(ApiError::NotFound { .. }) | Err(ApiError::Conflict { .. }) => {}
-            Err(e) => {
-                tracing::warn!(pod = %key.name, error = %e, "could not remove terminated pod")
-            }
+            Err(e) => tracing::warn!(pod = %key.name, error = %e, "could not remove terminated pod"),
         }
     }
 }

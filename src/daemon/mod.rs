@@ -1,0 +1,155 @@
+//! The composition root: builds the store, registry, proxy, kubelet, controllers and API from a
+//! configuration, runs them as one set of tasks, and shuts them down together. Everything that
+//! binds, talks to Docker or signals is passed in.
+
+use crate::api::{self, ApiState};
+use crate::clock::Clock;
+use crate::controller::run::{self as controllers, DeploymentController, GarbageCollector, ReplicaSetController};
+use crate::kubelet;
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::proxy::{self, listener::Limits};
+use crate::registry::Registry;
+use crate::registry::services::ServicePorts;
+use crate::runtime::ContainerRuntime;
+use crate::store::Store;
+use anyhow::Context;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How often controllers re-check everything even without changes.
+const RESYNC: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub state_dir: PathBuf,
+    /// This daemon's identity on the engine (see `instance_id`).
+    pub instance: String,
+    pub proxy_address: IpAddr,
+    pub node_port_range: RangeInclusive<u16>,
+    pub token: Option<String>,
+    pub policy: PodSecurityPolicy,
+    pub proxy_limits: Limits,
+    /// Watch events kept for resuming watches.
+    pub watch_history: usize,
+    /// YAML-driven mode: keep the objects in line with the manifests in this directory.
+    pub manifests: Option<PathBuf>,
+}
+
+/// This daemon's identity on the container engine, kept in the state directory so that a
+/// restarted daemon recognises (and adopts) its own containers.
+pub fn instance_id(state_dir: &Path) -> anyhow::Result<String> {
+    let path = state_dir.join("instance-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).context("reading the instance id"),
+    }
+    std::fs::create_dir_all(state_dir).context("creating the state directory")?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let tmp = state_dir.join("instance-id.tmp");
+    std::fs::write(&tmp, &id)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(state_dir)?.sync_all()?;
+    Ok(id)
+}
+
+/// Runs the daemon until `shutdown` is cancelled (or a component fails). Workloads keep
+/// running after it returns: the next start adopts them.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    runtime: Arc<dyn ContainerRuntime>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let server: SocketAddr = listener.local_addr()?;
+    let instance = config.instance.clone();
+    let store = Arc::new(
+        Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
+    );
+    let clock = Clock::system();
+    let ports = ServicePorts { proxy_ip: config.proxy_address, node_port_range: config.node_port_range.clone() };
+    let registry = Arc::new(Registry::new(store, clock, config.policy, ports));
+    let stop = shutdown.child_token();
+    let mut tasks = Tasks::new();
+
+    let proxy_config = proxy::Config { address: config.proxy_address, limits: config.proxy_limits.clone() };
+    let (proxy, proxy_task) =
+        proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
+    tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
+
+    let env = Arc::new(kubelet::Env {
+        runtime: runtime.clone(),
+        registry: registry.clone(),
+        endpoints: proxy.clone(),
+        instance: instance.clone(),
+        host_ip: config.proxy_address,
+        engine: Arc::default(),
+    });
+    spawn_reconcilers(&mut tasks, env, &stop);
+
+    if let Some(dir) = config.manifests.clone() {
+        tasks.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), stop.clone())));
+    }
+    let state = Arc::new(ApiState {
+        registry,
+        runtime,
+        metrics: proxy.metrics.clone(),
+        token: config.token.clone(),
+        server,
+        shutdown: stop.clone(),
+    });
+    let api_stop = stop.clone();
+    tasks.spawn(async move { ("api", api::serve(listener, state, api_stop).await.map_err(anyhow::Error::from)) });
+    tracing::info!(%server, instance = %instance, state_dir = %config.state_dir.display(), "skiff daemon running");
+
+    let mut failure = None;
+    while let Some(done) = tasks.join_next().await {
+        let (name, result) = done.unwrap_or(("task", Err(anyhow::anyhow!("a daemon task panicked"))));
+        if !stop.is_cancelled() {
+            tracing::error!(component = name, error = ?result.as_ref().err(), "a component stopped; shutting down");
+            failure.get_or_insert_with(|| anyhow::anyhow!("{name} stopped unexpectedly"));
+            stop.cancel();
+        } else if let Err(e) = result {
+            tracing::warn!(component = name, error = %e, "stopped with an error");
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
+
+/// The reconcilers every daemon runs over one registry: the Deployment and ReplicaSet
+/// controllers, the garbage collector, and the kubelet on `env`'s runtime.
+pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &CancellationToken) {
+    let registry = env.registry.clone();
+    let kubelet_stop = stop.clone();
+    tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });
+    let store = registry.store().clone();
+    let (d, rs, gc) = (
+        Arc::new(DeploymentController::new(registry.clone())),
+        Arc::new(ReplicaSetController::new(registry.clone())),
+        Arc::new(GarbageCollector::new(registry)),
+    );
+    tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
+}
+
+async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>) -> (&'static str, anyhow::Result<()>) {
+    f.await;
+    (name, Ok(()))
+}
+
+#[cfg(test)]
+mod crash_tests;
