@@ -128,7 +128,7 @@ async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig 
     let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports));
     let stop = CancellationToken::new();
     let (proxy, _task) =
-        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits }, registry.clone(), stop.clone())
+        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None }, registry.clone(), stop.clone())
             .await
             .unwrap();
     let mut svc = json!({

@@ -5,6 +5,7 @@ use super::client::{CliError, Result};
 use crate::daemon::{self, Config};
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::proxy::listener::Limits;
+use crate::registry::services::{DEFAULT_CLUSTER_IP_RANGE, ServicePorts};
 use crate::runtime::Docker;
 use clap::Args;
 use std::io::Write;
@@ -27,6 +28,10 @@ pub struct DaemonArgs {
     /// The range nodePorts are allocated from.
     #[arg(long, default_value = "30000-32767")]
     pub service_node_port_range: String,
+    /// The range cluster IPs are allocated from; inside 127.0.0.0/8 the host routes it to itself,
+    /// so a Service answers at its CLUSTER-IP.
+    #[arg(long, default_value = DEFAULT_CLUSTER_IP_RANGE)]
+    pub service_cluster_ip_range: String,
     /// A file holding the bearer token clients must send (required off loopback).
     #[arg(long)]
     pub token_file: Option<PathBuf>,
@@ -86,8 +91,13 @@ fn config(args: &DaemonArgs) -> Result<Config> {
     Ok(Config {
         state_dir,
         instance,
-        proxy_address: args.proxy_address,
-        node_port_range: node_port_range(&args.service_node_port_range)?,
+        services: ServicePorts {
+            proxy_ip: args.proxy_address,
+            node_port_range: node_port_range(&args.service_node_port_range)?,
+            cluster_ip_range: args.service_cluster_ip_range.parse().map_err(|e: String| {
+                CliError::msg(format!("invalid --service-cluster-ip-range: {e}"))
+            })?,
+        },
         token,
         policy: PodSecurityPolicy {
             allow_privileged: args.allow_privileged,

@@ -13,8 +13,7 @@ use crate::registry::services::ServicePorts;
 use crate::runtime::ContainerRuntime;
 use crate::store::Store;
 use anyhow::Context;
-use std::net::{IpAddr, SocketAddr};
-use std::ops::RangeInclusive;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +29,8 @@ pub struct Config {
     pub state_dir: PathBuf,
     /// This daemon's identity on the engine (see `instance_id`).
     pub instance: String,
-    pub proxy_address: IpAddr,
-    pub node_port_range: RangeInclusive<u16>,
+    /// Where Services listen, and the nodePort and cluster IP ranges.
+    pub services: ServicePorts,
     pub token: Option<String>,
     pub policy: PodSecurityPolicy,
     pub proxy_limits: Limits,
@@ -75,12 +74,15 @@ pub async fn run(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
     let clock = Clock::system();
-    let ports = ServicePorts { proxy_ip: config.proxy_address, node_port_range: config.node_port_range.clone() };
-    let registry = Arc::new(Registry::new(store, clock, config.policy, ports));
+    let registry = Arc::new(Registry::new(store, clock, config.policy, config.services.clone()));
     let stop = shutdown.child_token();
     let mut tasks = Tasks::new();
 
-    let proxy_config = proxy::Config { address: config.proxy_address, limits: config.proxy_limits.clone() };
+    let proxy_config = proxy::Config {
+        address: config.services.proxy_ip,
+        limits: config.proxy_limits.clone(),
+        namespaces: proxy::dial::NamespaceDialer::start(),
+    };
     let (proxy, proxy_task) =
         proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
@@ -90,7 +92,7 @@ pub async fn run(
         registry: registry.clone(),
         endpoints: proxy.clone(),
         instance: instance.clone(),
-        host_ip: config.proxy_address,
+        host_ip: config.services.proxy_ip,
         engine: Arc::default(),
     });
     spawn_reconcilers(&mut tasks, env, &stop);

@@ -10,6 +10,7 @@ use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::proxy::listener::Limits;
+use crate::registry::services::ServicePorts;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -197,8 +198,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     let config = Config {
         state_dir: dir.clone(),
         instance: instance.clone(),
-        proxy_address: "127.0.0.1".parse()?,
-        node_port_range: 30000..=32767,
+        services: ServicePorts::default(),
         token: None,
         policy: PodSecurityPolicy::default(),
         proxy_limits: Limits::default(),

@@ -1,11 +1,12 @@
 //! How a pod's container becomes a Docker container: name, labels that identify the daemon
-//! instance and the pod, hostname, command and args, environment, published ports (declared
-//! ports plus every port a probe or hook reaches), CPU and memory limits. Pure.
+//! instance and the pod, hostname, command and args, environment, published ports (the first
+//! container owns the pod's network and publishes for all: declared ports, every port a probe
+//! or hook reaches, and every port a selecting Service targets), CPU and memory limits. Pure.
 
 use crate::model::meta;
 use crate::model::quantity::Quantity;
 use crate::runtime::ContainerConfig;
-use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::api::core::v1::{Container, Pod, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -49,6 +50,31 @@ pub fn ports_to_publish(container: &Container) -> Vec<u16> {
     }
     let hooks = container.lifecycle.as_ref().into_iter().flat_map(|l| [&l.pre_stop, &l.post_start]).flatten();
     ports.extend(hooks.filter_map(|h| h.http_get.as_ref()).filter_map(|h| resolve_port(container, &h.port)));
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// What the pod's network publishes: every container's ports (see `ports_to_publish`) and the
+/// port each Service that selects the pod targets, declared or not.
+pub fn pod_ports_to_publish(pod: &Pod, services: &[Service]) -> Vec<u16> {
+    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let labels = meta::labels(&pod.metadata);
+    let selecting = services.iter().filter(|s| {
+        s.metadata.namespace == pod.metadata.namespace
+            && s.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|sel| {
+                !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+            })
+    });
+    let targeted = selecting.flat_map(|s| s.spec.iter().flat_map(|s| s.ports.iter().flatten())).filter_map(|p| {
+        match &p.target_port {
+            None => u16::try_from(p.port).ok(),
+            Some(IntOrString::Int(n)) => u16::try_from(*n).ok(),
+            // A name resolves to a declared container port, which is published anyway.
+            Some(IntOrString::String(_)) => None,
+        }
+    });
+    let mut ports: Vec<u16> = containers.iter().flat_map(ports_to_publish).chain(targeted).collect();
     ports.sort_unstable();
     ports.dedup();
     ports
@@ -121,7 +147,8 @@ fn limit(container: &Container, resource: &str) -> Option<Quantity> {
     Quantity::parse(&q.0).ok()
 }
 
-/// Everything Docker needs to run `container` of `pod`.
+/// Everything Docker needs to run `container` of `pod`: it publishes `publish` unless it
+/// joins the network of the container `join`.
 pub fn config(
     pod: &Pod,
     container: &Container,
@@ -129,6 +156,7 @@ pub fn config(
     restart_count: i32,
     host_ip: IpAddr,
     join: Option<String>,
+    publish: Vec<u16>,
 ) -> ContainerConfig {
     let env_vars: BTreeMap<String, String> = environment(container)
         .iter()
@@ -147,7 +175,7 @@ pub fn config(
         env: environment(container),
         working_dir: container.working_dir.clone(),
         labels: labels(pod, &container.name, instance, restart_count),
-        publish: if owns_network { ports_to_publish(container) } else { Vec::new() },
+        publish: if owns_network { publish } else { Vec::new() },
         host_ip: Some(host_ip),
         join_network_of: join,
         nano_cpus: limit(container, "cpu").and_then(|q| i64::try_from(q.nanos()).ok()),
@@ -198,7 +226,9 @@ mod tests {
             }),
             ..Default::default()
         };
-        let cfg = config(&pod(), &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), None);
+        let mut p = pod();
+        p.spec = Some(k8s_openapi::api::core::v1::PodSpec { containers: vec![c.clone()], ..Default::default() });
+        let cfg = config(&p, &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), None, pod_ports_to_publish(&p, &[]));
         assert_eq!(cfg.name, "skiff_web_web-7d9c-x2k9p_default_abcdef01_2");
         assert_eq!(cfg.hostname.as_deref(), Some("web-7d9c-x2k9p"));
         assert_eq!(cfg.cmd, Some(vec!["--msg=hi".into(), "$(GREETING)".into()]));
@@ -207,5 +237,30 @@ mod tests {
         assert_eq!((cfg.nano_cpus, cfg.memory_bytes), (Some(500_000_000), Some(64 * 1024 * 1024)));
         assert_eq!(cfg.labels[LABEL_POD_UID], "uid-1");
         assert_eq!(cfg.labels[LABEL_INSTANCE], "abcdef0123456789");
+    }
+
+    #[test]
+    fn the_pod_network_publishes_every_container_port_and_what_selecting_services_target() {
+        let spec = serde_json::json!({"containers": [
+            {"name": "web", "image": "a", "ports": [{"containerPort": 8080}]},
+            {"name": "side", "image": "b", "ports": [{"containerPort": 9000}]}
+        ]});
+        let mut p = pod();
+        p.metadata.labels = Some(BTreeMap::from([("app".into(), "web".into())]));
+        p.spec = Some(serde_json::from_value(spec).unwrap());
+        let svc = |ns: &str, app: &str, target: serde_json::Value| -> Service {
+            serde_json::from_value(serde_json::json!({
+                "metadata": {"name": "s", "namespace": ns},
+                "spec": {"selector": {"app": app}, "ports": [{"port": 80, "targetPort": target}]}
+            }))
+            .unwrap()
+        };
+        let services = [
+            svc("default", "web", serde_json::json!(3000)),
+            svc("default", "other", serde_json::json!(4000)),
+            svc("elsewhere", "web", serde_json::json!(5000)),
+            svc("default", "web", serde_json::json!("http")),
+        ];
+        assert_eq!(pod_ports_to_publish(&p, &services), vec![3000, 8080, 9000]);
     }
 }

@@ -20,6 +20,8 @@ pub struct PodEndpoint {
     pub ports: BTreeMap<u16, SocketAddr>,
     /// Container port names → numbers (for `targetPort: http`).
     pub port_names: BTreeMap<String, u16>,
+    /// The process whose network namespace is the pod's: unpublished ports are reached there.
+    pub netns: Option<u32>,
 }
 
 #[async_trait]

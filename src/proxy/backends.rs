@@ -3,8 +3,8 @@
 //! in-flight counter the drain step waits on, and a draining flag that closes the race between
 //! "picked from an old snapshot" and "the pod left rotation".
 
+use super::dial::Target;
 use arc_swap::ArcSwap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::Notify;
@@ -98,7 +98,7 @@ impl Stats {
 pub struct Backend {
     pub pod_uid: String,
     pub pod_name: String,
-    pub addr: SocketAddr,
+    pub target: Target,
     pub in_flight: Arc<InFlight>,
     pub stats: Arc<Stats>,
 }
@@ -147,7 +147,7 @@ mod tests {
         let b = Backend {
             pod_uid: "u".into(),
             pod_name: "p".into(),
-            addr: ([127, 0, 0, 1], 1).into(),
+            target: Target::Published(([127, 0, 0, 1], 1).into()),
             in_flight: Arc::new(InFlight::default()),
             stats: Arc::new(Stats::default()),
         };

@@ -65,7 +65,7 @@ mod tests {
             .map(|i| Backend {
                 pod_uid: format!("u{i}"),
                 pod_name: format!("p{i}"),
-                addr: ([127, 0, 0, 1], 40000 + i as u16).into(),
+                target: crate::proxy::dial::Target::Published(([127, 0, 0, 1], 40000 + i as u16).into()),
                 in_flight: Arc::new(InFlight::default()),
                 stats: Arc::new(Stats::default()),
             })

@@ -1,7 +1,9 @@
 //! Which pods serve which Service port, pure: pods selected by the Service, Ready and not
-//! terminating, with the Service's targetPort (number or container port name) published.
+//! terminating, and where their targetPort (number or container port name) is reached: the
+//! port the pod published, or, when the daemon may enter namespaces, the pod's own loopback.
 
 use super::backends::{Backend, InFlight, Stats};
+use super::dial::Target;
 use crate::kubelet::endpoints::PodEndpoint;
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -15,7 +17,7 @@ pub trait PodState {
 }
 
 /// The container port a Service port targets on `pod`.
-fn target(port: &ServicePort, pod: &PodEndpoint) -> Option<u16> {
+pub fn target_port(port: &ServicePort, pod: &PodEndpoint) -> Option<u16> {
     match port.target_port.as_ref() {
         None => u16::try_from(port.port).ok(),
         Some(IntOrString::Int(n)) => u16::try_from(*n).ok(),
@@ -32,12 +34,36 @@ pub fn selects(svc: &Service, pod: &PodEndpoint) -> bool {
         && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
 }
 
+/// Where `pod` answers on container port `port`; `None` if the daemon cannot reach it.
+pub fn reach(pod: &PodEndpoint, port: u16, namespaces: bool) -> Option<Target> {
+    match (pod.ports.get(&port), pod.netns) {
+        (Some(addr), _) => Some(Target::Published(*addr)),
+        (None, Some(pid)) if namespaces => Some(Target::Namespace { pid, port }),
+        _ => None,
+    }
+}
+
+/// The ready pods `svc` selects whose target port cannot be reached, with that port.
+pub fn unreachable<'a>(
+    svc: &Service,
+    port: &ServicePort,
+    pods: &'a BTreeMap<String, PodEndpoint>,
+    namespaces: bool,
+) -> Vec<(&'a PodEndpoint, Option<u16>)> {
+    pods.values()
+        .filter(|p| p.ready && !p.terminating && selects(svc, p))
+        .map(|p| (p, target_port(port, p)))
+        .filter(|(p, n)| n.is_none_or(|n| reach(p, n, namespaces).is_none()))
+        .collect()
+}
+
 /// The backends for one port of `svc`, ordered by pod name.
 pub fn backends(
     svc: &Service,
     port: &ServicePort,
     pods: &BTreeMap<String, PodEndpoint>,
     state: &dyn PodState,
+    namespaces: bool,
 ) -> Vec<Backend> {
     let key = format!(
         "{}/{}",
@@ -48,11 +74,11 @@ pub fn backends(
         .values()
         .filter(|p| p.ready && !p.terminating && selects(svc, p))
         .filter_map(|p| {
-            let addr = *p.ports.get(&target(port, p)?)?;
+            let target = reach(p, target_port(port, p)?, namespaces)?;
             Some(Backend {
                 pod_uid: p.uid.clone(),
                 pod_name: p.name.clone(),
-                addr,
+                target,
                 in_flight: state.in_flight(&p.uid),
                 stats: state.stats(&key, port.port, &p.uid),
             })
@@ -89,6 +115,7 @@ mod tests {
             terminating,
             ports: BTreeMap::from([(8080, SocketAddr::from(([127, 0, 0, 1], 40000 + name.len() as u16)))]),
             port_names: BTreeMap::from([("http".into(), 8080)]),
+            netns: Some(100),
         }
     }
 
@@ -114,9 +141,14 @@ mod tests {
         .collect();
         let by_name =
             ServicePort { port: 80, target_port: Some(IntOrString::String("http".into())), ..Default::default() };
-        let names: Vec<String> = backends(&svc, &by_name, &pods, &Fresh).into_iter().map(|b| b.pod_name).collect();
+        let names: Vec<String> =
+            backends(&svc, &by_name, &pods, &Fresh, false).into_iter().map(|b| b.pod_name).collect();
         assert_eq!(names, vec!["a", "eeeee"]);
         let unpublished = ServicePort { port: 80, target_port: Some(IntOrString::Int(9999)), ..Default::default() };
-        assert!(backends(&svc, &unpublished, &pods, &Fresh).is_empty());
+        assert!(backends(&svc, &unpublished, &pods, &Fresh, false).is_empty());
+        assert_eq!(unreachable(&svc, &unpublished, &pods, false).len(), 2);
+        let inside = backends(&svc, &unpublished, &pods, &Fresh, true);
+        assert_eq!(inside.iter().map(|b| b.target).collect::<Vec<_>>(), [Target::Namespace { pid: 100, port: 9999 }; 2]);
+        assert!(unreachable(&svc, &unpublished, &pods, true).is_empty());
     }
 }

@@ -2,15 +2,15 @@
 //! says what happened.
 
 use http::StatusCode;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyError {
     /// No pod is ready behind the Service.
     NoEndpoints { service: String },
-    /// The pod refused or dropped the connection before the request was sent.
-    Connect { pod: String, addr: SocketAddr, reason: String },
+    /// The pod refused or dropped the connection before the request was sent. The body never
+    /// shows where the pod was reached: that address is the host's business, not the client's.
+    Connect { pod: String, reason: String },
     /// The pod failed after the request was sent (reset, malformed response).
     Upstream { pod: String, reason: String },
     /// The pod sent no response headers in time.
@@ -31,8 +31,8 @@ impl ProxyError {
             ProxyError::NoEndpoints { service } => {
                 format!("503 Service Unavailable: service {service} has no ready endpoints\n")
             }
-            ProxyError::Connect { pod, addr, reason } => {
-                format!("502 Bad Gateway: cannot connect to pod {pod} ({addr}): {reason}\n")
+            ProxyError::Connect { pod, reason } => {
+                format!("502 Bad Gateway: cannot connect to pod {pod}: {reason}\n")
             }
             ProxyError::Upstream { pod, reason } => {
                 format!("502 Bad Gateway: pod {pod} failed to answer: {reason}\n")
@@ -55,13 +55,9 @@ mod tests {
             (e.status().as_u16(), e.body().as_str()),
             (503, "503 Service Unavailable: service default/web has no ready endpoints\n")
         );
-        let e = ProxyError::Connect {
-            pod: "web-1".into(),
-            addr: ([127, 0, 0, 1], 32000).into(),
-            reason: "connection refused".into(),
-        };
+        let e = ProxyError::Connect { pod: "web-1".into(), reason: "connection refused".into() };
         assert_eq!(e.status().as_u16(), 502);
-        assert!(e.body().contains("web-1 (127.0.0.1:32000): connection refused"));
+        assert_eq!(e.body(), "502 Bad Gateway: cannot connect to pod web-1: connection refused\n");
         assert_eq!(ProxyError::Upstream { pod: "p".into(), reason: "reset".into() }.status().as_u16(), 502);
         assert_eq!(ProxyError::Timeout { pod: "p".into(), after: Duration::from_secs(60) }.status().as_u16(), 504);
     }

@@ -13,8 +13,8 @@ use http::{Method, Request, Response};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Either, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use super::dial::{Dialer, NamespaceDialer, Target};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -78,16 +78,14 @@ impl Route {
 /// The client side: pooled keep-alive HTTP/1.1 connections to every pod, and one multiplexed
 /// HTTP/2 connection per h2c pod.
 pub struct Forwarder {
-    http1: Client<HttpConnector, OutBody>,
-    h2c: Client<HttpConnector, OutBody>,
+    http1: Client<Dialer, OutBody>,
+    h2c: Client<Dialer, OutBody>,
     response_timeout: Duration,
 }
 
 impl Forwarder {
-    pub fn new(response_timeout: Duration) -> Forwarder {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(Duration::from_secs(2)));
+    pub fn new(response_timeout: Duration, namespaces: Option<NamespaceDialer>) -> Forwarder {
+        let connector = Dialer::new(namespaces, Duration::from_secs(2));
         let client = |h2c: bool| {
             Client::builder(TokioExecutor::new())
                 .pool_idle_timeout(Duration::from_secs(60))
@@ -103,7 +101,7 @@ impl Forwarder {
     }
 
     /// Upgrades (WebSocket) always go over HTTP/1.1: HTTP/2 has no `Upgrade`.
-    fn client(&self, upstream: Upstream, upgrade: bool) -> &Client<HttpConnector, OutBody> {
+    fn client(&self, upstream: Upstream, upgrade: bool) -> &Client<Dialer, OutBody> {
         match upstream {
             Upstream::H2c if !upgrade => &self.h2c,
             _ => &self.http1,
@@ -131,7 +129,7 @@ impl Forwarder {
                 );
             };
             let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
-            let request = outbound(&parts, backend.addr, out_body);
+            let request = outbound(&parts, backend.target, out_body);
             let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
                 Err(_) => {
                     break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
@@ -140,7 +138,7 @@ impl Forwarder {
                 Ok(Err(e)) => e,
             };
             let error = if e.is_connect() {
-                ProxyError::Connect { pod: backend.pod_name.clone(), addr: backend.addr, reason: reason(&e) }
+                ProxyError::Connect { pod: backend.pod_name.clone(), reason: reason(&e) }
             } else {
                 ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) }
             };
@@ -176,11 +174,11 @@ fn reason(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-fn outbound(parts: &http::request::Parts, addr: SocketAddr, body: OutBody) -> Request<OutBody> {
+fn outbound(parts: &http::request::Parts, target: Target, body: OutBody) -> Request<OutBody> {
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let mut req = Request::new(body);
     *req.method_mut() = parts.method.clone();
-    *req.uri_mut() = format!("http://{addr}{path}").parse().unwrap_or_default();
+    *req.uri_mut() = format!("http://{}{path}", target.authority()).parse().unwrap_or_default();
     *req.headers_mut() = parts.headers.clone();
     req
 }

@@ -1,10 +1,12 @@
-//! The proxy: every NodePort and LoadBalancer Service gets a listener on the proxy address
-//! that spreads requests, one by one, over the Service's Ready pods. The proxy's actor is the
+//! The proxy: every Service port gets a listener at its cluster IP (inside 127.0.0.0/8), and
+//! NodePort and LoadBalancer ones also on the proxy address; each spreads requests, one by
+//! one, over the Service's Ready pods. The proxy's actor is the
 //! single writer of endpoint snapshots, fed by the kubelet (pod readiness, ports, termination)
 //! and the store (Services); the request path only reads snapshots.
 
 pub mod backends;
 pub mod balancer;
+pub mod dial;
 pub mod endpoints;
 pub mod errors;
 pub mod forward;
@@ -23,10 +25,13 @@ use async_trait::async_trait;
 use backends::{Backends, InFlight, Stats};
 use endpoints::PodState;
 use forward::{Route, Upstream};
-use k8s_openapi::api::core::v1::{LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus};
+use k8s_openapi::api::core::v1::{
+    LoadBalancerIngress, LoadBalancerStatus, Service, ServicePort, ServiceSpec, ServiceStatus,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use listener::Limits;
 use metrics::Metrics;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
@@ -79,11 +84,14 @@ impl EndpointSink for Proxy {
     }
 }
 
-/// Where and how the proxy listens.
+/// Where and how the proxy listens, and how it reaches pods.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub address: IpAddr,
     pub limits: Limits,
+    /// Reaches ports pods do not publish, inside their network namespace; `None` when this
+    /// daemon may not enter namespaces.
+    pub namespaces: Option<dial::NamespaceDialer>,
 }
 
 /// Starts the proxy's worker threads and its actor; they run until `shutdown`. The ports of
@@ -96,7 +104,7 @@ pub async fn start(
     let store = registry.store().clone();
     let watch = store.watch(None).map_err(|_| std::io::Error::other("the proxy cannot watch Services"))?.receiver;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = Workers::start(threads, &config.limits)?;
+    let workers = Workers::start(threads, &config.limits, config.namespaces.clone())?;
     let (tx, rx) = mpsc::channel(1024);
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
@@ -113,6 +121,8 @@ pub async fn start(
         pods: BTreeMap::new(),
         services: BTreeMap::new(),
         routes: BTreeMap::new(),
+        unreachable: BTreeSet::new(),
+        bind_failures: BTreeSet::new(),
     };
     for obj in store.list(Kind::Service, None).0 {
         actor.on_service(&obj, false).await;
@@ -125,8 +135,8 @@ type ServiceKey = (String, String);
 struct RouteState {
     route: Arc<Route>,
     affinity_timeout: Option<u64>,
-    /// Host port → the listener's stop token; `None` while it could not be bound.
-    listeners: BTreeMap<u16, Option<CancellationToken>>,
+    /// Listening address → the listener's stop token; `None` while it could not be bound.
+    listeners: BTreeMap<SocketAddr, Option<CancellationToken>>,
 }
 
 struct Actor {
@@ -143,6 +153,10 @@ struct Actor {
     services: BTreeMap<ServiceKey, Service>,
     /// (namespace, name, port) → route.
     routes: BTreeMap<(String, String, i32), RouteState>,
+    /// (Service, pod uid, Service port) already reported as unreachable.
+    unreachable: BTreeSet<(String, String, i32)>,
+    /// Addresses whose failure to bind was already reported (retries stay quiet).
+    bind_failures: BTreeSet<SocketAddr>,
 }
 
 struct Shared<'a>(&'a Actor);
@@ -241,9 +255,10 @@ impl Actor {
                 .unwrap_or(10800)
         });
         let affinity = affinity.map(|t| u64::try_from(t).unwrap_or(10800));
-        let wanted: BTreeMap<i32, (Vec<u16>, Upstream)> = ports
+        let proxy_ip = self.config.address;
+        let wanted: BTreeMap<i32, (Vec<SocketAddr>, Upstream)> = ports
             .iter()
-            .map(|p| (p.port, (host_ports(spec.type_.as_deref(), p), Upstream::of(p.app_protocol.as_deref()))))
+            .map(|p| (p.port, (listen_addrs(&spec, p, proxy_ip), Upstream::of(p.app_protocol.as_deref()))))
             .collect();
         let name = format!("{}/{}", key.0, key.1);
         let stale: Vec<_> = self
@@ -293,8 +308,10 @@ impl Actor {
     }
 
     /// Recomputes every route's snapshot from the current pods.
-    fn refresh_all(&self) {
+    fn refresh_all(&mut self) {
+        let namespaces = self.config.namespaces.is_some();
         let mut ready: BTreeMap<String, usize> = BTreeMap::new();
+        let mut unreachable = Vec::new();
         for ((ns, name, port), state) in &self.routes {
             let Some(svc) = self.services.get(&(ns.clone(), name.clone())) else {
                 continue;
@@ -304,13 +321,25 @@ impl Actor {
             else {
                 continue;
             };
-            let list = endpoints::backends(svc, sp, &self.pods, &Shared(self));
+            let list = endpoints::backends(svc, sp, &self.pods, &Shared(self), namespaces);
+            for (pod, target) in endpoints::unreachable(svc, sp, &self.pods, namespaces) {
+                unreachable.push((svc.clone(), pod.uid.clone(), pod.name.clone(), sp.clone(), target));
+            }
             let count = ready.entry(state.route.service.clone()).or_default();
             *count = (*count).max(list.len());
             state.route.snapshot.store(Arc::new(Backends { list }));
         }
         for (service, n) in ready {
             self.metrics.set_ready(&service, n);
+        }
+        for (svc, uid, pod, port, target) in unreachable {
+            let key = (format!("{}/{}", meta::namespace(&svc.metadata), meta::name(&svc.metadata)), uid, port.port);
+            if self.unreachable.insert(key) {
+                let message = unreachable_message(&pod, &port, target);
+                tracing::warn!(service = meta::name(&svc.metadata), %message, "a Service port cannot reach a pod");
+                let reference = crate::registry::events::reference(&svc.into_object());
+                self.registry.events().emit(reference, EventType::Warning, "PortUnreachable", &message, "skiff-proxy");
+            }
         }
     }
 
@@ -319,8 +348,8 @@ impl Actor {
         let mut bound_lb = Vec::new();
         let mut failures = Vec::new();
         for ((ns, name, _), state) in self.routes.iter_mut() {
-            for (port, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
-                let addr = SocketAddr::new(self.config.address, *port);
+            for (addr, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
+                let addr = *addr;
                 let stop = CancellationToken::new();
                 let bound = std::net::TcpListener::bind(addr).and_then(|l| {
                     let gates = listener::Gates {
@@ -333,6 +362,7 @@ impl Actor {
                 match bound {
                     Ok(()) => {
                         tracing::info!(service = %state.route.service, %addr, "listening");
+                        self.bind_failures.remove(&addr);
                         *token = Some(stop);
                         bound_lb.push((ns.clone(), name.clone()));
                     }
@@ -341,6 +371,9 @@ impl Actor {
             }
         }
         for (ns, name, addr, error) in failures {
+            if !self.bind_failures.insert(addr) {
+                continue;
+            }
             tracing::warn!(service = %format!("{ns}/{name}"), %addr, %error, "cannot listen; will retry");
             if let Some(svc) = self.services.get(&(ns, name)) {
                 let msg = format!("Failed to listen on {addr}: {error}");
@@ -383,14 +416,29 @@ impl Actor {
     }
 }
 
-/// The host ports a Service port is served on: its nodePort for NodePort, and also `port`
-/// for LoadBalancer. ClusterIP Services get no host listener.
-fn host_ports(type_: Option<&str>, port: &k8s_openapi::api::core::v1::ServicePort) -> Vec<u16> {
-    let node_port = port.node_port.and_then(|p| u16::try_from(p).ok());
-    let own = u16::try_from(port.port).ok();
-    match type_ {
-        Some("NodePort") => node_port.into_iter().collect(),
-        Some("LoadBalancer") => own.into_iter().chain(node_port).collect(),
-        _ => Vec::new(),
+/// Why a Service port cannot reach a pod, and what to do about it.
+fn unreachable_message(pod: &str, port: &ServicePort, target: Option<u16>) -> String {
+    match (target, &port.target_port) {
+        (Some(n), _) => format!(
+            "Pod {pod} does not publish port {n}, and this daemon cannot enter pod network namespaces \
+             (run it as root on Linux); recreate the pod (kubectl rollout restart) to publish it"
+        ),
+        (None, Some(IntOrString::String(name))) => format!("Pod {pod} declares no container port named {name:?}"),
+        (None, _) => format!("Pod {pod} has no port {} to serve", port.port),
     }
+}
+
+/// Where a Service port is served: `clusterIP:port` when the cluster IP is one the host
+/// routes to itself (127.0.0.0/8), the nodePort on the proxy address for NodePort, and `port`
+/// there too for LoadBalancer.
+fn listen_addrs(spec: &ServiceSpec, port: &ServicePort, proxy_ip: IpAddr) -> Vec<SocketAddr> {
+    let on_proxy = |p: Option<i32>| p.and_then(|p| u16::try_from(p).ok()).map(|p| SocketAddr::new(proxy_ip, p));
+    let cluster = spec.cluster_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).filter(IpAddr::is_loopback);
+    let cluster = cluster.zip(u16::try_from(port.port).ok()).map(|(ip, p)| SocketAddr::new(ip, p));
+    let exposed = match spec.type_.as_deref() {
+        Some("NodePort") => vec![on_proxy(port.node_port)],
+        Some("LoadBalancer") => vec![on_proxy(Some(port.port)), on_proxy(port.node_port)],
+        _ => Vec::new(),
+    };
+    cluster.into_iter().chain(exposed.into_iter().flatten()).collect()
 }

@@ -3,6 +3,7 @@
 //! from the same listening sockets. A request never leaves the thread that accepted its
 //! connection, so the hot path has no cross-thread wake-ups and no shared pool.
 
+use super::dial::NamespaceDialer;
 use super::forward::{Forwarder, Route};
 use super::listener::{self, Gates, Limits};
 use std::sync::Arc;
@@ -22,19 +23,19 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `n` worker threads.
-    pub fn start(n: usize, limits: &Limits) -> std::io::Result<Workers> {
+    /// Starts `n` worker threads, reaching unpublished pod ports through `namespaces` if given.
+    pub fn start(n: usize, limits: &Limits, namespaces: Option<NamespaceDialer>) -> std::io::Result<Workers> {
         let stop = CancellationToken::new();
         let mut workers = Vec::with_capacity(n);
         for i in 0..n.max(1) {
             let (tx, rx) = std::sync::mpsc::channel();
-            let (stop, timeout) = (stop.clone(), limits.response_timeout);
+            let (stop, timeout, namespaces) = (stop.clone(), limits.response_timeout, namespaces.clone());
             let thread = std::thread::Builder::new().name(format!("skiff-proxy-{i}")).spawn(move || {
                 let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt,
                     Err(e) => return drop(tx.send(Err(e))),
                 };
-                let forwarder = Arc::new(Forwarder::new(timeout));
+                let forwarder = Arc::new(Forwarder::new(timeout, namespaces));
                 if tx.send(Ok((rt.handle().clone(), forwarder))).is_err() {
                     return;
                 }

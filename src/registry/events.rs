@@ -94,6 +94,11 @@ impl Recorder {
         message: &str,
         component: &str,
     ) {
+        self.emit(involved, event_type, reason, message, component)
+    }
+
+    /// Queues an event without waiting (for callers that cannot await).
+    pub fn emit(&self, involved: ObjectReference, event_type: EventType, reason: &str, message: &str, component: &str) {
         let at = self.writer.clock.now();
         let pending = Pending {
             involved,

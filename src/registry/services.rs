@@ -1,8 +1,10 @@
 //! Service admission: cluster IP and nodePort allocation, and the conflicts Kubernetes reports
 //! (`provided port is already allocated`). skiff serves every NodePort and LoadBalancer port on
-//! one proxy address, so a LoadBalancer `port` is allocated like a nodePort.
+//! one proxy address, so a LoadBalancer `port` is allocated like a nodePort; cluster IPs come
+//! from a range inside 127.0.0.0/8, where the proxy serves each Service's ports too, so that
+//! `curl <CLUSTER-IP>` works from the host as it does from a pod in a cluster.
 
-use crate::model::validation::{ErrorList, FieldError, FieldPath};
+use crate::model::validation::{BadValue, ErrorList, FieldError, FieldPath};
 use crate::model::{Object, meta};
 use k8s_openapi::api::core::v1::Service;
 use std::collections::BTreeSet;
@@ -10,16 +12,66 @@ use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
-/// Where NodePort and LoadBalancer listeners go, and the nodePort range.
+/// Where NodePort and LoadBalancer listeners go, the nodePort range and the cluster IP range.
 #[derive(Clone, Debug)]
 pub struct ServicePorts {
     pub proxy_ip: IpAddr,
     pub node_port_range: RangeInclusive<u16>,
+    pub cluster_ip_range: Cidr,
 }
 
 impl Default for ServicePorts {
     fn default() -> Self {
-        ServicePorts { proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST), node_port_range: 30000..=32767 }
+        ServicePorts {
+            proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            node_port_range: 30000..=32767,
+            cluster_ip_range: DEFAULT_CLUSTER_IP_RANGE.parse().unwrap_or(Cidr { base: 0x7f60_0000, prefix: 12 }),
+        }
+    }
+}
+
+/// Kubernetes' default 10.96.0.0/12, moved into the loopback range the host routes to itself.
+pub const DEFAULT_CLUSTER_IP_RANGE: &str = "127.96.0.0/12";
+
+/// An IPv4 range such as `127.96.0.0/12`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    base: u32,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Cidr, String> {
+        let bad = || format!("invalid CIDR address: {s}");
+        let (ip, prefix) = s.split_once('/').ok_or_else(bad)?;
+        let (ip, prefix): (Ipv4Addr, u8) = (ip.parse().map_err(|_| bad())?, prefix.parse().map_err(|_| bad())?);
+        if !(8..=30).contains(&prefix) {
+            return Err(format!("{s}: the prefix must be between 8 and 30"));
+        }
+        let mask = u32::MAX << (32 - prefix);
+        Ok(Cidr { base: u32::from(ip) & mask, prefix })
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", Ipv4Addr::from(self.base), self.prefix)
+    }
+}
+
+impl Cidr {
+    fn size(&self) -> u32 {
+        1 << (32 - self.prefix)
+    }
+
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & (u32::MAX << (32 - self.prefix)) == self.base
+    }
+
+    /// The `n`-th address of the range.
+    fn nth(&self, n: u32) -> Ipv4Addr {
+        Ipv4Addr::from(self.base.wrapping_add(n % self.size()))
     }
 }
 
@@ -59,10 +111,18 @@ impl ServicePorts {
         let Some(spec) = svc.spec.as_mut() else {
             return Ok(());
         };
-        if spec.type_.as_deref() != Some("ExternalName") && spec.cluster_ip.is_none() {
-            let ip = allocate_cluster_ip(&me.0, &me.1, &used_ips);
-            spec.cluster_ips = Some(vec![ip.clone()]);
-            spec.cluster_ip = Some(ip);
+        if spec.type_.as_deref() != Some("ExternalName") {
+            match spec.cluster_ip.as_deref() {
+                None | Some("") => {
+                    let ports: Vec<u16> =
+                        spec.ports.iter().flatten().filter_map(|p| u16::try_from(p.port).ok()).collect();
+                    let ip = self.allocate_cluster_ip(&ports, &used_ips).to_string();
+                    spec.cluster_ips = Some(vec![ip.clone()]);
+                    spec.cluster_ip = Some(ip);
+                }
+                Some("None") => {}
+                Some(ip) => self.check_cluster_ip(ip)?,
+            }
         }
         let exposes = matches!(spec.type_.as_deref(), Some("NodePort") | Some("LoadBalancer"));
         if !exposes {
@@ -119,21 +179,33 @@ impl ServicePorts {
     }
 }
 
-/// A stable-looking address from 10.96.0.0/16, shown as CLUSTER-IP. skiff has no virtual IPs:
-/// Services are reached on the proxy address.
-fn allocate_cluster_ip(namespace: &str, name: &str, used: &BTreeSet<String>) -> String {
-    let seed = namespace
-        .bytes()
-        .chain([b'/'])
-        .chain(name.bytes())
-        .fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
-    (0..65534u32)
-        .map(|i| {
-            let n = (seed.wrapping_add(i) % 65533) + 2;
-            format!("10.96.{}.{}", n / 256, n % 256)
-        })
-        .find(|ip| !used.contains(ip))
-        .unwrap_or_else(|| "10.96.0.1".into())
+impl ServicePorts {
+    /// A free address of the range (not the network address, not the first, which Kubernetes
+    /// keeps for its own `kubernetes` Service) where every port of the Service can be bound now:
+    /// other daemons on this host (a lab, parallel tests) may use the same range.
+    fn allocate_cluster_ip(&self, ports: &[u16], used: &BTreeSet<String>) -> Ipv4Addr {
+        let range = self.cluster_ip_range;
+        let span = range.size().saturating_sub(3).max(1);
+        let start = fastrand::u32(..span);
+        let candidate = |i: u32| range.nth(2 + (start + i) % span);
+        let free = |ip: &Ipv4Addr| {
+            !used.contains(&ip.to_string()) && ports.iter().all(|p| TcpListener::bind((*ip, *p)).is_ok())
+        };
+        (0..span.min(4096)).map(candidate).find(free).unwrap_or_else(|| candidate(0))
+    }
+
+    /// An explicit cluster IP must lie in the range, as the apiserver requires.
+    fn check_cluster_ip(&self, ip: &str) -> Result<(), ErrorList> {
+        let range = self.cluster_ip_range;
+        match ip.parse::<Ipv4Addr>() {
+            Ok(addr) if range.contains(addr) => Ok(()),
+            _ => Err(vec![FieldError::invalid(
+                &FieldPath::new("spec").child("clusterIPs"),
+                BadValue::Raw(format!("[]string{{{ip:?}}}")),
+                &format!("failed to allocate IP {ip}: provided IP is not in the valid range. The range of valid IPs is {range}"),
+            )]),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +231,8 @@ mod tests {
         let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
         let mut a = svc("a", "NodePort", 80, Some(31080));
         ports.admit(&mut a, &[]).unwrap();
-        assert!(a.spec.as_ref().unwrap().cluster_ip.as_ref().unwrap().starts_with("10.96."));
+        let ip: Ipv4Addr = a.spec.as_ref().unwrap().cluster_ip.as_ref().unwrap().parse().unwrap();
+        assert!(ports.cluster_ip_range.contains(ip) && ip.is_loopback() && ip.octets()[3] != 0, "{ip}");
         let existing = vec![Arc::new(Object::Service(a))];
         let mut b = svc("b", "NodePort", 80, Some(31080));
         let errors = ports.admit(&mut b, &existing).unwrap_err();

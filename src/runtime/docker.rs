@@ -239,6 +239,7 @@ impl ContainerRuntime for Docker {
             .await
             .map_err(|e| container_error(id, e))?;
         let state = info.state.unwrap_or_default();
+        let network = info.network_settings;
         Ok(ContainerInfo {
             id: info.id.unwrap_or_else(|| id.to_string()),
             name: info.name.unwrap_or_default().trim_start_matches('/').to_string(),
@@ -250,7 +251,12 @@ impl ContainerRuntime for Docker {
             created_at: parse_time(info.created.as_deref()),
             started_at: parse_time(state.started_at.as_deref()),
             finished_at: parse_time(state.finished_at.as_deref()),
-            ports: published_ports(info.network_settings.and_then(|n| n.ports).as_ref()),
+            pid: state.pid.and_then(|p| u32::try_from(p).ok()).filter(|p| *p > 0),
+            ip: network
+                .as_ref()
+                .and_then(|n| n.networks.as_ref())
+                .and_then(|nets| nets.values().find_map(|e| e.ip_address.clone().filter(|ip| !ip.is_empty()))),
+            ports: published_ports(network.and_then(|n| n.ports).as_ref()),
             image_id: info.image.unwrap_or_default(),
         })
     }

@@ -355,6 +355,8 @@ impl ContainerRuntime for FakeRuntime {
                 finished_at: c.finished_at,
                 ports: c.ports.clone(),
                 image_id: format!("sha256:{}", c.config.image),
+                pid: None,
+                ip: None,
             })
         })
         .await

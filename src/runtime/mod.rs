@@ -83,6 +83,12 @@ pub struct ContainerInfo {
     /// Published TCP ports: container port → host address.
     pub ports: BTreeMap<u16, SocketAddr>,
     pub image_id: String,
+    /// The container's main process on the host, while it runs (its network namespace is the
+    /// pod's).
+    pub pid: Option<u32>,
+    /// The container's address on its engine network, for information only: skiff never sends
+    /// traffic there.
+    pub ip: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -45,6 +45,8 @@ fn instance(id: &str, container: &str, restart_count: i32, state: EngineState, e
         finished_at: matches!(state, EngineState::Exited | EngineState::Dead).then(|| t(5)),
         ports: Default::default(),
         image_id: "sha256:hello".into(),
+        pid: None,
+        ip: None,
     }
 }
 

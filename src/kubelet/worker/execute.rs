@@ -10,6 +10,7 @@ use crate::kubelet::status::Terminated;
 use crate::model::meta;
 use crate::registry::events::EventType;
 use crate::runtime::{EngineState, RuntimeError};
+use k8s_openapi::api::core::v1::Service;
 use futures_util::FutureExt;
 use std::time::Duration;
 
@@ -51,7 +52,10 @@ impl Worker {
         }
         let Some(spec) = self.containers().get(index).cloned() else { return };
         let join = self.network_of_first_container(index);
-        let config = container::config(&self.pod, &spec, &self.env.instance, restart_count, self.env.host_ip, join);
+        let services = self.env.registry.list_typed::<Service>(Some(meta::namespace(&self.pod.metadata)));
+        let publish = container::pod_ports_to_publish(&self.pod, &services);
+        let (instance, host_ip) = (&self.env.instance, self.env.host_ip);
+        let config = container::config(&self.pod, &spec, instance, restart_count, host_ip, join, publish);
         match self.env.runtime.create(&config).await {
             Ok(id) => {
                 let msg = format!("Created container: {}", spec.name);

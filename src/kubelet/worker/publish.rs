@@ -79,11 +79,15 @@ impl Worker {
             .flat_map(|c| c.ports.iter().flatten())
             .filter_map(|p| Some((p.name.clone()?, u16::try_from(p.container_port).ok()?)))
             .collect();
-        let current = self.memory.containers.iter().filter_map(|c| c.current.as_ref());
-        let ports = current
+        let current: Vec<_> = self
+            .memory
+            .containers
+            .iter()
+            .filter_map(|c| c.current.as_ref())
             .filter_map(|k| self.instances.iter().find(|i| i.id == k.id && i.state.is_alive()))
-            .flat_map(|i| i.ports.clone())
             .collect();
+        let ports = current.iter().flat_map(|i| i.ports.clone()).collect();
+        let netns = current.first().and_then(|i| i.pid);
         PodEndpoint {
             uid: meta::uid(m).into(),
             namespace: meta::namespace(m).into(),
@@ -93,6 +97,7 @@ impl Worker {
             terminating,
             ports,
             port_names,
+            netns,
         }
     }
 }

@@ -1,0 +1,180 @@
+//! How the proxy reaches a pod's port: through the port the engine published on 127.0.0.1, or,
+//! for a port the pod does not publish (Kubernetes lets a Service target any port the app
+//! listens on), on the pod's own loopback inside its network namespace. The second needs a
+//! Linux daemon allowed to enter namespaces (root, as `docker` itself runs); a socket created
+//! there stays there, so only socket creation happens in the namespace, on one thread kept
+//! for it, and the connection is then made like any other. Never a bridge address.
+
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::{TcpSocket, TcpStream};
+use tower_service::Service;
+use tokio::sync::oneshot;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where one pod's port is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The port the engine published on the host's loopback.
+    Published(SocketAddr),
+    /// `127.0.0.1:port` in the network namespace of the process `pid` (the pod's first container).
+    Namespace { pid: u32, port: u16 },
+}
+
+/// URI hosts naming a port in a pod's namespace: `netns-<pid>:<port>`.
+const NAMESPACE_HOST: &str = "netns-";
+
+impl Target {
+    /// The URI authority the client pools connections by.
+    pub fn authority(&self) -> String {
+        match self {
+            Target::Published(addr) => addr.to_string(),
+            Target::Namespace { pid, port } => format!("{NAMESPACE_HOST}{pid}:{port}"),
+        }
+    }
+
+    /// The (pid, port) of a namespace target's URI authority.
+    fn namespace_of(host: &str, port: Option<u16>) -> Option<(u32, u16)> {
+        Some((host.strip_prefix(NAMESPACE_HOST)?.parse().ok()?, port?))
+    }
+}
+
+/// A socket request for the namespace thread: the process whose namespace, and the answer.
+type Request = (u32, oneshot::Sender<io::Result<socket2::Socket>>);
+
+/// Creates sockets in other processes' network namespaces, on a thread of its own.
+#[derive(Clone, Debug)]
+pub struct NamespaceDialer {
+    requests: std::sync::mpsc::Sender<Request>,
+}
+
+impl NamespaceDialer {
+    /// The dialer, if this process may enter network namespaces (it tries its own first).
+    pub fn start() -> Option<NamespaceDialer> {
+        let (requests, inbox) = std::sync::mpsc::channel::<Request>();
+        let (ready, allowed) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("skiff-netns".into())
+            .spawn(move || {
+                let _ = ready.send(enter(&format!("/proc/{}/ns/net", std::process::id())).is_ok());
+                for (pid, answer) in inbox {
+                    let socket = enter(&format!("/proc/{pid}/ns/net")).and_then(|()| {
+                        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, Some(socket2::Protocol::TCP))
+                    });
+                    let _ = answer.send(socket);
+                }
+            })
+            .ok()?;
+        match allowed.recv() {
+            Ok(true) => Some(NamespaceDialer { requests }),
+            _ => {
+                tracing::info!("cannot enter network namespaces; Services reach only the ports pods publish");
+                None
+            }
+        }
+    }
+
+    /// Connects to `127.0.0.1:port` inside the network namespace of process `pid`.
+    pub async fn connect(&self, pid: u32, port: u16) -> io::Result<TcpStream> {
+        let (answer, socket) = oneshot::channel();
+        self.requests.send((pid, answer)).map_err(|_| io::Error::other("the namespace thread has stopped"))?;
+        let socket = socket.await.map_err(|_| io::Error::other("the namespace thread has stopped"))??;
+        socket.set_nonblocking(true)?;
+        let socket = TcpSocket::from_std_stream(socket.into());
+        let stream = socket.connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+}
+
+/// Moves the calling thread into the network namespace at `path`.
+#[cfg(target_os = "linux")]
+fn enter(path: &str) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let ns = std::fs::File::open(path)?;
+    // SAFETY: setns reads the descriptor (valid while `ns` lives) and changes only the calling
+    // thread's network namespace; this thread does nothing else but create sockets.
+    match unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) } {
+        0 => Ok(()),
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn enter(_: &str) -> io::Result<()> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "network namespaces are Linux's"))
+}
+
+/// The proxy's connector: published ports through hyper's, namespace targets through the dialer.
+#[derive(Clone)]
+pub struct Dialer {
+    http: HttpConnector,
+    namespaces: Option<NamespaceDialer>,
+}
+
+impl Dialer {
+    pub fn new(namespaces: Option<NamespaceDialer>, connect_timeout: Duration) -> Dialer {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(connect_timeout));
+        Dialer { http, namespaces }
+    }
+}
+
+impl Service<http::Uri> for Dialer {
+    type Response = TokioIo<TcpStream>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Service::<http::Uri>::poll_ready(&mut self.http, cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let target = uri.host().and_then(|h| Target::namespace_of(h, uri.port_u16()));
+        match (target, self.namespaces.clone()) {
+            (Some((pid, port)), Some(dialer)) => {
+                Box::pin(async move { Ok(TokioIo::new(dialer.connect(pid, port).await?)) })
+            }
+            (Some(_), None) => Box::pin(async { Err("this daemon cannot enter pod network namespaces".into()) }),
+            (None, _) => {
+                let connecting = self.http.call(uri);
+                Box::pin(async move { connecting.await.map_err(Into::into) })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_targets_round_trip_through_the_uri() {
+        let t = Target::Namespace { pid: 4242, port: 8080 };
+        let uri: http::Uri = format!("http://{}/x", t.authority()).parse().unwrap();
+        assert_eq!(Target::namespace_of(uri.host().unwrap(), uri.port_u16()), Some((4242, 8080)));
+        assert_eq!(Target::namespace_of("127.0.0.1", Some(80)), None);
+    }
+
+    /// A socket made in this very process's namespace reaches a listener on its loopback.
+    #[tokio::test]
+    async fn connects_inside_a_namespace_when_allowed() {
+        let Some(dialer) = NamespaceDialer::start() else {
+            // SAFETY: geteuid has no preconditions.
+            assert_ne!(unsafe { libc::geteuid() }, 0, "root may enter network namespaces");
+            return;
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stream, accepted) = tokio::join!(dialer.connect(std::process::id(), port), listener.accept());
+        assert_eq!(stream.unwrap().peer_addr().unwrap(), accepted.unwrap().0.local_addr().unwrap());
+    }
+}
