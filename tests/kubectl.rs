@@ -207,3 +207,17 @@ fn kubectl_errors_read_like_a_cluster() {
     let ssa = k.run(&["apply", "--server-side", "-f", example("hello-kubernetes.yaml").to_str().unwrap()]);
     assert!(!ssa.status.success());
 }
+
+#[test]
+fn kubectl_1_33_sees_the_kubernetes_version_skiff_serves() {
+    let d = Daemon::start();
+    let k = Kubectl::new("1.33", &d);
+    let out = k.run(&["version"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let skiff = format!("v1.33.0+skiff.{}", env!("CARGO_PKG_VERSION"));
+    assert!(stdout.contains(&format!("Server Version: {skiff}\n")), "{stdout}");
+    assert!(!stderr.contains("WARNING"), "no version skew: {stderr}");
+    let ours = d.ok(&["version"]);
+    assert_eq!(ours, format!("Client Version: {skiff}\nServer Version: {skiff}\n"));
+}
