@@ -12,6 +12,7 @@ use super::StartupSync;
 use super::endpoints::{EndpointSink, PodEndpoint};
 use super::status::{self, ContainerView, State, Terminated};
 use crate::model::{KubeObject, Object, meta};
+use crate::printers::duration::go_duration;
 use crate::registry::Registry;
 use crate::registry::events::EventType;
 use crate::runtime::{ContainerRuntime, ContainerStatus, ContainerSummary, RuntimeAction, RuntimeError, RuntimeEvent};
@@ -401,10 +402,4 @@ impl Worker {
             }
         }
     }
-}
-
-/// Go's duration formatting for whole seconds: `10s`, `5m0s`.
-fn go_duration(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }
