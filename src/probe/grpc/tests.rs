@@ -12,7 +12,7 @@ use k8s_openapi::api::core::v1::Container;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -75,28 +75,47 @@ async fn nothing_listening_is_a_connect_failure_and_unreachable() {
 type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 type Reply = fn() -> hyper::Response<Body>;
 
-/// An h2c server that reports each request on `seen` and answers with `reply`.
-async fn h2c_server(reply: Reply) -> (SocketAddr, mpsc::UnboundedReceiver<Request<Bytes>>) {
+/// Accepts connections on a fresh 127.0.0.1 port, each handled by `connection` on its own task.
+async fn listen<F>(connection: impl Fn(TcpStream) -> F + Send + 'static) -> SocketAddr
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (seen, requests) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let seen = seen.clone();
-            let service = service_fn(move |req: Request<Incoming>| {
-                let seen = seen.clone();
-                async move {
-                    let (head, body) = req.into_parts();
-                    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                    let _ = seen.send(Request::from_parts(head, body));
-                    Ok::<_, Infallible>(reply())
-                }
-            });
-            let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-            tokio::spawn(async move { conn.serve_connection(TokioIo::new(stream), service).await });
+            tokio::spawn(connection(stream));
         }
     });
+    addr
+}
+
+/// An h2c server that reports each request on `seen` and answers with `reply` after `delay`.
+async fn h2c_server_after(delay: Duration, reply: Reply) -> (SocketAddr, mpsc::UnboundedReceiver<Request<Bytes>>) {
+    let (seen, requests) = mpsc::unbounded_channel();
+    let addr = listen(move |stream| {
+        let seen = seen.clone();
+        let service = service_fn(move |req: Request<Incoming>| {
+            let seen = seen.clone();
+            async move {
+                let (head, body) = req.into_parts();
+                let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+                let _ = seen.send(Request::from_parts(head, body));
+                tokio::time::sleep(delay).await;
+                Ok::<_, Infallible>(reply())
+            }
+        });
+        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        async move {
+            let _ = conn.serve_connection(TokioIo::new(stream), service).await;
+        }
+    })
+    .await;
     (addr, requests)
+}
+
+async fn h2c_server(reply: Reply) -> (SocketAddr, mpsc::UnboundedReceiver<Request<Bytes>>) {
+    h2c_server_after(Duration::ZERO, reply).await
 }
 
 fn grpc_head() -> http::response::Builder {
@@ -170,18 +189,7 @@ async fn answers_that_are_not_serving_or_not_grpc_fail_like_the_kubelets() {
 
 #[tokio::test]
 async fn a_check_that_outlives_the_timeout_fails_as_a_timeout() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let service = service_fn(|_req: Request<Incoming>| async {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                Ok::<_, Infallible>(hyper::Response::new(Empty::<Bytes>::new()))
-            });
-            let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-            tokio::spawn(async move { conn.serve_connection(TokioIo::new(stream), service).await });
-        }
-    });
+    let (addr, _) = h2c_server_after(Duration::from_secs(5), || health_answer(ServingStatus::SERVING, true)).await;
     let started = Instant::now();
     assert_eq!(probe(addr, "").await, Outcome::Failure("timeout: health rpc did not complete within 1s".into()));
     assert!(started.elapsed() < Duration::from_millis(1500), "timeoutSeconds bounds the whole call");
@@ -190,25 +198,16 @@ async fn a_check_that_outlives_the_timeout_fails_as_a_timeout() {
 #[tokio::test]
 async fn a_port_that_closes_at_once_or_speaks_http1_is_not_connected() {
     // Docker's userland proxy accepts on a published port and closes when nothing listens inside.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let closing = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            drop(stream);
-        }
-    });
+    let closing = listen(|stream| async move { drop(stream) }).await;
     let attempt = with_target(closing, async |t| attempt(&action(""), SECOND, t).await).await;
     assert!(matches!(&attempt, Attempt::Unreachable(m) if m.starts_with("timeout: failed to connect service")));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let http1 = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let service = service_fn(|_req: Request<Incoming>| async {
-                Ok::<_, Infallible>(hyper::Response::new(Empty::<Bytes>::new()))
-            });
-            tokio::spawn(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service));
-        }
-    });
+    let http1 = listen(|stream| async move {
+        let service = service_fn(|_req: Request<Incoming>| async {
+            Ok::<_, Infallible>(hyper::Response::new(Empty::<Bytes>::new()))
+        });
+        let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+    })
+    .await;
     let outcome = probe(http1, "").await;
     assert!(
         matches!(&outcome, Outcome::Failure(m) if m.starts_with("timeout: failed to connect service")),
