@@ -41,7 +41,12 @@ pub(super) async fn attempt(action: &GRPCAction, timeout: Duration, target: &Tar
         addr.to_string(),
         go_duration(timeout)
     );
-    match timeout_at(deadline, check(addr, service, deadline)).await {
+    let stream = match timeout_at(deadline, TcpStream::connect(addr)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(_)) => return Attempt::Unreachable(not_connected),
+        Err(_) => return Attempt::Answered(Outcome::Failure(not_connected)),
+    };
+    match timeout_at(deadline, check(stream, addr, service, deadline)).await {
         Err(_) => Attempt::Answered(Outcome::Failure(format!(
             "timeout: health rpc did not complete within {}",
             go_duration(timeout)
@@ -70,13 +75,14 @@ fn verdict(answer: Result<ServingStatus, Status>, timeout: Duration) -> Outcome 
 /// No HTTP/2 connection could be set up, or it broke before the server answered.
 struct NotConnected;
 
-/// Connects, calls Check once and reads the whole answer, driving the connection meanwhile.
+/// Calls Check once over a new HTTP/2 connection on `stream` and reads the whole answer,
+/// driving the connection meanwhile.
 async fn check(
+    stream: TcpStream,
     addr: SocketAddr,
     service: &str,
     deadline: Instant,
 ) -> Result<Result<ServingStatus, Status>, NotConnected> {
-    let stream = TcpStream::connect(addr).await.map_err(|_| NotConnected)?;
     let _ = stream.set_nodelay(true);
     let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
         .await
