@@ -47,10 +47,10 @@ pub(super) async fn attempt(action: &GRPCAction, timeout: Duration, target: &Tar
         Err(_) => return Attempt::Answered(Outcome::Failure(not_connected)),
     };
     match timeout_at(deadline, check(stream, addr, service, deadline)).await {
-        Err(_) => Attempt::Answered(Outcome::Failure(format!(
-            "timeout: health rpc did not complete within {}",
-            go_duration(timeout)
-        ))),
+        // As in grpc-go, the call's deadline passing is status DeadlineExceeded.
+        Err(_) => {
+            Attempt::Answered(verdict(Err(Status::new(Code::DEADLINE_EXCEEDED, "context deadline exceeded")), timeout))
+        }
         Ok(Err(NotConnected)) => Attempt::Unreachable(not_connected),
         Ok(Ok(answer)) => Attempt::Answered(verdict(answer, timeout)),
     }
