@@ -90,7 +90,12 @@ fn converged(d: &Daemon) -> Result<Vec<Value>, String> {
     let all: BTreeSet<String> = d.containers().into_iter().collect();
     let running: BTreeSet<String> = d.running_containers().into_iter().collect();
     if all != reported || running != reported {
-        return Err(format!("engine: {} containers ({} running); pods report {}", all.len(), running.len(), reported.len()));
+        return Err(format!(
+            "engine: {} containers ({} running); pods report {}",
+            all.len(),
+            running.len(),
+            reported.len()
+        ));
     }
     for id in &all {
         let out = Command::new("docker").args(["inspect", "-f", "{{.Config.Image}}", id]).output().unwrap();
@@ -103,9 +108,7 @@ fn converged(d: &Daemon) -> Result<Vec<Value>, String> {
 
 #[test]
 fn a_crash_early_in_a_rollout_converges() {
-    crash_when("early: the first new pods exist", |pods| {
-        pods.iter().any(|p| image(p) == "hello-kubernetes:2.0")
-    });
+    crash_when("early: the first new pods exist", |pods| pods.iter().any(|p| image(p) == "hello-kubernetes:2.0"));
 }
 
 #[test]

@@ -164,3 +164,42 @@ fn kubectl_errors_read_like_a_cluster() {
     let ssa = k.run(&["apply", "--server-side", "-f", example("hello-kubernetes.yaml").to_str().unwrap()]);
     assert!(!ssa.status.success());
 }
+
+#[test]
+fn kubectl_1_33_sees_the_kubernetes_version_skiff_serves() {
+    let d = Daemon::start();
+    let k = Kubectl::new("1.33", &d);
+    let out = k.run(&["version"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let skiff = format!("v1.33.0+skiff.{}", env!("CARGO_PKG_VERSION"));
+    assert!(stdout.contains(&format!("Server Version: {skiff}\n")), "{stdout}");
+    assert!(!stderr.contains("WARNING"), "no version skew: {stderr}");
+    let ours = d.ok(&["version"]);
+    assert_eq!(ours, format!("Client Version: {skiff}\nServer Version: {skiff}\n"));
+}
+
+#[test]
+fn describe_with_a_selector_prints_what_kubectl_prints() {
+    let d = Daemon::start();
+    let k = Kubectl::new("1.33", &d);
+    let svc = |name: &str, tier: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, labels: {{tier: {tier}}}}}\nspec:\n  selector: {{app: {name}}}\n  ports: [{{port: 80, targetPort: 8080}}]\n"
+        )
+    };
+    let file = d.state.path().join("services.yaml");
+    std::fs::write(&file, [svc("api", "web"), svc("front", "web"), svc("db", "data")].concat()).unwrap();
+    d.ok(&["apply", "-f", file.to_str().unwrap()]);
+    let ours = d.ok(&["describe", "services", "-l", "tier=web"]);
+    let names: Vec<&str> =
+        ours.lines().filter(|l| l.starts_with("Name:")).filter_map(|l| l.split_whitespace().last()).collect();
+    assert_eq!(names, ["api", "front"], "{ours}");
+    assert_eq!(ours, k.ok(&["describe", "services", "-l", "tier=web"]));
+    let none = d.skiff(&["describe", "svc", "--selector", "tier=none"]);
+    assert!(none.status.success());
+    assert_eq!(text(&none.stderr), text(&k.run(&["describe", "svc", "--selector", "tier=none"]).stderr));
+    assert_eq!(text(&none.stderr), "No resources found in default namespace.\n");
+    let named = d.skiff(&["describe", "svc", "api", "-l", "tier=web"]);
+    assert_eq!(text(&named.stderr), text(&k.run(&["describe", "svc", "api", "-l", "tier=web"]).stderr));
+}

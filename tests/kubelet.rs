@@ -1,5 +1,5 @@
 //! Acceptance for pods that behave like the kubelet's (issue 4), against the real engine:
-//! liveness restarts, readiness gating traffic without restarts, exec and tcpSocket probes,
+//! liveness restarts, readiness gating traffic without restarts, exec, tcpSocket and gRPC probes,
 //! startup probes holding liveness off, CrashLoopBackOff timing, image pull errors next to a
 //! serving Deployment, draining long requests before a pod stops, and the time from a killed
 //! container to a Ready replacement.
@@ -108,6 +108,45 @@ fn exec_and_tcp_probes_gate_readiness() {
         (is_ready(&by_app("exec")?) && is_ready(&by_app("tcp")?)).then_some(())
     });
     assert!(both_running.elapsed() >= Duration::from_millis(1500), "readiness waited for the probes");
+}
+
+#[test]
+fn a_grpc_liveness_probe_keeps_a_serving_app_running() {
+    let d = Daemon::start();
+    let c = "        livenessProbe: {grpc: {port: 8080}, periodSeconds: 1}\n";
+    apply(&d, &deployment("grpc", 1, "hello-kubernetes:1.0", c));
+    eventually(Duration::from_secs(30), "the pod to run", || only_pod(&d).filter(running));
+    let held = Instant::now();
+    while held.elapsed() < Duration::from_secs(20) {
+        let pod = only_pod(&d).expect("one pod");
+        assert!(running(&pod) && restart_count(&pod) == 0, "after {:?}: {pod}", held.elapsed());
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let pod = only_pod(&d).unwrap();
+    assert_eq!(restart_count(&pod), 0, "{pod}");
+    let unhealthy: Vec<Value> = events(&d).into_iter().filter(|e| e["reason"] == "Unhealthy").collect();
+    assert!(unhealthy.is_empty(), "every probe succeeded: {unhealthy:?}");
+    // The probes did run: the app logged each Check it answered.
+    let logs = d.ok(&["logs", &name(&pod)]);
+    let checks = logs.lines().filter(|l| l.ends_with(" /grpc.health.v1.Health/Check 200")).count();
+    assert!(checks >= 15, "{checks} health checks in 20 s:\n{logs}");
+}
+
+#[test]
+fn a_grpc_liveness_probe_for_a_service_the_app_does_not_serve_restarts_it() {
+    let d = Daemon::start();
+    let c = "        livenessProbe: {grpc: {port: 8080, service: not-served}, periodSeconds: 1, failureThreshold: 2}\n";
+    apply(&d, &deployment("grpc-bad", 1, "hello-kubernetes:1.0", c));
+    eventually(Duration::from_secs(30), "the pod to run", || only_pod(&d).filter(running));
+    let pod =
+        eventually(Duration::from_secs(20), "a liveness restart", || only_pod(&d).filter(|p| restart_count(p) >= 1));
+    let messages: Vec<String> = events(&d).iter().filter_map(|e| e["message"].as_str().map(String::from)).collect();
+    let failed =
+        "Liveness probe failed: error: health rpc probe failed: rpc error: code = NotFound desc = unknown service";
+    assert!(messages.iter().any(|m| m == failed), "{messages:?}");
+    assert!(messages.iter().any(|m| m == "Container web failed liveness probe, will be restarted"), "{messages:?}");
+    let describe = d.ok(&["describe", "pod", &name(&pod)]);
+    assert!(describe.contains("grpc <pod>:8080 not-served"), "{describe}");
 }
 
 #[test]

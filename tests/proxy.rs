@@ -124,13 +124,16 @@ async fn rig(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
 async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
-    let ports = ServicePorts { proxy_ip: "127.0.0.1".parse().unwrap(), node_port_range: range..=range + 9 };
+    let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
     let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports));
     let stop = CancellationToken::new();
-    let (proxy, _task) =
-        proxy::start(proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None }, registry.clone(), stop.clone())
-            .await
-            .unwrap();
+    let (proxy, _task) = proxy::start(
+        proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None },
+        registry.clone(),
+        stop.clone(),
+    )
+    .await
+    .unwrap();
     let mut svc = json!({
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}
@@ -160,6 +163,7 @@ impl Rig {
                 terminating: false,
                 ports: BTreeMap::from([(8080, addr)]),
                 port_names: BTreeMap::from([("http".into(), 8080)]),
+                netns: None,
             })
             .await;
     }

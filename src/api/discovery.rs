@@ -1,25 +1,9 @@
-//! `/version` and API discovery (`/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`) as
+//! API discovery (`/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`) as
 //! plain-JSON legacy discovery, which every kubectl from 1.27 to 1.33 accepts.
 
 use crate::model::{KINDS, KindInfo};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-
-/// The version skiff reports: a real-looking 1.32 so that version-dispatching kubectl picks a
-/// kubectl it knows.
-pub fn version() -> Value {
-    json!({
-        "major": "1",
-        "minor": "32",
-        "gitVersion": "v1.32.0",
-        "gitCommit": env!("CARGO_PKG_VERSION"),
-        "gitTreeState": "clean",
-        "buildDate": "2026-01-01T00:00:00Z",
-        "goVersion": "skiff",
-        "compiler": "rustc",
-        "platform": "linux/amd64",
-    })
-}
 
 const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 

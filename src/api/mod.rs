@@ -89,7 +89,7 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         }
     };
     match target {
-        Target::Version => get_only(response::json(StatusCode::OK, &discovery::version())),
+        Target::Version => get_only(response::json(StatusCode::OK, &crate::version::info())),
         Target::Health => get_only(response::text(StatusCode::OK, "ok".into())),
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
         Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),

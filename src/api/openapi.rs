@@ -6,6 +6,7 @@
 //! 1.28 fetch, hand-encoded (a dozen length-delimited fields).
 
 use crate::model::{KINDS, Kind};
+use crate::protobuf::{bytes_field, message};
 use serde_json::{Value, json};
 
 fn item_path(kind: Kind) -> String {
@@ -58,7 +59,7 @@ pub fn v3_document(group_version: &str) -> Option<Value> {
     }
     Some(json!({
         "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.0"},
+        "info": {"title": "Kubernetes", "version": crate::version::kubernetes()},
         "paths": paths,
         "components": {"schemas": {}},
     }))
@@ -71,29 +72,6 @@ pub fn v3_index() -> Value {
         (gv.to_string(), json!({"serverRelativeURL": format!("/openapi/v3/{gv}?hash={hash}")}))
     };
     json!({"paths": serde_json::Map::from_iter([entry("api/v1"), entry("apis/apps/v1")])})
-}
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// A length-delimited protobuf field.
-fn field(out: &mut Vec<u8>, number: u64, bytes: &[u8]) {
-    varint(out, (number << 3) | 2);
-    varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
-fn message(fields: &[(u64, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (n, b) in fields {
-        field(&mut out, *n, b);
-    }
-    out
 }
 
 /// The gnostic `openapi.v2.Document` for every kind, as `/openapi/v2` serves it.
@@ -111,9 +89,10 @@ pub fn v2_protobuf() -> Vec<u8> {
         let operation = message(&[(5, op_id.as_bytes()), (8, &parameters_item), (13, &extension)]);
         let path_item = message(&[(8, &operation)]);
         let path = item_path(k.kind);
-        field(&mut named_paths, 2, &message(&[(1, path.as_bytes()), (2, &path_item)]));
+        bytes_field(&mut named_paths, 2, &message(&[(1, path.as_bytes()), (2, &path_item)]));
     }
-    let info = message(&[(1, b"Kubernetes"), (2, b"v1.32.0")]);
+    let version = crate::version::kubernetes();
+    let info = message(&[(1, b"Kubernetes"), (2, version.as_bytes())]);
     message(&[(1, b"2.0"), (2, &info), (8, &named_paths)])
 }
 

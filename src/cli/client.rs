@@ -118,6 +118,17 @@ pub fn collection_path(kind: Kind, namespace: Option<&str>) -> String {
     }
 }
 
+/// `collection_path`, narrowed to the objects whose labels match `selector` when there is one.
+pub fn list_path(kind: Kind, namespace: Option<&str>, selector: Option<&str>) -> String {
+    let path = collection_path(kind, namespace);
+    match selector {
+        Some(s) => {
+            format!("{path}?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
+        }
+        None => path,
+    }
+}
+
 pub fn item_path(kind: Kind, namespace: &str, name: &str) -> String {
     format!("{}/{name}", collection_path(kind, Some(namespace)))
 }

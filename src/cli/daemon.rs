@@ -94,9 +94,10 @@ fn config(args: &DaemonArgs) -> Result<Config> {
         services: ServicePorts {
             proxy_ip: args.proxy_address,
             node_port_range: node_port_range(&args.service_node_port_range)?,
-            cluster_ip_range: args.service_cluster_ip_range.parse().map_err(|e: String| {
-                CliError::msg(format!("invalid --service-cluster-ip-range: {e}"))
-            })?,
+            cluster_ip_range: args
+                .service_cluster_ip_range
+                .parse()
+                .map_err(|e: String| CliError::msg(format!("invalid --service-cluster-ip-range: {e}")))?,
         },
         token,
         policy: PodSecurityPolicy {

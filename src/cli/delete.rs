@@ -2,7 +2,7 @@
 //! are gone, as kubectl does by default.
 
 use super::Files;
-use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::client::{CliError, Client, Result, item_path, list_path};
 use super::manifest;
 use super::resource::{self, qualified};
 use crate::model::{Kind, decode};
@@ -50,14 +50,7 @@ async fn targets(client: &Client, ns: &str, args: &DeleteArgs) -> Result<Vec<(Ki
         match r.name {
             Some(name) => out.push((r.kind, ns.to_string(), name)),
             None if args.all || args.selector.is_some() => {
-                let q = args
-                    .selector
-                    .as_deref()
-                    .map(|s| {
-                        format!("?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>())
-                    })
-                    .unwrap_or_default();
-                let list = client.get(&format!("{}{q}", collection_path(r.kind, Some(ns)))).await?;
+                let list = client.get(&list_path(r.kind, Some(ns), args.selector.as_deref())).await?;
                 for item in list["items"].as_array().into_iter().flatten() {
                     out.push((
                         r.kind,

@@ -1,6 +1,7 @@
-//! `describe`: an object, its related objects and its events, in kubectl's layout.
+//! `describe`: objects named, or every object of a type (narrowed with `-l`), each with its
+//! related objects and events, in kubectl's layout.
 
-use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::client::{CliError, Client, Result, collection_path, item_path, list_path};
 use super::resource::{self, Ref};
 use crate::model::{Kind, labels};
 use crate::printers::describe;
@@ -15,6 +16,9 @@ pub struct DescribeArgs {
     /// TYPE [NAME...] or TYPE/NAME
     #[arg(required = true)]
     pub resources: Vec<String>,
+    /// Label selector (e.g. app=web,tier!=db): describe every matching object.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
 }
 
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T> {
@@ -48,8 +52,7 @@ async fn events(client: &Client, ns: &str, obj: &Value) -> Result<Vec<Event>> {
 
 /// Objects of `kind` in `ns` whose labels match the selector string.
 async fn selected<T: DeserializeOwned>(client: &Client, kind: Kind, ns: &str, selector: &str) -> Result<Vec<T>> {
-    let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    Ok(items(client.get(&format!("{}?labelSelector={q}", collection_path(kind, Some(ns)))).await?))
+    Ok(items(client.get(&list_path(kind, Some(ns), Some(selector))).await?))
 }
 
 async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String> {
@@ -76,12 +79,17 @@ async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String
 }
 
 pub async fn run(client: &Client, ns: &str, args: DescribeArgs) -> Result<()> {
+    let refs = resource::parse(&args.resources)?;
+    if args.selector.is_some() && refs.iter().any(|r| r.name.is_some()) {
+        return Err(CliError::msg("name cannot be provided when a selector is specified"));
+    }
     let mut out = Vec::new();
-    for Ref { kind, name } in resource::parse(&args.resources)? {
+    for Ref { kind, name } in refs {
         let objects = match name {
             Some(name) => vec![client.get(&item_path(kind, ns, &name)).await?],
             None => {
-                client.get(&collection_path(kind, Some(ns))).await?["items"].as_array().cloned().unwrap_or_default()
+                let list = client.get(&list_path(kind, Some(ns), args.selector.as_deref())).await?;
+                list["items"].as_array().cloned().unwrap_or_default()
             }
         };
         for obj in objects {

@@ -1,7 +1,7 @@
 //! `get`: Tables from the server rendered like kubectl (`-o wide`, `--show-labels`, `-A`,
 //! `-l`), or the objects as YAML, JSON or names, and `-w` to keep printing changes.
 
-use super::client::{CliError, Client, Result, TABLE, collection_path, item_path};
+use super::client::{CliError, Client, Result, TABLE, collection_path, item_path, list_path};
 use super::output;
 use super::resource::{self, Ref, qualified};
 use crate::printers::text_table::{TableOptions, TablePrinter, render_table};
@@ -32,17 +32,11 @@ pub struct GetArgs {
     pub no_headers: bool,
 }
 
-fn query(selector: Option<&str>) -> String {
-    selector
-        .map(|s| format!("?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()))
-        .unwrap_or_default()
-}
-
 fn path(r: &Ref, ns: Option<&str>, selector: Option<&str>) -> String {
     match (&r.name, ns) {
         (Some(name), Some(ns)) => item_path(r.kind, ns, name),
         (Some(name), None) => item_path(r.kind, "default", name),
-        (None, _) => format!("{}{}", collection_path(r.kind, ns), query(selector)),
+        (None, _) => list_path(r.kind, ns, selector),
     }
 }
 

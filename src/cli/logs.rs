@@ -1,6 +1,6 @@
 //! `logs`: a container's output, followed with -f; `logs deployment/web` picks one of its pods.
 
-use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::client::{CliError, Client, Result, item_path, list_path};
 use super::resource;
 use crate::model::{Kind, labels};
 use clap::Args;
@@ -41,8 +41,7 @@ async fn pod(client: &Client, ns: &str, target: &str) -> Result<String> {
     let d: Deployment = serde_json::from_value(client.get(&item_path(kind, ns, name)).await?)
         .map_err(|e| CliError::msg(e.to_string()))?;
     let selector = d.spec.map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
-    let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    let pods = client.get(&format!("{}?labelSelector={q}", collection_path(Kind::Pod, Some(ns)))).await?;
+    let pods = client.get(&list_path(Kind::Pod, Some(ns), Some(&selector))).await?;
     let items = pods["items"].as_array().cloned().unwrap_or_default();
     let running = items.iter().find(|p| p["status"]["phase"] == "Running").or(items.first());
     let chosen = running

@@ -17,6 +17,7 @@ mod output;
 mod resource;
 mod rollout;
 mod set;
+mod version;
 
 use clap::{Args, Parser, Subcommand};
 use client::{CliError, Client};
@@ -25,7 +26,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "skiff",
-    version,
+    version = crate::version::LONG.as_str(),
     about = "Kubernetes Deployments and Services on one Docker host, with kubectl's commands"
 )]
 pub struct Cli {
@@ -73,7 +74,7 @@ pub enum Command {
     /// The rolling-update lesson, end to end; `demo images` builds the demo images.
     Demo(demo::DemoArgs),
     /// Print the client and server versions.
-    Version,
+    Version(version::VersionArgs),
     /// The demo app the lesson's images run.
     #[command(hide = true, name = "demo-app")]
     DemoApp,
@@ -107,12 +108,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Expose(args) => expose::run(&client, ns, args).await,
         Command::Kubeconfig(args) => kubeconfig::run(&cli.server, args),
         Command::Demo(args) => demo::run(args).await,
-        Command::Version => {
-            println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
-            let v = client.get("/version").await?;
-            println!("Server Version: {}", v["gitVersion"].as_str().unwrap_or("unknown"));
-            Ok(())
-        }
+        Command::Version(args) => version::run(&client, args).await,
         Command::DemoProbe { url } => {
             if crate::demo::app::check(&url) {
                 Ok(())

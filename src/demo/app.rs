@@ -1,9 +1,11 @@
-//! The demo app every lesson runs: a tiny HTTP server answering `/` with its MESSAGE and pod
-//! name, `/healthz` and `/readyz` for probes, with environment knobs for labs (slow to become
-//! ready, never ready, liveness failing, crashing, slow answers, late to listen). On SIGTERM it
-//! stops accepting, finishes what is in flight and exits 0. `check` is what exec probes run
-//! inside the image, which has no shell and no curl.
+//! The demo app every lesson runs: a tiny HTTP/1.1 and h2c server answering `/` with its MESSAGE
+//! and pod name, `/healthz` and `/readyz` for probes, gRPC health checks (see `grpc_health`),
+//! `/stream` and `/echo` for the proxy, and 404 to any other path, as a real server would. Its
+//! environment knobs serve labs (slow to become ready, never ready, liveness failing, crashing,
+//! slow answers, late to listen). On SIGTERM it stops accepting, finishes what is in flight and
+//! exits 0. `check` is what exec probes run inside the image, which has no shell and no curl.
 
+use super::grpc_health;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -19,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::time::Instant;
 
 /// The knobs, read from the environment.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub port: u16,
     pub message: String,
@@ -66,7 +68,19 @@ impl Settings {
     }
 }
 
-type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
+impl Settings {
+    /// What /healthz answers `up` after start: false once LIVENESS_FAIL_AFTER_SECONDS passed.
+    pub(super) fn live(&self, up: Duration) -> bool {
+        self.liveness_fails_after.is_none_or(|after| up < after)
+    }
+
+    /// What /readyz answers `up` after start.
+    pub(super) fn ready(&self, up: Duration) -> bool {
+        !self.never_ready && up >= self.ready_after
+    }
+}
+
+pub(super) type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
 fn reply(status: StatusCode, content_type: &str, body: String, pod: &str) -> Response<Body> {
     Response::builder()
@@ -110,16 +124,11 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
     let up = started.elapsed();
     let path = req.uri().path().to_string();
     let resp = match path.as_str() {
-        "/healthz" => match s.liveness_fails_after {
-            Some(after) if up >= after => {
-                reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "unhealthy\n".into(), &s.pod)
-            }
-            _ => reply(StatusCode::OK, "text/plain", "ok\n".into(), &s.pod),
-        },
-        "/readyz" if s.never_ready || up < s.ready_after => {
-            reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "not ready\n".into(), &s.pod)
-        }
-        "/readyz" => reply(StatusCode::OK, "text/plain", "ready\n".into(), &s.pod),
+        "/healthz" if s.live(up) => reply(StatusCode::OK, "text/plain", "ok\n".into(), &s.pod),
+        "/healthz" => reply(StatusCode::INTERNAL_SERVER_ERROR, "text/plain", "unhealthy\n".into(), &s.pod),
+        "/readyz" if s.ready(up) => reply(StatusCode::OK, "text/plain", "ready\n".into(), &s.pod),
+        "/readyz" => reply(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "not ready\n".into(), &s.pod),
+        grpc_health::PATH => grpc_health::check(&s, up, req).await,
         "/stream" => {
             let chunks = query_number(&req, "chunks").unwrap_or(5);
             stream(chunks, Duration::from_millis(query_number(&req, "interval_ms").unwrap_or(100)), &s.pod)
@@ -128,11 +137,13 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
             let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
             reply(StatusCode::OK, "application/octet-stream", String::from_utf8_lossy(&body).into_owned(), &s.pod)
         }
-        _ => {
+        "/" => {
             let delay = query_number(&req, "delay_ms").map(Duration::from_millis).unwrap_or(s.response_delay);
             tokio::time::sleep(delay).await;
             reply(StatusCode::OK, "text/html; charset=utf-8", page(&s), &s.pod)
         }
+        // Go's net/http wording, as most servers a lab meets.
+        _ => reply(StatusCode::NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n".into(), &s.pod),
     };
     log_request(up, &path, resp.status().as_u16());
     resp
@@ -236,3 +247,6 @@ pub fn check(url: &str) -> bool {
         && stream.read_exact(&mut head).is_ok()
         && matches!(head.get(9), Some(b'2') | Some(b'3'))
 }
+
+#[cfg(test)]
+mod tests;

@@ -47,6 +47,7 @@ pub fn ports_to_publish(container: &Container) -> Vec<u16> {
         let http = probe.http_get.as_ref().map(|h| &h.port);
         let tcp = probe.tcp_socket.as_ref().map(|t| &t.port);
         ports.extend(http.into_iter().chain(tcp).filter_map(|p| resolve_port(container, p)));
+        ports.extend(probe.grpc.as_ref().and_then(|g| u16::try_from(g.port).ok()).filter(|p| *p > 0));
     }
     let hooks = container.lifecycle.as_ref().into_iter().flat_map(|l| [&l.pre_stop, &l.post_start]).flatten();
     ports.extend(hooks.filter_map(|h| h.http_get.as_ref()).filter_map(|h| resolve_port(container, &h.port)));
@@ -62,9 +63,10 @@ pub fn pod_ports_to_publish(pod: &Pod, services: &[Service]) -> Vec<u16> {
     let labels = meta::labels(&pod.metadata);
     let selecting = services.iter().filter(|s| {
         s.metadata.namespace == pod.metadata.namespace
-            && s.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|sel| {
-                !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
-            })
+            && s.spec
+                .as_ref()
+                .and_then(|s| s.selector.as_ref())
+                .is_some_and(|sel| !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v)))
     });
     let targeted = selecting.flat_map(|s| s.spec.iter().flat_map(|s| s.ports.iter().flatten())).filter_map(|p| {
         match &p.target_port {
@@ -188,7 +190,7 @@ pub fn config(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::api::core::v1::{ContainerPort, EnvVar, HTTPGetAction, Probe, ResourceRequirements};
+    use k8s_openapi::api::core::v1::{ContainerPort, EnvVar, GRPCAction, HTTPGetAction, Probe, ResourceRequirements};
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity as KQ;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -220,6 +222,7 @@ mod tests {
                 http_get: Some(HTTPGetAction { port: IntOrString::Int(9090), ..Default::default() }),
                 ..Default::default()
             }),
+            startup_probe: Some(Probe { grpc: Some(GRPCAction { port: 9000, service: None }), ..Default::default() }),
             resources: Some(ResourceRequirements {
                 limits: Some(BTreeMap::from([("cpu".into(), KQ("500m".into())), ("memory".into(), KQ("64Mi".into()))])),
                 ..Default::default()
@@ -228,12 +231,13 @@ mod tests {
         };
         let mut p = pod();
         p.spec = Some(k8s_openapi::api::core::v1::PodSpec { containers: vec![c.clone()], ..Default::default() });
-        let cfg = config(&p, &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), None, pod_ports_to_publish(&p, &[]));
+        let cfg =
+            config(&p, &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), None, pod_ports_to_publish(&p, &[]));
         assert_eq!(cfg.name, "skiff_web_web-7d9c-x2k9p_default_abcdef01_2");
         assert_eq!(cfg.hostname.as_deref(), Some("web-7d9c-x2k9p"));
         assert_eq!(cfg.cmd, Some(vec!["--msg=hi".into(), "$(GREETING)".into()]));
         assert_eq!(cfg.env, vec!["GREETING=hi".to_string()]);
-        assert_eq!(cfg.publish, vec![8080, 9090]);
+        assert_eq!(cfg.publish, vec![8080, 9000, 9090], "declared ports and every probe's");
         assert_eq!((cfg.nano_cpus, cfg.memory_bytes), (Some(500_000_000), Some(64 * 1024 * 1024)));
         assert_eq!(cfg.labels[LABEL_POD_UID], "uid-1");
         assert_eq!(cfg.labels[LABEL_INSTANCE], "abcdef0123456789");

@@ -53,6 +53,17 @@ fn with_remainder(major: i64, major_unit: &str, minor: i64, minor_unit: &str) ->
     if minor == 0 { format!("{major}{major_unit}") } else { format!("{major}{major_unit}{minor}{minor_unit}") }
 }
 
+/// Go's `time.Duration.String()` for whole seconds, as the kubelet's messages print durations:
+/// `0s`, `10s`, `5m0s`, `1h0m0s`.
+pub fn go_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, secs) => format!("{secs}s"),
+        (0, m, secs) => format!("{m}m{secs}s"),
+        (h, m, secs) => format!("{h}h{m}m{secs}s"),
+    }
+}
+
 /// The time elapsed from `at` to `now` as kubectl's `translateTimestampSince` prints it:
 /// `<unknown>` when the timestamp is unset (missing or Go's zero time), else [`human_duration`].
 pub fn since(at: Option<Timestamp>, now: Timestamp) -> String {
@@ -105,6 +116,15 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(human_duration(secs(*s)), *want, "{s}s");
         }
+    }
+
+    #[test]
+    fn go_durations() {
+        let go = |s| go_duration(std::time::Duration::from_secs(s));
+        assert_eq!(
+            [go(0), go(1), go(59), go(60), go(300), go(3600), go(3725)],
+            ["0s", "1s", "59s", "1m0s", "5m0s", "1h0m0s", "1h2m5s"]
+        );
     }
 
     #[test]

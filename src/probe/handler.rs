@@ -1,9 +1,9 @@
-//! Running one probe or lifecycle handler: HTTP(S) GET (see `http`) and TCP connect to the
-//! container's 127.0.0.1 published port, exec through the runtime. Results and messages follow
+//! Running one probe or lifecycle handler: HTTP(S) GET (see `http`), gRPC health check (see
+//! `grpc`) and TCP connect to the container's 127.0.0.1 published port, exec through the runtime. Results and messages follow
 //! the kubelet's (`HTTP probe failed with statuscode: 503`).
 
 use super::Outcome;
-use super::http;
+use super::{grpc, http};
 use crate::kubelet::container::resolve_port;
 use crate::runtime::{ContainerRuntime, RuntimeError};
 use k8s_openapi::api::core::v1::{Container, ExecAction, Probe, TCPSocketAction};
@@ -35,7 +35,11 @@ pub struct Target<'a> {
 }
 
 impl Target<'_> {
-    fn addr(&self, port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString) -> Result<SocketAddr, String> {
+    /// The published address of the container's `port` (a number or a port name).
+    pub(super) fn addr(
+        &self,
+        port: &k8s_openapi::apimachinery::pkg::util::intstr::IntOrString,
+    ) -> Result<SocketAddr, String> {
         let number = resolve_port(self.container, port).ok_or_else(|| format!("invalid port: {port:?}"))?;
         self.ports
             .get(&number)
@@ -55,8 +59,8 @@ pub async fn run(probe: &Probe, timeout: Duration, target: &Target<'_>) -> Outco
     if let Some(action) = &probe.exec {
         return exec(action, timeout, target).await;
     }
-    if probe.grpc.is_some() {
-        return Outcome::Failure("gRPC probes are not supported by skiff".into());
+    if let Some(action) = &probe.grpc {
+        return grpc::grpc(action, timeout, target).await;
     }
     Outcome::Unknown("missing probe handler".into())
 }
@@ -140,6 +144,8 @@ pub async fn run_first(probe: &Probe, timeout: Duration, target: &Target<'_>, li
             http::attempt(action, timeout, target).await
         } else if let Some(action) = &probe.tcp_socket {
             tcp_attempt(action, timeout, target).await
+        } else if let Some(action) = &probe.grpc {
+            grpc::attempt(action, timeout, target).await
         } else {
             return run(probe, timeout, target).await;
         };

@@ -5,6 +5,7 @@
 
 use super::Outcome;
 use super::handler::{Attempt, Target, destination, io_reason};
+use crate::version::PROBE_USER_AGENT;
 use k8s_openapi::api::core::v1::HTTPGetAction;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -20,7 +21,6 @@ use tokio_rustls::rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme}
 /// The kubelet reads at most this much of a probe's response body.
 const BODY_LIMIT: usize = 10 * 1024;
 const MAX_REDIRECTS: usize = 10;
-const USER_AGENT: &str = "kube-probe/1.33";
 /// A response head larger than this is refused.
 const MAX_HEAD: usize = 16 * 1024;
 
@@ -175,7 +175,7 @@ fn build(action: &HTTPGetAction, authority: &str, path: &str) -> Result<Vec<u8>,
         head.push_str(&format!("{}: {}\r\n", h.name, h.value));
     }
     if !has("user-agent") {
-        head.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
+        head.push_str(&format!("User-Agent: {PROBE_USER_AGENT}\r\n"));
     }
     if !has("accept") {
         head.push_str("Accept: */*\r\n");

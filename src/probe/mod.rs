@@ -1,7 +1,8 @@
 //! Probes: their Kubernetes configuration resolved with defaults, the consecutive-result
-//! threshold counter, startup gating, and the handlers that run them (HTTP and TCP through the
-//! pod's 127.0.0.1 published ports, exec through the runtime).
+//! threshold counter, startup gating, and the handlers that run them (HTTP, gRPC and TCP through
+//! the pod's 127.0.0.1 published ports, exec through the runtime).
 
+pub mod grpc;
 pub mod handler;
 pub mod http;
 

@@ -14,8 +14,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::{TcpSocket, TcpStream};
-use tower_service::Service;
 use tokio::sync::oneshot;
+use tower_service::Service;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

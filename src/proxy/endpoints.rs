@@ -148,7 +148,10 @@ mod tests {
         assert!(backends(&svc, &unpublished, &pods, &Fresh, false).is_empty());
         assert_eq!(unreachable(&svc, &unpublished, &pods, false).len(), 2);
         let inside = backends(&svc, &unpublished, &pods, &Fresh, true);
-        assert_eq!(inside.iter().map(|b| b.target).collect::<Vec<_>>(), [Target::Namespace { pid: 100, port: 9999 }; 2]);
+        assert_eq!(
+            inside.iter().map(|b| b.target).collect::<Vec<_>>(),
+            [Target::Namespace { pid: 100, port: 9999 }; 2]
+        );
         assert!(unreachable(&svc, &unpublished, &pods, true).is_empty());
     }
 }

@@ -5,6 +5,7 @@
 
 use super::backends::{Backend, InFlightGuard, Snapshot};
 use super::balancer::{self, Affinity};
+use super::dial::{Dialer, NamespaceDialer, Target};
 use super::errors::ProxyError;
 use super::headers;
 use super::metrics::Histogram;
@@ -13,7 +14,6 @@ use http::{Method, Request, Response};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Either, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use super::dial::{Dialer, NamespaceDialer, Target};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::net::{IpAddr, SocketAddr};

@@ -202,7 +202,9 @@ impl ServicePorts {
             _ => Err(vec![FieldError::invalid(
                 &FieldPath::new("spec").child("clusterIPs"),
                 BadValue::Raw(format!("[]string{{{ip:?}}}")),
-                &format!("failed to allocate IP {ip}: provided IP is not in the valid range. The range of valid IPs is {range}"),
+                &format!(
+                    "failed to allocate IP {ip}: provided IP is not in the valid range. The range of valid IPs is {range}"
+                ),
             )]),
         }
     }

@@ -6,7 +6,7 @@ mod pause;
 mod status;
 mod undo;
 
-use super::client::{CliError, Client, Result, collection_path, item_path};
+use super::client::{CliError, Client, Result, item_path, list_path};
 use super::resource;
 use crate::model::{Kind, labels, meta};
 use clap::{Args, Subcommand};
@@ -68,8 +68,7 @@ async fn with_replica_sets(client: &Client, ns: &str, name: &str) -> Result<(Val
     let json = client.get(&item_path(Kind::Deployment, ns, name)).await?;
     let d: Deployment = typed(json.clone())?;
     let selector = d.spec.as_ref().map(|s| labels::selector_string(&s.selector)).unwrap_or_default();
-    let q = form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>();
-    let list = client.get(&format!("{}?labelSelector={q}", collection_path(Kind::ReplicaSet, Some(ns)))).await?;
+    let list = client.get(&list_path(Kind::ReplicaSet, Some(ns), Some(&selector))).await?;
     let uid = meta::uid(&d.metadata).to_string();
     let rss = list["items"]
         .as_array()

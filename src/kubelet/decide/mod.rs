@@ -10,6 +10,7 @@ mod tests;
 use super::container::{LABEL_CONTAINER, LABEL_RESTART_COUNT};
 use super::status::{ContainerView, State, Terminated};
 use crate::model::meta;
+use crate::printers::duration::go_duration;
 use crate::runtime::{ContainerInfo, EngineState};
 use k8s_openapi::api::core::v1::{Container, Pod};
 use memory::{ContainerMemory, PodMemory, Termination};
@@ -339,10 +340,4 @@ impl ContainerDecision<'_> {
             started: false,
         }
     }
-}
-
-/// Go's duration formatting for whole seconds: `10s`, `5m0s`.
-fn go_duration(d: std::time::Duration) -> String {
-    let s = d.as_secs();
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }

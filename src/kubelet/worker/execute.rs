@@ -10,8 +10,8 @@ use crate::kubelet::status::Terminated;
 use crate::model::meta;
 use crate::registry::events::EventType;
 use crate::runtime::{EngineState, RuntimeError};
-use k8s_openapi::api::core::v1::Service;
 use futures_util::FutureExt;
+use k8s_openapi::api::core::v1::Service;
 use std::time::Duration;
 
 /// Retry delay after a request that has no back-off of its own (create, unpause errors).

@@ -31,7 +31,7 @@ async fn serve(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) {
                         tokio::time::sleep(Duration::from_secs(3)).await;
                         (200, None)
                     }
-                    "/headers" if ua == "kube-probe/1.33" && custom => (200, None),
+                    "/headers" if ua == crate::version::PROBE_USER_AGENT && custom => (200, None),
                     _ => (404, None),
                 };
                 let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"body")));
