@@ -2,9 +2,11 @@
 
 pub mod container;
 pub mod deployment;
+mod env;
 pub mod field;
 pub mod names;
 pub mod pod;
+mod resources;
 pub mod service;
 
 pub use field::{BadValue, ErrorList, ErrorType, FieldError, FieldPath};
