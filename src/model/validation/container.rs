@@ -4,7 +4,7 @@
 //! are checked by `env` and `resources`.
 //! Used by `pod` for containers and init containers; never panics on any input.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, Probe, VolumeMount,
@@ -23,7 +23,8 @@ use super::resources::validate_resources;
 /// Everything a container check needs from the pod around it.
 pub(super) struct Ctx<'a> {
     pub(super) policy: &'a PodSecurityPolicy,
-    pub(super) volumes: BTreeSet<String>,
+    /// The valid volumes by name, with the kind of their source (`emptyDir`, `image`, ...).
+    pub(super) volumes: BTreeMap<String, &'static str>,
     pub(super) grace: Option<i64>,
 }
 
@@ -77,7 +78,7 @@ pub(super) fn validate_container_common(c: &Container, path: &FieldPath, ctx: &C
     errs.extend(validate_env(c.env.as_deref().unwrap_or_default(), &path.child("env")));
     errs.extend(validate_env_from(c.env_from.as_deref().unwrap_or_default(), &path.child("envFrom")));
     let mounts = c.volume_mounts.as_deref().unwrap_or_default();
-    errs.extend(validate_mounts(mounts, &ctx.volumes, &path.child("volumeMounts")));
+    errs.extend(validate_mounts(mounts, &ctx.volumes, is_privileged(c), &path.child("volumeMounts")));
     let pull = c.image_pull_policy.as_deref().unwrap_or_default();
     errs.extend(one_of(pull, &path.child("imagePullPolicy"), &["Always", "IfNotPresent", "Never"]));
     if let Some(resources) = c.resources.as_ref() {
@@ -146,9 +147,16 @@ pub(super) fn host_port_conflicts(containers: &[Container], path: &FieldPath) ->
     errs
 }
 
-/// `ValidateVolumeMounts`: names refer to valid volumes, mount paths are set and unique.
-/// (Upstream reports subPath problems at `volumeMounts.subPath`, without the index.)
-fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &FieldPath) -> ErrorList {
+/// `ValidateVolumeMounts`: names refer to valid volumes, mount paths are set and unique, sub
+/// paths stay inside the volume, and propagation and recursive read-only are consistent.
+/// (Upstream reports sub path, propagation and recursiveReadOnly problems at
+/// `volumeMounts.<field>`, without the index.)
+fn validate_mounts(
+    mounts: &[VolumeMount],
+    volumes: &BTreeMap<String, &'static str>,
+    privileged: bool,
+    path: &FieldPath,
+) -> ErrorList {
     let mut errs = ErrorList::new();
     let mut mount_points = BTreeSet::new();
     for (i, m) in mounts.iter().enumerate() {
@@ -156,7 +164,7 @@ fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &Fi
         if m.name.is_empty() {
             errs.push(FieldError::required(&idx.child("name"), ""));
         }
-        if !volumes.contains(&m.name) {
+        if !volumes.contains_key(&m.name) {
             errs.push(FieldError::not_found(&idx.child("name"), m.name.as_str()));
         }
         if m.mount_path.is_empty() {
@@ -165,7 +173,56 @@ fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &Fi
         if !mount_points.insert(m.mount_path.as_str()) {
             errs.push(FieldError::invalid(&idx.child("mountPath"), m.mount_path.as_str(), "must be unique"));
         }
+        if volumes.get(&m.name) == Some(&"image") {
+            errs.extend(no_sub_paths_in_images(m, &idx));
+        }
         errs.extend(validate_sub_paths(m, path, &idx));
+        if let Some(propagation) = m.mount_propagation.as_deref() {
+            errs.extend(validate_propagation(propagation, privileged, &path.child("mountPropagation")));
+        }
+        errs.extend(validate_recursive_read_only(m, &path.child("recursiveReadOnly")));
+    }
+    errs
+}
+
+fn no_sub_paths_in_images(m: &VolumeMount, idx: &FieldPath) -> ErrorList {
+    let detail = "not allowed in image volume sources";
+    [("subPath", &m.sub_path), ("subPathExpr", &m.sub_path_expr)]
+        .into_iter()
+        .filter_map(|(field, value)| value.as_deref().filter(|v| !v.is_empty()).map(|v| (field, v)))
+        .map(|(field, value)| FieldError::invalid(&idx.child(field), value, detail))
+        .collect()
+}
+
+/// `validateMountPropagation`: a known mode, and Bidirectional only for privileged containers.
+fn validate_propagation(mode: &str, privileged: bool, path: &FieldPath) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let modes = ["Bidirectional", "HostToContainer", "None"];
+    if !modes.contains(&mode) {
+        errs.push(FieldError::not_supported(path, mode, &modes));
+    }
+    if mode == "Bidirectional" && !privileged {
+        let detail = "Bidirectional mount propagation is available only to privileged containers";
+        errs.push(FieldError::forbidden(path, detail));
+    }
+    errs
+}
+
+/// `validateMountRecursiveReadOnly`: Enabled and IfPossible need `readOnly` and no propagation.
+fn validate_recursive_read_only(m: &VolumeMount, path: &FieldPath) -> ErrorList {
+    let mut errs = ErrorList::new();
+    match m.recursive_read_only.as_deref() {
+        None | Some("Disabled") => {}
+        Some("Enabled" | "IfPossible") => {
+            if m.read_only != Some(true) {
+                errs.push(FieldError::forbidden(path, "may only be specified when readOnly is true"));
+            }
+            if m.mount_propagation.as_deref().is_some_and(|p| p != "None") {
+                let detail = "may only be specified when mountPropagation is None or not specified";
+                errs.push(FieldError::forbidden(path, detail));
+            }
+        }
+        Some(other) => errs.push(FieldError::not_supported(path, other, &["Disabled", "Enabled", "IfPossible"])),
     }
     errs
 }
@@ -354,10 +411,13 @@ pub fn port_num_or_name(port: &IntOrString, path: &FieldPath) -> ErrorList {
     }
 }
 
+fn is_privileged(c: &Container) -> bool {
+    c.security_context.as_ref().and_then(|s| s.privileged) == Some(true)
+}
+
 /// skiff: `securityContext.privileged: true` needs `--allow-privileged`.
 fn validate_privileged(c: &Container, path: &FieldPath, policy: &PodSecurityPolicy) -> Option<FieldError> {
-    let privileged = c.security_context.as_ref().and_then(|s| s.privileged) == Some(true);
-    (privileged && !policy.allow_privileged).then(|| {
+    (is_privileged(c) && !policy.allow_privileged).then(|| {
         let field = path.child("securityContext").child("privileged");
         let detail = "privileged containers are refused by skiff by default (start the daemon with --allow-privileged to allow them)";
         FieldError::forbidden(&field, detail)

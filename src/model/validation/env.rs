@@ -6,7 +6,9 @@
 use k8s_openapi::api::core::v1::{EnvFromSource, EnvVar, ObjectFieldSelector, ResourceFieldSelector};
 
 use super::field::{ErrorList, FieldError, FieldPath};
-use super::names::{invalid_each, is_config_map_key, is_qualified_name, is_relaxed_env_var_name, name_is_dns_subdomain};
+use super::names::{
+    invalid_each, is_config_map_key, is_qualified_name, is_relaxed_env_var_name, name_is_dns_subdomain,
+};
 
 /// What `fieldRef.fieldPath` may name in an environment variable (`validEnvDownwardAPIFieldPathExpressions`),
 /// in upstream's sorted order; labels and annotations need a `['key']` subscript.

@@ -8,5 +8,6 @@ pub mod names;
 pub mod pod;
 mod resources;
 pub mod service;
+mod service_addresses;
 
 pub use field::{BadValue, ErrorList, ErrorType, FieldError, FieldPath};

@@ -4,7 +4,7 @@
 //! the Docker socket). Per-container checks live in `container`. Expects defaulted objects,
 //! as the API server does; never panics on any input.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Volume};
 
@@ -120,9 +120,9 @@ fn validate_spec_fields(spec: &PodSpec, path: &FieldPath) -> ErrorList {
 }
 
 /// `ValidateVolumes`: names are unique DNS labels, each volume has exactly one source. Returns
-/// the names of the valid volumes, which mounts may refer to.
-fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeSet<String>, ErrorList) {
-    let mut names = BTreeSet::new();
+/// the valid volumes, which mounts may refer to, with the kind of their source.
+fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeMap<String, &'static str>, ErrorList) {
+    let mut names = BTreeMap::new();
     let mut errs = ErrorList::new();
     for (i, v) in volumes.iter().enumerate() {
         let idx = path.index(i);
@@ -133,11 +133,11 @@ fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeSet<String>, 
         } else {
             el.extend(validate_dns1123_label(&v.name, &name_path));
         }
-        if names.contains(&v.name) {
+        if names.contains_key(&v.name) {
             el.push(FieldError::duplicate(&name_path, v.name.as_str()));
         }
-        if el.is_empty() {
-            names.insert(v.name.clone());
+        if let (true, Some(source)) = (el.is_empty(), volume_source_names(v).next()) {
+            names.insert(v.name.clone(), source);
         }
         errs.extend(el);
     }

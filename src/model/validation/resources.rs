@@ -86,4 +86,3 @@ fn validate_resource_name(name: &str, path: &FieldPath) -> ErrorList {
     }
     errs
 }
-
