@@ -9,5 +9,7 @@ pub mod pod;
 mod resources;
 pub mod service;
 mod service_addresses;
+#[cfg(test)]
+mod upstream;
 
 pub use field::{BadValue, ErrorList, ErrorType, FieldError, FieldPath};

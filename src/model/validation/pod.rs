@@ -13,8 +13,8 @@ use super::container::{
 };
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
-    inclusive_range_error, name_is_dns_subdomain, validate_annotations, validate_dns1123_label, validate_labels,
-    validate_nonnegative, validate_object_meta,
+    inclusive_range_error, invalid_each, name_is_dns_subdomain, validate_annotations, validate_dns1123_label,
+    validate_labels, validate_nonnegative, validate_object_meta,
 };
 use crate::model::defaults::volume_source_names;
 
@@ -105,6 +105,8 @@ fn validate_spec_fields(spec: &PodSpec, path: &FieldPath) -> ErrorList {
     let dns_values = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
     errs.extend(one_of(dns, &path.child("dnsPolicy"), &dns_values));
     errs.extend(validate_labels(spec.node_selector.as_ref(), &path.child("nodeSelector")));
+    let (account, node) = (spec.service_account_name.as_deref(), spec.node_name.as_deref());
+    errs.extend(subdomain_names(&[("serviceAccountName", account), ("nodeName", node)], path));
     if let Some(deadline) = spec.active_deadline_seconds
         && !(1..=i64::from(i32::MAX)).contains(&deadline)
     {
@@ -116,7 +118,16 @@ fn validate_spec_fields(spec: &PodSpec, path: &FieldPath) -> ErrorList {
             errs.extend(validate_dns1123_label(v, &path.child(field)));
         }
     }
+    let (priority, runtime) = (spec.priority_class_name.as_deref(), spec.runtime_class_name.as_deref());
+    errs.extend(subdomain_names(&[("priorityClassName", priority), ("runtimeClassName", runtime)], path));
     errs
+}
+
+/// The names of other objects a pod refers to (a service account, a node, a priority class, a
+/// runtime class) are DNS subdomains. skiff acts on none of them but stores them.
+fn subdomain_names(fields: &[(&str, Option<&str>)], path: &FieldPath) -> ErrorList {
+    let named = fields.iter().filter_map(|(field, value)| value.filter(|v| !v.is_empty()).map(|v| (*field, v)));
+    named.flat_map(|(field, name)| invalid_each(&path.child(field), name, name_is_dns_subdomain(name, false))).collect()
 }
 
 /// `ValidateVolumes`: names are unique DNS labels, each volume has exactly one source. Returns
