@@ -18,6 +18,7 @@ mod names;
 mod pod_spec;
 mod probes;
 mod service;
+mod service_ips;
 
 use serde_json::{Value, json};
 
