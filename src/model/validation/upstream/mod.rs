@@ -12,13 +12,17 @@
 //! Each file lists what it did not carry over, and why.
 
 mod apps;
+mod apps_status;
 mod containers;
 mod env;
+mod init_containers;
+mod mounts;
 mod names;
 mod pod_spec;
 mod probes;
 mod service;
 mod service_ips;
+mod service_types;
 
 use serde_json::{Value, json};
 
@@ -125,6 +129,29 @@ pub(super) fn pod_spec(v: &mut Value) -> &mut Value {
 /// upstream `podtest.MakeContainer(name)`.
 pub(super) fn make_container(name: &str) -> Value {
     json!({"name": name, "image": "image", "imagePullPolicy": "IfNotPresent", "terminationMessagePolicy": "File"})
+}
+
+/// upstream `podtest.MakeContainer(name)` with more fields.
+pub(super) fn container_with(name: &str, extra: Value) -> Value {
+    let mut c = make_container(name);
+    if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+        c.extend(extra.clone());
+    }
+    c
+}
+
+/// A workload whose pod template (labels `a: b`) holds upstream's pod spec; a Deployment
+/// unless `kind` says otherwise.
+pub(super) fn workload_of(kind: &str) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": kind,
+        "metadata": {"name": "abc", "namespace": "default"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": make_pod_spec()}}
+    })
+}
+
+pub(super) fn workload() -> Value {
+    workload_of("Deployment")
 }
 
 /// upstream `podtest.MakePodSpec()`.

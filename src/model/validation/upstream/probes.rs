@@ -8,20 +8,12 @@
 
 use serde_json::{Value, json};
 
-use super::{Case, NEGATIVE_MSG, PORT_RANGE_MSG, case, check, create, make_pod_spec, raw};
+use super::{Case, NEGATIVE_MSG, PORT_RANGE_MSG, case, check, create, raw, workload};
 use crate::model::validation::pod::PodSecurityPolicy;
 
 const C0: &str = "spec.template.spec.containers[0]";
 const HEADER_MSG: &str = "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')";
 const NO_SCHEME: &str = "Unsupported value: \"\": supported values: \"HTTP\", \"HTTPS\"";
-
-fn workload() -> Value {
-    json!({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "abc", "namespace": "default"},
-        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}}, "spec": make_pod_spec()}}
-    })
-}
 
 fn readiness(v: &mut Value, probe: Value) {
     super::ctr(v)["readinessProbe"] = probe;
