@@ -51,17 +51,22 @@ fn max_len(n: usize) -> String {
     format!("must be no more than {n} bytes")
 }
 
+/// Valid in every DNS label flavour.
+const LETTER_FIRST: [&str; 6] = ["a", "ab", "abc", "a1", "a-1", "a--1--2--b"];
+/// Valid DNS-1123 labels that are not DNS-1035 labels.
+const DIGIT_FIRST: [&str; 6] = ["0", "01", "012", "1a", "1-a", "1--a--b--2"];
+/// Invalid in every flavour: upper case, `-` at an edge, `_`, a stray `.`, spaces.
+#[rustfmt::skip]
+const NOT_LABELS: [&str; 31] = [
+    "", "A", "ABC", "aBc", "A1", "A-1", "1-A", "-", "a-", "-a", "1-", "-1", "_", "a_", "_a", "a_b", "1_", "_1", "1_2",
+    ".", "a.", ".a", "1.", ".1", " ", "a ", " a", "a b", "1 ", " 1", "1 2",
+];
+
 #[test]
 fn is_dns1123_label_table() {
-    let mut good = strings(&["a", "ab", "abc", "a1", "a-1", "a--1--2--b", "0", "01", "012", "1a", "1-a", "1--a--b--2"]);
+    let mut good = strings(&[LETTER_FIRST, DIGIT_FIRST].concat());
     good.push("a".repeat(63));
-    let mut bad = all(
-        &[
-            "", "A", "ABC", "aBc", "A1", "A-1", "1-A", "-", "a-", "-a", "1-", "-1", "_", "a_", "_a", "a_b", "1_", "_1",
-            "1_2", ".", "a.", ".a", "1.", ".1", " ", "a ", " a", "a b", "1 ", " 1", "1 2",
-        ],
-        LABEL_MSG,
-    );
+    let mut bad = all(&NOT_LABELS, LABEL_MSG);
     bad.extend(all(&["a.b", "1.2"], "must not contain dots"));
     bad.push(("a".repeat(64), vec![max_len(63)]));
     check_values("TestIsDNS1123Label", is_dns1123_label, &good, &bad);
@@ -69,163 +74,30 @@ fn is_dns1123_label_table() {
 
 #[test]
 fn is_dns1123_subdomain_table() {
-    let mut good = strings(&[
-        "a",
-        "ab",
-        "abc",
-        "a1",
-        "a-1",
-        "a--1--2--b",
-        "0",
-        "01",
-        "012",
-        "1a",
-        "1-a",
-        "1--a--b--2",
-        "a.a",
-        "ab.a",
-        "abc.a",
-        "a1.a",
-        "a-1.a",
-        "a--1--2--b.a",
-        "a.1",
-        "ab.1",
-        "abc.1",
-        "a1.1",
-        "a-1.1",
-        "a--1--2--b.1",
-        "0.a",
-        "01.a",
-        "012.a",
-        "1a.a",
-        "1-a.a",
-        "0.1",
-        "01.1",
-        "012.1",
-        "1a.1",
-        "1-a.1",
-        "1--a--b--2.1",
-        "a.b.c.d.e",
-        "aa.bb.cc.dd.ee",
-        "1.2.3.4.5",
-        "11.22.33.44.55",
-    ]);
+    #[rustfmt::skip]
+    let dotted = [
+        "a.a", "ab.a", "abc.a", "a1.a", "a-1.a", "a--1--2--b.a", "a.1", "ab.1", "abc.1", "a1.1", "a-1.1", "a--1--2--b.1",
+        "0.a", "01.a", "012.a", "1a.a", "1-a.a", "0.1", "01.1", "012.1", "1a.1", "1-a.1", "1--a--b--2.1", "a.b.c.d.e",
+        "aa.bb.cc.dd.ee", "1.2.3.4.5", "11.22.33.44.55",
+    ];
+    let mut good = strings(&[&LETTER_FIRST[..], &DIGIT_FIRST[..], &dotted[..]].concat());
     good.push("a".repeat(253));
-    let mut bad = all(
-        &[
-            "",
-            "A",
-            "ABC",
-            "aBc",
-            "A1",
-            "A-1",
-            "1-A",
-            "-",
-            "a-",
-            "-a",
-            "1-",
-            "-1",
-            "_",
-            "a_",
-            "_a",
-            "a_b",
-            "1_",
-            "_1",
-            "1_2",
-            ".",
-            "a.",
-            ".a",
-            "a..b",
-            "1.",
-            ".1",
-            "1..2",
-            " ",
-            "a ",
-            " a",
-            "a b",
-            "1 ",
-            " 1",
-            "1 2",
-            "A.a",
-            "aB.a",
-            "ab.A",
-            "A1.a",
-            "a1.A",
-            "A.1",
-            "aB.1",
-            "A1.1",
-            "1A.1",
-            "0.A",
-            "01.A",
-            "012.A",
-            "1A.a",
-            "1a.A",
-            "A.B.C.D.E",
-            "AA.BB.CC.DD.EE",
-            "a.B.c.d.e",
-            "aa.bB.cc.dd.ee",
-            "a@b",
-            "a,b",
-            "a;b",
-            "a:b",
-            "a%b",
-            "a?b",
-            "a$b",
-        ],
-        SUBDOMAIN_MSG,
-    );
+    #[rustfmt::skip]
+    let not_subdomains = [
+        "a..b", "1..2", "A.a", "aB.a", "ab.A", "A1.a", "a1.A", "A.1", "aB.1", "A1.1", "1A.1", "0.A", "01.A", "012.A",
+        "1A.a", "1a.A", "A.B.C.D.E", "AA.BB.CC.DD.EE", "a.B.c.d.e", "aa.bB.cc.dd.ee", "a@b", "a,b", "a;b", "a:b", "a%b",
+        "a?b", "a$b",
+    ];
+    let mut bad = all(&[&NOT_LABELS[..], &not_subdomains[..]].concat(), SUBDOMAIN_MSG);
     bad.push(("a".repeat(254), vec![max_len(253)]));
     check_values("TestIsDNS1123Subdomain", is_dns1123_subdomain, &good, &bad);
 }
 
 #[test]
 fn is_dns1035_label_table() {
-    let mut good = strings(&["a", "ab", "abc", "a1", "a-1", "a--1--2--b"]);
+    let mut good = strings(&LETTER_FIRST);
     good.push("a".repeat(63));
-    let mut bad = all(
-        &[
-            "0",
-            "01",
-            "012",
-            "1a",
-            "1-a",
-            "1--a--b--2",
-            "",
-            "A",
-            "ABC",
-            "aBc",
-            "A1",
-            "A-1",
-            "1-A",
-            "-",
-            "a-",
-            "-a",
-            "1-",
-            "-1",
-            "_",
-            "a_",
-            "_a",
-            "a_b",
-            "1_",
-            "_1",
-            "1_2",
-            ".",
-            "a.",
-            ".a",
-            "a.b",
-            "1.",
-            ".1",
-            "1.2",
-            " ",
-            "a ",
-            " a",
-            "a b",
-            "1 ",
-            " 1",
-            "1 2",
-        ],
-        DNS1035_MSG,
-    );
+    let mut bad = all(&[&DIGIT_FIRST[..], &NOT_LABELS[..], &["a.b", "1.2"][..]].concat(), DNS1035_MSG);
     bad.push(("a".repeat(64), vec![max_len(63)]));
     check_values("TestIsDNS1035Label", is_dns1035_label, &good, &bad);
 }
