@@ -214,3 +214,47 @@ pub(super) fn validate_env_from(sources: &[EnvFromSource], path: &FieldPath) -> 
     }
     errs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::EnvVarSource;
+
+    fn errors(from: EnvVarSource) -> Vec<String> {
+        let var = EnvVar { name: "X".into(), value_from: Some(from), ..Default::default() };
+        validate_env(&[var], &FieldPath::new("env")).iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn resource_field_refs_name_a_known_resource() {
+        let resource = |r: &str| EnvVarSource {
+            resource_field_ref: Some(ResourceFieldSelector { resource: r.into(), ..Default::default() }),
+            ..Default::default()
+        };
+        assert!(errors(resource("limits.memory")).is_empty());
+        assert!(errors(resource("requests.hugepages-2Mi")).is_empty());
+        assert_eq!(
+            errors(resource("limits.gpu")),
+            vec![
+                "env[0].valueFrom.resourceFieldRef.resource: Unsupported value: \"limits.gpu\": supported values: \"limits.cpu\", \"limits.ephemeral-storage\", \"limits.memory\", \"requests.cpu\", \"requests.ephemeral-storage\", \"requests.memory\""
+            ]
+        );
+        assert_eq!(errors(resource("")), vec!["env[0].valueFrom.resourceFieldRef.resource: Required value"]);
+    }
+
+    #[test]
+    fn field_refs_convert_like_the_v1_api() {
+        let field = |version: &str, path: &str| EnvVarSource {
+            field_ref: Some(ObjectFieldSelector { api_version: Some(version.into()), field_path: path.into() }),
+            ..Default::default()
+        };
+        assert!(errors(field("v1", "spec.host")).is_empty(), "the legacy spelling of spec.nodeName");
+        assert_eq!(
+            errors(field("v2", "metadata.name")),
+            vec![
+                "env[0].valueFrom.fieldRef.fieldPath: Invalid value: \"metadata.name\": error converting fieldPath: unsupported pod version: v2"
+            ]
+        );
+        assert!(errors(field("v1", "metadata.annotations['Example.COM/Key']")).is_empty(), "annotation keys fold case");
+    }
+}

@@ -203,3 +203,35 @@ pub(super) fn validate_source_ranges(meta: &ObjectMeta, spec: &ServiceSpec, path
     }
     errs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(ip: &str) -> Vec<String> {
+        special_ip_problems(ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0])), ip)
+    }
+
+    #[test]
+    fn special_addresses_of_both_families() {
+        assert_eq!(problems("::1"), vec!["may not be in the loopback range (127.0.0.0/8, ::1/128)"]);
+        assert_eq!(problems("::ffff:127.0.0.1"), vec!["may not be in the loopback range (127.0.0.0/8, ::1/128)"]);
+        assert_eq!(problems("::"), vec!["may not be unspecified (::)"]);
+        assert_eq!(problems("169.254.1.1"), vec!["may not be in the link-local range (169.254.0.0/16, fe80::/10)"]);
+        assert_eq!(problems("fe80::1"), vec!["may not be in the link-local range (169.254.0.0/16, fe80::/10)"]);
+        let multicast = vec!["may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"];
+        assert_eq!(problems("224.0.0.251"), multicast);
+        assert_eq!(problems("ff02::1"), multicast);
+        assert!(problems("224.0.1.1").is_empty() && problems("2001:db8::1").is_empty());
+    }
+
+    #[test]
+    fn cidrs() {
+        for ok in ["10.0.0.0/8", "1.2.3.4/32", "2001:db8::/64", "::/0"] {
+            assert!(is_cidr(ok), "{ok}");
+        }
+        for bad in ["10.0.0.0", "1.2.3.4/33", "2001:db8::/129", "foo.bar/8", "1.2.3.4/", "1.2.3.4/+8", ""] {
+            assert!(!is_cidr(bad), "{bad}");
+        }
+    }
+}
