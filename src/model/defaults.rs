@@ -47,19 +47,13 @@ fn default_strategy(strategy: &mut DeploymentStrategy) {
     if strategy.type_.as_deref().is_none_or(str::is_empty) {
         strategy.type_ = Some("RollingUpdate".to_string());
     }
-    match strategy.type_.as_deref() {
-        Some("RollingUpdate") => {
-            let rolling = strategy.rolling_update.get_or_insert_with(Default::default);
-            let quarter = || IntOrString::String("25%".to_string());
-            rolling.max_unavailable.get_or_insert_with(quarter);
-            rolling.max_surge.get_or_insert_with(quarter);
-        }
-        // Deliberately friendlier than Kubernetes, which rejects a `rollingUpdate` block next to
-        // `type: Recreate` (`may not be specified when strategy `type` is 'Recreate'`). That
-        // block is usually left over from server-side defaulting when `kubectl apply` switches
-        // a Deployment to Recreate, so skiff drops it instead of refusing the change.
-        Some("Recreate") => strategy.rolling_update = None,
-        _ => {}
+    // Only RollingUpdate gets a `rollingUpdate` block; one next to any other type is left for
+    // validation to refuse, as Kubernetes does.
+    if strategy.type_.as_deref() == Some("RollingUpdate") {
+        let rolling = strategy.rolling_update.get_or_insert_with(Default::default);
+        let quarter = || IntOrString::String("25%".to_string());
+        rolling.max_unavailable.get_or_insert_with(quarter);
+        rolling.max_surge.get_or_insert_with(quarter);
     }
 }
 
@@ -626,7 +620,7 @@ mod tests {
     }
 
     #[test]
-    fn recreate_drops_rolling_update() {
+    fn only_rolling_update_gets_a_rolling_update_block() {
         let mut d = minimal();
         if let Some(spec) = d.spec.as_mut() {
             spec.strategy =
@@ -635,7 +629,7 @@ mod tests {
         default_deployment(&mut d);
         let strategy = spec_of(&d).strategy.clone().unwrap_or_default();
         assert_eq!(strategy.type_.as_deref(), Some("Recreate"));
-        assert_eq!(strategy.rolling_update, None);
+        assert_eq!(strategy.rolling_update, Some(Default::default()), "kept for validation to refuse");
         let mut unknown = minimal();
         if let Some(spec) = unknown.spec.as_mut() {
             spec.strategy = Some(DeploymentStrategy { type_: Some("BlueGreen".into()), rolling_update: None });

@@ -104,6 +104,9 @@ pub fn validate(obj: &Object, old: Option<&Object>, policy: &PodSecurityPolicy) 
             validation::deployment::validate_deployment_update(d, o, policy)
         }
         (Object::Deployment(d), _) => validation::deployment::validate_deployment(d, policy),
+        (Object::ReplicaSet(rs), Some(Object::ReplicaSet(o))) => {
+            validation::deployment::validate_replicaset_update(rs, o, policy)
+        }
         (Object::ReplicaSet(rs), _) => validation::deployment::validate_replicaset(rs, policy),
         (Object::Pod(p), Some(Object::Pod(o))) => validate_pod_update(p, o),
         (Object::Pod(p), _) => validation::pod::validate_pod(p, policy),

@@ -1,29 +1,30 @@
 //! Per-container validation with Kubernetes' rules, messages and field paths
-//! (`pkg/apis/core/validation` validateContainerCommon and helpers): ports, env, mounts,
-//! resources, probes, lifecycle handlers, and skiff's privileged-container policy.
+//! (`pkg/apis/core/validation` validateContainerCommon and helpers): ports, mounts, probes,
+//! lifecycle handlers, and skiff's privileged-container policy; environment and resources
+//! are checked by `env` and `resources`.
 //! Used by `pod` for containers and init containers; never panics on any input.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvFromSource, EnvVar, HTTPGetAction, Lifecycle, LifecycleHandler, Probe,
-    ResourceRequirements, VolumeMount,
+    Container, ContainerPort, HTTPGetAction, Lifecycle, LifecycleHandler, Probe, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity as RawQuantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::env::{validate_env, validate_env_from};
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
-    NEGATIVE_MSG, invalid_each, is_http_header_name, is_qualified_name, is_relaxed_env_var_name, is_valid_port_name,
-    is_valid_port_num, validate_dns1123_label, validate_nonnegative,
+    invalid_each, is_http_header_name, is_valid_port_name, is_valid_port_num, validate_dns1123_label,
+    validate_nonnegative,
 };
 use super::pod::PodSecurityPolicy;
-use crate::model::quantity::Quantity;
+use super::resources::validate_resources;
 
 /// Everything a container check needs from the pod around it.
 pub(super) struct Ctx<'a> {
     pub(super) policy: &'a PodSecurityPolicy,
-    pub(super) volumes: BTreeSet<String>,
+    /// The valid volumes by name, with the kind of their source (`emptyDir`, `image`, ...).
+    pub(super) volumes: BTreeMap<String, &'static str>,
     pub(super) grace: Option<i64>,
 }
 
@@ -77,7 +78,7 @@ pub(super) fn validate_container_common(c: &Container, path: &FieldPath, ctx: &C
     errs.extend(validate_env(c.env.as_deref().unwrap_or_default(), &path.child("env")));
     errs.extend(validate_env_from(c.env_from.as_deref().unwrap_or_default(), &path.child("envFrom")));
     let mounts = c.volume_mounts.as_deref().unwrap_or_default();
-    errs.extend(validate_mounts(mounts, &ctx.volumes, &path.child("volumeMounts")));
+    errs.extend(validate_mounts(mounts, &ctx.volumes, is_privileged(c), &path.child("volumeMounts")));
     let pull = c.image_pull_policy.as_deref().unwrap_or_default();
     errs.extend(one_of(pull, &path.child("imagePullPolicy"), &["Always", "IfNotPresent", "Never"]));
     if let Some(resources) = c.resources.as_ref() {
@@ -146,102 +147,16 @@ pub(super) fn host_port_conflicts(containers: &[Container], path: &FieldPath) ->
     errs
 }
 
-/// `ValidateEnv` with the relaxed name rule (any printable ASCII but `=`), which Kubernetes
-/// enables by default since 1.32 (GA in 1.34).
-fn validate_env(vars: &[EnvVar], path: &FieldPath) -> ErrorList {
-    let mut errs = ErrorList::new();
-    for (i, var) in vars.iter().enumerate() {
-        let idx = path.index(i);
-        let name_path = idx.child("name");
-        if var.name.is_empty() {
-            errs.push(FieldError::required(&name_path, ""));
-        } else {
-            errs.extend(invalid_each(&name_path, &var.name, is_relaxed_env_var_name(&var.name)));
-        }
-        errs.extend(validate_env_value_from(var, &idx.child("valueFrom")));
-    }
-    errs
-}
-
-fn validate_env_value_from(var: &EnvVar, path: &FieldPath) -> ErrorList {
-    let Some(from) = var.value_from.as_ref() else {
-        return ErrorList::new();
-    };
-    let mut errs = ErrorList::new();
-    let mut sources = 0;
-    if let Some(f) = from.field_ref.as_ref() {
-        sources += 1;
-        let p = path.child("fieldRef");
-        if f.api_version.as_deref().is_none_or(str::is_empty) {
-            errs.push(FieldError::required(&p.child("apiVersion"), ""));
-        } else if f.field_path.is_empty() {
-            errs.push(FieldError::required(&p.child("fieldPath"), ""));
-        }
-    }
-    if let Some(r) = from.resource_field_ref.as_ref() {
-        sources += 1;
-        if r.resource.is_empty() {
-            errs.push(FieldError::required(&path.child("resourceFieldRef").child("resource"), ""));
-        }
-    }
-    let keys = [
-        ("configMapKeyRef", from.config_map_key_ref.as_ref().map(|k| k.key.as_str())),
-        ("secretKeyRef", from.secret_key_ref.as_ref().map(|k| k.key.as_str())),
-    ];
-    for (field, key) in keys {
-        let Some(key) = key else { continue };
-        sources += 1;
-        if key.is_empty() {
-            errs.push(FieldError::required(&path.child(field).child("key"), ""));
-        }
-    }
-    errs.extend(value_from_count(sources, var, path));
-    errs
-}
-
-fn value_from_count(sources: usize, var: &EnvVar, path: &FieldPath) -> Option<FieldError> {
-    let detail = if sources == 0 {
-        "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
-    } else if var.value.as_deref().is_some_and(|v| !v.is_empty()) {
-        "may not be specified when `value` is not empty"
-    } else if sources > 1 {
-        "may not have more than one field specified at a time"
-    } else {
-        return None;
-    };
-    Some(FieldError::invalid(path, "", detail))
-}
-
-/// `ValidateEnvFrom`: a prefix must be a valid variable name, exactly one source, named.
-fn validate_env_from(sources: &[EnvFromSource], path: &FieldPath) -> ErrorList {
-    let mut errs = ErrorList::new();
-    for (i, source) in sources.iter().enumerate() {
-        let idx = path.index(i);
-        if let Some(prefix) = source.prefix.as_deref().filter(|p| !p.is_empty()) {
-            errs.extend(invalid_each(&idx.child("prefix"), prefix, is_relaxed_env_var_name(prefix)));
-        }
-        let refs = [
-            ("configMapRef", source.config_map_ref.as_ref().map(|r| r.name.as_str())),
-            ("secretRef", source.secret_ref.as_ref().map(|r| r.name.as_str())),
-        ];
-        let present: Vec<(&str, &str)> = refs.into_iter().filter_map(|(f, n)| n.map(|n| (f, n))).collect();
-        for (field, name) in &present {
-            if name.is_empty() {
-                errs.push(FieldError::required(&idx.child(field).child("name"), ""));
-            }
-        }
-        match present.len() {
-            0 => errs.push(FieldError::invalid(path, "", "must specify one of: `configMapRef` or `secretRef`")),
-            1 => {}
-            _ => errs.push(FieldError::invalid(path, "", "may not have more than one field specified at a time")),
-        }
-    }
-    errs
-}
-
-/// `ValidateVolumeMounts`: names refer to valid volumes, mount paths are set and unique.
-/// (Upstream reports subPath problems at `volumeMounts.subPath`, without the index.)
-fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &FieldPath) -> ErrorList {
+/// `ValidateVolumeMounts`: names refer to valid volumes, mount paths are set and unique, sub
+/// paths stay inside the volume, and propagation and recursive read-only are consistent.
+/// (Upstream reports sub path, propagation and recursiveReadOnly problems at
+/// `volumeMounts.<field>`, without the index.)
+fn validate_mounts(
+    mounts: &[VolumeMount],
+    volumes: &BTreeMap<String, &'static str>,
+    privileged: bool,
+    path: &FieldPath,
+) -> ErrorList {
     let mut errs = ErrorList::new();
     let mut mount_points = BTreeSet::new();
     for (i, m) in mounts.iter().enumerate() {
@@ -249,7 +164,7 @@ fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &Fi
         if m.name.is_empty() {
             errs.push(FieldError::required(&idx.child("name"), ""));
         }
-        if !volumes.contains(&m.name) {
+        if !volumes.contains_key(&m.name) {
             errs.push(FieldError::not_found(&idx.child("name"), m.name.as_str()));
         }
         if m.mount_path.is_empty() {
@@ -258,7 +173,56 @@ fn validate_mounts(mounts: &[VolumeMount], volumes: &BTreeSet<String>, path: &Fi
         if !mount_points.insert(m.mount_path.as_str()) {
             errs.push(FieldError::invalid(&idx.child("mountPath"), m.mount_path.as_str(), "must be unique"));
         }
+        if volumes.get(&m.name) == Some(&"image") {
+            errs.extend(no_sub_paths_in_images(m, &idx));
+        }
         errs.extend(validate_sub_paths(m, path, &idx));
+        if let Some(propagation) = m.mount_propagation.as_deref() {
+            errs.extend(validate_propagation(propagation, privileged, &path.child("mountPropagation")));
+        }
+        errs.extend(validate_recursive_read_only(m, &path.child("recursiveReadOnly")));
+    }
+    errs
+}
+
+fn no_sub_paths_in_images(m: &VolumeMount, idx: &FieldPath) -> ErrorList {
+    let detail = "not allowed in image volume sources";
+    [("subPath", &m.sub_path), ("subPathExpr", &m.sub_path_expr)]
+        .into_iter()
+        .filter_map(|(field, value)| value.as_deref().filter(|v| !v.is_empty()).map(|v| (field, v)))
+        .map(|(field, value)| FieldError::invalid(&idx.child(field), value, detail))
+        .collect()
+}
+
+/// `validateMountPropagation`: a known mode, and Bidirectional only for privileged containers.
+fn validate_propagation(mode: &str, privileged: bool, path: &FieldPath) -> ErrorList {
+    let mut errs = ErrorList::new();
+    let modes = ["Bidirectional", "HostToContainer", "None"];
+    if !modes.contains(&mode) {
+        errs.push(FieldError::not_supported(path, mode, &modes));
+    }
+    if mode == "Bidirectional" && !privileged {
+        let detail = "Bidirectional mount propagation is available only to privileged containers";
+        errs.push(FieldError::forbidden(path, detail));
+    }
+    errs
+}
+
+/// `validateMountRecursiveReadOnly`: Enabled and IfPossible need `readOnly` and no propagation.
+fn validate_recursive_read_only(m: &VolumeMount, path: &FieldPath) -> ErrorList {
+    let mut errs = ErrorList::new();
+    match m.recursive_read_only.as_deref() {
+        None | Some("Disabled") => {}
+        Some("Enabled" | "IfPossible") => {
+            if m.read_only != Some(true) {
+                errs.push(FieldError::forbidden(path, "may only be specified when readOnly is true"));
+            }
+            if m.mount_propagation.as_deref().is_some_and(|p| p != "None") {
+                let detail = "may only be specified when mountPropagation is None or not specified";
+                errs.push(FieldError::forbidden(path, detail));
+            }
+        }
+        Some(other) => errs.push(FieldError::not_supported(path, other, &["Disabled", "Enabled", "IfPossible"])),
     }
     errs
 }
@@ -275,84 +239,6 @@ fn validate_sub_paths(m: &VolumeMount, path: &FieldPath, idx: &FieldPath) -> Err
             errs.push(FieldError::invalid(&idx.child("subPathExpr"), expr, detail));
         }
         errs.extend(local_descending(expr, &path.child("subPathExpr")));
-    }
-    errs
-}
-
-/// `ValidateContainerResourceRequirements`: resource names, quantities that parse and are not
-/// negative, requests no larger than limits (equal for hugepages and extended resources).
-fn validate_resources(r: &ResourceRequirements, path: &FieldPath) -> ErrorList {
-    let mut errs = ErrorList::new();
-    let (lim_path, req_path) = (path.child("limits"), path.child("requests"));
-    for (name, q) in r.limits.iter().flatten() {
-        errs.extend(validate_resource_entry(name, q, &lim_path.key(name)));
-    }
-    for (name, q) in r.requests.iter().flatten() {
-        errs.extend(validate_resource_entry(name, q, &req_path.key(name)));
-        let limit = r.limits.as_ref().and_then(|l| l.get(name));
-        errs.extend(compare_request_to_limit(name, q, limit, &lim_path, &req_path));
-    }
-    errs
-}
-
-fn validate_resource_entry(name: &str, q: &RawQuantity, path: &FieldPath) -> ErrorList {
-    let mut errs = validate_resource_name(name, path);
-    match Quantity::parse(&q.0) {
-        Err(e) => errs.push(FieldError::invalid(path, q.0.as_str(), &e.to_string())),
-        Ok(parsed) if parsed.nanos() < 0 => errs.push(FieldError::invalid(path, q.0.as_str(), NEGATIVE_MSG)),
-        Ok(parsed) if is_extended_resource(name) && parsed.nanos() % 1_000_000_000 != 0 => {
-            errs.push(FieldError::invalid(path, q.0.as_str(), "must be an integer"));
-        }
-        Ok(_) => {}
-    }
-    errs
-}
-
-fn compare_request_to_limit(
-    name: &str,
-    request: &RawQuantity,
-    limit: Option<&RawQuantity>,
-    lim_path: &FieldPath,
-    req_path: &FieldPath,
-) -> Option<FieldError> {
-    let overcommit = is_native_resource(name) && !name.starts_with("hugepages-");
-    let Some(limit) = limit else {
-        let detail = "Limit must be set for non overcommitable resources";
-        return (!overcommit).then(|| FieldError::required(lim_path, detail));
-    };
-    let (Ok(req), Ok(lim)) = (Quantity::parse(&request.0), Quantity::parse(&limit.0)) else {
-        return None;
-    };
-    let detail = if req != lim && !overcommit {
-        format!("must be equal to {name} limit of {}", limit.0)
-    } else if req > lim {
-        format!("must be less than or equal to {name} limit of {}", limit.0)
-    } else {
-        return None;
-    };
-    Some(FieldError::invalid(req_path, request.0.as_str(), &detail))
-}
-
-/// Resource names without a domain, or in `kubernetes.io`, are Kubernetes' own.
-fn is_native_resource(name: &str) -> bool {
-    !name.contains('/') || name.contains("kubernetes.io/")
-}
-
-fn is_extended_resource(name: &str) -> bool {
-    !is_native_resource(name) && !name.starts_with("requests.")
-}
-
-/// `validateContainerResourceName`.
-fn validate_resource_name(name: &str, path: &FieldPath) -> ErrorList {
-    let mut errs = invalid_each(path, name, is_qualified_name(name));
-    let bare = !name.contains('/');
-    let standard = ["cpu", "memory", "ephemeral-storage", "storage", "pods", "services"];
-    if errs.is_empty() && bare && !standard.contains(&name) && !name.starts_with("hugepages-") {
-        errs.push(FieldError::invalid(path, name, "must be a standard resource type or fully qualified"));
-    }
-    let container = ["cpu", "memory", "ephemeral-storage"];
-    if bare && !container.contains(&name) && !name.starts_with("hugepages-") {
-        errs.push(FieldError::invalid(path, name, "must be a standard resource for containers"));
     }
     errs
 }
@@ -525,10 +411,13 @@ pub fn port_num_or_name(port: &IntOrString, path: &FieldPath) -> ErrorList {
     }
 }
 
+fn is_privileged(c: &Container) -> bool {
+    c.security_context.as_ref().and_then(|s| s.privileged) == Some(true)
+}
+
 /// skiff: `securityContext.privileged: true` needs `--allow-privileged`.
 fn validate_privileged(c: &Container, path: &FieldPath, policy: &PodSecurityPolicy) -> Option<FieldError> {
-    let privileged = c.security_context.as_ref().and_then(|s| s.privileged) == Some(true);
-    (privileged && !policy.allow_privileged).then(|| {
+    (is_privileged(c) && !policy.allow_privileged).then(|| {
         let field = path.child("securityContext").child("privileged");
         let detail = "privileged containers are refused by skiff by default (start the daemon with --allow-privileged to allow them)";
         FieldError::forbidden(&field, detail)

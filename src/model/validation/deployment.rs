@@ -370,10 +370,9 @@ fn validate_strategy(strategy: &DeploymentStrategy, path: &FieldPath) -> ErrorLi
             }
             Some(r) => validate_rolling_update(r, &path.child("rollingUpdate")),
         },
-        _ => {
-            let value = BadValue::Raw(strategy_json(strategy));
-            vec![FieldError::not_supported(path, value, &["Recreate", "RollingUpdate"])]
-        }
+        // Upstream reports this at `spec.strategy` with the whole internal struct as the value
+        // (`{"Type":"BlueGreen","RollingUpdate":null}`); skiff names the field that is wrong.
+        other => vec![FieldError::not_supported(&path.child("type"), other, &["Recreate", "RollingUpdate"])],
     }
 }
 
@@ -470,22 +469,6 @@ fn requirement_json(r: &LabelSelectorRequirement) -> String {
     out
 }
 
-/// The internal `apps.DeploymentStrategy` as JSON: internal types have no json tags, so the
-/// Go field names appear.
-fn strategy_json(s: &DeploymentStrategy) -> String {
-    let rolling = match s.rolling_update.as_ref() {
-        None => "null".to_string(),
-        Some(r) => {
-            let zero = IntOrString::Int(0);
-            let unavailable = intstr_json(r.max_unavailable.as_ref().unwrap_or(&zero));
-            let surge = intstr_json(r.max_surge.as_ref().unwrap_or(&zero));
-            format!("{{\"MaxUnavailable\":{unavailable},\"MaxSurge\":{surge}}}")
-        }
-    };
-    let kind = json_str(s.type_.as_deref().unwrap_or_default());
-    format!("{{\"Type\":{kind},\"RollingUpdate\":{rolling}}}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,7 +526,7 @@ mod tests {
         assert_eq!(
             e,
             vec![
-                "spec.strategy: Unsupported value: {\"Type\":\"BlueGreen\",\"RollingUpdate\":null}: supported values: \"Recreate\", \"RollingUpdate\""
+                "spec.strategy.type: Unsupported value: \"BlueGreen\": supported values: \"Recreate\", \"RollingUpdate\""
             ]
         );
     }
@@ -721,22 +704,20 @@ mod tests {
     }
 
     #[test]
-    fn recreate_with_rolling_update_is_forbidden_before_defaulting() {
-        let mut v = hello_world();
-        v["spec"]["strategy"]["type"] = json!("Recreate");
-        let e = raw_errors(v.clone());
-        assert!(
-            e.contains(
-                &"spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"
-                    .to_string()
-            )
+    fn recreate_with_rolling_update_is_forbidden() {
+        let e = errors_after(|v| v["spec"]["strategy"]["type"] = json!("Recreate"));
+        assert_eq!(
+            e,
+            vec!["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]
         );
+        assert_eq!(errors_after(|v| v["spec"]["strategy"] = json!({"type": "Recreate"})), NONE);
+        assert_eq!(errors_after(|v| v["spec"]["strategy"] = json!({"type": "Recreate", "rollingUpdate": null})), NONE);
+        let mut v = hello_world();
         v["spec"]["strategy"] = json!({"type": "RollingUpdate"});
         let e = raw_errors(v);
         assert!(e.contains(
             &"spec.strategy.rollingUpdate: Required value: this should be defaulted and never be nil".to_string()
         ));
-        assert_eq!(errors_after(|v| v["spec"]["strategy"]["type"] = json!("Recreate")), NONE);
     }
 
     #[test]
@@ -907,16 +888,5 @@ mod tests {
         };
         assert_eq!(selector_json(&s), "{\"matchExpressions\":[{\"key\":\"k\",\"operator\":\"Exists\"}]}");
         assert_eq!(intstr_json(&IntOrString::String("25%".into())), "\"25%\"");
-        let strategy = DeploymentStrategy {
-            type_: Some("Canary".into()),
-            rolling_update: Some(RollingUpdateDeployment {
-                max_surge: None,
-                max_unavailable: Some(IntOrString::Int(1)),
-            }),
-        };
-        assert_eq!(
-            strategy_json(&strategy),
-            "{\"Type\":\"Canary\",\"RollingUpdate\":{\"MaxUnavailable\":1,\"MaxSurge\":0}}"
-        );
     }
 }

@@ -31,6 +31,8 @@ const PERCENT_FMT: &str = "[0-9]+%";
 const PERCENT_MSG: &str = "a valid percent string must be a numeric string followed by an ending '%'";
 const HTTP_HEADER_FMT: &str = "[-A-Za-z0-9]+";
 const HTTP_HEADER_MSG: &str = "a valid HTTP header must consist of alphanumeric characters or '-'";
+const CONFIG_MAP_KEY_FMT: &str = "[-._a-zA-Z0-9]+";
+const CONFIG_MAP_KEY_MSG: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'";
 const RELAXED_ENV_MSG: &str =
     "a valid environment variable name must consist only of printable ASCII characters other than '='";
 
@@ -249,6 +251,26 @@ pub fn is_relaxed_env_var_name(value: &str) -> Vec<String> {
     }
     if value.chars().any(|c| !(' '..='~').contains(&c) || c == '=') {
         errs.push(RELAXED_ENV_MSG.to_string());
+    }
+    errs
+}
+
+/// `IsConfigMapKey` (ConfigMap and Secret keys): at most 253 of `[-._a-zA-Z0-9]`, and not `.`,
+/// `..` or anything starting with `..`.
+pub fn is_config_map_key(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > DNS1123_SUBDOMAIN_MAX {
+        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
+    }
+    if value.is_empty() || !value.bytes().all(|b| is_alnum(b) || matches!(b, b'-' | b'.' | b'_')) {
+        errs.push(regex_error(CONFIG_MAP_KEY_MSG, CONFIG_MAP_KEY_FMT, &["key.name", "KEY_NAME", "key-name"]));
+    }
+    if value == "." {
+        errs.push("must not be '.'".to_string());
+    } else if value == ".." {
+        errs.push("must not be '..'".to_string());
+    } else if value.starts_with("..") {
+        errs.push("must not start with '..'".to_string());
     }
     errs
 }

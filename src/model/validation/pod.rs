@@ -4,7 +4,7 @@
 //! the Docker socket). Per-container checks live in `container`. Expects defaulted objects,
 //! as the API server does; never panics on any input.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Volume};
 
@@ -13,8 +13,8 @@ use super::container::{
 };
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
-    inclusive_range_error, name_is_dns_subdomain, validate_annotations, validate_dns1123_label, validate_labels,
-    validate_nonnegative, validate_object_meta,
+    inclusive_range_error, invalid_each, name_is_dns_subdomain, validate_annotations, validate_dns1123_label,
+    validate_labels, validate_nonnegative, validate_object_meta,
 };
 use crate::model::defaults::volume_source_names;
 
@@ -105,6 +105,8 @@ fn validate_spec_fields(spec: &PodSpec, path: &FieldPath) -> ErrorList {
     let dns_values = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
     errs.extend(one_of(dns, &path.child("dnsPolicy"), &dns_values));
     errs.extend(validate_labels(spec.node_selector.as_ref(), &path.child("nodeSelector")));
+    let (account, node) = (spec.service_account_name.as_deref(), spec.node_name.as_deref());
+    errs.extend(subdomain_names(&[("serviceAccountName", account), ("nodeName", node)], path));
     if let Some(deadline) = spec.active_deadline_seconds
         && !(1..=i64::from(i32::MAX)).contains(&deadline)
     {
@@ -116,13 +118,22 @@ fn validate_spec_fields(spec: &PodSpec, path: &FieldPath) -> ErrorList {
             errs.extend(validate_dns1123_label(v, &path.child(field)));
         }
     }
+    let (priority, runtime) = (spec.priority_class_name.as_deref(), spec.runtime_class_name.as_deref());
+    errs.extend(subdomain_names(&[("priorityClassName", priority), ("runtimeClassName", runtime)], path));
     errs
 }
 
+/// The names of other objects a pod refers to (a service account, a node, a priority class, a
+/// runtime class) are DNS subdomains. skiff acts on none of them but stores them.
+fn subdomain_names(fields: &[(&str, Option<&str>)], path: &FieldPath) -> ErrorList {
+    let named = fields.iter().filter_map(|(field, value)| value.filter(|v| !v.is_empty()).map(|v| (*field, v)));
+    named.flat_map(|(field, name)| invalid_each(&path.child(field), name, name_is_dns_subdomain(name, false))).collect()
+}
+
 /// `ValidateVolumes`: names are unique DNS labels, each volume has exactly one source. Returns
-/// the names of the valid volumes, which mounts may refer to.
-fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeSet<String>, ErrorList) {
-    let mut names = BTreeSet::new();
+/// the valid volumes, which mounts may refer to, with the kind of their source.
+fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeMap<String, &'static str>, ErrorList) {
+    let mut names = BTreeMap::new();
     let mut errs = ErrorList::new();
     for (i, v) in volumes.iter().enumerate() {
         let idx = path.index(i);
@@ -133,11 +144,11 @@ fn validate_volumes(volumes: &[Volume], path: &FieldPath) -> (BTreeSet<String>, 
         } else {
             el.extend(validate_dns1123_label(&v.name, &name_path));
         }
-        if names.contains(&v.name) {
+        if names.contains_key(&v.name) {
             el.push(FieldError::duplicate(&name_path, v.name.as_str()));
         }
-        if el.is_empty() {
-            names.insert(v.name.clone());
+        if let (true, Some(source)) = (el.is_empty(), volume_source_names(v).next()) {
+            names.insert(v.name.clone(), source);
         }
         errs.extend(el);
     }

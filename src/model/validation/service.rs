@@ -1,18 +1,22 @@
 //! Service validation with Kubernetes' rules, messages and field paths
 //! (`pkg/apis/core/validation` ValidateService, plus the node-port range check of the port
-//! allocator). Expects a defaulted Service; never panics on any input.
+//! allocator). Address fields are checked by `service_addresses`. Expects a defaulted
+//! Service; never panics on any input.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::container::port_num_or_name;
 use super::field::{BadValue, ErrorList, FieldError, FieldPath};
 use super::names::{
-    inclusive_range_error, invalid_each, is_dns1123_subdomain, name_is_dns1035_label, validate_dns1123_label,
-    validate_labels, validate_object_meta, validate_qualified_name,
+    inclusive_range_error, invalid_each, is_dns1123_subdomain, is_valid_port_num, name_is_dns1035_label,
+    validate_dns1123_label, validate_labels, validate_object_meta, validate_qualified_name,
+};
+use super::service_addresses::{
+    has_cluster_ips, is_headless, validate_cluster_ips, validate_external_ips, validate_source_ranges,
 };
 use crate::model::defaults::externally_accessible;
 
@@ -21,12 +25,16 @@ use crate::model::defaults::externally_accessible;
 pub const NODE_PORT_RANGE: std::ops::RangeInclusive<i32> = 30000..=32767;
 /// `core.MaxClientIPServiceAffinitySeconds` (one day).
 const MAX_AFFINITY_SECONDS: i32 = 86400;
-const IP_MSG: &str = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)";
+const LB_ONLY: &str = "may only be used when `type` is 'LoadBalancer'";
+/// `core.DeprecatedAnnotationTopologyAwareHints` and `core.AnnotationTopologyMode`.
+const TOPOLOGY_HINTS_ANNOTATION: &str = "service.kubernetes.io/topology-aware-hints";
+const TOPOLOGY_MODE_ANNOTATION: &str = "service.kubernetes.io/topology-mode";
 
-/// `ValidateService` (name a DNS-1035 label, ports, selector, affinity, type, traffic
-/// policies) followed by the node-port range check Kubernetes makes when allocating.
+/// `ValidateService` (name a DNS-1035 label, ports, selector, affinity, addresses, type,
+/// traffic policies) followed by the node-port range check Kubernetes makes when allocating.
 pub fn validate_service(svc: &Service) -> ErrorList {
     let mut errs = validate_object_meta(&svc.metadata, name_is_dns1035_label, &FieldPath::new("metadata"));
+    errs.extend(validate_topology_annotations(&svc.metadata));
     let default_spec = ServiceSpec::default();
     let spec = svc.spec.as_ref().unwrap_or(&default_spec);
     let path = FieldPath::new("spec");
@@ -44,22 +52,26 @@ pub fn validate_service(svc: &Service) -> ErrorList {
         errs.extend(validate_labels(spec.selector.as_ref(), &path.child("selector")));
     }
     errs.extend(validate_affinity(spec, &path));
-    errs.extend(validate_cluster_ips(spec, &path));
-    for (i, ip) in spec.external_ips.iter().flatten().enumerate() {
-        errs.extend(validate_ip(ip, &path.child("externalIPs").index(i)));
+    if kind != "ExternalName" {
+        errs.extend(validate_cluster_ips(spec, &path));
     }
+    errs.extend(validate_external_ips(spec, &path));
     errs.extend(validate_type_and_ports(kind, ports, &path));
+    errs.extend(validate_source_ranges(&svc.metadata, spec, &path));
     errs.extend(validate_traffic_policies(spec, kind, &path));
+    errs.extend(validate_node_port_range(kind, ports, &path.child("ports")));
     errs
 }
 
-/// A ClusterIP service with `clusterIP: None`.
-fn is_headless(spec: &ServiceSpec) -> bool {
-    match spec.cluster_ips.as_deref() {
-        Some([only]) => only == "None",
-        Some(_) => false,
-        None => spec.cluster_ip.as_deref() == Some("None"),
-    }
+/// Both topology annotations may be given only when they agree.
+fn validate_topology_annotations(meta: &ObjectMeta) -> Option<FieldError> {
+    let annotations = meta.annotations.as_ref()?;
+    let (hints, mode) = (annotations.get(TOPOLOGY_HINTS_ANNOTATION)?, annotations.get(TOPOLOGY_MODE_ANNOTATION)?);
+    (hints != mode).then(|| {
+        let field = FieldPath::new("metadata").child("annotations").key(TOPOLOGY_MODE_ANNOTATION);
+        let detail = format!("must match annotations[{TOPOLOGY_HINTS_ANNOTATION}] when both are specified");
+        FieldError::invalid(&field, mode.as_str(), &detail)
+    })
 }
 
 fn validate_type_specific(spec: &ServiceSpec, kind: &str, path: &FieldPath) -> ErrorList {
@@ -70,10 +82,15 @@ fn validate_type_specific(spec: &ServiceSpec, kind: &str, path: &FieldPath) -> E
             errs.push(FieldError::invalid(&path.child("clusterIPs").index(0), "None", &detail));
         }
         "ExternalName" => {
-            let has_ips = spec.cluster_ips.as_ref().is_some_and(|ips| !ips.is_empty())
-                || spec.cluster_ip.as_deref().is_some_and(|ip| !ip.is_empty());
-            if has_ips {
-                errs.push(FieldError::forbidden(&path.child("clusterIPs"), "may not be set for ExternalName services"));
+            let forbidden = "may not be set for ExternalName services";
+            if has_cluster_ips(spec) {
+                errs.push(FieldError::forbidden(&path.child("clusterIPs"), forbidden));
+            }
+            if spec.ip_families.as_ref().is_some_and(|f| !f.is_empty()) {
+                errs.push(FieldError::forbidden(&path.child("ipFamilies"), forbidden));
+            }
+            if spec.ip_family_policy.is_some() {
+                errs.push(FieldError::forbidden(&path.child("ipFamilyPolicy"), forbidden));
             }
             let name = spec.external_name.as_deref().unwrap_or_default();
             let cname = name.strip_suffix('.').unwrap_or(name);
@@ -159,35 +176,7 @@ fn validate_client_ip_config(spec: &ServiceSpec, path: &FieldPath) -> ErrorList 
     }
 }
 
-/// clusterIPs: the first may be `None`, every other one a valid IP; `clusterIP` must equal
-/// `clusterIPs[0]` when both are given.
-fn validate_cluster_ips(spec: &ServiceSpec, path: &FieldPath) -> ErrorList {
-    let ips_path = path.child("clusterIPs");
-    let single = spec.cluster_ip.as_deref().filter(|ip| !ip.is_empty());
-    let list: Vec<&str> = match spec.cluster_ips.as_deref() {
-        Some(ips) if !ips.is_empty() => ips.iter().map(String::as_str).collect(),
-        _ => single.into_iter().collect(),
-    };
-    let mut errs = ErrorList::new();
-    if let (Some(ip), Some(first)) = (single, list.first())
-        && ip != *first
-    {
-        let rendered = serde_json::to_string(&list).unwrap_or_default();
-        errs.push(FieldError::invalid(&ips_path, BadValue::Raw(rendered), "first value must match `clusterIP`"));
-    }
-    for (i, ip) in list.iter().enumerate() {
-        if !(i == 0 && *ip == "None") {
-            errs.extend(validate_ip(ip, &ips_path.index(i)));
-        }
-    }
-    errs
-}
-
-fn validate_ip(ip: &str, path: &FieldPath) -> Option<FieldError> {
-    ip.parse::<IpAddr>().is_err().then(|| FieldError::invalid(path, ip, IP_MSG))
-}
-
-/// Type Required / supported, nodePorts only where allowed, in range and unique, and no two
+/// Type Required / supported, nodePorts only where allowed and unique per protocol, and no two
 /// ports with the same protocol and number.
 fn validate_type_and_ports(kind: &str, ports: &[ServicePort], path: &FieldPath) -> ErrorList {
     let mut errs = ErrorList::new();
@@ -198,37 +187,45 @@ fn validate_type_and_ports(kind: &str, ports: &[ServicePort], path: &FieldPath) 
         errs.push(FieldError::not_supported(&path.child("type"), kind, &types));
     }
     let ports_path = path.child("ports");
+    let with_node_port =
+        || ports.iter().enumerate().filter_map(|(i, p)| p.node_port.filter(|n| *n != 0).map(|n| (i, p, n)));
+    if kind == "ClusterIP" {
+        for (i, _, _) in with_node_port() {
+            let field = ports_path.index(i).child("nodePort");
+            errs.push(FieldError::forbidden(&field, "may not be used when `type` is 'ClusterIP'"));
+        }
+    }
     let mut node_ports = BTreeSet::new();
+    for (i, port, node_port) in with_node_port() {
+        if !node_ports.insert((port.protocol.as_deref().unwrap_or_default(), node_port)) {
+            errs.push(FieldError::duplicate(&ports_path.index(i).child("nodePort"), node_port));
+        }
+    }
     let mut keys = BTreeSet::new();
     for (i, port) in ports.iter().enumerate() {
-        let port_path = ports_path.index(i);
         let protocol = port.protocol.as_deref().unwrap_or_default();
-        if let Some(node_port) = port.node_port.filter(|p| *p != 0) {
-            errs.extend(validate_node_port(node_port, kind, &port_path.child("nodePort")));
-            if !node_ports.insert((protocol, node_port)) {
-                errs.push(FieldError::duplicate(&port_path.child("nodePort"), node_port));
-            }
-        }
         if !keys.insert((protocol, port.port)) {
-            errs.push(FieldError::duplicate(&port_path, BadValue::Raw(port_key_json(protocol, port.port))));
+            errs.push(FieldError::duplicate(&ports_path.index(i), BadValue::Raw(port_key_json(protocol, port.port))));
         }
     }
     errs
 }
 
-fn validate_node_port(node_port: i32, kind: &str, path: &FieldPath) -> Option<FieldError> {
-    if kind == "ClusterIP" {
-        return Some(FieldError::forbidden(path, "may not be used when `type` is 'ClusterIP'"));
+/// The allocator's check: a NodePort or LoadBalancer nodePort must lie in [`NODE_PORT_RANGE`].
+fn validate_node_port_range(kind: &str, ports: &[ServicePort], path: &FieldPath) -> ErrorList {
+    if !matches!(kind, "NodePort" | "LoadBalancer") {
+        return ErrorList::new();
     }
-    let allocatable = matches!(kind, "NodePort" | "LoadBalancer");
-    (allocatable && !NODE_PORT_RANGE.contains(&node_port)).then(|| {
-        let detail = format!(
-            "provided port is not in the valid range. The range of valid ports is {}-{}",
-            NODE_PORT_RANGE.start(),
-            NODE_PORT_RANGE.end()
-        );
-        FieldError::invalid(path, node_port, &detail)
-    })
+    let detail = format!(
+        "provided port is not in the valid range. The range of valid ports is {}-{}",
+        NODE_PORT_RANGE.start(),
+        NODE_PORT_RANGE.end()
+    );
+    let out_of_range = ports.iter().enumerate().filter_map(|(i, p)| p.node_port.map(|n| (i, n)));
+    out_of_range
+        .filter(|(_, n)| *n != 0 && !NODE_PORT_RANGE.contains(n))
+        .map(|(i, n)| FieldError::invalid(&path.index(i).child("nodePort"), n, &detail))
+        .collect()
 }
 
 /// The internal `core.ServicePort` used as the duplicate key, as JSON (internal types have no
@@ -244,18 +241,19 @@ fn port_key_json(protocol: &str, port: i32) -> String {
 /// and trafficDistribution.
 fn validate_traffic_policies(spec: &ServiceSpec, kind: &str, path: &FieldPath) -> ErrorList {
     let mut errs = ErrorList::new();
-    let lb_only = "may only be used when `type` is 'LoadBalancer'";
-    if kind != "LoadBalancer" {
-        if spec.load_balancer_source_ranges.as_ref().is_some_and(|r| !r.is_empty()) {
-            // Upstream spells this path with a capital L.
-            errs.push(FieldError::forbidden(&path.child("LoadBalancerSourceRanges"), lb_only));
-        }
-        if spec.allocate_load_balancer_node_ports.is_some() {
-            errs.push(FieldError::forbidden(&path.child("allocateLoadBalancerNodePorts"), lb_only));
-        }
-    } else if spec.allocate_load_balancer_node_ports.is_none() {
+    if kind != "LoadBalancer" && spec.allocate_load_balancer_node_ports.is_some() {
+        errs.push(FieldError::forbidden(&path.child("allocateLoadBalancerNodePorts"), LB_ONLY));
+    } else if kind == "LoadBalancer" && spec.allocate_load_balancer_node_ports.is_none() {
         // Upstream reports this one without the `spec.` prefix.
         errs.push(FieldError::required(&FieldPath::new("allocateLoadBalancerNodePorts"), ""));
+    }
+    if let Some(class) = spec.load_balancer_class.as_deref() {
+        let field = path.child("loadBalancerClass");
+        if kind == "LoadBalancer" {
+            errs.extend(validate_qualified_name(class, &field));
+        } else {
+            errs.push(FieldError::forbidden(&field, LB_ONLY));
+        }
     }
     errs.extend(validate_external_traffic(spec, kind, path));
     errs.extend(validate_internal_traffic(spec, kind, path));
@@ -278,10 +276,19 @@ fn validate_external_traffic(spec: &ServiceSpec, kind: &str, path: &FieldPath) -
     } else if policy != "Cluster" && policy != "Local" {
         errs.push(FieldError::not_supported(&field, policy, &["Cluster", "Local"]));
     }
+    // A LoadBalancer with policy Local and no port gets one allocated by Kubernetes before
+    // validation; skiff serves no health check port, so it does not require one.
     let needs_health_check = kind == "LoadBalancer" && policy == "Local";
-    if let Some(port) = spec.health_check_node_port.filter(|p| *p != 0 && !needs_health_check) {
-        let detail = "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'";
-        errs.push(FieldError::invalid(&path.child("healthCheckNodePort"), port, detail));
+    let field = path.child("healthCheckNodePort");
+    match spec.health_check_node_port.filter(|p| *p != 0) {
+        Some(port) if !needs_health_check => {
+            let detail = "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'";
+            errs.push(FieldError::invalid(&field, port, detail));
+        }
+        Some(port) => {
+            errs.extend(is_valid_port_num(i64::from(port)).iter().map(|m| FieldError::invalid(&field, port, m)))
+        }
+        None => {}
     }
     errs
 }
