@@ -125,7 +125,7 @@ async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig 
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
-    let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports));
+    let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node"));
     let stop = CancellationToken::new();
     let (proxy, _task) = proxy::start(
         proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None },
@@ -164,6 +164,8 @@ impl Rig {
                 ports: BTreeMap::from([(8080, addr)]),
                 port_names: BTreeMap::from([("http".into(), 8080)]),
                 netns: None,
+                serving: ready,
+                ip: None,
             })
             .await;
     }

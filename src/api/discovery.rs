@@ -6,21 +6,22 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 
 const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const READ_VERBS: [&str; 3] = ["get", "list", "watch"];
 
 fn resources(group: &str) -> Vec<Value> {
     let mut out = Vec::new();
     for k in KINDS.iter().filter(|k| k.group == group) {
         out.push(resource(k));
+        let sub = |name: &str, verbs: &[&str]| json!({"name": format!("{}/{name}", k.plural), "singularName": "", "namespaced": k.namespaced, "kind": k.name, "verbs": verbs});
         if k.has_status {
-            out.push(json!({"name": format!("{}/status", k.plural), "singularName": "", "namespaced": true, "kind": k.name, "verbs": ["get", "patch", "update"]}));
+            let verbs: &[&str] = if k.read_only { &["get"] } else { &["get", "patch", "update"] };
+            out.push(sub("status", verbs));
         }
         if k.scalable {
             out.push(json!({"name": format!("{}/scale", k.plural), "singularName": "", "namespaced": true, "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]}));
         }
         if k.plural == "pods" {
-            out.push(
-                json!({"name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": ["get"]}),
-            );
+            out.push(sub("log", &["get"]));
         }
     }
     if group.is_empty() {
@@ -30,12 +31,13 @@ fn resources(group: &str) -> Vec<Value> {
 }
 
 fn resource(k: &KindInfo) -> Value {
+    let verbs: &[&str] = if k.read_only { &READ_VERBS } else { &VERBS };
     let mut r = json!({
         "name": k.plural,
         "singularName": k.singular,
-        "namespaced": true,
+        "namespaced": k.namespaced,
         "kind": k.name,
-        "verbs": VERBS,
+        "verbs": verbs,
         "shortNames": k.short_names,
     });
     if !k.categories.is_empty() {
@@ -44,28 +46,39 @@ fn resource(k: &KindInfo) -> Value {
     r
 }
 
-/// The discovery document for a path (`api`, `apis`, `api/v1`, `apis/apps`, `apis/apps/v1`).
+/// The named groups skiff serves a kind of, in a stable order.
+fn groups() -> Vec<&'static str> {
+    let mut groups: Vec<&str> = KINDS.iter().map(|k| k.group).filter(|g| !g.is_empty()).collect();
+    groups.dedup();
+    groups
+}
+
+fn group(name: &str) -> Value {
+    let version = json!({"groupVersion": format!("{name}/v1"), "version": "v1"});
+    json!({"name": name, "versions": [version.clone()], "preferredVersion": version})
+}
+
+/// The discovery document for a path (`api`, `apis`, `api/v1`, `apis/<group>`, `apis/<group>/v1`).
 pub fn document(path: &str, server: SocketAddr) -> Value {
-    let apps = json!({"groupVersion": "apps/v1", "version": "v1"});
-    match path {
-        "api" => json!({
+    let list = |group_version: &str, group: &str| json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources(group)});
+    match path.split('/').collect::<Vec<_>>()[..] {
+        ["api"] => json!({
             "kind": "APIVersions",
             "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server.to_string()}],
         }),
-        "apis" => json!({
+        ["apis"] => json!({
             "kind": "APIGroupList",
             "apiVersion": "v1",
-            "groups": [{"name": "apps", "versions": [apps.clone()], "preferredVersion": apps}],
+            "groups": groups().into_iter().map(group).collect::<Vec<_>>(),
         }),
-        "apis/apps" => {
-            json!({"kind": "APIGroup", "apiVersion": "v1", "name": "apps", "versions": [apps.clone()], "preferredVersion": apps})
+        ["apis", name] => {
+            let mut g = group(name);
+            g["kind"] = json!("APIGroup");
+            g["apiVersion"] = json!("v1");
+            g
         }
-        "api/v1" => {
-            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "v1", "resources": resources("")})
-        }
-        _ => {
-            json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "apps/v1", "resources": resources("apps")})
-        }
+        ["apis", name, version] => list(&format!("{name}/{version}"), name),
+        _ => list("v1", ""),
     }
 }

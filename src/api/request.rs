@@ -1,6 +1,6 @@
 //! Parsing the Kubernetes URL grammar and query parameters into a typed request target.
 
-use crate::model::Kind;
+use crate::model::{KINDS, Kind};
 use crate::registry::ApiError;
 use std::collections::BTreeMap;
 
@@ -43,47 +43,52 @@ pub fn parse(path: &str) -> Result<Target, ApiError> {
         ["version"] => Ok(Target::Version),
         ["healthz" | "readyz" | "livez", ..] => Ok(Target::Health),
         ["metrics"] => Ok(Target::Metrics),
-        ["api"] | ["apis"] | ["api", "v1"] | ["apis", "apps"] | ["apis", "apps", "v1"] => {
-            Ok(Target::Discovery(segs.join("/")))
-        }
+        ["api"] | ["apis"] | ["api", "v1"] => Ok(Target::Discovery(segs.join("/"))),
+        ["apis", group] | ["apis", group, "v1"] if served_group(group) => Ok(Target::Discovery(segs.join("/"))),
         ["openapi", rest @ ..] => Ok(Target::OpenApi(rest.join("/"))),
         ["api", "v1", rest @ ..] => resource("", rest),
-        ["apis", "apps", "v1", rest @ ..] => resource("apps", rest),
+        ["apis", group, "v1", rest @ ..] if served_group(group) => resource(group, rest),
         _ => Err(ApiError::UnknownPath),
     }
 }
 
-fn kind(group: &str, plural: &str) -> Result<Kind, ApiError> {
-    Kind::from_path(group, plural).ok_or(ApiError::UnknownPath)
+/// A named API group that holds a kind skiff serves (`apps`, `discovery.k8s.io`).
+fn served_group(group: &str) -> bool {
+    !group.is_empty() && KINDS.iter().any(|k| k.group == group)
+}
+
+/// The kind at `group`/`plural`, namespaced or not as the path says.
+fn kind(group: &str, plural: &str, namespaced: bool) -> Result<Kind, ApiError> {
+    Kind::from_path(group, plural).filter(|k| k.info().namespaced == namespaced).ok_or(ApiError::UnknownPath)
 }
 
 fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
     match rest {
         ["namespaces"] if group.is_empty() => Ok(Target::Namespaces(None)),
         ["namespaces", ns] if group.is_empty() => Ok(Target::Namespaces(Some(ns.to_string()))),
-        [plural] => Ok(Target::Collection { kind: kind(group, plural)?, namespace: None }),
+        [plural] => {
+            let kind = Kind::from_path(group, plural).ok_or(ApiError::UnknownPath)?;
+            Ok(Target::Collection { kind, namespace: None })
+        }
         ["namespaces", ns, plural] => {
-            Ok(Target::Collection { kind: kind(group, plural)?, namespace: Some(ns.to_string()) })
+            Ok(Target::Collection { kind: kind(group, plural, true)?, namespace: Some(ns.to_string()) })
         }
-        ["namespaces", ns, plural, name] => Ok(Target::Item {
-            kind: kind(group, plural)?,
-            namespace: ns.to_string(),
-            name: name.to_string(),
-            sub: None,
-        }),
-        ["namespaces", ns, plural, name, sub] => {
-            let kind = kind(group, plural)?;
-            let sub = match *sub {
-                "status" if kind.info().has_status => Sub::Status,
-                "scale" if kind.info().scalable => Sub::Scale,
-                "log" if kind == Kind::Pod => Sub::Log,
-                "exec" | "attach" | "portforward" if kind == Kind::Pod => return Err(no_node_streams(sub, name)),
-                _ => return Err(ApiError::UnknownPath),
-            };
-            Ok(Target::Item { kind, namespace: ns.to_string(), name: name.to_string(), sub: Some(sub) })
-        }
+        ["namespaces", ns, plural, name, sub @ ..] => item(kind(group, plural, true)?, ns, name, sub),
+        [plural, name, sub @ ..] => item(kind(group, plural, false)?, "", name, sub),
         _ => Err(ApiError::UnknownPath),
     }
+}
+
+fn item(kind: Kind, namespace: &str, name: &str, sub: &[&str]) -> Result<Target, ApiError> {
+    let sub = match sub {
+        [] => None,
+        ["status"] if kind.info().has_status => Some(Sub::Status),
+        ["scale"] if kind.info().scalable => Some(Sub::Scale),
+        ["log"] if kind == Kind::Pod => Some(Sub::Log),
+        [sub @ ("exec" | "attach" | "portforward")] if kind == Kind::Pod => return Err(no_node_streams(sub, name)),
+        _ => return Err(ApiError::UnknownPath),
+    };
+    Ok(Target::Item { kind, namespace: namespace.to_string(), name: name.to_string(), sub })
 }
 
 /// Streaming into a pod needs a node; skiff's pods are plain containers on this host's engine,
@@ -154,6 +159,16 @@ mod tests {
             exec.to_string().contains("docker exec on its container (docker ps --filter label=io.skiff.pod=web-1)")
         );
         assert!(parse("/apis/batch/v1/jobs").is_err());
+        assert_eq!(
+            parse("/api/v1/nodes/lab").unwrap(),
+            Target::Item { kind: Kind::Node, namespace: String::new(), name: "lab".into(), sub: None }
+        );
+        assert!(parse("/api/v1/namespaces/default/nodes/lab").is_err(), "nodes live in no namespace");
+        assert!(parse("/api/v1/pods/web-1").is_err(), "pods live in one");
+        assert_eq!(
+            parse("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices").unwrap(),
+            Target::Collection { kind: Kind::EndpointSlice, namespace: Some("default".into()) }
+        );
         assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Namespaces(None));
     }
 }

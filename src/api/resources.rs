@@ -37,11 +37,17 @@ pub async fn collection(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    if kind.info().read_only && *method != Method::GET {
+        return Err(read_only(kind));
+    }
     match *method {
         Method::GET if q.flag("watch") => watch::stream(state, kind, namespace, q, headers),
         Method::GET => list(state, kind, namespace.as_deref(), q, headers),
         Method::POST => {
-            let ns = namespace.ok_or_else(|| ApiError::MethodNotAllowed("create needs a namespace".into()))?;
+            let ns = match (kind.info().namespaced, namespace) {
+                (true, None) => return Err(ApiError::MethodNotAllowed("create needs a namespace".into())),
+                (_, ns) => ns.unwrap_or_default(),
+            };
             let w = state.registry.create(kind, &ns, json_body(&body)?, &write_options(q)?).await?;
             Ok(response::warn(response::json(StatusCode::CREATED, &w.object.to_json()), &w.warnings))
         }
@@ -76,6 +82,9 @@ pub async fn item(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    if key.kind.info().read_only && *method != Method::GET {
+        return Err(read_only(key.kind));
+    }
     let now = state.registry.clock().now();
     let format = response::format(headers, q.get("includeObject"));
     match (sub, method) {
@@ -109,6 +118,15 @@ pub async fn item(
             "the server does not allow this method on the requested resource: {method}"
         ))),
     }
+}
+
+/// What skiff derives from what it observes (Endpoints, the Node) is not written by clients.
+fn read_only(kind: Kind) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "the server does not allow this method on the requested resource: {} are kept by skiff from what it \
+         observes and are read-only",
+        kind.qualified_plural()
+    ))
 }
 
 fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiError> {

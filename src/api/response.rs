@@ -60,19 +60,9 @@ pub fn format(headers: &HeaderMap, include_object: Option<&str>) -> Format {
     })
 }
 
-fn table_kind(kind: Kind) -> TableKind {
-    match kind {
-        Kind::Deployment => TableKind::Deployment,
-        Kind::ReplicaSet => TableKind::ReplicaSet,
-        Kind::Pod => TableKind::Pod,
-        Kind::Service => TableKind::Service,
-        Kind::Event => TableKind::Event,
-    }
-}
-
 /// A Table of `items` (JSON of the kind), as `meta.k8s.io/v1`.
 pub fn table(kind: Kind, items: &[Value], include: IncludeObject, now: jiff::Timestamp, rv: u64) -> Response {
-    let t = table::table_for(table_kind(kind), items, now, include, &rv.to_string());
+    let t = table::table_for(TableKind::from(kind), items, now, include, &rv.to_string());
     let body = serde_json::to_vec(&t).unwrap_or_default();
     with_type(StatusCode::OK, body, "application/json;as=Table;v=v1;g=meta.k8s.io")
 }

@@ -66,14 +66,7 @@ impl Watcher {
 }
 
 fn table_row(obj: &Object, include: IncludeObject, now: jiff::Timestamp) -> Value {
-    let kind = match obj.kind() {
-        Kind::Deployment => TableKind::Deployment,
-        Kind::ReplicaSet => TableKind::ReplicaSet,
-        Kind::Pod => TableKind::Pod,
-        Kind::Service => TableKind::Service,
-        Kind::Event => TableKind::Event,
-    };
-    table::table_for(kind, &[obj.to_json()], now, include, &obj.resource_version().to_string())
+    table::table_for(TableKind::from(obj.kind()), &[obj.to_json()], now, include, &obj.resource_version().to_string())
 }
 
 fn expired(requested: u64, oldest: u64) -> Bytes {

@@ -109,10 +109,10 @@ pub struct Client {
 }
 
 /// The API path of a kind's collection in `namespace` (all namespaces when `None`).
+/// A kind's collection, in `namespace` (ignored for cluster-scoped kinds) or across all.
 pub fn collection_path(kind: Kind, namespace: Option<&str>) -> String {
-    let prefix =
-        if kind.info().group.is_empty() { "/api/v1".to_string() } else { format!("/apis/{}/v1", kind.info().group) };
-    match namespace {
+    let prefix = kind.api_prefix();
+    match namespace.filter(|_| kind.info().namespaced) {
         Some(ns) => format!("{prefix}/namespaces/{ns}/{}", kind.info().plural),
         None => format!("{prefix}/{}", kind.info().plural),
     }

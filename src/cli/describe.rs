@@ -7,7 +7,8 @@ use crate::model::{Kind, labels};
 use crate::printers::describe;
 use clap::Args;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -73,8 +74,25 @@ async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String
             describe::describe_replica_set(&rs, &pods, &events, now)
         }
         Kind::Pod => describe::describe_pod(&typed(obj)?, &events, now, &tz),
-        Kind::Service => describe::describe_service(&typed::<Service>(obj)?, &[], &events, now),
-        Kind::Event => return Err(CliError::msg("describe does not support events")),
+        Kind::Service => {
+            let svc: Service = typed(obj)?;
+            let selector = format!("kubernetes.io/service-name={}", svc.metadata.name.as_deref().unwrap_or_default());
+            let slices: Vec<EndpointSlice> = selected(client, Kind::EndpointSlice, ns, &selector).await?;
+            describe::describe_service(&svc, &slices, &events, now)
+        }
+        Kind::Node => {
+            let node: Node = typed(obj)?;
+            let name = node.metadata.name.clone().unwrap_or_default();
+            let path = format!("{}?fieldSelector=spec.nodeName%3D{name}", collection_path(Kind::Pod, None));
+            let pods: Vec<Pod> = items::<Pod>(client.get(&path).await?)
+                .into_iter()
+                .filter(|p| !matches!(p.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed")))
+                .collect();
+            describe::describe_node(&node, &pods, &events, now, &tz)
+        }
+        Kind::Event | Kind::Endpoints | Kind::EndpointSlice => {
+            return Err(CliError::msg(format!("describe does not support {}", kind.info().plural)));
+        }
     })
 }
 

@@ -77,9 +77,10 @@ mod tests {
         assert_eq!(parse(&args(&["po", "a", "b"])).unwrap().len(), 2);
         assert_eq!(parse(&args(&["deploy,svc"])).unwrap().len(), 2);
         assert_eq!(parse(&args(&["all"])).unwrap().len(), 4);
+        assert_eq!(parse(&args(&["no"])).unwrap(), vec![Ref { kind: Kind::Node, name: None }]);
         assert_eq!(
-            parse(&args(&["nodes"])).unwrap_err().to_string(),
-            "error: the server doesn't have a resource type \"nodes\""
+            parse(&args(&["leases"])).unwrap_err().to_string(),
+            "error: the server doesn't have a resource type \"leases\""
         );
         assert_eq!(qualified(Kind::Deployment), "deployment.apps");
         assert_eq!(qualified(Kind::Service), "service");

@@ -35,7 +35,7 @@ struct Daemon {
 impl Daemon {
     fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
         let ports = ServicePorts::default();
-        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports));
+        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node"));
         let env = Arc::new(kubelet::Env {
             runtime: fake.clone(),
             registry: registry.clone(),

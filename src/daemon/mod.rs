@@ -74,7 +74,8 @@ pub async fn run(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
     let clock = Clock::system();
-    let registry = Arc::new(Registry::new(store, clock, config.policy, config.services.clone()));
+    let registry =
+        Arc::new(Registry::new(store, clock, config.policy, config.services.clone(), &kubelet::node::host_name()));
     let stop = shutdown.child_token();
     let mut tasks = Tasks::new();
 

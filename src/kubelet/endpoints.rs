@@ -22,6 +22,11 @@ pub struct PodEndpoint {
     pub port_names: BTreeMap<String, u16>,
     /// The process whose network namespace is the pod's: unpublished ports are reached there.
     pub netns: Option<u32>,
+    /// Every container passes its readiness checks, terminating or not (EndpointSlice's
+    /// `serving`); `ready` is this and not terminating.
+    pub serving: bool,
+    /// The pod's address on the engine's network: shown in Endpoints, never sent traffic.
+    pub ip: Option<String>,
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ pub mod container;
 pub mod decide;
 pub mod endpoints;
 pub mod engine;
+pub mod node;
 pub mod status;
 mod worker;
 
@@ -50,6 +51,7 @@ pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), Runti
     let mut watch =
         env.registry.store().watch(None).map_err(|_| RuntimeError::Engine("cannot watch pods".into()))?.receiver;
     let mut kubelet = Kubelet { env: env.clone(), workers: HashMap::new(), tasks: JoinSet::new() };
+    register_node(&env).await?;
     kubelet.start_all().await?;
     let mut events = runtime_events(&env, shutdown.clone());
     let mut resync = tokio::time::interval_at(tokio::time::Instant::now() + RESYNC, RESYNC);
@@ -75,6 +77,17 @@ pub async fn run(env: Arc<Env>, shutdown: CancellationToken) -> Result<(), Runti
     // Closing the mailboxes lets every worker return without touching its containers.
     kubelet.workers.clear();
     while kubelet.tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Registers this host as the Node, with what the engine reports of it.
+async fn register_node(env: &Env) -> Result<(), RuntimeError> {
+    let info = env.runtime.info().await?;
+    let now = env.registry.clock().now();
+    let this = node::node(env.registry.node_name(), &info, env.host_ip, now);
+    if let Err(e) = node::register(&env.registry, this).await {
+        tracing::warn!(error = %e, "could not register the node");
+    }
     Ok(())
 }
 

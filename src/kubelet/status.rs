@@ -6,7 +6,7 @@ use crate::model::meta;
 use crate::model::qos::qos_class;
 use k8s_openapi::api::core::v1::{
     ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus, HostIP,
-    Pod, PodCondition, PodStatus,
+    Pod, PodCondition, PodIP, PodStatus,
 };
 
 /// A finished container instance.
@@ -159,6 +159,7 @@ pub fn build(
     pod: &Pod,
     containers: &[ContainerView],
     host_ip: &str,
+    pod_ip: Option<&str>,
     start_time: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> PodStatus {
@@ -193,6 +194,8 @@ pub fn build(
         ]),
         host_ip: Some(host_ip.into()),
         host_ips: Some(vec![HostIP { ip: host_ip.into() }]),
+        pod_ip: pod_ip.map(String::from),
+        pod_ips: pod_ip.map(|ip| vec![PodIP { ip: ip.into() }]),
         start_time: Some(meta::time(start_time)),
         container_statuses: Some(containers.iter().map(container_status).collect()),
         qos_class: Some(pod.spec.as_ref().map_or("BestEffort", qos_class).into()),
@@ -248,12 +251,13 @@ mod tests {
         let t1 = t0 + jiff::SignedDuration::from_secs(30);
         let mut pod = Pod::default();
         let running = [view(State::Running { started_at: t0 }, None, true)];
-        pod.status = Some(build(&pod, &running, "127.0.0.1", t0, t0));
-        let again = build(&pod, &running, "127.0.0.1", t0, t1);
+        pod.status = Some(build(&pod, &running, "127.0.0.1", None, t0, t0));
+        let again = build(&pod, &running, "127.0.0.1", Some("172.17.0.2"), t0, t1);
+        assert_eq!(again.pod_ip.as_deref(), Some("172.17.0.2"));
         let ready = again.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
         assert_eq!((ready.status.as_str(), ready.last_transition_time.unwrap().0), ("True", t0));
         pod.metadata.deletion_timestamp = Some(meta::time(t1));
-        let terminating = build(&pod, &running, "127.0.0.1", t0, t1);
+        let terminating = build(&pod, &running, "127.0.0.1", None, t0, t1);
         let ready = terminating.conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
         assert_eq!(ready.status, "False", "a terminating pod is not ready");
     }

@@ -35,7 +35,7 @@ fn fake_runtime() -> Arc<FakeRuntime> {
 
 fn in_memory_registry() -> Arc<Registry> {
     let store = Arc::new(Store::in_memory(10_000));
-    Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default()))
+    Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default(), "node"))
 }
 
 /// Runs a kubelet on `fake` and `registry` until the returned token is cancelled.

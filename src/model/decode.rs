@@ -91,14 +91,7 @@ pub fn decode_with<T: DeserializeOwned>(
 /// Decodes a stored or received object of any kind skiff serves, choosing the type from its
 /// `apiVersion` and `kind`. Unknown fields are dropped (the store only holds valid objects).
 pub fn object_from_json(value: serde_json::Value) -> Result<Object, DecodeError> {
-    let kind = kind_of(&value)?;
-    Ok(match kind {
-        Kind::Deployment => Object::Deployment(decode(value)?.object),
-        Kind::ReplicaSet => Object::ReplicaSet(decode(value)?.object),
-        Kind::Pod => Object::Pod(decode(value)?.object),
-        Kind::Service => Object::Service(decode(value)?.object),
-        Kind::Event => Object::Event(decode(value)?.object),
-    })
+    kind_of(&value)?.decode(value, FieldValidation::Ignore).map(|(object, _)| object)
 }
 
 /// The kind a document declares, checked against the kinds skiff serves.

@@ -32,6 +32,11 @@ fn safe_encode(s: &str) -> String {
     s.bytes().map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char).collect()
 }
 
+/// A stable name suffix for `data`: its FNV-1a hash in the same alphabet, five characters.
+pub fn stable_suffix(data: &[u8]) -> String {
+    safe_encode(&fnv1a32(data, 0x811c_9dc5).to_string()).chars().take(5).collect()
+}
+
 /// A random suffix for generated names (`generateName`), five characters from the same alphabet.
 pub fn random_suffix() -> String {
     (0..5).map(|_| ALPHANUMS[fastrand::usize(..ALPHANUMS.len())] as char).collect()

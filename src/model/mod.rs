@@ -16,22 +16,13 @@ pub mod selector;
 pub mod validation;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Endpoints, Event, Node, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::sync::Arc;
-
-/// The kinds skiff stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Deployment,
-    ReplicaSet,
-    Pod,
-    Service,
-    Event,
-}
 
 /// What the API and the CLI need to know about a kind.
 #[derive(Debug)]
@@ -44,85 +35,142 @@ pub struct KindInfo {
     pub singular: &'static str,
     pub short_names: &'static [&'static str],
     pub categories: &'static [&'static str],
-    /// Kept in the durable store; events live in memory only, as in Kubernetes' short TTL.
+    /// Lives in a namespace (false: cluster-scoped, like Node).
+    pub namespaced: bool,
+    /// Kept in the durable store; events and state skiff derives live in memory only.
     pub durable: bool,
+    /// Written by skiff itself from what it observes; clients may only read it.
+    pub read_only: bool,
     /// Has a `/scale` subresource.
     pub scalable: bool,
     /// Has a `/status` subresource.
     pub has_status: bool,
 }
 
-pub const KINDS: [KindInfo; 5] = [
-    KindInfo {
-        kind: Kind::Deployment,
-        name: "Deployment",
-        group: "apps",
-        version: "v1",
-        plural: "deployments",
-        singular: "deployment",
-        short_names: &["deploy"],
-        categories: &["all"],
-        durable: true,
-        scalable: true,
-        has_status: true,
-    },
-    KindInfo {
-        kind: Kind::ReplicaSet,
-        name: "ReplicaSet",
-        group: "apps",
-        version: "v1",
-        plural: "replicasets",
-        singular: "replicaset",
-        short_names: &["rs"],
-        categories: &["all"],
-        durable: true,
-        scalable: true,
-        has_status: true,
-    },
-    KindInfo {
-        kind: Kind::Pod,
-        name: "Pod",
-        group: "",
-        version: "v1",
-        plural: "pods",
-        singular: "pod",
-        short_names: &["po"],
-        categories: &["all"],
-        durable: true,
-        scalable: false,
-        has_status: true,
-    },
-    KindInfo {
-        kind: Kind::Service,
-        name: "Service",
-        group: "",
-        version: "v1",
-        plural: "services",
-        singular: "service",
-        short_names: &["svc"],
-        categories: &["all"],
-        durable: true,
-        scalable: false,
-        has_status: true,
-    },
+/// Declares every kind once: the `Kind` enum, its `KINDS` table (indexed by `Kind`), the
+/// `Object` enum holding one typed object of any kind, and the glue between them.
+macro_rules! kinds {
+    ($($kind:ident { $($field:ident: $value:expr,)* ..$base:expr }),* $(,)?) => {
+        /// The kinds skiff stores.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Kind { $($kind),* }
+
+        pub const KINDS: [KindInfo; [$(stringify!($kind)),*].len()] =
+            [$(KindInfo { kind: Kind::$kind, name: stringify!($kind), $($field: $value,)* ..$base }),*];
+
+        /// A stored object of any kind.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Object { $($kind($kind)),* }
+
+        impl Object {
+            pub fn kind(&self) -> Kind {
+                match self { $(Object::$kind(_) => Kind::$kind),* }
+            }
+
+            pub fn meta(&self) -> &ObjectMeta {
+                match self { $(Object::$kind(o) => &o.metadata),* }
+            }
+
+            pub fn meta_mut(&mut self) -> &mut ObjectMeta {
+                match self { $(Object::$kind(o) => &mut o.metadata),* }
+            }
+
+            /// The object as Kubernetes JSON, with `apiVersion` and `kind`.
+            pub fn to_json(&self) -> serde_json::Value {
+                let r = match self { $(Object::$kind(o) => serde_json::to_value(o)),* };
+                // Serializing these plain data types cannot fail: no maps with non-string keys, no NaN.
+                r.unwrap_or(serde_json::Value::Null)
+            }
+        }
+
+        impl Kind {
+            /// Decodes `value` as this kind, reporting unknown fields per `mode`.
+            pub fn decode(
+                self,
+                value: serde_json::Value,
+                mode: decode::FieldValidation,
+            ) -> Result<(Object, Vec<String>), decode::DecodeError> {
+                match self { $(Kind::$kind => decode::decode_with(value, mode).map(|(o, w)| (Object::$kind(o), w))),* }
+            }
+        }
+
+        $(impl KubeObject for $kind {
+            const KIND: Kind = Kind::$kind;
+            fn into_object(self) -> Object {
+                Object::$kind(self)
+            }
+            fn from_object(obj: &Object) -> Option<&Self> {
+                match obj {
+                    Object::$kind(o) => Some(o),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
+            }
+            fn metadata(&self) -> &ObjectMeta {
+                &self.metadata
+            }
+            fn metadata_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
+            }
+        })*
+    };
+}
+
+/// The defaults most kinds share; each entry below says only where it differs.
+const fn served(group: &'static str, plural: &'static str, singular: &'static str) -> KindInfo {
     KindInfo {
         kind: Kind::Event,
-        name: "Event",
-        group: "",
+        name: "",
+        group,
         version: "v1",
-        plural: "events",
-        singular: "event",
-        short_names: &["ev"],
+        plural,
+        singular,
+        short_names: &[],
         categories: &[],
-        durable: false,
+        namespaced: true,
+        durable: true,
+        read_only: false,
         scalable: false,
         has_status: false,
+    }
+}
+
+kinds! {
+    Deployment {
+        short_names: &["deploy"], categories: &["all"], scalable: true, has_status: true,
+        ..served("apps", "deployments", "deployment")
     },
-];
+    ReplicaSet {
+        short_names: &["rs"], categories: &["all"], scalable: true, has_status: true,
+        ..served("apps", "replicasets", "replicaset")
+    },
+    Pod { short_names: &["po"], categories: &["all"], has_status: true, ..served("", "pods", "pod") },
+    Service { short_names: &["svc"], categories: &["all"], has_status: true, ..served("", "services", "service") },
+    Event { short_names: &["ev"], durable: false, ..served("", "events", "event") },
+    Endpoints { short_names: &["ep"], durable: false, read_only: true, ..served("", "endpoints", "endpoints") },
+    EndpointSlice {
+        durable: false, read_only: true,
+        ..served("discovery.k8s.io", "endpointslices", "endpointslice")
+    },
+    Node {
+        short_names: &["no"], namespaced: false, read_only: true, has_status: true,
+        ..served("", "nodes", "node")
+    },
+}
 
 impl Kind {
     pub fn info(self) -> &'static KindInfo {
         &KINDS[self as usize]
+    }
+
+    /// Where its collections live: `/api/v1` for the core group, `/apis/<group>/v1` otherwise.
+    pub fn api_prefix(self) -> String {
+        let info = self.info();
+        if info.group.is_empty() {
+            format!("/api/{}", info.version)
+        } else {
+            format!("/apis/{}/{}", info.group, info.version)
+        }
     }
 
     /// `apps/v1` or `v1`.
@@ -170,16 +218,6 @@ impl fmt::Display for Kind {
     }
 }
 
-/// A stored object of any kind.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Object {
-    Deployment(Deployment),
-    ReplicaSet(ReplicaSet),
-    Pod(Pod),
-    Service(Service),
-    Event(Event),
-}
-
 /// Where an object lives: kind, namespace, name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {
@@ -195,36 +233,6 @@ impl fmt::Display for ObjectKey {
 }
 
 impl Object {
-    pub fn kind(&self) -> Kind {
-        match self {
-            Object::Deployment(_) => Kind::Deployment,
-            Object::ReplicaSet(_) => Kind::ReplicaSet,
-            Object::Pod(_) => Kind::Pod,
-            Object::Service(_) => Kind::Service,
-            Object::Event(_) => Kind::Event,
-        }
-    }
-
-    pub fn meta(&self) -> &ObjectMeta {
-        match self {
-            Object::Deployment(o) => &o.metadata,
-            Object::ReplicaSet(o) => &o.metadata,
-            Object::Pod(o) => &o.metadata,
-            Object::Service(o) => &o.metadata,
-            Object::Event(o) => &o.metadata,
-        }
-    }
-
-    pub fn meta_mut(&mut self) -> &mut ObjectMeta {
-        match self {
-            Object::Deployment(o) => &mut o.metadata,
-            Object::ReplicaSet(o) => &mut o.metadata,
-            Object::Pod(o) => &mut o.metadata,
-            Object::Service(o) => &mut o.metadata,
-            Object::Event(o) => &mut o.metadata,
-        }
-    }
-
     pub fn key(&self) -> ObjectKey {
         let m = self.meta();
         ObjectKey {
@@ -232,19 +240,6 @@ impl Object {
             namespace: m.namespace.clone().unwrap_or_default(),
             name: m.name.clone().unwrap_or_default(),
         }
-    }
-
-    /// The object as Kubernetes JSON, with `apiVersion` and `kind`.
-    pub fn to_json(&self) -> serde_json::Value {
-        let r = match self {
-            Object::Deployment(o) => serde_json::to_value(o),
-            Object::ReplicaSet(o) => serde_json::to_value(o),
-            Object::Pod(o) => serde_json::to_value(o),
-            Object::Service(o) => serde_json::to_value(o),
-            Object::Event(o) => serde_json::to_value(o),
-        };
-        // Serializing these plain data types cannot fail: no maps with non-string keys, no NaN.
-        r.unwrap_or(serde_json::Value::Null)
     }
 
     /// The resourceVersion as a number (0 when unset or not numeric).
@@ -261,35 +256,6 @@ pub trait KubeObject: Clone + Serialize + DeserializeOwned + Send + Sync + fmt::
     fn metadata(&self) -> &ObjectMeta;
     fn metadata_mut(&mut self) -> &mut ObjectMeta;
 }
-
-macro_rules! kube_object {
-    ($ty:ident) => {
-        impl KubeObject for $ty {
-            const KIND: Kind = Kind::$ty;
-            fn into_object(self) -> Object {
-                Object::$ty(self)
-            }
-            fn from_object(obj: &Object) -> Option<&Self> {
-                match obj {
-                    Object::$ty(o) => Some(o),
-                    _ => None,
-                }
-            }
-            fn metadata(&self) -> &ObjectMeta {
-                &self.metadata
-            }
-            fn metadata_mut(&mut self) -> &mut ObjectMeta {
-                &mut self.metadata
-            }
-        }
-    };
-}
-
-kube_object!(Deployment);
-kube_object!(ReplicaSet);
-kube_object!(Pod);
-kube_object!(Service);
-kube_object!(Event);
 
 /// Borrows a typed object out of a shared `Object`, cloning it.
 pub fn typed<T: KubeObject>(obj: &Arc<Object>) -> Option<T> {
@@ -308,7 +274,8 @@ mod tests {
         assert_eq!(Kind::parse("rs"), Some(Kind::ReplicaSet));
         assert_eq!(Kind::parse("po"), Some(Kind::Pod));
         assert_eq!(Kind::parse("svc"), Some(Kind::Service));
-        assert_eq!(Kind::parse("nodes"), None);
+        assert_eq!(Kind::parse("nodes"), Some(Kind::Node));
+        assert_eq!(Kind::parse("horizontalpodautoscalers"), None);
         assert_eq!(Kind::Deployment.qualified_plural(), "deployments.apps");
         assert_eq!(Kind::Pod.qualified_plural(), "pods");
         for (i, k) in KINDS.iter().enumerate() {

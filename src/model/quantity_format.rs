@@ -23,6 +23,12 @@ pub fn canonical_quantity(s: &str) -> Option<String> {
     Some(format_nanos(round_up_to_milli(nanos), format_of(s)))
 }
 
+/// The canonical text of a sum of quantities (`nanos` billionths of the unit), in binary
+/// suffixes (`Mi`, memory) or decimal ones (`m`, CPU).
+pub fn canonical_sum(nanos: i128, binary: bool) -> String {
+    format_nanos(round_up_to_milli(nanos), if binary { Format::BinarySI } else { Format::DecimalSI })
+}
+
 fn format_of(s: &str) -> Format {
     let suffix = s.trim_start_matches(|c: char| c.is_ascii_digit() || "+-.".contains(c));
     if suffix.ends_with('i') {

@@ -4,6 +4,7 @@
 pub mod describe;
 pub mod duration;
 pub mod history;
+mod node_tables;
 pub mod pod_status;
 pub mod table;
 pub mod text_table;

@@ -1,5 +1,6 @@
-//! Server-side `meta.k8s.io/v1` Tables (`kubectl get`) for Pods, Deployments, ReplicaSets,
-//! Services and Events: the columns, cells and row objects of the apiserver's printers.
+//! Server-side `meta.k8s.io/v1` Tables (`kubectl get`) for every kind skiff serves: the
+//! columns, cells and row objects of the apiserver's printers (the host-level kinds' in
+//! `node_tables`).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,9 @@ use k8s_openapi::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::duration::{age, since};
+use super::node_tables::{self, ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 use super::pod_status::pod_row;
+use crate::model::Kind;
 
 /// The resource kinds this module can render as a Table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +29,27 @@ pub enum TableKind {
     Service,
     /// `v1` Event.
     Event,
+    /// `v1` Endpoints.
+    Endpoints,
+    /// `discovery.k8s.io/v1` EndpointSlice.
+    EndpointSlice,
+    /// `v1` Node.
+    Node,
+}
+
+impl From<Kind> for TableKind {
+    fn from(kind: Kind) -> TableKind {
+        match kind {
+            Kind::Deployment => TableKind::Deployment,
+            Kind::ReplicaSet => TableKind::ReplicaSet,
+            Kind::Pod => TableKind::Pod,
+            Kind::Service => TableKind::Service,
+            Kind::Event => TableKind::Event,
+            Kind::Endpoints => TableKind::Endpoints,
+            Kind::EndpointSlice => TableKind::EndpointSlice,
+            Kind::Node => TableKind::Node,
+        }
+    }
 }
 
 /// The `includeObject` query parameter of a Table request.
@@ -41,7 +65,7 @@ pub enum IncludeObject {
 }
 
 /// One column definition; descriptions are the upstream Swagger docs of the underlying field.
-struct Column {
+pub(super) struct Column {
     name: &'static str,
     type_: &'static str,
     format: &'static str,
@@ -49,12 +73,12 @@ struct Column {
     priority: i32,
 }
 
-const fn col(name: &'static str, type_: &'static str, description: &'static str, priority: i32) -> Column {
+pub(super) const fn col(name: &'static str, type_: &'static str, description: &'static str, priority: i32) -> Column {
     Column { name, type_, format: "", description, priority }
 }
 
-const NAME: Column = Column { format: "name", ..col("Name", "string", NAME_DOC, 0) };
-const AGE: Column = col("Age", "string", AGE_DOC, 0);
+pub(super) const NAME: Column = Column { format: "name", ..col("Name", "string", NAME_DOC, 0) };
+pub(super) const AGE: Column = col("Age", "string", AGE_DOC, 0);
 const CONTAINERS: Column = col("Containers", "string", "Names of each container in the template.", 1);
 const IMAGES: Column = col("Images", "string", "Images referenced by each container in the template.", 1);
 
@@ -226,6 +250,9 @@ impl TableKind {
             TableKind::ReplicaSet => REPLICA_SET_COLUMNS,
             TableKind::Service => SERVICE_COLUMNS,
             TableKind::Event => EVENT_COLUMNS,
+            TableKind::Endpoints => ENDPOINTS_COLUMNS,
+            TableKind::EndpointSlice => ENDPOINT_SLICE_COLUMNS,
+            TableKind::Node => NODE_COLUMNS,
         }
     }
 
@@ -237,6 +264,9 @@ impl TableKind {
             TableKind::ReplicaSet => ("apps/v1", "ReplicaSet"),
             TableKind::Service => ("v1", "Service"),
             TableKind::Event => ("v1", "Event"),
+            TableKind::Endpoints => ("v1", "Endpoints"),
+            TableKind::EndpointSlice => ("discovery.k8s.io/v1", "EndpointSlice"),
+            TableKind::Node => ("v1", "Node"),
         }
     }
 }
@@ -288,6 +318,9 @@ fn row(kind: TableKind, item: &Value, now: Timestamp, include_object: IncludeObj
         TableKind::ReplicaSet => (replica_set_cells(&parse(item), now), None),
         TableKind::Service => (service_cells(&parse(item), now), None),
         TableKind::Event => (event_cells(&parse(item), now), None),
+        TableKind::Endpoints => (node_tables::endpoints_cells(&parse(item), now), None),
+        TableKind::EndpointSlice => (node_tables::endpoint_slice_cells(&parse(item), now), None),
+        TableKind::Node => (node_tables::node_cells(&parse(item), now), None),
     };
     let mut row = json!({"cells": cells, "object": row_object(kind, item, include_object)});
     if let Some(c) = conditions {
@@ -515,7 +548,7 @@ fn event_source(e: &Event) -> String {
     if instance.is_empty() { component } else { format!("{component}, {instance}") }
 }
 
-fn name_of(name: &Option<String>) -> String {
+pub(super) fn name_of(name: &Option<String>) -> String {
     name.clone().unwrap_or_default()
 }
 

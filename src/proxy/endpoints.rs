@@ -116,6 +116,8 @@ mod tests {
             ports: BTreeMap::from([(8080, SocketAddr::from(([127, 0, 0, 1], 40000 + name.len() as u16)))]),
             port_names: BTreeMap::from([("http".into(), 8080)]),
             netns: Some(100),
+            serving: ready,
+            ip: Some("172.17.0.9".into()),
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod backends;
 pub mod balancer;
 pub mod dial;
+pub mod endpoint_objects;
 pub mod endpoints;
 pub mod errors;
 pub mod forward;
@@ -23,6 +24,7 @@ use crate::store::{EventType as Change, WatchEvent};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use backends::{Backends, InFlight, Stats};
+use endpoint_objects::EndpointObjects;
 use endpoints::PodState;
 use forward::{Route, Upstream};
 use k8s_openapi::api::core::v1::{
@@ -123,6 +125,8 @@ pub async fn start(
         routes: BTreeMap::new(),
         unreachable: BTreeSet::new(),
         bind_failures: BTreeSet::new(),
+        written: BTreeMap::new(),
+        objects_stale: false,
     };
     for obj in store.list(Kind::Service, None).0 {
         actor.on_service(&obj, false).await;
@@ -157,6 +161,10 @@ struct Actor {
     unreachable: BTreeSet<(String, String, i32)>,
     /// Addresses whose failure to bind was already reported (retries stay quiet).
     bind_failures: BTreeSet<SocketAddr>,
+    /// The Endpoints and EndpointSlices last written for each Service.
+    written: BTreeMap<ServiceKey, EndpointObjects>,
+    /// Pods or Services changed since they were written.
+    objects_stale: bool,
 }
 
 struct Shared<'a>(&'a Actor);
@@ -193,6 +201,9 @@ impl Actor {
                     Err(_) => break,
                 },
                 _ = retry.tick() => self.bind_missing().await,
+            }
+            if self.objects_stale {
+                self.write_endpoint_objects().await;
             }
         }
         for state in self.routes.values() {
@@ -307,8 +318,55 @@ impl Actor {
         self.refresh_all();
     }
 
+    /// Writes the Endpoints and EndpointSlices of every Service whose backends changed, and
+    /// removes those of Services that are gone.
+    async fn write_endpoint_objects(&mut self) {
+        self.objects_stale = false;
+        let node = self.registry.node_name().to_string();
+        let wanted: BTreeMap<ServiceKey, EndpointObjects> = self
+            .services
+            .iter()
+            .filter(|(_, svc)| svc.spec.as_ref().and_then(|s| s.selector.as_ref()).is_some_and(|s| !s.is_empty()))
+            .map(|(key, svc)| (key.clone(), endpoint_objects::build(svc, &self.pods, &node)))
+            .collect();
+        let gone: Vec<ServiceKey> = self.written.keys().filter(|k| !wanted.contains_key(*k)).cloned().collect();
+        for key in gone {
+            if let Some(old) = self.written.remove(&key) {
+                let keys = std::iter::once(old.endpoints.into_object().key())
+                    .chain(old.slices.into_iter().map(|s| s.into_object().key()));
+                for k in keys {
+                    let _ = self.registry.delete(&k, &crate::registry::DeleteOptions::default()).await;
+                }
+            }
+        }
+        for (key, objects) in wanted {
+            let old = self.written.get(&key);
+            if old == Some(&objects) {
+                continue;
+            }
+            let stale: Vec<_> = old
+                .map(|o| o.slices.iter().filter(|s| !objects.slices.iter().any(|n| n.metadata.name == s.metadata.name)))
+                .into_iter()
+                .flatten()
+                .map(|s| s.clone().into_object().key())
+                .collect();
+            for k in stale {
+                let _ = self.registry.delete(&k, &crate::registry::DeleteOptions::default()).await;
+            }
+            let writes = std::iter::once(objects.endpoints.clone().into_object())
+                .chain(objects.slices.iter().cloned().map(KubeObject::into_object));
+            for obj in writes {
+                if let Err(e) = self.registry.put_object(obj).await {
+                    tracing::warn!(service = %key.1, error = %e, "could not write the Service's endpoints");
+                }
+            }
+            self.written.insert(key, objects);
+        }
+    }
+
     /// Recomputes every route's snapshot from the current pods.
     fn refresh_all(&mut self) {
+        self.objects_stale = true;
         let namespaces = self.config.namespaces.is_some();
         let mut ready: BTreeMap<String, usize> = BTreeMap::new();
         let mut unreachable = Vec::new();

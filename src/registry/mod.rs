@@ -19,6 +19,7 @@ use crate::model::decode::{self, FieldValidation};
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
 use crate::store::{Preconditions, Store, StoreError};
+use events::EventType;
 use services::ServicePorts;
 use std::sync::Arc;
 
@@ -42,15 +43,29 @@ pub struct Registry {
     clock: Clock,
     policy: PodSecurityPolicy,
     service_ports: ServicePorts,
+    /// The one node pods are placed on.
+    node: String,
     /// Serializes Service writes so two creates never take the same port.
     service_admission: tokio::sync::Mutex<()>,
     events: events::Recorder,
 }
 
 impl Registry {
-    pub fn new(store: Arc<Store>, clock: Clock, policy: PodSecurityPolicy, service_ports: ServicePorts) -> Registry {
+    pub fn new(
+        store: Arc<Store>,
+        clock: Clock,
+        policy: PodSecurityPolicy,
+        service_ports: ServicePorts,
+        node: &str,
+    ) -> Registry {
         let events = events::Recorder::new(store.clone(), clock);
-        Registry { store, clock, policy, service_ports, service_admission: tokio::sync::Mutex::new(()), events }
+        let service_admission = tokio::sync::Mutex::new(());
+        Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events }
+    }
+
+    /// The name of the node every pod runs on.
+    pub fn node_name(&self) -> &str {
+        &self.node
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -118,14 +133,7 @@ impl Registry {
                 kind.info().version
             ))
         };
-        match kind {
-            Kind::Deployment => decode::decode_with(body, mode).map(|(o, w)| (Object::Deployment(o), w)),
-            Kind::ReplicaSet => decode::decode_with(body, mode).map(|(o, w)| (Object::ReplicaSet(o), w)),
-            Kind::Pod => decode::decode_with(body, mode).map(|(o, w)| (Object::Pod(o), w)),
-            Kind::Service => decode::decode_with(body, mode).map(|(o, w)| (Object::Service(o), w)),
-            Kind::Event => decode::decode_with(body, mode).map(|(o, w)| (Object::Event(o), w)),
-        }
-        .map_err(cannot)
+        kind.decode(body, mode).map_err(cannot)
     }
 
     /// Creates an object from a request body in `namespace`.
@@ -148,6 +156,7 @@ impl Registry {
         let generate =
             obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
         strategy::prepare_create(&mut obj, self.clock.now());
+        let scheduled = self.schedule(&mut obj);
         for _attempt in 0..8 {
             if let Some(base) = &generate {
                 obj.meta_mut().name = Some(generated_name(base));
@@ -159,10 +168,37 @@ impl Registry {
             }
             match self.store.create(obj.clone()).await {
                 Err(StoreError::AlreadyExists(_)) if generate.is_some() => continue,
+                Ok(created) if scheduled => {
+                    let m = created.meta();
+                    let msg =
+                        format!("Successfully assigned {}/{} to {}", meta::namespace(m), meta::name(m), self.node);
+                    self.events.record(&created, EventType::Normal, "Scheduled", &msg, "default-scheduler").await;
+                    return Ok(created);
+                }
                 other => return other.map_err(ApiError::from_store),
             }
         }
         Err(ApiError::Internal("could not generate a unique name".into()))
+    }
+
+    /// Creates `obj`, or replaces the stored one of that name whatever its version: for what
+    /// skiff derives and alone writes (Endpoints, EndpointSlices).
+    pub async fn put_object(&self, obj: Object) -> Result<Arc<Object>, ApiError> {
+        match self.store.get(&obj.key()) {
+            Some(_) => self.update_object(obj, None, &WriteOptions::default()).await,
+            None => self.create_object(obj, &WriteOptions::default()).await,
+        }
+    }
+
+    /// Places a new pod on the node, as the scheduler would; true when it did.
+    fn schedule(&self, obj: &mut Object) -> bool {
+        let Object::Pod(pod) = obj else { return false };
+        let spec = pod.spec.get_or_insert_with(Default::default);
+        if spec.node_name.as_deref().is_some_and(|n| !n.is_empty()) {
+            return false;
+        }
+        spec.node_name = Some(self.node.clone());
+        true
     }
 
     /// Replaces an object with a request body (HTTP PUT).

@@ -33,7 +33,8 @@ pub fn prepare_create(obj: &mut Object, now: jiff::Timestamp) {
             p.status =
                 Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Pending".into()), ..Default::default() })
         }
-        Object::Event(_) => {}
+        // Written by skiff itself from what it observes.
+        Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) => {}
     }
     apply_defaults(obj);
 }
@@ -93,7 +94,7 @@ fn apply_defaults(obj: &mut Object) {
         Object::ReplicaSet(rs) => defaults::default_replicaset(rs),
         Object::Pod(p) => defaults::default_pod(p),
         Object::Service(s) => defaults::default_service(s),
-        Object::Event(_) => {}
+        Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) => {}
     }
 }
 
@@ -111,7 +112,8 @@ pub fn validate(obj: &Object, old: Option<&Object>, policy: &PodSecurityPolicy) 
         (Object::Pod(p), Some(Object::Pod(o))) => validate_pod_update(p, o),
         (Object::Pod(p), _) => validation::pod::validate_pod(p, policy),
         (Object::Service(s), _) => validation::service::validate_service(s),
-        (Object::Event(_), _) => Vec::new(),
+        // Clients cannot write these; skiff writes them from what it observes.
+        (Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_), _) => Vec::new(),
     };
     if let Some(old) = old
         && old.meta().deletion_timestamp.is_some()

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 fn registry() -> Registry {
     let store = Arc::new(Store::in_memory(1000));
     let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
-    Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports)
+    Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node")
 }
 
 fn deployment_json(replicas: Value) -> Value {

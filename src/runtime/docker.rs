@@ -3,8 +3,8 @@
 //! newer-only option (stop signal, create platform) is ever sent.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineState, ExecOutput,
-    LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineInfo, EngineState,
+    ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
@@ -160,6 +160,24 @@ fn event_from(message: bollard::models::EventMessage) -> Option<RuntimeEvent> {
 
 #[async_trait]
 impl ContainerRuntime for Docker {
+    async fn info(&self) -> Result<EngineInfo> {
+        let info = self.client.info().await.map_err(engine)?;
+        let architecture = match info.architecture.as_deref().unwrap_or_default() {
+            "x86_64" => "amd64".to_string(),
+            "aarch64" => "arm64".to_string(),
+            other => other.to_string(),
+        };
+        Ok(EngineInfo {
+            cpus: info.ncpu.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+            memory_bytes: info.mem_total.and_then(|m| u64::try_from(m).ok()).unwrap_or(0),
+            version: info.server_version.unwrap_or_default(),
+            kernel_version: info.kernel_version.unwrap_or_default(),
+            os_image: info.operating_system.unwrap_or_default(),
+            os: info.os_type.unwrap_or_else(|| "linux".into()),
+            architecture,
+        })
+    }
+
     async fn image_present(&self, image: &str) -> Result<bool> {
         Ok(self.image_labels(image).await?.is_some())
     }

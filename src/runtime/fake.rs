@@ -3,8 +3,8 @@
 //! removal behind skiff's back) and read the resulting events.
 
 use super::{
-    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineState, ExecOutput,
-    LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineInfo, EngineState,
+    ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use crate::clock::Clock;
 use async_trait::async_trait;
@@ -225,6 +225,21 @@ impl FakeRuntime {
 
 #[async_trait]
 impl ContainerRuntime for FakeRuntime {
+    async fn info(&self) -> Result<EngineInfo> {
+        self.call(|| {
+            Ok(EngineInfo {
+                cpus: 2,
+                memory_bytes: 4 << 30,
+                version: "fake".into(),
+                kernel_version: "6.1.0".into(),
+                os_image: "Fake Linux".into(),
+                os: "linux".into(),
+                architecture: "amd64".into(),
+            })
+        })
+        .await
+    }
+
     async fn image_present(&self, image: &str) -> Result<bool> {
         self.call(|| Ok(self.lock().images.contains(image))).await
     }

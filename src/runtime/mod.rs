@@ -114,6 +114,22 @@ pub enum RuntimeAction {
     Destroy,
 }
 
+/// What the engine says about the machine it runs on (a Node's capacity and system info).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EngineInfo {
+    pub cpus: u32,
+    pub memory_bytes: u64,
+    /// The engine's own version, e.g. `20.10.24`.
+    pub version: String,
+    pub kernel_version: String,
+    /// The distribution, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    pub os_image: String,
+    /// `linux`.
+    pub os: String,
+    /// Go's architecture name (`amd64`, `arm64`).
+    pub architecture: String,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecOutput {
     pub exit_code: i64,
@@ -149,6 +165,8 @@ pub type Result<T> = std::result::Result<T, RuntimeError>;
 /// Everything skiff asks of a container engine.
 #[async_trait]
 pub trait ContainerRuntime: Send + Sync + 'static {
+    /// The machine the engine runs on.
+    async fn info(&self) -> Result<EngineInfo>;
     async fn image_present(&self, image: &str) -> Result<bool>;
     /// Pulls from a registry; fails with `PullFailed` carrying the engine's message.
     async fn pull_image(&self, image: &str) -> Result<()>;

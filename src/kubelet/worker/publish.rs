@@ -9,7 +9,7 @@ use crate::kubelet::decide::Decision;
 use crate::kubelet::endpoints::PodEndpoint;
 use crate::kubelet::status::{self, ContainerView};
 use crate::model::{KubeObject, meta};
-use crate::runtime::EngineState;
+use crate::runtime::{ContainerInfo, EngineState};
 use k8s_openapi::api::core::v1::Pod;
 use tokio::time::Instant;
 
@@ -34,7 +34,8 @@ impl Worker {
 
     async fn write_status(&mut self, views: &[ContainerView]) {
         let host_ip = self.env.host_ip.to_string();
-        let status = status::build(&self.pod, views, &host_ip, self.start_time, self.now());
+        let pod_ip = self.current_instances().first().and_then(|i| i.ip.clone());
+        let status = status::build(&self.pod, views, &host_ip, pod_ip.as_deref(), self.start_time, self.now());
         if self.written.as_ref() == Some(&status) {
             return;
         }
@@ -50,6 +51,12 @@ impl Worker {
             }
             Err(e) => tracing::debug!(pod = meta::name(&self.pod.metadata), error = %e, "pod status not written"),
         }
+    }
+
+    /// The current instance of each container that is alive, in spec order.
+    fn current_instances(&self) -> Vec<&ContainerInfo> {
+        let current = self.memory.containers.iter().filter_map(|c| c.current.as_ref());
+        current.filter_map(|k| self.instances.iter().find(|i| i.id == k.id && i.state.is_alive())).collect()
     }
 
     /// Every container's current instance is alive (so the old status may well be right).
@@ -79,25 +86,23 @@ impl Worker {
             .flat_map(|c| c.ports.iter().flatten())
             .filter_map(|p| Some((p.name.clone()?, u16::try_from(p.container_port).ok()?)))
             .collect();
-        let current: Vec<_> = self
-            .memory
-            .containers
-            .iter()
-            .filter_map(|c| c.current.as_ref())
-            .filter_map(|k| self.instances.iter().find(|i| i.id == k.id && i.state.is_alive()))
-            .collect();
+        let current = self.current_instances();
         let ports = current.iter().flat_map(|i| i.ports.clone()).collect();
         let netns = current.first().and_then(|i| i.pid);
+        let ip = current.first().and_then(|i| i.ip.clone());
+        let serving = !views.is_empty() && views.iter().all(|v| v.ready);
         PodEndpoint {
             uid: meta::uid(m).into(),
             namespace: meta::namespace(m).into(),
             name: meta::name(m).into(),
             labels: meta::labels(m),
-            ready: !views.is_empty() && views.iter().all(|v| v.ready) && !terminating,
+            ready: serving && !terminating,
             terminating,
             ports,
             port_names,
             netns,
+            serving,
+            ip,
         }
     }
 }

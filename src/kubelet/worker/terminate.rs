@@ -32,9 +32,10 @@ impl Worker {
     /// Out of rotation, then drain, preStop and stop `ids` in the background.
     pub(super) async fn begin_termination(&mut self, ids: Vec<String>) {
         self.memory.termination = Termination::Underway;
-        // publish() sends ready=false, terminating=true and returns once the proxy routes no
-        // new request here.
-        let endpoint = self.endpoint(&[]);
+        // Out of rotation (still serving what it has: EndpointSlice's serving+terminating);
+        // publish returns once the proxy routes no new request here.
+        let mut endpoint = self.published.clone().unwrap_or_else(|| self.endpoint(&[]));
+        (endpoint.ready, endpoint.terminating) = (false, true);
         self.env.endpoints.publish(endpoint.clone()).await;
         self.published = Some(endpoint);
         let clock = *self.env.registry.clock();

@@ -30,11 +30,13 @@ use service::*;
 use volumes::*;
 use workloads::*;
 
+pub use node::describe_node;
 pub use pod::describe_pod;
 pub use service::describe_service;
 pub use workloads::{describe_deployment, describe_pod_template, describe_replica_set};
 
 mod container;
+mod node;
 mod pod;
 mod service;
 #[cfg(test)]
