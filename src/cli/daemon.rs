@@ -98,6 +98,8 @@ fn config(args: &DaemonArgs) -> Result<Config> {
                 .service_cluster_ip_range
                 .parse()
                 .map_err(|e: String| CliError::msg(format!("invalid --service-cluster-ip-range: {e}")))?,
+            // The daemon finds out once it starts.
+            reaches_unpublished: false,
         },
         token,
         policy: PodSecurityPolicy {

@@ -74,16 +74,14 @@ pub async fn run(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
     let clock = Clock::system();
-    let registry =
-        Arc::new(Registry::new(store, clock, config.policy, config.services.clone(), &kubelet::node::host_name()));
+    let namespaces = proxy::dial::NamespaceDialer::start();
+    let services = ServicePorts { reaches_unpublished: namespaces.is_some(), ..config.services.clone() };
+    let registry = Arc::new(Registry::new(store, clock, config.policy, services, &kubelet::node::host_name()));
     let stop = shutdown.child_token();
     let mut tasks = Tasks::new();
 
-    let proxy_config = proxy::Config {
-        address: config.services.proxy_ip,
-        limits: config.proxy_limits.clone(),
-        namespaces: proxy::dial::NamespaceDialer::start(),
-    };
+    let proxy_config =
+        proxy::Config { address: config.services.proxy_ip, limits: config.proxy_limits.clone(), namespaces };
     let (proxy, proxy_task) =
         proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });

@@ -9,6 +9,7 @@ pub mod intstr;
 pub mod labels;
 pub mod manifest;
 pub mod meta;
+pub mod ports;
 pub mod qos;
 pub mod quantity;
 pub mod quantity_format;

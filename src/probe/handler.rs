@@ -4,7 +4,7 @@
 
 use super::Outcome;
 use super::{grpc, http};
-use crate::kubelet::container::resolve_port;
+use crate::model::ports::resolve_port;
 use crate::runtime::{ContainerRuntime, RuntimeError};
 use k8s_openapi::api::core::v1::{Container, ExecAction, Probe, TCPSocketAction};
 use std::collections::BTreeMap;

@@ -148,6 +148,7 @@ impl Registry {
         place_in_namespace(&mut obj, namespace)?;
         warnings.extend(strategy::warnings(&obj));
         let object = self.create_object(obj, opts).await?;
+        warnings.extend(self.service_warnings(&object));
         Ok(Written { object, warnings })
     }
 
@@ -190,6 +191,13 @@ impl Registry {
         }
     }
 
+    /// What a client should know about a Service it wrote: ports its pods cannot be reached on.
+    pub(super) fn service_warnings(&self, obj: &Object) -> Vec<String> {
+        let Object::Service(svc) = obj else { return Vec::new() };
+        let pods = self.list_typed::<k8s_openapi::api::core::v1::Pod>(svc.metadata.namespace.as_deref());
+        services::unreachable_warnings(svc, &pods, self.service_ports.reaches_unpublished)
+    }
+
     /// Places a new pod on the node, as the scheduler would; true when it did.
     fn schedule(&self, obj: &mut Object) -> bool {
         let Object::Pod(pod) = obj else { return false };
@@ -208,11 +216,12 @@ impl Registry {
         body: serde_json::Value,
         opts: &WriteOptions,
     ) -> Result<Written, ApiError> {
-        let (mut obj, warnings) = self.decode(key.kind, body, opts.field_validation)?;
+        let (mut obj, mut warnings) = self.decode(key.kind, body, opts.field_validation)?;
         check_identity(&obj, key)?;
         obj.meta_mut().namespace = Some(key.namespace.clone());
         let precondition = (obj.resource_version() > 0).then(|| obj.resource_version());
         let object = self.update_object(obj, precondition, opts).await?;
+        warnings.extend(self.service_warnings(&object));
         Ok(Written { object, warnings })
     }
 

@@ -71,7 +71,7 @@ impl Registry {
         loop {
             let existing = self.get(key)?;
             let patched = apply(key.kind.info().name, &existing.to_json(), patch_type, body)?;
-            let (obj, warnings): (Object, Vec<String>) = self.decode(key.kind, patched, opts.field_validation)?;
+            let (obj, mut warnings): (Object, Vec<String>) = self.decode(key.kind, patched, opts.field_validation)?;
             let pinned = obj.resource_version();
             let precondition = if pinned > 0 && pinned != existing.resource_version() { Some(pinned) } else { None };
             let result = match target {
@@ -83,7 +83,12 @@ impl Registry {
             };
             match result {
                 Err(ApiError::Conflict { .. }) if precondition.is_none() => continue,
-                other => return other.map(|object| Written { object, warnings }),
+                other => {
+                    return other.map(|object| {
+                        warnings.extend(self.service_warnings(&object));
+                        Written { object, warnings }
+                    });
+                }
             }
         }
     }

@@ -4,9 +4,11 @@
 //! from a range inside 127.0.0.0/8, where the proxy serves each Service's ports too, so that
 //! `curl <CLUSTER-IP>` works from the host as it does from a pod in a cluster.
 
+use crate::model::ports;
 use crate::model::validation::{BadValue, ErrorList, FieldError, FieldPath};
 use crate::model::{Object, meta};
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::ops::RangeInclusive;
@@ -18,6 +20,8 @@ pub struct ServicePorts {
     pub proxy_ip: IpAddr,
     pub node_port_range: RangeInclusive<u16>,
     pub cluster_ip_range: Cidr,
+    /// The proxy reaches ports pods do not publish (inside their network namespace).
+    pub reaches_unpublished: bool,
 }
 
 impl Default for ServicePorts {
@@ -26,6 +30,7 @@ impl Default for ServicePorts {
             proxy_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             node_port_range: 30000..=32767,
             cluster_ip_range: DEFAULT_CLUSTER_IP_RANGE.parse().unwrap_or(Cidr { base: 0x7f60_0000, prefix: 12 }),
+            reaches_unpublished: false,
         }
     }
 }
@@ -177,6 +182,43 @@ impl ServicePorts {
             .map(|i| lo + ((start + i) % span) as u16)
             .find(|p| !taken.contains(p) && !mine.contains(p) && TcpListener::bind((self.proxy_ip, *p)).is_ok())
     }
+}
+
+/// Warnings for a Service whose numeric target port the pods it selects do not publish, when
+/// the proxy cannot reach unpublished ports: traffic to them would fail until they are recreated.
+pub fn unreachable_warnings(svc: &Service, pods: &[Pod], reaches_unpublished: bool) -> Vec<String> {
+    if reaches_unpublished {
+        return Vec::new();
+    }
+    let spec = svc.spec.clone().unwrap_or_default();
+    let Some(selector) = spec.selector.filter(|s| !s.is_empty()) else { return Vec::new() };
+    let selected: Vec<&Pod> = pods
+        .iter()
+        .filter(|p| p.metadata.namespace == svc.metadata.namespace)
+        .filter(|p| selector.iter().all(|(k, v)| meta::labels(&p.metadata).get(k) == Some(v)))
+        .collect();
+    let mut warnings = Vec::new();
+    for port in spec.ports.iter().flatten() {
+        let target = match &port.target_port {
+            Some(IntOrString::Int(n)) => *n,
+            Some(IntOrString::String(_)) => continue,
+            None => port.port,
+        };
+        let missing: Vec<&str> = selected
+            .iter()
+            .filter(|p| !ports::pod_ports_to_publish(p, &[]).contains(&u16::try_from(target).unwrap_or(0)))
+            .map(|p| meta::name(&p.metadata))
+            .collect();
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "spec.ports[{}]: pods {} do not publish port {target} and this daemon cannot enter pod network \
+                 namespaces; recreate them (kubectl rollout restart) so that they publish it",
+                port.port,
+                missing.join(", ")
+            ));
+        }
+    }
+    warnings
 }
 
 impl ServicePorts {

@@ -53,7 +53,7 @@ impl Worker {
         let Some(spec) = self.containers().get(index).cloned() else { return };
         let join = self.network_of_first_container(index);
         let services = self.env.registry.list_typed::<Service>(Some(meta::namespace(&self.pod.metadata)));
-        let publish = container::pod_ports_to_publish(&self.pod, &services);
+        let publish = crate::model::ports::pod_ports_to_publish(&self.pod, &services);
         let (instance, host_ip) = (&self.env.instance, self.env.host_ip);
         let config = container::config(&self.pod, &spec, instance, restart_count, host_ip, join, publish);
         match self.env.runtime.create(&config).await {
