@@ -39,9 +39,27 @@ pub fn with_last_applied(doc: &Value) -> Value {
     modified
 }
 
-/// Decides how to apply `manifest` (of kind `kind_name`) over `live`.
-pub fn plan(kind_name: &str, manifest: &Value, live: Option<&Value>) -> Result<Step, three_way::ThreeWayError> {
-    let modified = with_last_applied(manifest);
+/// The manifest with `metadata.namespace` filled in when it names none, as kubectl's resource
+/// builder does before computing last-applied: every client then records the same namespace, so
+/// a patch computed from another client's last-applied never removes it.
+fn in_namespace(manifest: &Value, namespace: &str) -> Value {
+    let mut doc = manifest.clone();
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+        && meta.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty)
+    {
+        meta.insert("namespace".into(), Value::String(namespace.to_string()));
+    }
+    doc
+}
+
+/// Decides how to apply `manifest` (of kind `kind_name`, defaulting to `namespace`) over `live`.
+pub fn plan(
+    kind_name: &str,
+    manifest: &Value,
+    namespace: &str,
+    live: Option<&Value>,
+) -> Result<Step, three_way::ThreeWayError> {
+    let modified = with_last_applied(&in_namespace(manifest, namespace));
     let Some(live) = live else { return Ok(Step::Create(modified)) };
     let original: Option<Value> =
         live["metadata"]["annotations"][LAST_APPLIED].as_str().and_then(|s| serde_json::from_str(s).ok());
@@ -66,12 +84,26 @@ mod tests {
     #[test]
     fn create_patch_or_nothing() {
         let doc = json!({"kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "NodePort"}});
-        let Step::Create(created) = plan("Service", &doc, None).unwrap() else { panic!() };
+        let Step::Create(created) = plan("Service", &doc, "default", None).unwrap() else { panic!() };
+        assert_eq!(created["metadata"]["namespace"], "default");
         let mut live = created.clone();
         live["spec"]["clusterIP"] = json!("10.96.0.9");
-        assert_eq!(plan("Service", &doc, Some(&live)).unwrap(), Step::Unchanged);
+        assert_eq!(plan("Service", &doc, "default", Some(&live)).unwrap(), Step::Unchanged);
         let changed = json!({"kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}});
-        let Step::Patch(p) = plan("Service", &changed, Some(&live)).unwrap() else { panic!() };
+        let Step::Patch(p) = plan("Service", &changed, "default", Some(&live)).unwrap() else { panic!() };
         assert_eq!(p["spec"]["type"], "LoadBalancer");
+    }
+
+    #[test]
+    fn another_clients_last_applied_namespace_is_kept() {
+        // What kubectl records for a file without `namespace:`.
+        let doc = json!({"kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "NodePort"}});
+        let mut kubectl_applied = doc.clone();
+        kubectl_applied["metadata"]["namespace"] = json!("default");
+        let live = with_last_applied(&kubectl_applied);
+        assert_eq!(plan("Service", &doc, "default", Some(&live)).unwrap(), Step::Unchanged);
+        let changed = json!({"kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}});
+        let Step::Patch(p) = plan("Service", &changed, "default", Some(&live)).unwrap() else { panic!() };
+        assert!(p["metadata"].get("namespace").is_none(), "{p}");
     }
 }
