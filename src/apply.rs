@@ -59,11 +59,25 @@ pub fn plan(
     namespace: &str,
     live: Option<&Value>,
 ) -> Result<Step, three_way::ThreeWayError> {
-    let modified = with_last_applied(&in_namespace(manifest, namespace));
-    let Some(live) = live else { return Ok(Step::Create(modified)) };
+    plan_with(kind_name, &with_last_applied(&in_namespace(manifest, namespace)), live)
+}
+
+/// What `plan` would send, without recording the manifest as last-applied (what `kubectl diff`
+/// asks the server to dry-run, so the annotation does not show as a change).
+pub fn preview(
+    kind_name: &str,
+    manifest: &Value,
+    namespace: &str,
+    live: Option<&Value>,
+) -> Result<Step, three_way::ThreeWayError> {
+    plan_with(kind_name, &in_namespace(manifest, namespace), live)
+}
+
+fn plan_with(kind_name: &str, modified: &Value, live: Option<&Value>) -> Result<Step, three_way::ThreeWayError> {
+    let Some(live) = live else { return Ok(Step::Create(modified.clone())) };
     let original: Option<Value> =
         live["metadata"]["annotations"][LAST_APPLIED].as_str().and_then(|s| serde_json::from_str(s).ok());
-    let patch = three_way::three_way(original.as_ref(), &modified, live, &schema::for_kind(kind_name))?;
+    let patch = three_way::three_way(original.as_ref(), modified, live, &schema::for_kind(kind_name))?;
     Ok(if patch.as_object().is_some_and(|o| o.is_empty()) { Step::Unchanged } else { Step::Patch(patch) })
 }
 
@@ -105,5 +119,7 @@ mod tests {
         let changed = json!({"kind": "Service", "metadata": {"name": "web"}, "spec": {"type": "LoadBalancer"}});
         let Step::Patch(p) = plan("Service", &changed, "default", Some(&live)).unwrap() else { panic!() };
         assert!(p["metadata"].get("namespace").is_none(), "{p}");
+        let Step::Patch(preview) = preview("Service", &changed, "default", Some(&live)).unwrap() else { panic!() };
+        assert_eq!(preview, json!({"spec": {"type": "LoadBalancer"}}), "a preview records nothing");
     }
 }

@@ -37,7 +37,7 @@ async fn live_and_merged(
     let path = item_path(kind, &ns, &name);
     let live = client.get_optional(&path).await?;
     let dry_run = "?fieldValidation=Strict&dryRun=All";
-    let merged = match apply::plan(kind.info().name, doc, &ns, live.as_ref()) {
+    let merged = match apply::preview(kind.info().name, doc, &ns, live.as_ref()) {
         Ok(Step::Create(body)) => client.post(&format!("{}{dry_run}", collection_path(kind, Some(&ns))), &body).await?,
         Ok(Step::Patch(patch)) => {
             client.patch(&format!("{path}{dry_run}"), "application/strategic-merge-patch+json", &patch).await?

@@ -97,6 +97,10 @@ pub async fn run(client: &Client, ns: &str, args: EditArgs) -> Result<()> {
                 return Ok(());
             }
             Err(e) => {
+                match e.reason() {
+                    Some("Invalid") => eprintln!("error: {} {name:?} is invalid", kind.qualified_plural()),
+                    _ => eprintln!("{e}"),
+                }
                 let message: String = e.to_string().lines().map(|l| format!("# {l}\n")).collect();
                 header = format!("# {} {name:?} was not valid:\n{message}#\n", kind.qualified_plural());
                 last_failed = Some(text);

@@ -3,7 +3,7 @@
 
 use super::client::{CliError, Client, Result};
 use super::resource;
-use crate::printers::explain::{Gvk, explain};
+use crate::printers::explain::{Gvk, explain, header};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -30,6 +30,7 @@ pub async fn run(client: &Client, args: ExplainArgs) -> Result<()> {
         index["paths"][&key]["serverRelativeURL"].as_str().map(String::from).unwrap_or(format!("/openapi/v3/{key}"));
     let doc = client.get(&url).await?;
     let gvk = Gvk { group: info.group.to_string(), version: info.version.to_string(), kind: info.name.to_string() };
+    print!("{}", header(&gvk));
     print!("{}", explain(&doc, &gvk, &path, args.recursive).map_err(|e| CliError::msg(e.to_string()))?);
     Ok(())
 }

@@ -48,7 +48,9 @@ pub async fn run_set(client: &Client, ns: &str, cmd: SetCommand) -> Result<()> {
         return Err(CliError::msg("at least one image update is required"));
     }
     for Picked { kind, name, object } in select::pick(client, ns, &resources, &args.selection).await? {
-        let mut patch = image_patch(&object, &pairs)?;
+        let Some(mut patch) = image_patch(&object, &pairs)? else {
+            continue; // Nothing to change: kubectl prints nothing either.
+        };
         if args.record {
             patch["metadata"] = json!({"annotations": {CHANGE_CAUSE: command_line()}});
         }
@@ -58,14 +60,16 @@ pub async fn run_set(client: &Client, ns: &str, cmd: SetCommand) -> Result<()> {
     Ok(())
 }
 
-/// The strategic merge patch setting `CONTAINER=IMAGE` pairs on `object`'s pod template.
-fn image_patch(object: &Value, pairs: &[String]) -> Result<Value> {
-    let containers: Vec<String> = object["spec"]["template"]["spec"]["containers"]
+/// The strategic merge patch setting `CONTAINER=IMAGE` pairs on `object`'s pod template, or
+/// `None` when every named container runs its image already.
+fn image_patch(object: &Value, pairs: &[String]) -> Result<Option<Value>> {
+    let current: Vec<(String, String)> = object["spec"]["template"]["spec"]["containers"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|c| c["name"].as_str().map(String::from))
+        .filter_map(|c| Some((c["name"].as_str()?.to_string(), c["image"].as_str().unwrap_or_default().to_string())))
         .collect();
+    let containers: Vec<String> = current.iter().map(|(n, _)| n.clone()).collect();
     let mut changed = Vec::new();
     for pair in pairs {
         let (container, image) = pair
@@ -75,10 +79,18 @@ fn image_patch(object: &Value, pairs: &[String]) -> Result<Value> {
         if names.is_empty() {
             return Err(CliError::msg(format!("unable to find container named {container:?}")));
         }
-        changed.extend(names.into_iter().map(|n| json!({"image": image, "name": n})));
+        changed.extend(
+            names
+                .into_iter()
+                .filter(|n| !current.contains(&((*n).clone(), image.to_string())))
+                .map(|n| json!({"image": image, "name": n})),
+        );
+    }
+    if changed.is_empty() {
+        return Ok(None);
     }
     let order: Vec<Value> = containers.iter().map(|n| json!({"name": n})).collect();
-    Ok(json!({"spec": {"template": {"spec": {"$setElementOrder/containers": order, "containers": changed}}}}))
+    Ok(Some(json!({"spec": {"template": {"spec": {"$setElementOrder/containers": order, "containers": changed}}}})))
 }
 
 pub async fn run_scale(client: &Client, ns: &str, args: ScaleArgs) -> Result<()> {

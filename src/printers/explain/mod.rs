@@ -22,7 +22,14 @@ pub enum ExplainError {
     FieldNotFound(String),
 }
 
-/// Explains `path` (field names below the kind; empty for the kind itself) of `gvk` in `doc`.
+/// The lines kubectl prints first, before it looks for the kind's schema.
+pub fn header(gvk: &Gvk) -> String {
+    let group = if gvk.group.is_empty() { String::new() } else { format!("GROUP:      {}\n", gvk.group) };
+    format!("{group}KIND:       {}\nVERSION:    {}\n\n", gvk.kind, gvk.version)
+}
+
+/// What follows the header: the documentation of `path` (field names below the kind; empty
+/// for the kind itself) of `gvk` in `doc`.
 pub fn explain(doc: &Value, gvk: &Gvk, path: &[String], recursive: bool) -> Result<String, ExplainError> {
     let schema = kind_schema(doc, gvk).ok_or_else(|| ExplainError::KindNotFound(gvk.clone()))?;
     let walker = Walker { doc, recursive };
@@ -30,12 +37,7 @@ pub fn explain(doc: &Value, gvk: &Gvk, path: &[String], recursive: bool) -> Resu
     if body.is_empty() {
         return Err(ExplainError::FieldNotFound(path.last().cloned().unwrap_or_default()));
     }
-    let mut out = String::new();
-    if !gvk.group.is_empty() {
-        out.push_str(&format!("GROUP:      {}\n", gvk.group));
-    }
-    out.push_str(&format!("KIND:       {}\nVERSION:    {}\n\n{body}\n", gvk.kind, gvk.version));
-    Ok(out)
+    Ok(format!("{body}\n"))
 }
 
 /// The component whose `x-kubernetes-group-version-kind` names `gvk`.
@@ -281,16 +283,29 @@ fn indent(amount: usize, text: &str) -> String {
     format!("{pad}{}", text.replace('\n', &format!("\n{pad}")))
 }
 
-/// The template's `wrap`: line breaks dropped, then words wrapped at `limit` columns as
-/// `github.com/mitchellh/go-wordwrap` does (a word longer than the limit stays whole).
+/// The template's `wrap`: words wrapped at `limit` columns as `github.com/mitchellh/go-wordwrap`
+/// wraps them (line breaks kept, a word longer than the limit left whole).
 pub fn wrap(limit: usize, text: &str) -> String {
-    let text = text.replace('\n', "");
     let mut out = String::new();
     let (mut current, mut word, mut space) = (0usize, String::new(), String::new());
+    let len = |s: &String| s.chars().count();
     for c in text.chars() {
-        if c.is_whitespace() && c != '\u{a0}' {
+        if c == '\n' {
+            if word.is_empty() {
+                if current + len(&space) <= limit {
+                    out.push_str(&space);
+                }
+            } else {
+                out.push_str(&space);
+                out.push_str(&word);
+            }
+            space.clear();
+            word.clear();
+            out.push('\n');
+            current = 0;
+        } else if c.is_whitespace() && c != '\u{a0}' {
             if space.is_empty() || !word.is_empty() {
-                current += space.chars().count() + word.chars().count();
+                current += len(&space) + len(&word);
                 out.push_str(&space);
                 out.push_str(&word);
                 space.clear();
@@ -299,8 +314,7 @@ pub fn wrap(limit: usize, text: &str) -> String {
             space.push(c);
         } else {
             word.push(c);
-            let word_len = word.chars().count();
-            if current + space.chars().count() + word_len > limit && word_len < limit {
+            if current + len(&space) + len(&word) > limit && len(&word) < limit {
                 out.push('\n');
                 current = 0;
                 space.clear();
@@ -308,7 +322,7 @@ pub fn wrap(limit: usize, text: &str) -> String {
         }
     }
     if word.is_empty() {
-        if current + space.chars().count() <= limit {
+        if current + len(&space) <= limit {
             out.push_str(&space);
         }
     } else {
