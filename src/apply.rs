@@ -17,24 +17,29 @@ pub enum Step {
     Unchanged,
 }
 
-/// The manifest as it will be stored, with its own JSON as last-applied-configuration.
-pub fn with_last_applied(doc: &Value) -> Value {
+/// The manifest with an `annotations` map that holds no last-applied-configuration. Like
+/// kubectl's `GetModifiedConfiguration`, the map stays even when empty, so both clients record
+/// the same text and see each other's applies as unchanged.
+fn unrecorded(doc: &Value) -> Value {
     let mut modified = doc.clone();
-    if let Some(a) = modified.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
-        a.remove(LAST_APPLIED);
-        if a.is_empty() {
-            modified["metadata"].as_object_mut().map(|m| m.remove("annotations"));
-        }
-    }
-    let applied = format!("{}\n", serde_json::to_string(&modified).unwrap_or_default());
-    if let Some(m) = modified.get_mut("metadata").and_then(Value::as_object_mut) {
-        let annotations = m.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
+    if let Some(meta) = modified.get_mut("metadata").and_then(Value::as_object_mut) {
+        let annotations = meta.entry("annotations").or_insert_with(|| Value::Object(Default::default()));
         if !annotations.is_object() {
             *annotations = Value::Object(Default::default());
         }
         if let Some(a) = annotations.as_object_mut() {
-            a.insert(LAST_APPLIED.into(), Value::String(applied));
+            a.remove(LAST_APPLIED);
         }
+    }
+    modified
+}
+
+/// The manifest as it will be stored, with its own JSON as last-applied-configuration.
+pub fn with_last_applied(doc: &Value) -> Value {
+    let mut modified = unrecorded(doc);
+    let applied = format!("{}\n", serde_json::to_string(&modified).unwrap_or_default());
+    if let Some(a) = modified.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+        a.insert(LAST_APPLIED.into(), Value::String(applied));
     }
     modified
 }
@@ -70,7 +75,7 @@ pub fn preview(
     namespace: &str,
     live: Option<&Value>,
 ) -> Result<Step, three_way::ThreeWayError> {
-    plan_with(kind_name, &in_namespace(manifest, namespace), live)
+    plan_with(kind_name, &unrecorded(&in_namespace(manifest, namespace)), live)
 }
 
 fn plan_with(kind_name: &str, modified: &Value, live: Option<&Value>) -> Result<Step, three_way::ThreeWayError> {
@@ -91,7 +96,8 @@ mod tests {
         let doc = json!({"kind": "Service", "metadata": {"name": "web"}});
         let m = with_last_applied(&doc);
         let applied = m["metadata"]["annotations"][LAST_APPLIED].as_str().unwrap();
-        assert_eq!(serde_json::from_str::<Value>(applied).unwrap(), doc);
+        // kubectl 1.33 records exactly this for the same manifest.
+        assert_eq!(applied, "{\"kind\":\"Service\",\"metadata\":{\"annotations\":{},\"name\":\"web\"}}\n");
         assert_eq!(with_last_applied(&m), m, "re-applying an applied object changes nothing");
     }
 
