@@ -4,48 +4,9 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::Duration;
+use support::kubectl::Kubectl;
 use support::*;
-
-/// The versioned kubectl next to the machine's dispatcher.
-fn kubectl_binary(version: &str) -> PathBuf {
-    let dispatcher = Command::new("sh").args(["-c", "readlink -f \"$(command -v kubectl)\""]).output().expect("sh");
-    let path = PathBuf::from(text(&dispatcher.stdout).trim());
-    let versioned = path.parent().map(|p| p.join(format!("kubectl.{version}"))).unwrap_or_default();
-    assert!(versioned.is_file(), "kubectl {version} is required for these tests; expected {}", versioned.display());
-    versioned
-}
-
-struct Kubectl {
-    bin: PathBuf,
-    home: tempfile::TempDir,
-    server: String,
-}
-
-impl Kubectl {
-    fn new(version: &str, d: &Daemon) -> Kubectl {
-        Kubectl { bin: kubectl_binary(version), home: tempfile::tempdir().unwrap(), server: d.server.clone() }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.bin)
-            .arg("--server")
-            .arg(&self.server)
-            .args(args)
-            .env("HOME", self.home.path())
-            .env_remove("KUBECONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "kubectl {args:?} failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
-        text(&out.stdout)
-    }
-}
 
 fn header(table: &str) -> Vec<&str> {
     table.lines().next().unwrap_or_default().split_whitespace().collect()

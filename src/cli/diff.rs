@@ -69,8 +69,10 @@ pub async fn run(client: &Client, ns: &str, args: DiffArgs) -> Result<()> {
     for doc in &docs {
         let (kind, ns, name, live, merged) = live_and_merged(client, ns, &doc.value).await?;
         let file = file_name(kind, &ns, &name);
-        if let Some(live) = &live {
-            write(&live_dir, &file, live)?;
+        match &live {
+            Some(live) => write(&live_dir, &file, live)?,
+            // kubectl leaves an empty file for an object that does not exist yet.
+            None => std::fs::write(live_dir.join(&file), "").map_err(|e| CliError::msg(format!("{file}: {e}")))?,
         }
         write(&merged_dir, &file, &merged)?;
     }

@@ -31,15 +31,16 @@ fn editor_command(path: &Path) -> std::process::Command {
     command
 }
 
-/// The edited object, or `None` when the file was emptied (comment lines do not count).
-fn read_edited(text: &str) -> Result<Option<Value>> {
-    let kept: String = text.lines().filter(|l| !l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect();
-    if kept.trim().is_empty() {
-        return Ok(None);
-    }
-    let mut docs = manifest::parse(&kept).map_err(|e| CliError::msg(format!("error parsing edited object: {e}")))?;
+/// The text without its comment lines, as kubectl compares edits.
+fn strip_comments(text: &str) -> String {
+    text.lines().filter(|l| !l.trim_start().starts_with('#')).map(|l| format!("{l}\n")).collect()
+}
+
+/// The one object in an edited file's text (comments stripped).
+fn read_edited(stripped: &str) -> Result<Value> {
+    let mut docs = manifest::parse(stripped).map_err(|e| CliError::msg(format!("error parsing edited object: {e}")))?;
     match docs.len() {
-        1 => Ok(docs.pop()),
+        1 => Ok(docs.remove(0)),
         n => Err(CliError::msg(format!("expected one object in the edited file, found {n}"))),
     }
 }
@@ -55,6 +56,13 @@ fn edit_patch(kind_name: &str, original: &Value, edited: &Value) -> Result<Value
         .map_err(|e| CliError::msg(format!("creating the patch: {e}")))
 }
 
+/// Why an edit ended without an error.
+enum Ended {
+    Edited,
+    Unchanged,
+    Emptied,
+}
+
 pub async fn run(client: &Client, ns: &str, args: EditArgs) -> Result<()> {
     let (kind, name) = resource::one(&args.target)?;
     let path = item_path(kind, ns, &name);
@@ -63,50 +71,52 @@ pub async fn run(client: &Client, ns: &str, args: EditArgs) -> Result<()> {
     original["kind"] = Value::String(kind.info().name.to_string());
     let file = std::env::temp_dir().join(format!("skiff-edit-{}.yaml", uuid::Uuid::new_v4().simple()));
     let io = |e: std::io::Error| CliError::msg(format!("{}: {e}", file.display()));
-    let mut header = String::new();
-    let mut last_failed: Option<String> = None;
-    loop {
-        std::fs::write(&file, format!("{HEADER}{header}{}", output::yaml(&original)?)).map_err(io)?;
+    let original_text = output::yaml(&original)?;
+    let (mut content, mut errors) = (original_text.clone(), String::new());
+    let mut failed: Option<String> = None;
+    let ended = loop {
+        std::fs::write(&file, format!("{HEADER}{errors}{content}")).map_err(io)?;
         let status = editor_command(&file).status().map_err(io)?;
         if !status.success() {
             return Err(CliError::msg(format!("there was a problem with the editor ({status})")));
         }
-        let text = std::fs::read_to_string(&file).map_err(io)?;
-        if last_failed.as_deref() == Some(text.as_str()) {
+        let stripped = strip_comments(&std::fs::read_to_string(&file).map_err(io)?);
+        if failed.as_deref() == Some(stripped.as_str()) {
             eprintln!("A copy of your changes has been stored to {:?}", file.display().to_string());
             return Err(CliError::msg("Edit cancelled, no valid changes were saved."));
         }
-        let outcome = match read_edited(&text) {
-            Ok(None) => Ok(None),
-            Ok(Some(edited)) => match edit_patch(kind.info().name, &original, &edited) {
-                Ok(patch) if patch.as_object().is_some_and(|p| p.is_empty()) => Ok(None),
-                Ok(patch) => client.patch(&path, "application/strategic-merge-patch+json", &patch).await.map(Some),
-                Err(e) => Err(e),
-            },
+        if stripped.trim().is_empty() {
+            break Ended::Emptied;
+        }
+        if stripped == original_text {
+            break Ended::Unchanged;
+        }
+        let sent = match read_edited(&stripped).and_then(|edited| edit_patch(kind.info().name, &original, &edited)) {
+            Ok(patch) if patch.as_object().is_some_and(|p| p.is_empty()) => break Ended::Unchanged,
+            Ok(patch) => client.patch(&path, "application/strategic-merge-patch+json", &patch).await,
             Err(e) => Err(e),
         };
-        match outcome {
-            Ok(None) => {
-                let _ = std::fs::remove_file(&file);
-                println!("Edit cancelled, no changes made.");
-                return Ok(());
-            }
-            Ok(Some(_)) => {
-                let _ = std::fs::remove_file(&file);
-                println!("{}/{name} edited", qualified(kind));
-                return Ok(());
-            }
+        match sent {
+            Ok(_) => break Ended::Edited,
             Err(e) => {
                 match e.reason() {
                     Some("Invalid") => eprintln!("error: {} {name:?} is invalid", kind.qualified_plural()),
                     _ => eprintln!("{e}"),
                 }
                 let message: String = e.to_string().lines().map(|l| format!("# {l}\n")).collect();
-                header = format!("# {} {name:?} was not valid:\n{message}#\n", kind.qualified_plural());
-                last_failed = Some(text);
+                errors = format!("# {} {name:?} was not valid:\n{message}#\n", kind.qualified_plural());
+                content = stripped.clone();
+                failed = Some(stripped);
             }
         }
+    };
+    let _ = std::fs::remove_file(&file);
+    match ended {
+        Ended::Edited => println!("{}/{name} edited", qualified(kind)),
+        Ended::Unchanged => eprintln!("Edit cancelled, no changes made."),
+        Ended::Emptied => eprintln!("Edit cancelled, saved file was empty."),
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -126,7 +136,7 @@ mod tests {
         );
         edited["metadata"]["name"] = json!("other");
         assert!(edit_patch("Deployment", &original, &edited).is_err());
-        assert_eq!(read_edited(&format!("{HEADER}\n# only comments\n")).unwrap(), None);
-        assert_eq!(read_edited("# c\nkind: Service\n").unwrap(), Some(json!({"kind": "Service"})));
+        assert_eq!(strip_comments(&format!("{HEADER}# only comments\n")), "");
+        assert_eq!(read_edited(&strip_comments("# c\nkind: Service\n")).unwrap(), json!({"kind": "Service"}));
     }
 }

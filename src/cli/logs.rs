@@ -118,7 +118,7 @@ pub async fn run(client: &Client, ns: &str, args: LogsArgs) -> Result<()> {
         let path = format!("{}/log?{}", item_path(Kind::Pod, ns, pod), query(&args, container.as_deref()));
         streams.push(Box::pin(client.stream(&path, "application/json, */*").await?));
         if !args.follow {
-            copy(streams.drain(..).collect()).await?;
+            copy(std::mem::take(&mut streams)).await?;
         }
     }
     copy(streams).await

@@ -106,7 +106,7 @@ fn plan(current: &Map<String, Value>, changes: &Changes, field: Field, overwrite
         if after.remove(key).is_some() {
             patch.insert(key.clone(), Value::Null);
         } else if field == Field::Labels {
-            eprintln!("label {key:?} not found.");
+            println!("label {key:?} not found.");
         }
     }
     for (key, value) in &changes.set {

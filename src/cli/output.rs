@@ -96,7 +96,7 @@ fn jsonpath(source: &str, template: &Template, as_json: bool, value: &Value) -> 
         ))
     };
     if as_json {
-        return Ok(json(&Value::Array(template.results(value).map_err(failed)?)));
+        return Ok(format!("{}\n", json(&Value::Array(template.results(value).map_err(failed)?))));
     }
     template.execute(value).map_err(failed)
 }
@@ -149,7 +149,7 @@ mod tests {
             print(r#"jsonpath={range .items[*]}{.metadata.name}{"\t"}{.spec.replicas}{"\n"}{end}"#, false),
             "web\t2\napi\t1\n"
         );
-        assert_eq!(print("jsonpath-as-json={.items[*].spec.replicas}", false), "[\n    2,\n    1\n]");
+        assert_eq!(print("jsonpath-as-json={.items[*].spec.replicas}", false), "[\n    2,\n    1\n]\n");
         assert_eq!(
             print("custom-columns=NAME:.metadata.name,REPLICAS:spec.replicas", false),
             "NAME   REPLICAS\nweb    2\napi    1\n"

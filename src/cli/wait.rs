@@ -101,7 +101,7 @@ pub async fn run(client: &Client, ns: &str, args: WaitArgs) -> Result<()> {
         Err(e) if matches!(condition, Condition::Deleted) && e.reason() == Some("NotFound") => Vec::new(),
         other => other?,
     };
-    if picked.is_empty() && args.selection.lists() {
+    if picked.is_empty() && !matches!(condition, Condition::Deleted) {
         return Err(CliError::msg("no matching resources found"));
     }
     for target in picked {

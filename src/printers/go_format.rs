@@ -56,7 +56,7 @@ fn digits(f: f64) -> (String, i32) {
 /// `%v` of a float64: `%g` with the shortest digits and exponents from 1e+06 and below 1e-04.
 fn float_v(f: f64) -> String {
     let (digits, exp) = digits(f);
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let sign = if f < 0.0 { "-" } else { "" };
         let mantissa = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits };
         let exp_sign = if exp < 0 { '-' } else { '+' };
@@ -69,7 +69,7 @@ fn float_v(f: f64) -> String {
 /// `encoding/json`'s float64: plain decimals from 1e-06 up to 1e+21, exponents beyond.
 fn float_json(f: f64) -> String {
     let (_, exp) = digits(f);
-    if f != 0.0 && (exp < -6 || exp >= 21) {
+    if f != 0.0 && !(-6..21).contains(&exp) {
         let text = format!("{f:e}");
         let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
         let exp: i32 = exp.parse().unwrap_or(0);
