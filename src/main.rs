@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     match runtime.block_on(skiff::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Silent) => ExitCode::FAILURE,
+        Err(CliError::Exit(code)) => ExitCode::from(code),
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

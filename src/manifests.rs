@@ -153,7 +153,7 @@ async fn apply_file(registry: &Registry, file: &str, path: &Path) -> Result<usiz
 async fn apply_one(registry: &Registry, doc: &Doc, dry_run: bool) -> Result<(), ApiError> {
     let live = registry.store().get(&doc.key).map(|o| o.to_json());
     let opts = WriteOptions { dry_run, field_validation: FieldValidation::Strict };
-    match apply::plan(doc.key.kind.info().name, &doc.value, live.as_ref()) {
+    match apply::plan(doc.key.kind.info().name, &doc.value, &doc.key.namespace, live.as_ref()) {
         Ok(Step::Create(body)) => registry.create(doc.key.kind, &doc.key.namespace, body, &opts).await.map(drop),
         Ok(Step::Patch(patch)) => {
             let bytes = serde_json::to_vec(&patch).unwrap_or_default();

@@ -47,7 +47,7 @@ async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
     let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
     let path = item_path(kind, &ns, name);
     let live = client.get_optional(&path).await?;
-    let step = match apply::plan(kind.info().name, &doc.value, live.as_ref()) {
+    let step = match apply::plan(kind.info().name, &doc.value, &ns, live.as_ref()) {
         Ok(apply::Step::Create(body)) => Step::Create { path: collection_path(kind, Some(&ns)), body },
         Ok(apply::Step::Patch(patch)) => Step::Patch { path, patch },
         Ok(apply::Step::Unchanged) => Step::Unchanged,

@@ -17,6 +17,8 @@ pub enum CliError {
     Message(String),
     /// Already reported; exit non-zero quietly.
     Silent,
+    /// Exit with this code and print nothing (`diff`: 1 means the objects differ).
+    Exit(u8),
 }
 
 impl CliError {
@@ -49,7 +51,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Message(m) => write!(f, "error: {m}"),
-            CliError::Silent => Ok(()),
+            CliError::Silent | CliError::Exit(_) => Ok(()),
             CliError::Status(s) if s["reason"] == "Invalid" => {
                 let details = &s["details"];
                 let causes: Vec<String> = details["causes"]

@@ -2,9 +2,10 @@
 //! are gone, as kubectl does by default.
 
 use super::Files;
-use super::client::{CliError, Client, Result, item_path, list_path};
+use super::client::{CliError, Client, Result, item_path};
 use super::manifest;
 use super::resource::{self, qualified};
+use super::select::{self, Selection};
 use crate::model::{Kind, decode};
 use clap::Args;
 use serde_json::{Value, json};
@@ -19,11 +20,8 @@ pub struct DeleteArgs {
     pub resources: Vec<String>,
     #[command(flatten)]
     pub files: Files,
-    #[arg(short = 'l', long)]
-    pub selector: Option<String>,
-    /// Delete every object of the type.
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub selection: Selection,
     /// Seconds a pod gets to stop; 0 removes it at once.
     #[arg(long)]
     pub grace_period: Option<i64>,
@@ -49,14 +47,9 @@ async fn targets(client: &Client, ns: &str, args: &DeleteArgs) -> Result<Vec<(Ki
     for r in resource::parse(&args.resources)? {
         match r.name {
             Some(name) => out.push((r.kind, ns.to_string(), name)),
-            None if args.all || args.selector.is_some() => {
-                let list = client.get(&list_path(r.kind, Some(ns), args.selector.as_deref())).await?;
-                for item in list["items"].as_array().into_iter().flatten() {
-                    out.push((
-                        r.kind,
-                        ns.to_string(),
-                        item["metadata"]["name"].as_str().unwrap_or_default().to_string(),
-                    ));
+            None if args.selection.lists() => {
+                for picked in select::list(client, ns, r.kind, &args.selection).await? {
+                    out.push((r.kind, ns.to_string(), picked.name));
                 }
             }
             None => {

@@ -1,4 +1,4 @@
-//! `expose deployment/NAME`: a Service selecting the Deployment's pods, like kubectl's.
+//! `expose deployment NAME` (or `deployment/NAME`): a Service selecting the Deployment's pods, like kubectl's.
 
 use super::client::{CliError, Client, Result, collection_path, item_path};
 use super::resource;
@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 #[derive(Args, Debug)]
 pub struct ExposeArgs {
-    /// deployment/NAME
-    pub target: String,
+    /// deployment NAME or deployment/NAME
+    #[arg(required = true)]
+    pub target: Vec<String>,
     /// The Service's port (default: the first container port).
     #[arg(long)]
     pub port: Option<i32>,
@@ -26,7 +27,7 @@ pub struct ExposeArgs {
 }
 
 pub async fn run(client: &Client, ns: &str, args: ExposeArgs) -> Result<()> {
-    let (kind, name) = resource::one(std::slice::from_ref(&args.target))?;
+    let (kind, name) = resource::one(&args.target)?;
     if kind != Kind::Deployment {
         return Err(CliError::msg(format!("cannot expose a {}", kind.info().singular)));
     }

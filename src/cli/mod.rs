@@ -4,20 +4,28 @@
 
 mod apply;
 pub mod client;
+mod create;
 mod daemon;
 mod delete;
 mod demo;
 mod describe;
+mod diff;
+mod edit;
+mod explain;
 mod expose;
 mod get;
 mod kubeconfig;
 mod logs;
 mod manifest;
+mod metadata;
 mod output;
+mod patch;
 mod resource;
 mod rollout;
+mod select;
 mod set;
 mod version;
+mod wait;
 
 use clap::{Args, Parser, Subcommand};
 use client::{CliError, Client};
@@ -51,6 +59,9 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// List objects, or show some: TYPE [NAME...] or TYPE/NAME.
     Get(get::GetArgs),
+    /// Create an object from flags: `create deployment NAME --image=IMG`.
+    #[command(subcommand)]
+    Create(create::CreateCommand),
     /// Show details of an object and its events.
     Describe(describe::DescribeArgs),
     /// Delete objects by TYPE NAME, TYPE/NAME, or -f FILE.
@@ -62,8 +73,20 @@ pub enum Command {
     Set(set::SetCommand),
     /// Set a Deployment's or ReplicaSet's replicas.
     Scale(set::ScaleArgs),
-    /// Add or change annotations (e.g. kubernetes.io/change-cause).
-    Annotate(set::AnnotateArgs),
+    /// Add, change (--overwrite) or remove (KEY-) labels.
+    Label(metadata::MetadataArgs),
+    /// Add, change (--overwrite) or remove (KEY-) annotations (e.g. kubernetes.io/change-cause).
+    Annotate(metadata::MetadataArgs),
+    /// Change an object with a strategic merge, JSON merge or JSON patch.
+    Patch(patch::PatchArgs),
+    /// Edit an object in $KUBE_EDITOR or $EDITOR and send the change.
+    Edit(edit::EditArgs),
+    /// Wait until objects meet a condition, or are deleted.
+    Wait(wait::WaitArgs),
+    /// Show what `apply -f` would change (exit 1 when something would).
+    Diff(diff::DiffArgs),
+    /// Document a kind or one of its fields.
+    Explain(explain::ExplainArgs),
     /// Manage a Deployment's rollout.
     #[command(subcommand)]
     Rollout(rollout::RolloutCommand),
@@ -103,7 +126,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Logs(args) => logs::run(&client, ns, args).await,
         Command::Set(cmd) => set::run_set(&client, ns, cmd).await,
         Command::Scale(args) => set::run_scale(&client, ns, args).await,
-        Command::Annotate(args) => set::run_annotate(&client, ns, args).await,
+        Command::Create(cmd) => create::run(&client, ns, cmd).await,
+        Command::Label(args) => metadata::run(&client, ns, args, metadata::Field::Labels).await,
+        Command::Annotate(args) => metadata::run(&client, ns, args, metadata::Field::Annotations).await,
+        Command::Patch(args) => patch::run(&client, ns, args).await,
+        Command::Edit(args) => edit::run(&client, ns, args).await,
+        Command::Wait(args) => wait::run(&client, ns, args).await,
+        Command::Diff(args) => diff::run(&client, ns, args).await,
+        Command::Explain(args) => explain::run(&client, args).await,
         Command::Rollout(cmd) => rollout::run(&client, ns, cmd).await,
         Command::Expose(args) => expose::run(&client, ns, args).await,
         Command::Kubeconfig(args) => kubeconfig::run(&cli.server, args),

@@ -52,6 +52,25 @@ pub fn parse(args: &[String]) -> Result<Vec<Ref>> {
     Ok(names.iter().map(|n| Ref { kind: kinds[0], name: Some(n.clone()) }).collect())
 }
 
+/// Splits `args` into resources and the `KEY=VALUE`/`KEY-` pairs after them (kubectl's
+/// `GetResourcesAndPairs`); a resource after a pair is an error naming `pair_type`.
+pub fn resources_and_pairs(args: &[String], pair_type: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut resources, mut pairs) = (Vec::new(), Vec::new());
+    for arg in args {
+        let is_pair = (arg.contains('=') && !arg.starts_with('=')) || (arg.ends_with('-') && arg != "-");
+        match (is_pair, pairs.is_empty()) {
+            (true, _) => pairs.push(arg.clone()),
+            (false, true) => resources.push(arg.clone()),
+            (false, false) => {
+                return Err(CliError::msg(format!(
+                    "all resources must be specified before {pair_type} changes: {arg}"
+                )));
+            }
+        }
+    }
+    Ok((resources, pairs))
+}
+
 /// Exactly one `TYPE/NAME` or `TYPE NAME`.
 pub fn one(args: &[String]) -> Result<(Kind, String)> {
     match parse(args)?.as_slice() {
@@ -85,5 +104,11 @@ mod tests {
         assert_eq!(qualified(Kind::Deployment), "deployment.apps");
         assert_eq!(qualified(Kind::Service), "service");
         assert_eq!(one(&args(&["deployment", "web"])).unwrap(), (Kind::Deployment, "web".into()));
+        let (resources, pairs) = resources_and_pairs(&args(&["deploy", "web", "app=x", "tier-"]), "label").unwrap();
+        assert_eq!((resources, pairs), (args(&["deploy", "web"]), args(&["app=x", "tier-"])));
+        assert_eq!(
+            resources_and_pairs(&args(&["deploy", "a=b", "web"]), "label").unwrap_err().to_string(),
+            "error: all resources must be specified before label changes: web"
+        );
     }
 }

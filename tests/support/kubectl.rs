@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The versioned kubectl next to the machine's dispatcher.
-fn kubectl_binary(version: &str) -> PathBuf {
+pub fn kubectl_binary(version: &str) -> PathBuf {
     let dispatcher = Command::new("sh").args(["-c", "readlink -f \"$(command -v kubectl)\""]).output().expect("sh");
     let path = PathBuf::from(text(&dispatcher.stdout).trim());
     let versioned = path.parent().map(|p| p.join(format!("kubectl.{version}"))).unwrap_or_default();
@@ -26,18 +26,23 @@ impl Kubectl {
         Kubectl { bin: kubectl_binary(version), home: tempfile::tempdir().unwrap(), server: d.server.clone() }
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    /// Runs kubectl with extra environment variables.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(&self.bin)
             .arg("--server")
             .arg(&self.server)
             .args(args)
             .env("HOME", self.home.path())
             .env_remove("KUBECONFIG")
+            .envs(env.iter().copied())
             .output()
             .unwrap()
     }
 
-    /// Runs kubectl and insists it succeeds; returns stdout.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(out.status.success(), "kubectl {args:?} failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));

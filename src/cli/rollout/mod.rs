@@ -6,6 +6,8 @@ mod pause;
 mod status;
 mod undo;
 
+pub use status::parse_duration;
+
 use super::client::{CliError, Client, Result, item_path, list_path};
 use super::resource;
 use crate::model::{Kind, labels, meta};
