@@ -19,9 +19,17 @@ pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 pub const ORPHAN_FINALIZER: &str = "orphan";
 
-/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback.
-pub const ANNOTATIONS_NOT_COPIED: [&str; 6] =
-    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO];
+/// skiff's opt-in automatic rollback (a cluster ignores it).
+pub const ROLLBACK_ON_FAILURE: &str = "skiff.io/rollback-on-failure";
+/// On a Deployment: the pod-template-hash of the template an automatic rollback wrote.
+pub const ROLLED_BACK_TO: &str = "skiff.io/rolled-back-to";
+/// On a ReplicaSet: its revision once ran complete (every replica updated and available).
+pub const COMPLETED: &str = "skiff.io/completed";
+
+/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback
+/// (Kubernetes' list, and skiff's rollback bookkeeping, which belongs to one object only).
+pub const ANNOTATIONS_NOT_COPIED: [&str; 8] =
+    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO, ROLLED_BACK_TO, COMPLETED];
 
 /// A timestamp at the precision Kubernetes stores (whole seconds).
 pub fn time(ts: jiff::Timestamp) -> Time {

@@ -5,11 +5,11 @@
 use super::history::revisions;
 use super::{CliError, Client, Result, Target, deployment_name, with_replica_sets};
 use crate::cli::client::item_path;
-use crate::controller::deployment::util::equal_ignore_hash;
-use crate::model::meta::{self, ANNOTATIONS_NOT_COPIED, LAST_APPLIED, POD_TEMPLATE_HASH};
-use crate::model::{Kind, KubeObject};
+use crate::controller::deployment::rollback;
+use crate::model::Kind;
+use crate::model::meta::{self, LAST_APPLIED};
 use clap::Args;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 #[derive(Args, Debug)]
 pub struct UndoArgs {
@@ -46,45 +46,23 @@ pub async fn run(client: &Client, ns: &str, args: UndoArgs) -> Result<()> {
             "you cannot rollback a paused deployment; resume it first with 'skiff rollout resume' and try again",
         ));
     }
-    let mut template = rs.spec.as_ref().and_then(|s| s.template.clone()).unwrap_or_default();
-    let current = d.spec.as_ref().map(|s| s.template.clone()).unwrap_or_default();
-    if equal_ignore_hash(&template, &current) {
+    let Some(rollback) = rollback::to_replica_set(&d, rs) else {
         println!(
             "deployment.apps/{name} skipped rollback (current template already matches revision {})",
             args.to_revision
         );
         return Ok(());
-    }
-    if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
-        labels.remove(POD_TEMPLATE_HASH);
-    }
+    };
     if meta::annotation(&d.metadata, LAST_APPLIED).is_some() {
         eprintln!(
             "Warning: resource deployments/{name} was previously managed with 'kubectl apply'. Rolling back will not update the kubectl.kubernetes.io/last-applied-configuration annotation, which may cause unexpected behavior on future 'kubectl apply' operations. Consider using 'kubectl apply' with your previous configuration file instead."
         );
     }
     let patch = json!([
-        {"op": "replace", "path": "/spec/template", "value": template},
-        {"op": "replace", "path": "/metadata/annotations", "value": annotations(&d, rs)},
+        {"op": "replace", "path": "/spec/template", "value": rollback.template},
+        {"op": "replace", "path": "/metadata/annotations", "value": rollback.annotations},
     ]);
     client.patch(&item_path(Kind::Deployment, ns, &name), "application/json-patch+json", &patch).await?;
     println!("deployment.apps/{name} rolled back");
     Ok(())
-}
-
-/// The Deployment's own values for the keys never copied to ReplicaSets; every other
-/// annotation from the ReplicaSet (so its change-cause comes back).
-fn annotations(d: &k8s_openapi::api::apps::v1::Deployment, rs: &k8s_openapi::api::apps::v1::ReplicaSet) -> Value {
-    let mut out = Map::new();
-    for (k, v) in d.metadata().annotations.iter().flatten() {
-        if ANNOTATIONS_NOT_COPIED.contains(&k.as_str()) {
-            out.insert(k.clone(), Value::String(v.clone()));
-        }
-    }
-    for (k, v) in rs.metadata.annotations.iter().flatten() {
-        if !ANNOTATIONS_NOT_COPIED.contains(&k.as_str()) {
-            out.insert(k.clone(), Value::String(v.clone()));
-        }
-    }
-    Value::Object(out)
 }

@@ -4,8 +4,11 @@
 //! step: it simulates the writes the real controller makes, in order, on local copies, and
 //! returns them as a plan for the async shell to execute.
 
+mod auto_rollback;
+pub mod plan;
 mod recreate;
 mod revision;
+pub mod rollback;
 mod rolling;
 mod scale;
 mod status;
@@ -28,6 +31,9 @@ pub enum Action {
     DeleteReplicaSet(ReplicaSet),
     /// The Deployment with its new status (and revision annotation).
     UpdateStatus(Deployment),
+    /// Write this rollback onto the Deployment's spec and annotations, on its latest version
+    /// (skiff's opt-in automatic rollback).
+    Rollback(rollback::Rollback),
     Event {
         warning: bool,
         reason: &'static str,
@@ -107,7 +113,14 @@ impl Sync<'_> {
         if self.is_scaling_event() {
             return self.sync_scale_and_status();
         }
-        if util::is_rolling_update(&self.d) { self.rollout_rolling() } else { self.rollout_recreate() }
+        let was_timed_out = auto_rollback::timed_out(&self.d);
+        if util::is_rolling_update(&self.d) {
+            self.rollout_rolling()
+        } else {
+            self.rollout_recreate()
+        }
+        let new = self.find_new();
+        self.auto_rollback(new, was_timed_out);
     }
 
     /// `sync()` in Kubernetes: scaling and history cleanup without starting a rollout.

@@ -2,6 +2,7 @@
 //! writes are applied to in-memory objects and ReplicaSet status is set by hand, the way the
 //! ReplicaSet controller and kubelet would report it.
 
+use super::plan::Objects;
 use super::*;
 use crate::model::meta::{CHANGE_CAUSE, REVISION, REVISION_HISTORY};
 use k8s_openapi::api::apps::v1::{DeploymentSpec, DeploymentStrategy, ReplicaSetStatus, RollingUpdateDeployment};
@@ -60,22 +61,31 @@ fn pct(s: &str) -> IntOrString {
 
 /// A deployment, its ReplicaSets, the events so far and a clock.
 struct World {
-    d: Deployment,
-    rss: Vec<ReplicaSet>,
+    objects: Objects,
     events: Vec<String>,
     now: jiff::Timestamp,
-    next_uid: u32,
     last_plan: Plan,
+}
+
+impl std::ops::Deref for World {
+    type Target = Objects;
+    fn deref(&self) -> &Objects {
+        &self.objects
+    }
+}
+
+impl std::ops::DerefMut for World {
+    fn deref_mut(&mut self) -> &mut Objects {
+        &mut self.objects
+    }
 }
 
 impl World {
     fn new(d: Deployment) -> World {
         World {
-            d,
-            rss: Vec::new(),
+            objects: Objects::new(d, Vec::new()),
             events: Vec::new(),
             now: "2026-11-27T10:00:00Z".parse().unwrap(),
-            next_uid: 0,
             last_plan: Plan::default(),
         }
     }
@@ -84,32 +94,15 @@ impl World {
         self.now = self.now.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap();
     }
 
-    /// One controller sync, its writes applied. Returns whether it wrote anything.
+    /// One controller sync, its writes applied (a new ReplicaSet takes a second to create, so
+    /// creation times order them). Returns whether it wrote anything.
     fn sync(&mut self) -> bool {
         let plan = sync(Input { deployment: &self.d, replica_sets: self.rss.clone(), pods: &[] }, self.now);
         let wrote = plan.actions.iter().any(|a| !matches!(a, Action::Event { .. }));
-        for action in plan.actions.clone() {
-            match action {
-                Action::CreateReplicaSet(mut rs) => {
-                    self.next_uid += 1;
-                    rs.metadata.uid = Some(format!("rs-{}", self.next_uid));
-                    rs.metadata.creation_timestamp = Some(meta::time(self.now));
-                    rs.metadata.generation = Some(1);
-                    self.tick(1);
-                    self.rss.push(rs);
-                }
-                Action::UpdateReplicaSet(rs) => {
-                    let slot = self.rss.iter_mut().find(|r| r.metadata.name == rs.metadata.name).unwrap();
-                    *slot = rs;
-                }
-                Action::DeleteReplicaSet(rs) => self.rss.retain(|r| r.metadata.name != rs.metadata.name),
-                Action::UpdateStatus(d) => {
-                    self.d.status = d.status;
-                    self.d.metadata.annotations = d.metadata.annotations;
-                }
-                Action::Event { message, .. } => self.events.push(message),
-            }
-        }
+        let creates = plan.actions.iter().filter(|a| matches!(a, Action::CreateReplicaSet(_))).count();
+        let events = self.objects.apply(plan.actions.clone(), self.now);
+        self.events.extend(events);
+        self.tick(i64::try_from(creates).unwrap_or(0));
         self.last_plan = plan;
         wrote
     }

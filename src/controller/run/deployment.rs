@@ -48,6 +48,19 @@ impl DeploymentController {
                         Err(e) => return Err(e),
                     }
                 }
+                Action::Rollback(back) => {
+                    let Some(mut latest) =
+                        self.registry.get_typed::<Deployment>(meta::namespace(&d.metadata), meta::name(&d.metadata))
+                    else {
+                        continue;
+                    };
+                    let rv = meta::resource_version(&latest.metadata);
+                    if let Some(spec) = latest.spec.as_mut() {
+                        spec.template = back.template;
+                    }
+                    latest.metadata.annotations = Some(back.annotations);
+                    self.registry.update_object(latest.into_object(), Some(rv), &write).await?;
+                }
                 Action::UpdateStatus(new) => {
                     let rv = meta::resource_version(&d.metadata);
                     self.registry.update_status_object(new.into_object(), Some(rv)).await?;
