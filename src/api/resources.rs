@@ -23,9 +23,10 @@ fn write_options(q: &Query) -> Result<WriteOptions, ApiError> {
     Ok(WriteOptions { dry_run: q.get("dryRun") == Some("All"), field_validation })
 }
 
-fn json_body(body: &Bytes) -> Result<Value, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body of the request could not be decoded as JSON: {e}")))
+/// A create, update or delete body as JSON (kubectl 1.33's typed requests are protobuf).
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    super::body::decode(content_type, body)
 }
 
 pub async fn collection(
@@ -42,7 +43,7 @@ pub async fn collection(
         Method::GET => list(state, kind, namespace.as_deref(), q, headers),
         Method::POST => {
             let ns = namespace.ok_or_else(|| ApiError::MethodNotAllowed("create needs a namespace".into()))?;
-            let w = state.registry.create(kind, &ns, json_body(&body)?, &write_options(q)?).await?;
+            let w = state.registry.create(kind, &ns, json_body(headers, &body)?, &write_options(q)?).await?;
             Ok(response::warn(response::json(StatusCode::CREATED, &w.object.to_json()), &w.warnings))
         }
         _ => Err(ApiError::MethodNotAllowed(format!(
@@ -81,7 +82,7 @@ pub async fn item(
     match (sub, method) {
         (None, &Method::GET) => Ok(response::object(&state.registry.get(&key)?, format, StatusCode::OK, now)),
         (None, &Method::PUT) => {
-            let w = state.registry.update(&key, json_body(&body)?, &write_options(q)?).await?;
+            let w = state.registry.update(&key, json_body(headers, &body)?, &write_options(q)?).await?;
             Ok(response::warn(response::json(StatusCode::OK, &w.object.to_json()), &w.warnings))
         }
         (None | Some(Sub::Status), &Method::PATCH) => {
@@ -90,14 +91,14 @@ pub async fn item(
             Ok(response::warn(response::json(StatusCode::OK, &w.object.to_json()), &w.warnings))
         }
         (None, &Method::DELETE) => {
-            let deleted = state.registry.delete(&key, &delete_options(q, &body)?).await?;
+            let deleted = state.registry.delete(&key, &delete_options(q, headers, &body)?).await?;
             Ok(response::json(StatusCode::OK, &deleted.to_json()))
         }
         (Some(Sub::Status), &Method::GET) => {
             Ok(response::object(&state.registry.get(&key)?, Format::Json, StatusCode::OK, now))
         }
         (Some(Sub::Status), &Method::PUT) => {
-            let (obj, _) = state.registry.decode(key.kind, json_body(&body)?, FieldValidation::Ignore)?;
+            let (obj, _) = state.registry.decode(key.kind, json_body(headers, &body)?, FieldValidation::Ignore)?;
             let rv = obj.resource_version();
             let updated = state.registry.update_status_object(obj, (rv > 0).then_some(rv)).await?;
             Ok(response::json(StatusCode::OK, &updated.to_json()))
@@ -132,7 +133,7 @@ async fn scale(
 ) -> Result<Response, ApiError> {
     let current = state.registry.get_scale(key)?;
     let scale = if method == Method::PUT {
-        json_body(body)?
+        json_body(headers, body)?
     } else {
         let kind = "Scale";
         crate::registry::patch::apply(kind, &current, patch_type(headers)?, body)?
@@ -146,8 +147,8 @@ async fn scale(
 }
 
 /// DeleteOptions from the body (kubectl sends one) and the query.
-fn delete_options(q: &Query, body: &Bytes) -> Result<DeleteOptions, ApiError> {
-    let b: Value = if body.is_empty() { Value::Null } else { json_body(body)? };
+fn delete_options(q: &Query, headers: &HeaderMap, body: &Bytes) -> Result<DeleteOptions, ApiError> {
+    let b: Value = if body.is_empty() { Value::Null } else { json_body(headers, body)? };
     let policy = b["propagationPolicy"].as_str().or(q.get("propagationPolicy"));
     let propagation = match policy {
         None => None,
