@@ -61,6 +61,11 @@ pub fn fields(message: &[u8]) -> impl Iterator<Item = Result<(u64, Value<'_>), M
     })
 }
 
+/// The varints of a packed repeated field's payload.
+pub fn varints(mut packed: &[u8]) -> impl Iterator<Item = Result<u64, Malformed>> {
+    std::iter::from_fn(move || (!packed.is_empty()).then(|| read_varint(&mut packed)))
+}
+
 fn read_field<'a>(rest: &mut &'a [u8]) -> Result<(u64, Value<'a>), Malformed> {
     let key = read_varint(rest)?;
     let number = key >> 3;
@@ -116,6 +121,16 @@ mod tests {
         assert_eq!(read, vec![(1, Value::Bytes(b"hello")), (2, Value::Varint(300)), (3, Value::Fixed32(1))]);
         assert_eq!(&m[..2], &[0x0a, 5]);
         assert_eq!(&m[7..10], &[0x10, 0xac, 0x02], "300 as a varint");
+    }
+
+    #[test]
+    fn packed_varints() {
+        let mut packed = Vec::new();
+        for v in [1, 300, u64::MAX] {
+            varint(&mut packed, v);
+        }
+        assert_eq!(varints(&packed).collect::<Result<Vec<_>, _>>(), Ok(vec![1, 300, u64::MAX]));
+        assert_eq!(varints(&[0x80]).last(), Some(Err(Malformed)));
     }
 
     #[test]

@@ -16,9 +16,24 @@ fn answers(url: &str) -> Option<()> {
 }
 
 #[test]
-fn create_deployment_and_expose_serve_on_a_node_port_and_at_the_cluster_ip() {
+fn kubectl_1_27_create_deployment_and_expose_serve() {
+    create_deployment_and_expose_serve_on_a_node_port_and_at_the_cluster_ip("1.27");
+}
+
+#[test]
+fn kubectl_1_30_create_deployment_and_expose_serve() {
+    create_deployment_and_expose_serve_on_a_node_port_and_at_the_cluster_ip("1.30");
+}
+
+/// kubectl 1.33 sends `create deployment` as protobuf.
+#[test]
+fn kubectl_1_33_create_deployment_and_expose_serve() {
+    create_deployment_and_expose_serve_on_a_node_port_and_at_the_cluster_ip("1.33");
+}
+
+fn create_deployment_and_expose_serve_on_a_node_port_and_at_the_cluster_ip(version: &str) {
     let d = Daemon::start();
-    let k = Kubectl::new("1.30", &d);
+    let k = Kubectl::new(version, &d);
     assert_eq!(k.ok(&["create", "deployment", "x", "--image=hello-kubernetes:1.0"]), "deployment.apps/x created\n");
     k.ok(&["rollout", "status", "deployment/x", "--timeout=60s"]);
     assert_eq!(

@@ -1,9 +1,11 @@
 //! The Kubernetes-shaped REST API over the registry: the URL grammar, the verbs, watch, logs,
 //! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits.
 
+mod body;
 mod discovery;
 mod logs;
 mod openapi;
+mod protobuf;
 pub mod request;
 mod resources;
 mod response;

@@ -23,17 +23,10 @@ fn write_options(q: &Query) -> Result<WriteOptions, ApiError> {
     Ok(WriteOptions { dry_run: q.get("dryRun") == Some("All"), field_validation })
 }
 
-/// The JSON body. A protobuf body is refused with 415, on which clients that sent it (kubectl
-/// 1.33's `create` subcommands) retry with JSON.
+/// A create, update or delete body as JSON (kubectl 1.33's typed requests are protobuf).
 fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {content_type})"
-        )));
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::BadRequest(format!("the body of the request could not be decoded as JSON: {e}")))
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    super::body::decode(content_type, body)
 }
 
 pub async fn collection(
