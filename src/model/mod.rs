@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod defaults;
+pub mod deployment;
 pub mod hash;
 pub mod image;
 pub mod intstr;

@@ -9,6 +9,7 @@ pub mod patch;
 pub mod services;
 pub mod strategy;
 mod subresources;
+pub mod warnings;
 
 pub use delete::{DeleteOptions, Propagation};
 pub use error::ApiError;
@@ -148,7 +149,7 @@ impl Registry {
         place_in_namespace(&mut obj, namespace)?;
         warnings.extend(strategy::warnings(&obj));
         let object = self.create_object(obj, opts).await?;
-        warnings.extend(self.service_warnings(&object));
+        warnings.extend(self.context_warnings(&object));
         Ok(Written { object, warnings })
     }
 
@@ -191,11 +192,24 @@ impl Registry {
         }
     }
 
-    /// What a client should know about a Service it wrote: ports its pods cannot be reached on.
-    pub(super) fn service_warnings(&self, obj: &Object) -> Vec<String> {
-        let Object::Service(svc) = obj else { return Vec::new() };
-        let pods = self.list_typed::<k8s_openapi::api::core::v1::Pod>(svc.metadata.namespace.as_deref());
-        services::unreachable_warnings(svc, &pods, self.service_ports.reaches_unpublished)
+    /// What a client should know about an object it wrote, given what else is stored: ports a
+    /// Service's pods cannot be reached on, a rollout set up to fail or to drop traffic.
+    pub(super) fn context_warnings(&self, obj: &Object) -> Vec<String> {
+        let ns = obj.meta().namespace.as_deref();
+        match obj {
+            Object::Service(svc) => {
+                let pods = self.list_typed::<k8s_openapi::api::core::v1::Pod>(ns);
+                let mut w = services::unreachable_warnings(svc, &pods, self.service_ports.reaches_unpublished);
+                w.extend(warnings::service_over_deployments(svc, &self.list_typed(ns)));
+                w
+            }
+            Object::Deployment(d) => {
+                let mut w = warnings::deployment(d);
+                w.extend(warnings::deployment_under_services(d, &self.list_typed(ns)));
+                w
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Places a new pod on the node, as the scheduler would; true when it did.
@@ -221,7 +235,7 @@ impl Registry {
         obj.meta_mut().namespace = Some(key.namespace.clone());
         let precondition = (obj.resource_version() > 0).then(|| obj.resource_version());
         let object = self.update_object(obj, precondition, opts).await?;
-        warnings.extend(self.service_warnings(&object));
+        warnings.extend(self.context_warnings(&object));
         Ok(Written { object, warnings })
     }
 

@@ -85,7 +85,7 @@ impl Registry {
                 Err(ApiError::Conflict { .. }) if precondition.is_none() => continue,
                 other => {
                     return other.map(|object| {
-                        warnings.extend(self.service_warnings(&object));
+                        warnings.extend(self.context_warnings(&object));
                         Written { object, warnings }
                     });
                 }

@@ -3,6 +3,7 @@
 
 mod history;
 mod pause;
+mod plan;
 mod status;
 mod undo;
 
@@ -23,6 +24,8 @@ pub enum RolloutCommand {
     History(history::HistoryArgs),
     /// Go back to the previous revision (or --to-revision).
     Undo(undo::UndoArgs),
+    /// The waves a change would roll out in, before anything changes (skiff only).
+    Plan(plan::PlanArgs),
     /// Stop rolling out template changes.
     Pause(Target),
     /// Resume a paused rollout.
@@ -43,6 +46,7 @@ pub async fn run(client: &Client, ns: &str, cmd: RolloutCommand) -> Result<()> {
         RolloutCommand::Status(a) => status::run(client, ns, a).await,
         RolloutCommand::History(a) => history::run(client, ns, a).await,
         RolloutCommand::Undo(a) => undo::run(client, ns, a).await,
+        RolloutCommand::Plan(a) => plan::run(client, ns, a).await,
         RolloutCommand::Pause(t) => pause::pause(client, ns, &t, true).await,
         RolloutCommand::Resume(t) => pause::pause(client, ns, &t, false).await,
         RolloutCommand::Restart(t) => pause::restart(client, ns, &t).await,

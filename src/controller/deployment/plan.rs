@@ -22,7 +22,7 @@ pub struct Wave {
     pub new: i32,
     /// `old + new`, never above `maxTotal`.
     pub total: i32,
-    /// Pods available when this step is taken, never below `minAvailable`.
+    /// Pods available once this step is taken, never below `minAvailable`.
     pub available: i32,
     /// New pods that had to become Ready before this step.
     pub waited_for_ready: i32,
@@ -138,11 +138,10 @@ pub fn plan(d: &Deployment, rss: &[ReplicaSet], now: jiff::Timestamp) -> Rollout
     let (mut waited_for_ready, mut waited_seconds) = (0, 0);
     for _ in 0..MAX_SYNCS {
         let before = world.sizes();
-        let available = world.available();
         world.sync();
         world.observe();
         if world.sizes() != before {
-            let (old, new) = world.sizes();
+            let ((old, new), available) = (world.sizes(), world.available());
             plan.waves.push(Wave { old, new, total: old + new, available, waited_for_ready, waited_seconds });
             (waited_for_ready, waited_seconds) = (0, 0);
             continue;
