@@ -1,5 +1,6 @@
 //! The Kubernetes-shaped REST API over the registry: the URL grammar, the verbs, watch, logs,
-//! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits.
+//! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits. Its
+//! connections are managed like every listener's (`conn`).
 
 mod discovery;
 mod logs;
@@ -10,12 +11,14 @@ mod response;
 mod selectors;
 mod watch;
 
+use crate::conn::{self, RequestBody};
 use crate::model::{Kind, ObjectKey};
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
 use request::{Query, Target};
 use serde_json::json;
@@ -40,12 +43,23 @@ pub struct ApiState {
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes requests in flight.
-pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(dispatch).with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await
+pub async fn serve(listener: TcpListener, config: conn::Listener, state: Arc<ApiState>, shutdown: CancellationToken) {
+    let handler =
+        move |_client, req: http::Request<RequestBody>| dispatch(state.clone(), req.map(axum::body::Body::new));
+    conn::serve(listener, config, handler, shutdown).await;
 }
 
-async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
+/// The answer to a request line over `limit` bytes: a Status, as for every API error.
+pub fn uri_too_long(limit: usize) -> Bytes {
+    let body = serde_json::to_vec(&ApiError::UriTooLong(limit).to_status()).unwrap_or_default();
+    let head = format!(
+        "HTTP/1.1 414 URI Too Long\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    Bytes::from([head.as_bytes(), &body].concat())
+}
+
+async fn dispatch(state: Arc<ApiState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::debug_span!("api", %method, %path);

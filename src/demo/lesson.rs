@@ -9,7 +9,6 @@ use super::traffic::{Tally, Traffic};
 use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
 use crate::model::validation::pod::PodSecurityPolicy;
-use crate::proxy::listener::Limits;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
 use clap::Parser;
@@ -201,7 +200,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
         node_port_range: 30000..=32767,
         token: None,
         policy: PodSecurityPolicy::default(),
-        proxy_limits: Limits::default(),
+        connections: daemon::Connections::with_defaults(crate::conn::budget::raise_nofile_limit().unwrap_or(1024)),
         watch_history: 10_000,
         manifests: None,
     };

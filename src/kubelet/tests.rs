@@ -73,7 +73,8 @@ impl EndpointSink for RecordingSink {
         let mut line = format!("publish {} ready={}", e.name, e.ready);
         if let Some(registry) = &self.api {
             let pod = registry.get_typed::<Pod>("default", &e.name);
-            let ready = pod.and_then(|p| p.status?.container_statuses).is_some_and(|c| c.first().is_some_and(|s| s.ready));
+            let ready =
+                pod.and_then(|p| p.status?.container_statuses).is_some_and(|c| c.first().is_some_and(|s| s.ready));
             line += &format!(" api={ready}");
         }
         self.log.lock().unwrap().push(line);

@@ -33,6 +33,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("Request entity too large: limit is {0}")]
     TooLarge(usize),
+    #[error("Request-URI too long: limit is {0}")]
+    UriTooLong(usize),
     #[error("the server could not find the requested resource")]
     UnknownPath,
     #[error("Internal error occurred: {0}")]
@@ -80,6 +82,7 @@ impl ApiError {
             ApiError::Expired { .. } => (410, "Expired"),
             ApiError::Unauthorized => (401, "Unauthorized"),
             ApiError::TooLarge(_) => (413, "RequestEntityTooLarge"),
+            ApiError::UriTooLong(_) => (414, "RequestURITooLong"),
             ApiError::Internal(_) => (500, "InternalError"),
         }
     }
