@@ -154,6 +154,7 @@ pub async fn run(
         token: config.token.clone(),
         server,
         shutdown: stop.clone(),
+        bodies: tokio::sync::Semaphore::new(api::BODY_MEMORY_KIB),
     });
     let cap = limits.api.max_connections.min(api_budget.limit());
     let api_listener = conn::Listener::new(

@@ -3,6 +3,7 @@
 //! connections are managed like every listener's (`conn`).
 
 mod discovery;
+mod list_options;
 mod logs;
 mod openapi;
 pub mod request;
@@ -26,10 +27,14 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 /// Largest request body accepted (the apiserver's limit is 3 MiB).
 pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
+/// Request bodies buffered at once across all API requests, in KiB: past it a request gets
+/// 429 with `Retry-After` (kubectl waits and retries), as past the apiserver's in-flight limit.
+pub const BODY_MEMORY_KIB: usize = 32 * 1024;
 
 /// What the API serves from.
 pub struct ApiState {
@@ -40,6 +45,8 @@ pub struct ApiState {
     pub token: Option<String>,
     pub server: SocketAddr,
     pub shutdown: CancellationToken,
+    /// Tickets for `BODY_MEMORY_KIB` of request bodies.
+    pub bodies: Semaphore,
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes requests in flight.
@@ -93,7 +100,10 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
+    let _buffered = reserve_body(state, &parts.headers)?;
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::TooLarge(format!("limit is {BODY_LIMIT}")))?;
     let now = state.registry.clock().now();
     let get_only = |resp: Response| {
         if parts.method == Method::GET {
@@ -117,6 +127,22 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
         }
     }
+}
+
+/// Room for the request's body among all bodies being read, if it has one: what its
+/// Content-Length says (over the limit: 413 at once), or the limit when it is chunked.
+fn reserve_body<'a>(state: &'a ApiState, headers: &HeaderMap) -> Result<Option<SemaphorePermit<'a>>, ApiError> {
+    let declared: Option<usize> =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(ApiError::TooLarge(format!("limit is {BODY_LIMIT}")));
+    }
+    let has_body = declared.map_or_else(|| headers.contains_key(header::TRANSFER_ENCODING), |n| n > 0);
+    if !has_body {
+        return Ok(None);
+    }
+    let kib = u32::try_from(declared.unwrap_or(BODY_LIMIT).div_ceil(1024)).unwrap_or(u32::MAX);
+    state.bodies.try_acquire_many(kib).map(Some).map_err(|_| ApiError::TooManyRequests)
 }
 
 fn openapi_response(path: &str) -> Result<Response, ApiError> {
@@ -147,7 +173,7 @@ fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Res
     let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
     match name {
         Some(n) if names.contains(n) => Ok(response::json(StatusCode::OK, &ns(n))),
-        Some(n) => Err(ApiError::BadRequest(format!("namespaces {n:?} not found"))),
+        Some(n) => Err(ApiError::NamespaceNotFound(n.to_string())),
         None => {
             let items: Vec<_> = names.iter().map(|n| ns(n)).collect();
             Ok(response::json(

@@ -4,7 +4,7 @@
 use super::request::{Query, Sub};
 use super::response::{self, Format};
 use super::selectors::Filter;
-use super::{ApiState, watch};
+use super::{ApiState, list_options, watch};
 use crate::model::decode::FieldValidation;
 use crate::model::{Kind, ObjectKey};
 use crate::registry::patch::PatchTarget;
@@ -23,7 +23,22 @@ fn write_options(q: &Query) -> Result<WriteOptions, ApiError> {
     Ok(WriteOptions { dry_run: q.get("dryRun") == Some("All"), field_validation })
 }
 
-fn json_body(body: &Bytes) -> Result<Value, ApiError> {
+/// A create or update body: JSON, which is also what the apiserver assumes without a
+/// Content-Type; any other media type is a 415.
+fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        let media = ct.to_str().unwrap_or_default().split(';').next().unwrap_or_default().trim();
+        if !media.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::UnsupportedMediaType(
+                "the body of the request was in an unknown format - accepted media types include: application/json"
+                    .into(),
+            ));
+        }
+    }
+    decode_json(body)
+}
+
+fn decode_json(body: &Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("the body of the request could not be decoded as JSON: {e}")))
 }
@@ -42,7 +57,7 @@ pub async fn collection(
         Method::GET => list(state, kind, namespace.as_deref(), q, headers),
         Method::POST => {
             let ns = namespace.ok_or_else(|| ApiError::MethodNotAllowed("create needs a namespace".into()))?;
-            let w = state.registry.create(kind, &ns, json_body(&body)?, &write_options(q)?).await?;
+            let w = state.registry.create(kind, &ns, json_body(headers, &body)?, &write_options(q)?).await?;
             Ok(response::warn(response::json(StatusCode::CREATED, &w.object.to_json()), &w.warnings))
         }
         _ => Err(ApiError::MethodNotAllowed(format!(
@@ -60,6 +75,7 @@ fn list(
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(kind, q)?;
     let (objects, rv) = state.registry.store().list(kind, namespace);
+    list_options::check_list(q, rv)?;
     let items: Vec<Value> = objects.iter().filter(|o| filter.matches(o)).map(|o| o.to_json()).collect();
     Ok(match response::format(headers, q.get("includeObject")) {
         Format::Table(include) => response::table(kind, &items, include, state.registry.clock().now(), rv),
@@ -81,7 +97,7 @@ pub async fn item(
     match (sub, method) {
         (None, &Method::GET) => Ok(response::object(&state.registry.get(&key)?, format, StatusCode::OK, now)),
         (None, &Method::PUT) => {
-            let w = state.registry.update(&key, json_body(&body)?, &write_options(q)?).await?;
+            let w = state.registry.update(&key, json_body(headers, &body)?, &write_options(q)?).await?;
             Ok(response::warn(response::json(StatusCode::OK, &w.object.to_json()), &w.warnings))
         }
         (None | Some(Sub::Status), &Method::PATCH) => {
@@ -97,7 +113,7 @@ pub async fn item(
             Ok(response::object(&state.registry.get(&key)?, Format::Json, StatusCode::OK, now))
         }
         (Some(Sub::Status), &Method::PUT) => {
-            let (obj, _) = state.registry.decode(key.kind, json_body(&body)?, FieldValidation::Ignore)?;
+            let (obj, _) = state.registry.decode(key.kind, json_body(headers, &body)?, FieldValidation::Ignore)?;
             let rv = obj.resource_version();
             let updated = state.registry.update_status_object(obj, (rv > 0).then_some(rv)).await?;
             Ok(response::json(StatusCode::OK, &updated.to_json()))
@@ -132,7 +148,7 @@ async fn scale(
 ) -> Result<Response, ApiError> {
     let current = state.registry.get_scale(key)?;
     let scale = if method == Method::PUT {
-        json_body(body)?
+        json_body(headers, body)?
     } else {
         let kind = "Scale";
         crate::registry::patch::apply(kind, &current, patch_type(headers)?, body)?
@@ -147,7 +163,7 @@ async fn scale(
 
 /// DeleteOptions from the body (kubectl sends one) and the query.
 fn delete_options(q: &Query, body: &Bytes) -> Result<DeleteOptions, ApiError> {
-    let b: Value = if body.is_empty() { Value::Null } else { json_body(body)? };
+    let b: Value = if body.is_empty() { Value::Null } else { decode_json(body)? };
     let policy = b["propagationPolicy"].as_str().or(q.get("propagationPolicy"));
     let propagation = match policy {
         None => None,
