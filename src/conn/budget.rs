@@ -5,9 +5,11 @@
 //! a budget or a listener's cap stops a connection from being served, its alarm says which,
 //! in the log and as an event, at most once per cooldown.
 
+use super::slot::Slot;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::time::Instant;
@@ -107,21 +109,52 @@ impl Alarm {
     }
 }
 
-/// Descriptors one kind of connection may hold, as tickets.
+/// Descriptors one kind of connection may hold, as tickets, and the connections holding
+/// them, so that the longest-idle one of any listener can be closed when they are all out.
 pub struct Budget {
     /// "API connections" or "Service connections".
     what: &'static str,
     permits: Arc<Semaphore>,
     limit: usize,
+    /// The clock every connection of this budget is timed on, so idle times compare.
+    epoch: Instant,
+    holders: Mutex<Holders>,
     spent: Alarm,
     notices: Option<mpsc::Sender<Notice>>,
+}
+
+#[derive(Default)]
+struct Holders {
+    slots: HashMap<u64, Arc<Slot>>,
+    next: u64,
+}
+
+/// One connection's descriptor, given back when the connection is dropped.
+pub struct Ticket {
+    _permit: OwnedSemaphorePermit,
+    budget: Arc<Budget>,
+    id: u64,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.budget.holders().slots.remove(&self.id);
+    }
 }
 
 impl Budget {
     /// `notices`, if given, receives a notice whenever an alarm of this budget rings.
     pub fn new(what: &'static str, limit: usize, notices: Option<mpsc::Sender<Notice>>) -> Arc<Budget> {
         let limit = limit.max(1);
-        Arc::new(Budget { what, permits: Arc::new(Semaphore::new(limit)), limit, spent: Alarm::default(), notices })
+        Arc::new(Budget {
+            what,
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+            epoch: Instant::now(),
+            holders: Mutex::default(),
+            spent: Alarm::default(),
+            notices,
+        })
     }
 
     pub fn limit(&self) -> usize {
@@ -132,13 +165,47 @@ impl Budget {
         self.limit - self.permits.available_permits()
     }
 
-    pub fn try_take(&self) -> Option<OwnedSemaphorePermit> {
-        self.permits.clone().try_acquire_owned().ok()
+    pub fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
+    fn holders(&self) -> std::sync::MutexGuard<'_, Holders> {
+        // A panic while holding the lock leaves the map usable (each step is one insert/remove).
+        self.holders.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn ticket(self: &Arc<Self>, permit: OwnedSemaphorePermit, slot: &Arc<Slot>) -> Ticket {
+        let mut holders = self.holders();
+        let id = holders.next;
+        holders.next += 1;
+        holders.slots.insert(id, slot.clone());
+        Ticket { _permit: permit, budget: self.clone(), id }
+    }
+
+    /// A ticket for the connection `slot`, if one is left.
+    pub fn try_take(self: &Arc<Self>, slot: &Arc<Slot>) -> Option<Ticket> {
+        let permit = self.permits.clone().try_acquire_owned().ok()?;
+        Some(self.ticket(permit, slot))
     }
 
     /// Waits for a ticket; `None` only if the budget is closed.
-    pub async fn take(&self) -> Option<OwnedSemaphorePermit> {
-        self.permits.clone().acquire_owned().await.ok()
+    pub async fn take(self: &Arc<Self>, slot: &Arc<Slot>) -> Option<Ticket> {
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        Some(self.ticket(permit, slot))
+    }
+
+    /// Tells the longest-idle connection holding a ticket, on any listener, to close; false if
+    /// none is idle.
+    pub fn evict_idlest(&self) -> bool {
+        let holders = self.holders();
+        let idlest = holders.slots.values().filter(|s| s.phase().is_idle()).min_by_key(|s| s.since());
+        match idlest {
+            Some(slot) => {
+                slot.evict.notify_one();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Every ticket is out and no idle connection could be closed for `subject`.
@@ -197,18 +264,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_spent_budget_says_which() {
+    async fn a_spent_budget_says_which_and_frees_its_longest_idle_holder() {
         let (tx, mut rx) = mpsc::channel(4);
-        let budget = Budget::new("API connections", 1, Some(tx));
-        let _held = budget.try_take().unwrap();
-        assert!(budget.try_take().is_none());
+        let budget = Budget::new("API connections", 2, Some(tx));
+        let (busy, idle) = (Arc::new(Slot::new(budget.epoch())), Arc::new(Slot::new(budget.epoch())));
+        busy.request_started(false);
+        let _busy = budget.try_take(&busy).unwrap();
+        let idle_ticket = budget.try_take(&idle).unwrap();
+        assert!(budget.try_take(&Arc::new(Slot::new(budget.epoch()))).is_none());
+        assert!(budget.evict_idlest());
+        tokio::time::timeout(Duration::from_secs(1), idle.evict.notified()).await.expect("the idle one is told");
+        drop(idle_ticket);
+        assert_eq!(budget.in_use(), 1);
+        assert!(!budget.evict_idlest(), "the busy one is never closed for room");
         budget.spent(&Subject::Api);
         budget.spent(&Subject::Api);
         let notice = rx.try_recv().unwrap();
         assert_eq!(notice.reason, "DescriptorBudgetExhausted");
         assert_eq!(
             notice.message,
-            "descriptor budget for API connections exhausted: all 1 in use; new connections to the API wait"
+            "descriptor budget for API connections exhausted: all 2 in use; new connections to the API wait"
         );
         assert!(rx.try_recv().is_err(), "once per cooldown");
     }

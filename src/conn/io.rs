@@ -5,6 +5,7 @@
 //! After such an answer the socket lingers, reading and discarding what the client still
 //! sends, so that closing it does not reset the answer away (nginx's lingering close).
 
+use super::budget::Ticket;
 use super::slot::Slot;
 use bytes::Bytes;
 use std::io;
@@ -12,7 +13,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::OwnedSemaphorePermit;
 
 /// At most this much is read and discarded after a 414 before the socket is closed.
 const LINGER_BYTES: usize = 1 << 20;
@@ -62,18 +62,12 @@ pub struct Watched<T> {
     line: LineGuard,
     too_long: Bytes,
     refusal: Option<Refusal>,
-    _ticket: Option<OwnedSemaphorePermit>,
+    _ticket: Option<Ticket>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Watched<T> {
     /// `too_long` is the whole HTTP response for a request line over `max_request_line` bytes.
-    pub fn new(
-        inner: T,
-        slot: Arc<Slot>,
-        ticket: Option<OwnedSemaphorePermit>,
-        max_request_line: usize,
-        too_long: Bytes,
-    ) -> Self {
+    pub fn new(inner: T, slot: Arc<Slot>, ticket: Option<Ticket>, max_request_line: usize, too_long: Bytes) -> Self {
         let line = LineGuard { limit: max_request_line, open: false, len: 0 };
         Watched { inner, slot, line, too_long, refusal: None, _ticket: ticket }
     }

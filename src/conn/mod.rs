@@ -12,7 +12,7 @@ mod io;
 mod slot;
 
 pub use body::RequestBody;
-pub use budget::{Budget, Notice, Plan, Subject};
+pub use budget::{Budget, Notice, Plan, Subject, Ticket};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -24,9 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -110,9 +108,10 @@ impl Open {
 }
 
 /// Accepts on `listener` and serves each connection with `handler` until `stop`; then open
-/// connections finish their request in progress (bounded) and close. At the cap, or when the
-/// budget is spent, the longest-idle connection is closed for the new one; with none idle,
-/// the new connection waits (and no other is accepted) until there is room.
+/// connections finish their request in progress (bounded) and close. At the cap the
+/// listener's longest-idle connection is closed for the new one, and when the budget is spent
+/// the longest-idle one of any listener; with none idle, the new connection waits (and no
+/// other is accepted) until there is room.
 pub async fn serve<H, Fut, B>(listener: TcpListener, config: Listener, handler: H, stop: CancellationToken)
 where
     H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Clone + Send + Sync + 'static,
@@ -120,7 +119,7 @@ where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
 {
-    let epoch = Instant::now();
+    let epoch = config.budget.epoch();
     let mut open = Open { slots: HashMap::new(), next: 0 };
     let mut tasks: JoinSet<u64> = JoinSet::new();
     loop {
@@ -140,11 +139,11 @@ where
                 continue;
             }
         };
-        let Some(ticket) = room(&mut open, &mut tasks, &config, &stop).await else {
+        let slot = Arc::new(Slot::new(epoch));
+        let Some(ticket) = room(&slot, &mut open, &mut tasks, &config, &stop).await else {
             break;
         };
         let _ = stream.set_nodelay(true);
-        let slot = Arc::new(Slot::new(epoch));
         let id = open.next;
         open.next += 1;
         open.slots.insert(id, slot.clone());
@@ -159,23 +158,25 @@ where
     while tasks.join_next().await.is_some() {}
 }
 
-/// Waits until the listener may serve one more connection and returns its descriptor ticket;
-/// `None` if the listener stops first.
+/// Waits until the listener may serve the connection `slot` and returns its descriptor
+/// ticket; `None` if the listener stops first.
 async fn room(
+    slot: &Arc<Slot>,
     open: &mut Open,
     tasks: &mut JoinSet<u64>,
     config: &Listener,
     stop: &CancellationToken,
-) -> Option<OwnedSemaphorePermit> {
+) -> Option<Ticket> {
     loop {
         let full = open.slots.len() >= config.cap;
-        if !full && let Some(ticket) = config.budget.try_take() {
+        if !full && let Some(ticket) = config.budget.try_take(slot) {
             return Some(ticket);
         }
-        if open.evict_idlest() {
+        let evicted = if full { open.evict_idlest() } else { config.budget.evict_idlest() };
+        if evicted {
             // The evicted connection's ticket comes back as soon as its task closes it.
             return tokio::select! {
-                ticket = config.budget.take() => ticket,
+                ticket = config.budget.take(slot) => ticket,
                 _ = stop.cancelled() => None,
             };
         }
