@@ -164,9 +164,8 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
         "descriptor budget: reserve for probes, the engine and the store; API and Service connections"
     );
     let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener =
+        conn::bind(args.listen).map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
     println!("skiff daemon listening on http://{addr}");
     let _ = std::io::stdout().flush();

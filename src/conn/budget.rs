@@ -85,6 +85,18 @@ pub struct Notice {
     pub message: String,
 }
 
+/// The ids of the `n` entries with the smallest `since`.
+pub(super) fn oldest(entries: impl Iterator<Item = (u64, u64)>, n: usize) -> Vec<u64> {
+    let mut heap = std::collections::BinaryHeap::with_capacity(n + 1);
+    for entry in entries {
+        heap.push(entry);
+        if heap.len() > n {
+            heap.pop();
+        }
+    }
+    heap.into_iter().map(|(_, id)| id).collect()
+}
+
 /// Rings at most once per cooldown.
 #[derive(Debug)]
 pub struct Alarm {
@@ -194,18 +206,18 @@ impl Budget {
         Some(self.ticket(permit, slot))
     }
 
-    /// Tells the longest-idle connection holding a ticket, on any listener, to close; false if
-    /// none is idle.
-    pub fn evict_idlest(&self) -> bool {
+    /// Tells the `n` longest-idle connections holding a ticket, on any listener, to close;
+    /// false if none is idle.
+    pub fn evict_idlest(&self, n: usize) -> bool {
         let holders = self.holders();
-        let idlest = holders.slots.values().filter(|s| s.phase().is_idle()).min_by_key(|s| s.since());
-        match idlest {
-            Some(slot) => {
+        let idle = holders.slots.iter().filter(|(_, s)| s.phase().is_idle()).map(|(&id, s)| (s.since(), id));
+        let idlest = oldest(idle, n);
+        for id in &idlest {
+            if let Some(slot) = holders.slots.get(id) {
                 slot.evict.notify_one();
-                true
             }
-            None => false,
         }
+        !idlest.is_empty()
     }
 
     /// Every ticket is out and no idle connection could be closed for `subject`.
@@ -252,6 +264,14 @@ mod tests {
         assert!(p.reserve + p.api + 2 * p.services <= 4096);
     }
 
+    #[test]
+    fn the_longest_idle_are_chosen() {
+        let mut ids = oldest([(5, 1), (1, 2), (9, 3), (3, 4)].into_iter(), 2);
+        ids.sort();
+        assert_eq!(ids, vec![2, 4]);
+        assert!(oldest(std::iter::empty(), 2).is_empty());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn an_alarm_rings_once_per_cooldown() {
         let alarm = Alarm::default();
@@ -272,11 +292,11 @@ mod tests {
         let _busy = budget.try_take(&busy).unwrap();
         let idle_ticket = budget.try_take(&idle).unwrap();
         assert!(budget.try_take(&Arc::new(Slot::new(budget.epoch()))).is_none());
-        assert!(budget.evict_idlest());
+        assert!(budget.evict_idlest(1));
         tokio::time::timeout(Duration::from_secs(1), idle.evict.notified()).await.expect("the idle one is told");
         drop(idle_ticket);
         assert_eq!(budget.in_use(), 1);
-        assert!(!budget.evict_idlest(), "the busy one is never closed for room");
+        assert!(!budget.evict_idlest(1), "the busy one is never closed for room");
         budget.spent(&Subject::Api);
         budget.spent(&Subject::Api);
         let notice = rx.try_recv().unwrap();

@@ -23,7 +23,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -31,6 +31,22 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How often a full listener with no idle connection looks again for one that became idle.
 const RECHECK: Duration = Duration::from_millis(100);
+/// Idle connections closed at once when a listener needs room, so that a flood of new
+/// connections is not accepted one eviction at a time (nginx drains 32 too).
+const DRAIN: usize = 32;
+
+/// Connections waiting to be accepted per listener. std's default of 128 turns a burst of new
+/// connections into one-second SYN retransmits; a much deeper queue makes a client wait behind
+/// every attacking connection in it (nginx's default is 511).
+const BACKLOG: u32 = 1024;
+
+/// Binds `addr` for a listener, with a listen backlog that rides out a burst of connections.
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// How one listener treats its connections.
 #[derive(Clone, Debug)]
@@ -94,16 +110,17 @@ struct Open {
 }
 
 impl Open {
-    /// Tells the longest-idle connection to close and forgets it; false if none is idle.
+    /// Tells the `DRAIN` longest-idle connections to close and forgets them; false if none is
+    /// idle.
     fn evict_idlest(&mut self) -> bool {
-        let idlest = self.slots.iter().filter(|(_, s)| s.phase().is_idle()).min_by_key(|(_, s)| s.since());
-        let Some((&id, _)) = idlest else {
-            return false;
-        };
-        if let Some(slot) = self.slots.remove(&id) {
-            slot.evict.notify_one();
+        let idle = self.slots.iter().filter(|(_, s)| s.phase().is_idle()).map(|(&id, s)| (s.since(), id));
+        let idlest = budget::oldest(idle, DRAIN);
+        for id in &idlest {
+            if let Some(slot) = self.slots.remove(id) {
+                slot.evict.notify_one();
+            }
         }
-        true
+        !idlest.is_empty()
     }
 }
 
@@ -172,7 +189,7 @@ async fn room(
         if !full && let Some(ticket) = config.budget.try_take(slot) {
             return Some(ticket);
         }
-        let evicted = if full { open.evict_idlest() } else { config.budget.evict_idlest() };
+        let evicted = if full { open.evict_idlest() } else { config.budget.evict_idlest(DRAIN) };
         if evicted {
             // The evicted connection's ticket comes back as soon as its task closes it.
             return tokio::select! {

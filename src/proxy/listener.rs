@@ -8,12 +8,9 @@ use crate::conn;
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
-
-/// Connections waiting to be accepted, per port (nginx's default is 511).
-const BACKLOG: u32 = 1024;
 
 /// When a listener may accept, and its own stop.
 #[derive(Clone)]
@@ -23,12 +20,9 @@ pub struct Gates {
     pub stop: CancellationToken,
 }
 
-/// Binds a Service port with a listen backlog that rides out a burst of new connections.
+/// Binds a Service port (see `conn::bind`), for the workers to share.
 pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(BACKLOG)?.into_std()
+    conn::bind(addr)?.into_std()
 }
 
 /// The answer to a request line over the limit.
