@@ -175,6 +175,23 @@ where
     while tasks.join_next().await.is_some() {}
 }
 
+/// Serves one connection on any byte stream, with no listener around it: tests and fuzzing
+/// drive the same connection handling over in-memory pipes. `too_long` answers a request line
+/// over `limits.max_request_line`.
+pub async fn serve_stream<T, H, Fut, B>(io: T, limits: Limits, too_long: Bytes, handler: H)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<B>> + Send + 'static,
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<BoxError>,
+{
+    let slot = Arc::new(Slot::new(tokio::time::Instant::now()));
+    let io = io::Watched::new(io, slot.clone(), None, limits.max_request_line, too_long);
+    let client = SocketAddr::from(([127, 0, 0, 1], 1));
+    connection::serve(io, slot, client, handler, limits, CancellationToken::new()).await;
+}
+
 /// Waits until the listener may serve the connection `slot` and returns its descriptor
 /// ticket; `None` if the listener stops first.
 async fn room(
