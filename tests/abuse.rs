@@ -314,22 +314,6 @@ fn a_full_listener_says_which_in_an_event() {
     assert_eq!(events["message"], "the API has 20 connections open (its limit), none idle; new connections wait");
 }
 
-/// A raw request to the API; returns (status, body as JSON).
-fn raw(d: &Daemon, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
-    let mut s = TcpStream::connect(d.server.trim_start_matches("http://")).unwrap();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
-        body.len()
-    );
-    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body));
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out);
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let json = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
-    (status, json)
-}
-
 const JSON: &str = "Content-Type: application/json\r\n";
 
 /// A Deployment of no replicas, `padding` bytes larger than it would be (in an environment

@@ -124,15 +124,10 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
     use tokio::time::Instant;
 
+    /// The defaults (10 s for a head, 75 s idle, 20 s plus 1 s per 500 bytes for a body), with
+    /// a short request line.
     fn limits() -> Limits {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(75),
-            body_timeout: Duration::from_secs(20),
-            body_min_rate: 500,
-            max_request_line: 64,
-            ..Limits::default()
-        }
+        Limits { max_request_line: 64, ..Limits::default() }
     }
 
     /// A connection served on an in-memory pipe; the handler reads the whole body and answers

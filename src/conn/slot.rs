@@ -165,18 +165,9 @@ impl Slot {
 mod tests {
     use super::*;
 
-    fn limits() -> Limits {
-        Limits {
-            header_timeout: Duration::from_secs(10),
-            idle_timeout: Duration::from_secs(75),
-            body_timeout: Duration::from_secs(20),
-            body_min_rate: 500,
-            ..Limits::default()
-        }
-    }
-
+    /// Under the defaults: 10 s for a head, 75 s idle, 20 s plus 1 s per 500 bytes for a body.
     fn at(phase: Phase, since: u64, body_bytes: u64) -> Option<Duration> {
-        deadline(State { phase, since: Duration::from_secs(since), body_bytes }, &limits())
+        deadline(State { phase, since: Duration::from_secs(since), body_bytes }, &Limits::default())
     }
 
     #[test]

@@ -5,7 +5,8 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -207,6 +208,25 @@ impl Drop for Daemon {
             eprintln!("--- daemon log ---\n{}", self.log());
         }
     }
+}
+
+/// A raw HTTP request to the API on a fresh connection; returns (status, body as JSON).
+pub fn raw(d: &Daemon, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
+    let addr = d.server.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    )
+    .unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
 }
 
 /// Raises this process's soft open-file limit to its hard limit (tests that hold thousands of
