@@ -191,7 +191,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     images::ensure(&*docker).await?;
     let dir = std::env::temp_dir().join(format!("skiff-demo-{}", uuid::Uuid::new_v4().simple()));
     let instance = daemon::instance_id(&dir)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = crate::conn::bind("127.0.0.1:0".parse()?)?;
     let server = format!("http://{}", listener.local_addr()?);
     let config = Config {
         state_dir: dir.clone(),
