@@ -3,13 +3,15 @@
 //! Layout (outside in): `cli` and `api` speak Kubernetes' REST dialect; `registry` applies
 //! Kubernetes' object semantics over the durable `store`; `controller` (Deployment,
 //! ReplicaSet, garbage collection) and `kubelet` (pods on the container `runtime`, with
-//! `probe`s) reconcile; `proxy` routes Service traffic to ready pods. `model` holds the pure
+//! `probe`s) reconcile; `proxy` routes Service traffic to ready pods; `conn` manages the
+//! connections of every listener (caps, timeouts, the descriptor budget). `model` holds the pure
 //! object rules; `daemon` wires everything together.
 
 pub mod api;
 pub mod apply;
 pub mod cli;
 pub mod clock;
+pub mod conn;
 pub mod controller;
 pub mod daemon;
 pub mod demo;

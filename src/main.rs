@@ -6,8 +6,22 @@ use skiff::cli::{Cli, Command, client::CliError};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// What kubectl does when its output pipe closes (`skiff get pods | head -0`): the process
+/// ends quietly, by SIGPIPE, instead of panicking in `println!`. Client commands only write to
+/// their output and to TCP sockets (which Rust writes with MSG_NOSIGNAL); the daemon and the
+/// demos keep Rust's default of ignoring SIGPIPE.
+fn exit_quietly_on_closed_pipe() {
+    // SAFETY: restores a signal's default disposition; called before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Daemon(_) | Command::Demo(_) | Command::DemoApp | Command::DemoProbe { .. }) {
+        exit_quietly_on_closed_pipe();
+    }
     let default_level = if matches!(cli.command, Command::Daemon(_)) { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();

@@ -169,25 +169,6 @@ fn yaml_driven_mode_follows_the_directory() {
     assert_eq!(name(&d.api("/api/v1/namespaces/default/services/mine")), "mine");
 }
 
-/// A raw HTTP request; returns (status, body).
-fn raw(d: &Daemon, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
-    let addr = d.server.trim_start_matches("http://").to_string();
-    let mut s = TcpStream::connect(&addr).unwrap();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
-        body.len()
-    )
-    .unwrap();
-    let _ = s.write_all(body);
-    let mut out = Vec::new();
-    let _ = s.read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out);
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let json = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
-    (status, json)
-}
-
 #[test]
 fn secure_defaults_refuse_what_they_should() {
     // Off loopback, a token is required...

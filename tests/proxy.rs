@@ -15,7 +15,6 @@ use skiff::clock::Clock;
 use skiff::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use skiff::model::Kind;
 use skiff::model::validation::pod::PodSecurityPolicy;
-use skiff::proxy::listener::Limits;
 use skiff::proxy::{self, Proxy};
 use skiff::registry::services::ServicePorts;
 use skiff::registry::{Registry, WriteOptions};
@@ -70,6 +69,10 @@ async fn answer(name: &'static str, mut req: hyper::Request<Incoming>) -> hyper:
         hyper::Response::builder().header("x-pod-name", name).header("x-http-version", format!("{:?}", req.version()));
     match req.uri().path() {
         "/big" => builder.body(Full::new(Bytes::from(vec![b'x'; BIG])).boxed()).unwrap(),
+        "/echo" => {
+            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            builder.body(Full::new(body).boxed()).unwrap()
+        }
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(2)).await;
             builder.body(Full::new(Bytes::from(name)).boxed()).unwrap()
@@ -114,26 +117,20 @@ struct Rig {
 
 /// A proxy with one NodePort Service `web`, changed by `tweak` before it is created, and in
 /// sync with its (test) kubelet.
-async fn rig(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
+async fn rig(limits: proxy::Config, tweak: impl FnOnce(&mut Value)) -> Rig {
     let rig = rig_before_sync(limits, tweak).await;
     rig.proxy.synced();
     rig
 }
 
 /// [`rig`] as at daemon start: its port is bound, but the kubelet has not published its pods yet.
-async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig {
+async fn rig_before_sync(config: proxy::Config, tweak: impl FnOnce(&mut Value)) -> Rig {
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
     let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node"));
     let stop = CancellationToken::new();
-    let (proxy, _task) = proxy::start(
-        proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None },
-        registry.clone(),
-        stop.clone(),
-    )
-    .await
-    .unwrap();
+    let (proxy, _task) = proxy::start(config, registry.clone(), stop.clone()).await.unwrap();
     let mut svc = json!({
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
         "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]}
@@ -175,6 +172,11 @@ impl Rig {
     }
 }
 
+/// The proxy's defaults, on 127.0.0.1.
+fn config() -> proxy::Config {
+    proxy::Config::new("127.0.0.1".parse().unwrap())
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().pool_max_idle_per_host(1).build().unwrap()
 }
@@ -186,7 +188,7 @@ async fn pod_of(c: &reqwest::Client, url: &str) -> (u16, String) {
 
 #[tokio::test]
 async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
-    let r = rig(Limits::default(), |_| {}).await;
+    let r = rig(config(), |_| {}).await;
     for name in ["a", "b", "c"] {
         r.pod(name, backend(name).await, true).await;
     }
@@ -213,7 +215,7 @@ async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
 
 #[tokio::test]
 async fn connections_wait_for_the_kubelet_at_start_instead_of_getting_503() {
-    let r = rig_before_sync(Limits::default(), |_| {}).await;
+    let r = rig_before_sync(config(), |_| {}).await;
     let url = r.url("/");
     let early = tokio::spawn(async move { pod_of(&client(), &url).await });
     // Not answered while the proxy does not know the pods (a 503 would come back at once).
@@ -227,7 +229,7 @@ async fn connections_wait_for_the_kubelet_at_start_instead_of_getting_503() {
 
 #[tokio::test]
 async fn bodies_stream_and_upgrades_pass_through() {
-    let r = rig(Limits::default(), |_| {}).await;
+    let r = rig(config(), |_| {}).await;
     r.pod("a", backend("a").await, true).await;
     assert_streams_and_upgrades(&r).await;
 }
@@ -260,7 +262,7 @@ async fn assert_streams_and_upgrades(r: &Rig) {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_on_another_pod() {
-    let r = rig(Limits::default(), |_| {}).await;
+    let r = rig(config(), |_| {}).await;
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     r.pod("dead", closed, true).await;
     r.pod("live", backend("live").await, true).await;
@@ -268,14 +270,75 @@ async fn a_refused_connection_is_retried_on_another_pod() {
     for _ in 0..10 {
         assert_eq!(pod_of(&c, &r.url("/")).await, (200, "live".to_string()));
     }
-    // A POST is never retried (it may not be safe to repeat), so it may get a 502.
-    let post = c.post(r.url("/")).body("x").send().await.unwrap().status().as_u16();
-    assert!(post == 200 || post == 502, "{post}");
+    // Nothing reached the refused pod, so any method goes to another, body and all.
+    for i in 0..10 {
+        let resp = c.post(r.url("/echo")).body(format!("payload {i}")).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.text().await.unwrap(), format!("payload {i}"));
+    }
+    let empty_post = c.post(r.url("/")).send().await.unwrap();
+    assert_eq!(pod_name(&empty_post), "live");
+}
+
+fn pod_name(resp: &reqwest::Response) -> &str {
+    resp.headers().get("x-pod-name").and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+/// Sends raw bytes on a fresh connection; returns everything the proxy sent back.
+async fn raw(port: u16, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut reply)).await;
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test]
+async fn a_broken_client_body_is_a_400_and_no_answer_shows_an_internal_address() {
+    let r = rig(config(), |_| {}).await;
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+    r.pod("dead", closed, true).await;
+    // With only a refused pod, the 502 names the pod but not where it listens.
+    let reply = raw(r.port, b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.1 502") && reply.contains("pod dead"), "{reply}");
+    assert!(!reply.contains("127.0.0.1"), "{reply}");
+    r.pod("dead", backend("live").await, true).await;
+    let reply = raw(r.port, b"OPTIONS * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.1 200") && !reply.contains("127.0.0.1"), "{reply}");
+    // A chunked body that breaks off is the client's fault.
+    let broken = b"POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n";
+    let reply = raw(r.port, broken).await;
+    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(!reply.contains("127.0.0.1"), "{reply}");
+}
+
+#[tokio::test]
+async fn at_the_cap_idle_connections_make_room_for_new_clients() {
+    let mut limits = config();
+    limits.connections.max_connections = 8;
+    let r = rig(limits, |_| {}).await;
+    r.pod("a", backend("a").await, true).await;
+    let mut idle = Vec::new();
+    for _ in 0..50 {
+        idle.push(TcpStream::connect(("127.0.0.1", r.port)).await.unwrap());
+    }
+    for _ in 0..20 {
+        assert_eq!(pod_of(&client(), &r.url("/")).await, (200, "a".to_string()));
+    }
+    // Most idle connections were closed to make room; at most the cap remain open.
+    let mut open = 0;
+    for mut s in idle {
+        let mut b = [0u8; 1];
+        if tokio::time::timeout(Duration::from_millis(50), s.read(&mut b)).await.is_err() {
+            open += 1;
+        }
+    }
+    assert!(open <= 8, "{open} idle connections still open past the cap of 8");
 }
 
 #[tokio::test]
 async fn h2c_ports_multiplex_requests_over_one_http2_connection_per_pod() {
-    let r = rig(Limits::default(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
+    let r = rig(config(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
     let mut accepted = Vec::new();
     for name in ["a", "b"] {
         let (addr, connections) = backend_counted(name).await;
@@ -311,7 +374,7 @@ async fn h2c_ports_multiplex_requests_over_one_http2_connection_per_pod() {
 
 #[tokio::test]
 async fn an_h2c_port_in_front_of_an_http1_only_pod_answers_502() {
-    let r = rig(Limits::default(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
+    let r = rig(config(), |svc| svc["spec"]["ports"][0]["appProtocol"] = json!("kubernetes.io/h2c")).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -329,7 +392,7 @@ async fn an_h2c_port_in_front_of_an_http1_only_pod_answers_502() {
 
 #[tokio::test]
 async fn client_ip_affinity_sticks_to_one_pod() {
-    let r = rig(Limits::default(), |svc| svc["spec"]["sessionAffinity"] = json!("ClientIP")).await;
+    let r = rig(config(), |svc| svc["spec"]["sessionAffinity"] = json!("ClientIP")).await;
     for name in ["a", "b", "c"] {
         r.pod(name, backend(name).await, true).await;
     }
@@ -342,7 +405,8 @@ async fn client_ip_affinity_sticks_to_one_pod() {
 
 #[tokio::test]
 async fn oversized_headers_and_slow_clients_are_cut_off_while_others_are_served() {
-    let limits = Limits { header_timeout: Duration::from_millis(500), max_header_bytes: 8192, ..Limits::default() };
+    let mut limits = config();
+    (limits.connections.header_timeout, limits.connections.max_header_bytes) = (Duration::from_millis(500), 8192);
     let r = rig(limits, |_| {}).await;
     r.pod("a", backend("a").await, true).await;
     // A slow client: half a request line, then nothing.
@@ -378,7 +442,7 @@ async fn oversized_headers_and_slow_clients_are_cut_off_while_others_are_served(
 
 #[tokio::test]
 async fn failures_have_clear_statuses() {
-    let limits = Limits { response_timeout: Duration::from_millis(500), ..Limits::default() };
+    let limits = proxy::Config { response_timeout: Duration::from_millis(500), ..config() };
     let r = rig(limits, |_| {}).await;
     let c = client();
     let resp = c.get(r.url("/")).send().await.unwrap();

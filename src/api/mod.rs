@@ -1,8 +1,10 @@
 //! The Kubernetes-shaped REST API over the registry: the URL grammar, the verbs, watch, logs,
-//! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits.
+//! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits. Its
+//! connections are managed like every listener's (`conn`).
 
 mod body;
 mod discovery;
+mod list_options;
 mod logs;
 mod openapi;
 mod protobuf;
@@ -12,12 +14,14 @@ mod response;
 mod selectors;
 mod watch;
 
+use crate::conn::{self, RequestBody};
 use crate::model::{Kind, ObjectKey};
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
+use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
 use request::{Query, Target};
 use serde_json::json;
@@ -25,10 +29,14 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 /// Largest request body accepted (the apiserver's limit is 3 MiB).
 pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
+/// Request bodies buffered at once across all API requests, in KiB: past it a request gets
+/// 429 with `Retry-After` (kubectl waits and retries), as past the apiserver's in-flight limit.
+pub const BODY_MEMORY_KIB: usize = 32 * 1024;
 
 /// What the API serves from.
 pub struct ApiState {
@@ -39,15 +47,28 @@ pub struct ApiState {
     pub token: Option<String>,
     pub server: SocketAddr,
     pub shutdown: CancellationToken,
+    /// Tickets for `BODY_MEMORY_KIB` of request bodies.
+    pub bodies: Semaphore,
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes requests in flight.
-pub async fn serve(listener: TcpListener, state: Arc<ApiState>, shutdown: CancellationToken) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(dispatch).with_state(state);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned()).await
+pub async fn serve(listener: TcpListener, config: conn::Listener, state: Arc<ApiState>, shutdown: CancellationToken) {
+    let handler =
+        move |_client, req: http::Request<RequestBody>| dispatch(state.clone(), req.map(axum::body::Body::new));
+    conn::serve(listener, config, handler, shutdown).await;
 }
 
-async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
+/// The answer to a request line over `limit` bytes: a Status, as for every API error.
+pub fn uri_too_long(limit: usize) -> Bytes {
+    let body = serde_json::to_vec(&ApiError::UriTooLong(limit).to_status()).unwrap_or_default();
+    let head = format!(
+        "HTTP/1.1 414 URI Too Long\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    Bytes::from([head.as_bytes(), &body].concat())
+}
+
+async fn dispatch(state: Arc<ApiState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::debug_span!("api", %method, %path);
@@ -81,7 +102,10 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
+    let _buffered = reserve_body(state, &parts.headers)?;
+    let body = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::TooLarge(format!("limit is {BODY_LIMIT}")))?;
     let now = state.registry.clock().now();
     let get_only = |resp: Response| {
         if parts.method == Method::GET {
@@ -105,6 +129,22 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
         }
     }
+}
+
+/// Room for the request's body among all bodies being read, if it has one: what its
+/// Content-Length says (over the limit: 413 at once), or the limit when it is chunked.
+fn reserve_body<'a>(state: &'a ApiState, headers: &HeaderMap) -> Result<Option<SemaphorePermit<'a>>, ApiError> {
+    let declared: Option<usize> =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(ApiError::TooLarge(format!("limit is {BODY_LIMIT}")));
+    }
+    let has_body = declared.map_or_else(|| headers.contains_key(header::TRANSFER_ENCODING), |n| n > 0);
+    if !has_body {
+        return Ok(None);
+    }
+    let kib = u32::try_from(declared.unwrap_or(BODY_LIMIT).div_ceil(1024)).unwrap_or(u32::MAX);
+    state.bodies.try_acquire_many(kib).map(Some).map_err(|_| ApiError::TooManyRequests)
 }
 
 fn openapi_response(path: &str) -> Result<Response, ApiError> {
@@ -135,7 +175,7 @@ fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Res
     let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
     match name {
         Some(n) if names.contains(n) => Ok(response::json(StatusCode::OK, &ns(n))),
-        Some(n) => Err(ApiError::BadRequest(format!("namespaces {n:?} not found"))),
+        Some(n) => Err(ApiError::NamespaceNotFound(n.to_string())),
         None => {
             let items: Vec<_> = names.iter().map(|n| ns(n)).collect();
             Ok(response::json(

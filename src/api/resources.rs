@@ -4,7 +4,7 @@
 use super::request::{Query, Sub};
 use super::response::{self, Format};
 use super::selectors::Filter;
-use super::{ApiState, watch};
+use super::{ApiState, list_options, watch};
 use crate::model::decode::FieldValidation;
 use crate::model::{Kind, ObjectKey};
 use crate::registry::patch::PatchTarget;
@@ -67,6 +67,7 @@ fn list(
 ) -> Result<Response, ApiError> {
     let filter = Filter::from_query(kind, q)?;
     let (objects, rv) = state.registry.store().list(kind, namespace);
+    list_options::check_list(q, rv)?;
     let items: Vec<Value> = objects.iter().filter(|o| filter.matches(o)).map(|o| o.to_json()).collect();
     Ok(match response::format(headers, q.get("includeObject")) {
         Format::Table(include) => response::table(kind, &items, include, state.registry.clock().now(), rv),

@@ -28,7 +28,11 @@ pub fn text(status: StatusCode, body: String) -> Response {
 
 pub fn error(e: &ApiError) -> Response {
     let (code, _) = e.code_and_reason();
-    json(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.to_status())
+    let mut resp = json(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.to_status());
+    if matches!(e, ApiError::TooManyRequests | ApiError::Timeout(_)) {
+        resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    resp
 }
 
 /// Adds one `Warning: 299 - "…"` header per warning, as the apiserver does.

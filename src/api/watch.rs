@@ -22,6 +22,19 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+/// Events waiting for a watcher's connection.
+const BUFFER: usize = 16;
+/// A watcher that takes no event for this long is closed (it must list again), as the
+/// apiserver closes unresponsive watchers, so that no one can make the daemon hold history.
+const UNRESPONSIVE: Duration = Duration::from_secs(10);
+
+type Lines = mpsc::Sender<Result<Bytes, std::convert::Infallible>>;
+
+/// Hands `line` to the watcher; false if it is gone or stopped reading.
+async fn deliver(tx: &Lines, line: Bytes) -> bool {
+    matches!(tokio::time::timeout(UNRESPONSIVE, tx.send(Ok(line))).await, Ok(Ok(())))
+}
+
 struct Watcher {
     kind: Kind,
     namespace: Option<String>,
@@ -86,11 +99,11 @@ pub fn stream(
     let filter = Filter::from_query(kind, q)?;
     let format = super::response::format(headers, q.get("includeObject"));
     let timeout = q.number::<u64>("timeoutSeconds")?.map(Duration::from_secs);
-    let from: Option<u64> = q.number("resourceVersion")?.filter(|rv| *rv > 0);
+    let from = super::list_options::resource_version(q)?;
     let store = state.registry.store().clone();
     let (current, current_rv) = store.list(kind, namespace.as_deref());
     let w = Watcher { kind, namespace, filter, format };
-    let (tx, rx) = mpsc::channel::<Result<Bytes, std::convert::Infallible>>(64);
+    let (tx, rx) = mpsc::channel(BUFFER);
     let now = state.registry.clock().now();
     let mut first: Vec<Bytes> = Vec::new();
     let subscription = match from {
@@ -113,7 +126,7 @@ pub fn stream(
     let clock = *state.registry.clock();
     tokio::spawn(async move {
         for line in first {
-            if tx.send(Ok(line)).await.is_err() {
+            if !deliver(&tx, line).await {
                 return;
             }
         }
@@ -122,7 +135,7 @@ pub fn stream(
         let backlog = std::mem::take(&mut sub.backlog);
         for e in &backlog {
             if let Some((t, obj)) = w.translate(e)
-                && tx.send(Ok(w.line(t, &obj, clock.now()))).await.is_err()
+                && !deliver(&tx, w.line(t, &obj, clock.now())).await
             {
                 return;
             }
@@ -146,7 +159,7 @@ pub fn stream(
                 }
                 Err(RecvError::Closed) => return,
             };
-            if tx.send(Ok(line)).await.is_err() {
+            if !deliver(&tx, line).await {
                 return;
             }
         }

@@ -2,9 +2,9 @@
 //! and run until SIGTERM or SIGINT.
 
 use super::client::{CliError, Result};
-use crate::daemon::{self, Config};
+use crate::conn;
+use crate::daemon::{self, Config, Connections};
 use crate::model::validation::pod::PodSecurityPolicy;
-use crate::proxy::listener::Limits;
 use crate::registry::services::{DEFAULT_CLUSTER_IP_RANGE, ServicePorts};
 use crate::runtime::Docker;
 use clap::Args;
@@ -12,6 +12,7 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Args, Debug)]
@@ -47,6 +48,25 @@ pub struct DaemonArgs {
     /// Apply every manifest in this directory, and again whenever a file there changes.
     #[arg(long)]
     pub manifests: Option<PathBuf>,
+    /// Open connections allowed on the API (fewer if the descriptor budget is smaller); when
+    /// full, the longest-idle one is closed for a new client.
+    #[arg(long, default_value_t = 1024)]
+    pub api_max_connections: usize,
+    /// Open connections allowed on each Service port, as for the API.
+    #[arg(long, default_value_t = 4096)]
+    pub service_max_connections: usize,
+    /// Time a client has to send a whole request head (of a new connection: from its accept).
+    #[arg(long, default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// Idle keep-alive connections are closed after this time.
+    #[arg(long, default_value = "75s", value_parser = duration)]
+    pub idle_timeout: Duration,
+    /// Time a request body gets, plus one second per --body-min-rate bytes received.
+    #[arg(long, default_value = "20s", value_parser = duration)]
+    pub body_timeout: Duration,
+    /// Bytes a second a request body must keep up, after --body-timeout.
+    #[arg(long, default_value_t = 500)]
+    pub body_min_rate: u64,
     /// Watch events kept for clients resuming a watch.
     #[arg(long, default_value_t = 10_000, hide = true)]
     pub watch_cache_size: usize,
@@ -62,12 +82,43 @@ fn node_port_range(s: &str) -> Result<std::ops::RangeInclusive<u16>> {
     Ok(lo..=hi)
 }
 
+/// `10s`, `500ms`, `2m`, or whole seconds.
+fn duration(s: &str) -> std::result::Result<Duration, String> {
+    let bad = || format!("invalid duration {s:?}; expected e.g. 10s, 500ms or 2m");
+    let (number, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, "s"), |i| s.split_at(i));
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(bad()),
+    }
+}
+
+/// The connection limits the flags ask for, within `descriptors` open files.
+fn connections(args: &DaemonArgs, descriptors: u64) -> Connections {
+    let defaults = Connections::with_defaults(descriptors);
+    let with_flags = |base: conn::Limits, max_connections: usize| conn::Limits {
+        max_connections,
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        body_timeout: args.body_timeout,
+        body_min_rate: args.body_min_rate,
+        ..base
+    };
+    Connections::new(
+        descriptors,
+        with_flags(defaults.api, args.api_max_connections),
+        with_flags(defaults.services, args.service_max_connections),
+    )
+}
+
 fn default_state_dir() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".")).join(".skiff")
 }
 
 /// Checks the flags and builds the configuration, before anything binds.
-fn config(args: &DaemonArgs) -> Result<Config> {
+fn config(args: &DaemonArgs, descriptors: u64) -> Result<Config> {
     let token = match &args.token_file {
         Some(path) => {
             let t = std::fs::read_to_string(path)
@@ -107,18 +158,27 @@ fn config(args: &DaemonArgs) -> Result<Config> {
             allow_host_namespaces: args.allow_host_namespaces,
             allow_host_path: args.allow_host_path,
         },
-        proxy_limits: Limits::default(),
+        connections: connections(args, descriptors),
         watch_history: args.watch_cache_size,
         manifests: args.manifests.clone(),
     })
 }
 
 pub async fn run(args: DaemonArgs) -> Result<()> {
-    let config = config(&args)?;
+    let descriptors = conn::budget::raise_nofile_limit()
+        .map_err(|e| CliError::msg(format!("cannot raise the open-file limit: {e}")))?;
+    let config = config(&args, descriptors)?;
+    let plan = config.connections.plan;
+    tracing::info!(
+        descriptors,
+        reserve = plan.reserve,
+        api = plan.api,
+        services = plan.services,
+        "descriptor budget: reserve for probes, the engine and the store; API and Service connections"
+    );
     let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
+    let listener =
+        conn::bind(args.listen).map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
     println!("skiff daemon listening on http://{addr}");
     let _ = std::io::stdout().flush();

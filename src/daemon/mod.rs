@@ -4,11 +4,14 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
+use crate::conn::{self, Budget, Notice, Plan, Subject};
 use crate::controller::run::{self as controllers, DeploymentController, GarbageCollector, ReplicaSetController};
 use crate::kubelet;
+use crate::model::KubeObject;
 use crate::model::validation::pod::PodSecurityPolicy;
-use crate::proxy::{self, listener::Limits};
+use crate::proxy;
 use crate::registry::Registry;
+use crate::registry::events::EventType;
 use crate::registry::services::ServicePorts;
 use crate::runtime::ContainerRuntime;
 use crate::store::Store;
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -33,11 +37,36 @@ pub struct Config {
     pub services: ServicePorts,
     pub token: Option<String>,
     pub policy: PodSecurityPolicy,
-    pub proxy_limits: Limits,
+    pub connections: Connections,
     /// Watch events kept for resuming watches.
     pub watch_history: usize,
     /// YAML-driven mode: keep the objects in line with the manifests in this directory.
     pub manifests: Option<PathBuf>,
+}
+
+/// How client connections are limited, and the descriptors they may hold.
+#[derive(Clone, Debug)]
+pub struct Connections {
+    pub api: conn::Limits,
+    /// Per Service port.
+    pub services: conn::Limits,
+    /// Response headers must arrive from a pod within this time (else 504).
+    pub response_timeout: Duration,
+    pub plan: Plan,
+}
+
+impl Connections {
+    /// `api` and `services` limits for a process allowed `descriptors` open files.
+    pub fn new(descriptors: u64, api: conn::Limits, services: conn::Limits) -> Connections {
+        let plan = Plan::new(descriptors, api.max_connections);
+        Connections { api, services, response_timeout: Duration::from_secs(60), plan }
+    }
+
+    /// The defaults: 1024 API connections, 4096 per Service port, and `conn::Limits`' timeouts.
+    pub fn with_defaults(descriptors: u64) -> Connections {
+        let api = conn::Limits { max_connections: 1024, max_header_bytes: 64 * 1024, ..conn::Limits::default() };
+        Connections::new(descriptors, api, conn::Limits::default())
+    }
 }
 
 /// This daemon's identity on the container engine, kept in the state directory so that a
@@ -80,8 +109,17 @@ pub async fn run(
     let stop = shutdown.child_token();
     let mut tasks = Tasks::new();
 
-    let proxy_config =
-        proxy::Config { address: config.services.proxy_ip, limits: config.proxy_limits.clone(), namespaces };
+    let (notices, noticed) = mpsc::channel(64);
+    let limits = &config.connections;
+    let api_budget = Budget::new("API connections", limits.plan.api, Some(notices.clone()));
+    let proxy_config = proxy::Config {
+        address: config.services.proxy_ip,
+        connections: limits.services.clone(),
+        response_timeout: limits.response_timeout,
+        budget: Budget::new("Service connections", limits.plan.services, Some(notices)),
+        namespaces,
+    };
+    tasks.spawn(with_name("connection-alarms", record_notices(noticed, registry.clone())));
     let (proxy, proxy_task) =
         proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
     tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
@@ -106,9 +144,21 @@ pub async fn run(
         token: config.token.clone(),
         server,
         shutdown: stop.clone(),
+        bodies: tokio::sync::Semaphore::new(api::BODY_MEMORY_KIB),
     });
+    let cap = limits.api.max_connections.min(api_budget.limit());
+    let api_listener = conn::Listener::new(
+        Subject::Api,
+        limits.api.clone(),
+        cap,
+        api_budget,
+        api::uri_too_long(limits.api.max_request_line),
+    );
     let api_stop = stop.clone();
-    tasks.spawn(async move { ("api", api::serve(listener, state, api_stop).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        api::serve(listener, api_listener, state, api_stop).await;
+        ("api", Ok(()))
+    });
     tracing::info!(%server, instance = %instance, state_dir = %config.state_dir.display(), "skiff daemon running");
 
     let mut failure = None;
@@ -145,6 +195,39 @@ pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &Cance
     tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
+}
+
+/// Records an event for every limit that stopped connections from being served: on the
+/// Service for a Service port, on the host (as a Node event) for the API.
+async fn record_notices(mut notices: mpsc::Receiver<Notice>, registry: Arc<Registry>) {
+    while let Some(notice) = notices.recv().await {
+        let service = match &notice.subject {
+            Subject::Service { namespace, name, .. } => {
+                registry.get_typed::<k8s_openapi::api::core::v1::Service>(namespace, name)
+            }
+            Subject::Api => None,
+        };
+        let events = registry.events();
+        let (reason, message) = (notice.reason, notice.message.as_str());
+        match service {
+            Some(svc) => events.record(&svc.into_object(), EventType::Warning, reason, message, "skiff").await,
+            None => {
+                events
+                    .record_ref(host_reference(registry.node_name()), EventType::Warning, reason, message, "skiff")
+                    .await
+            }
+        }
+    }
+}
+
+/// This host, as Kubernetes names a node in its events.
+fn host_reference(node: &str) -> k8s_openapi::api::core::v1::ObjectReference {
+    k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some("v1".into()),
+        kind: Some("Node".into()),
+        name: Some(node.into()),
+        ..Default::default()
+    }
 }
 
 async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>) -> (&'static str, anyhow::Result<()>) {

@@ -9,7 +9,6 @@ use super::traffic::{Tally, Traffic};
 use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
 use crate::model::validation::pod::PodSecurityPolicy;
-use crate::proxy::listener::Limits;
 use crate::registry::services::ServicePorts;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
@@ -193,7 +192,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     images::ensure(&*docker).await?;
     let dir = std::env::temp_dir().join(format!("skiff-demo-{}", uuid::Uuid::new_v4().simple()));
     let instance = daemon::instance_id(&dir)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = crate::conn::bind("127.0.0.1:0".parse()?)?;
     let server = format!("http://{}", listener.local_addr()?);
     let config = Config {
         state_dir: dir.clone(),
@@ -201,7 +200,7 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
         services: ServicePorts::default(),
         token: None,
         policy: PodSecurityPolicy::default(),
-        proxy_limits: Limits::default(),
+        connections: daemon::Connections::with_defaults(crate::conn::budget::raise_nofile_limit().unwrap_or(1024)),
         watch_history: 10_000,
         manifests: None,
     };

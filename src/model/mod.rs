@@ -83,6 +83,11 @@ macro_rules! kinds {
                 // Serializing these plain data types cannot fail: no maps with non-string keys, no NaN.
                 r.unwrap_or(serde_json::Value::Null)
             }
+
+            /// The size of the object's JSON, counted without building it.
+            pub fn encoded_len(&self) -> usize {
+                match self { $(Object::$kind(o) => encoded_len(o)),* }
+            }
         }
 
         impl Kind {
@@ -248,6 +253,24 @@ impl Object {
     pub fn resource_version(&self) -> u64 {
         meta::resource_version(self.meta())
     }
+}
+
+/// The length of `value`'s JSON, counted without building it.
+pub fn encoded_len<T: Serialize + ?Sized>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail, nor can serializing these plain data types.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// A typed kind that can be wrapped in and borrowed from an `Object`.

@@ -1,18 +1,20 @@
 //! One proxied request: choose a ready backend, rewrite headers, stream the body to the pod
-//! over a pooled keep-alive connection and the answer back, retry an idempotent body-less
-//! request once on another pod if the connection failed before anything was sent, pass
-//! protocol upgrades through, and count the request in flight until its response body ends.
+//! over a pooled keep-alive connection and the answer back, retry once on another pod when
+//! nothing reached the first, pass protocol upgrades through, and count the request in flight
+//! until its response body ends.
 
 use super::backends::{Backend, InFlightGuard, Snapshot};
 use super::balancer::{self, Affinity};
-use super::dial::{Dialer, NamespaceDialer, Target};
+use super::dial::{Dialer, NamespaceDialer};
 use super::errors::ProxyError;
 use super::headers;
 use super::metrics::Histogram;
+use super::outbound::{self, Leftover, Outbound};
+use crate::conn::RequestBody;
 use bytes::Bytes;
 use http::{Method, Request, Response};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Either, Empty, Full};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -27,9 +29,8 @@ use tokio::time::Instant;
 /// HTTP/2 receive window per request to an h2c pod.
 const H2C_STREAM_WINDOW: u32 = 1 << 20;
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use crate::conn::BoxError;
 pub type ProxyBody = BoxBody<Bytes, BoxError>;
-type OutBody = Either<Incoming, Empty<Bytes>>;
 
 /// The protocol spoken to a Service port's pods: HTTP/1.1, or HTTP/2 with prior knowledge
 /// when the port declares `appProtocol: kubernetes.io/h2c` (Kubernetes' standard name for it).
@@ -78,8 +79,8 @@ impl Route {
 /// The client side: pooled keep-alive HTTP/1.1 connections to every pod, and one multiplexed
 /// HTTP/2 connection per h2c pod.
 pub struct Forwarder {
-    http1: Client<Dialer, OutBody>,
-    h2c: Client<Dialer, OutBody>,
+    http1: Client<Dialer, Outbound>,
+    h2c: Client<Dialer, Outbound>,
     response_timeout: Duration,
 }
 
@@ -101,55 +102,26 @@ impl Forwarder {
     }
 
     /// Upgrades (WebSocket) always go over HTTP/1.1: HTTP/2 has no `Upgrade`.
-    fn client(&self, upstream: Upstream, upgrade: bool) -> &Client<Dialer, OutBody> {
+    fn client(&self, upstream: Upstream, upgrade: bool) -> &Client<Dialer, Outbound> {
         match upstream {
             Upstream::H2c if !upgrade => &self.h2c,
             _ => &self.http1,
         }
     }
 
-    pub async fn handle(&self, route: &Route, client: SocketAddr, mut req: Request<Incoming>) -> Response<ProxyBody> {
+    pub async fn handle(
+        &self,
+        route: &Route,
+        client: SocketAddr,
+        mut req: Request<RequestBody>,
+    ) -> Response<ProxyBody> {
         let started = Instant::now();
         let upgrade = headers::is_upgrade(req.headers());
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers, upgrade);
         headers::add_forwarded(&mut parts.headers, client.ip());
-        let retryable = idempotent(&parts.method) && body.is_end_stream() && !upgrade;
-        let mut body = Some(body);
-        // The pod tried first and how it failed, when a safe request is being retried.
-        let mut failed_first: Option<(String, ProxyError)> = None;
-        let pods = self.client(route.upstream, upgrade);
-        let outcome = loop {
-            let excluded = failed_first.as_ref().map(|(uid, _)| uid.as_str());
-            let Some((backend, guard)) = route.choose(client.ip(), excluded) else {
-                // With no other pod to retry on, the first pod's failure is the answer.
-                break Err(
-                    failed_first.map_or_else(|| ProxyError::NoEndpoints { service: route.service.clone() }, |(_, e)| e)
-                );
-            };
-            let out_body = body.take().map_or_else(|| Either::Right(Empty::new()), Either::Left);
-            let request = outbound(&parts, backend.target, out_body);
-            let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
-                Err(_) => {
-                    break Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
-                }
-                Ok(Ok(resp)) => break Ok((resp, backend, guard)),
-                Ok(Err(e)) => e,
-            };
-            let error = if e.is_connect() {
-                ProxyError::Connect { pod: backend.pod_name.clone(), reason: reason(&e) }
-            } else {
-                ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) }
-            };
-            // No response came back: a safe request goes to another pod once (through
-            // Docker's userland proxy a dead pod accepts the connection and then closes it).
-            if !retryable || failed_first.is_some() {
-                break Err(error);
-            }
-            tracing::debug!(pod = %backend.pod_name, error = %e, "no answer; retrying on another pod");
-            failed_first = Some((backend.pod_uid.clone(), error));
-        };
+        let outcome = self.send(route, client.ip(), &parts, body, upgrade).await;
         route.latency.observe(started.elapsed());
         match outcome {
             Ok((resp, backend, guard)) => respond(resp, backend, guard, client_upgrade),
@@ -159,28 +131,78 @@ impl Forwarder {
             }
         }
     }
+
+    /// Sends the request to a ready pod. When the connection to it failed before anything was
+    /// sent (refused: nothing reached the app), any request goes to another pod once, its body
+    /// handed back untouched; an idempotent body-less request also goes when the pod failed
+    /// without answering (through Docker's userland proxy a dead pod accepts the connection
+    /// and then closes it).
+    async fn send(
+        &self,
+        route: &Route,
+        client: IpAddr,
+        parts: &http::request::Parts,
+        body: RequestBody,
+        upgrade: bool,
+    ) -> Result<(Response<Incoming>, Backend, InFlightGuard), ProxyError> {
+        let safe = idempotent(&parts.method) && !upgrade;
+        let mut body = (!body.is_end_stream()).then_some(body);
+        let body_less = body.is_none();
+        // The pod tried first and how it failed.
+        let mut failed_first: Option<(String, ProxyError)> = None;
+        let pods = self.client(route.upstream, upgrade);
+        loop {
+            let excluded = failed_first.as_ref().map(|(uid, _)| uid.as_str());
+            let Some((backend, guard)) = route.choose(client, excluded) else {
+                // With no other pod to retry on, the first pod's failure is the answer.
+                return Err(
+                    failed_first.map_or_else(|| ProxyError::NoEndpoints { service: route.service.clone() }, |(_, e)| e)
+                );
+            };
+            let (out_body, returned) = outbound::body(body.take());
+            let request = outbound::request(parts, backend.target, out_body).ok_or(ProxyError::BadTarget)?;
+            let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
+                Err(_) => {
+                    return Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
+                }
+                Ok(Ok(resp)) => return Ok((resp, backend, guard)),
+                Ok(Err(e)) => e,
+            };
+            match returned.map(|mut back| back.try_recv()) {
+                Some(Ok(Leftover::Broken)) => return Err(ProxyError::ClientBody { reason: reason(&e) }),
+                Some(Ok(Leftover::Unsent(unsent))) => body = Some(unsent),
+                _ => {}
+            }
+            tracing::debug!(pod = %backend.pod_name, target = ?backend.target, error = %e, "no answer from the pod");
+            let error = if e.is_connect() {
+                ProxyError::Connect { pod: backend.pod_name.clone(), reason: reason(&e) }
+            } else {
+                ProxyError::Upstream { pod: backend.pod_name.clone(), reason: reason(&e) }
+            };
+            let retry = (e.is_connect() && (body_less || body.is_some())) || (safe && body_less);
+            if !retry || failed_first.is_some() {
+                return Err(error);
+            }
+            failed_first = Some((backend.pod_uid.clone(), error));
+        }
+    }
 }
 
 fn idempotent(m: &Method) -> bool {
     matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE)
 }
 
-/// The innermost cause, which is what says "connection refused".
+/// What went wrong, in words that name no address: the innermost cause, as its I/O error
+/// kind when it is one ("connection refused").
 fn reason(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = e;
     while let Some(next) = cause.source() {
         cause = next;
     }
-    cause.to_string()
-}
-
-fn outbound(parts: &http::request::Parts, target: Target, body: OutBody) -> Request<OutBody> {
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut req = Request::new(body);
-    *req.method_mut() = parts.method.clone();
-    *req.uri_mut() = format!("http://{}{path}", target.authority()).parse().unwrap_or_default();
-    *req.headers_mut() = parts.headers.clone();
-    req
+    match cause.downcast_ref::<std::io::Error>() {
+        Some(io) => io.kind().to_string(),
+        None => cause.to_string(),
+    }
 }
 
 fn respond(

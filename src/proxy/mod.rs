@@ -14,8 +14,10 @@ pub mod forward;
 pub mod headers;
 pub mod listener;
 pub mod metrics;
+mod outbound;
 mod workers;
 
+use crate::conn::{self, Budget, Subject};
 use crate::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use crate::model::{Kind, KubeObject, Object, meta};
 use crate::registry::Registry;
@@ -31,14 +33,13 @@ use k8s_openapi::api::core::v1::{
     LoadBalancerIngress, LoadBalancerStatus, Service, ServicePort, ServiceSpec, ServiceStatus,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use listener::Limits;
 use metrics::Metrics;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use workers::Workers;
 
@@ -87,13 +88,27 @@ impl EndpointSink for Proxy {
 }
 
 /// Where and how the proxy listens, and how it reaches pods.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     pub address: IpAddr,
-    pub limits: Limits,
+    /// How each Service port treats its client connections (`max_connections` is per port).
+    pub connections: conn::Limits,
+    /// Response headers must arrive from a pod within this time (else 504).
+    pub response_timeout: Duration,
+    /// The descriptors all Service client connections together may hold.
+    pub budget: Arc<Budget>,
     /// Reaches ports pods do not publish, inside their network namespace; `None` when this
     /// daemon may not enter namespaces.
     pub namespaces: Option<dial::NamespaceDialer>,
+}
+
+impl Config {
+    /// Default limits, a budget as large as the per-port cap, published ports only (tests, tools).
+    pub fn new(address: IpAddr) -> Config {
+        let connections = conn::Limits::default();
+        let budget = Budget::new("Service connections", connections.max_connections, None);
+        Config { address, connections, response_timeout: Duration::from_secs(60), budget, namespaces: None }
+    }
 }
 
 /// Starts the proxy's worker threads and its actor; they run until `shutdown`. The ports of
@@ -106,7 +121,7 @@ pub async fn start(
     let store = registry.store().clone();
     let watch = store.watch(None).map_err(|_| std::io::Error::other("the proxy cannot watch Services"))?.receiver;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = Workers::start(threads, &config.limits, config.namespaces.clone())?;
+    let workers = Workers::start(threads, config.response_timeout, config.namespaces.clone())?;
     let (tx, rx) = mpsc::channel(1024);
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
@@ -115,7 +130,6 @@ pub async fn start(
     let mut actor = Actor {
         workers,
         accepting,
-        permits: Arc::new(Semaphore::new(config.limits.max_connections)),
         config,
         registry,
         in_flight,
@@ -150,7 +164,6 @@ struct Actor {
     /// Turns true once the kubelet has published the pods it found at start; listeners
     /// are bound before, but accept only then (connections wait in the backlog, not on 503s).
     accepting: watch::Receiver<bool>,
-    permits: Arc<Semaphore>,
     in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
     metrics: Arc<Metrics>,
     pods: BTreeMap<String, PodEndpoint>,
@@ -409,13 +422,14 @@ impl Actor {
             for (addr, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
                 let addr = *addr;
                 let stop = CancellationToken::new();
-                let bound = std::net::TcpListener::bind(addr).and_then(|l| {
-                    let gates = listener::Gates {
-                        permits: self.permits.clone(),
-                        accepting: self.accepting.clone(),
-                        stop: stop.clone(),
-                    };
-                    self.workers.serve(l, state.route.clone(), &self.config.limits, gates)
+                let bound = listener::bind(addr).and_then(|l| {
+                    let gates = listener::Gates { accepting: self.accepting.clone(), stop: stop.clone() };
+                    let subject = Subject::Service { namespace: ns.clone(), name: name.clone(), port: addr.port() };
+                    let limits = self.config.connections.clone();
+                    let cap = limits.max_connections.min(self.config.budget.limit());
+                    let too_long = listener::uri_too_long(limits.max_request_line);
+                    let listener = conn::Listener::new(subject, limits, cap, self.config.budget.clone(), too_long);
+                    self.workers.serve(l, state.route.clone(), &listener, gates)
                 });
                 match bound {
                     Ok(()) => {

@@ -5,7 +5,8 @@
 
 use super::dial::NamespaceDialer;
 use super::forward::{Forwarder, Route};
-use super::listener::{self, Gates, Limits};
+use super::listener::{self, Gates};
+use crate::conn;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::runtime::Handle;
@@ -23,13 +24,18 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts `n` worker threads, reaching unpublished pod ports through `namespaces` if given.
-    pub fn start(n: usize, limits: &Limits, namespaces: Option<NamespaceDialer>) -> std::io::Result<Workers> {
+    /// Starts `n` worker threads; each waits at most `response_timeout` for a pod's answer and
+    /// reaches unpublished pod ports through `namespaces` if given.
+    pub fn start(
+        n: usize,
+        response_timeout: std::time::Duration,
+        namespaces: Option<NamespaceDialer>,
+    ) -> std::io::Result<Workers> {
         let stop = CancellationToken::new();
         let mut workers = Vec::with_capacity(n);
         for i in 0..n.max(1) {
             let (tx, rx) = std::sync::mpsc::channel();
-            let (stop, timeout, namespaces) = (stop.clone(), limits.response_timeout, namespaces.clone());
+            let (stop, timeout, namespaces) = (stop.clone(), response_timeout, namespaces.clone());
             let thread = std::thread::Builder::new().name(format!("skiff-proxy-{i}")).spawn(move || {
                 let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt,
@@ -48,21 +54,23 @@ impl Workers {
         Ok(Workers { workers, stop })
     }
 
-    /// Serves `route` on `listener` from every worker until `stop`.
+    /// Serves `route` on `listener` from every worker until `stop`; the port's connection cap
+    /// is shared out evenly among them.
     pub fn serve(
         &self,
         listener: std::net::TcpListener,
         route: Arc<Route>,
-        limits: &Limits,
+        config: &conn::Listener,
         gates: Gates,
     ) -> std::io::Result<()> {
         listener.set_nonblocking(true)?;
+        let share = conn::Listener { cap: config.cap.div_ceil(self.workers.len()), ..config.clone() };
         for w in &self.workers {
             let socket = listener.try_clone()?;
-            let (route, forwarder, limits, gates) = (route.clone(), w.forwarder.clone(), limits.clone(), gates.clone());
+            let (route, forwarder, config, gates) = (route.clone(), w.forwarder.clone(), share.clone(), gates.clone());
             w.handle.spawn(async move {
                 match tokio::net::TcpListener::from_std(socket) {
-                    Ok(l) => listener::serve(l, route, forwarder, limits, gates).await,
+                    Ok(l) => listener::serve(l, route, forwarder, config, gates).await,
                     Err(e) => tracing::error!(error = %e, "a proxy worker cannot use its listener"),
                 }
             });

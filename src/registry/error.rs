@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 pub enum ApiError {
     #[error("{} {name:?} not found", kind.qualified_plural())]
     NotFound { kind: Kind, name: String },
+    #[error("namespaces {0:?} not found")]
+    NamespaceNotFound(String),
     #[error("{} {name:?} already exists", kind.qualified_plural())]
     AlreadyExists { kind: Kind, name: String },
     #[error(
@@ -29,10 +31,23 @@ pub enum ApiError {
     NotAcceptable(String),
     #[error("too old resource version: {requested} ({oldest})")]
     Expired { requested: u64, oldest: u64 },
+    #[error(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
+    )]
+    ContinueExpired,
     #[error("Unauthorized")]
     Unauthorized,
-    #[error("Request entity too large: limit is {0}")]
-    TooLarge(usize),
+    #[error("Request entity too large: {0}")]
+    TooLarge(String),
+    /// A patch that cannot be applied; the apiserver's message does not say why, the cause does.
+    #[error("the server rejected our request due to an error in our request")]
+    PatchRejected(String),
+    #[error("Too many requests, please try again later.")]
+    TooManyRequests,
+    #[error("Timeout: {0}")]
+    Timeout(String),
+    #[error("Request-URI too long: limit is {0}")]
+    UriTooLong(usize),
     #[error("the server could not find the requested resource")]
     UnknownPath,
     #[error("Internal error occurred: {0}")]
@@ -69,7 +84,7 @@ impl ApiError {
     /// The HTTP status code and `reason`.
     pub fn code_and_reason(&self) -> (u16, &'static str) {
         match self {
-            ApiError::NotFound { .. } | ApiError::UnknownPath => (404, "NotFound"),
+            ApiError::NotFound { .. } | ApiError::NamespaceNotFound(_) | ApiError::UnknownPath => (404, "NotFound"),
             ApiError::AlreadyExists { .. } => (409, "AlreadyExists"),
             ApiError::Conflict { .. } => (409, "Conflict"),
             ApiError::Invalid { .. } => (422, "Invalid"),
@@ -77,9 +92,13 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => (415, "UnsupportedMediaType"),
             ApiError::MethodNotAllowed(_) => (405, "MethodNotAllowed"),
             ApiError::NotAcceptable(_) => (406, "NotAcceptable"),
-            ApiError::Expired { .. } => (410, "Expired"),
+            ApiError::Expired { .. } | ApiError::ContinueExpired => (410, "Expired"),
             ApiError::Unauthorized => (401, "Unauthorized"),
             ApiError::TooLarge(_) => (413, "RequestEntityTooLarge"),
+            ApiError::PatchRejected(_) => (422, "Invalid"),
+            ApiError::TooManyRequests => (429, "TooManyRequests"),
+            ApiError::Timeout(_) => (504, "Timeout"),
+            ApiError::UriTooLong(_) => (414, "RequestURITooLong"),
             ApiError::Internal(_) => (500, "InternalError"),
         }
     }
@@ -98,6 +117,9 @@ impl ApiError {
                     .collect();
                 Some(json!({"name": name, "group": kind.info().group, "kind": kind.info().name, "causes": causes}))
             }
+            ApiError::NamespaceNotFound(name) => Some(json!({"name": name, "kind": "namespaces"})),
+            ApiError::PatchRejected(cause) => Some(json!({"causes": [{"message": cause}]})),
+            ApiError::TooManyRequests | ApiError::Timeout(_) => Some(json!({"retryAfterSeconds": 1})),
             _ => None,
         }
     }
@@ -145,5 +167,11 @@ mod tests {
         assert_eq!(s["details"]["causes"][0]["reason"], "FieldValueInvalid");
         let two = ApiError::invalid(Kind::Deployment, "web", vec![e.clone(), e]).to_string();
         assert!(two.starts_with("Deployment.apps \"web\" is invalid: [spec.replicas: "), "{two}");
+
+        let s = ApiError::NamespaceNotFound("nope".into()).to_status();
+        assert_eq!((s["code"].as_u64(), s["message"].as_str()), (Some(404), Some("namespaces \"nope\" not found")));
+        assert_eq!(s["details"], json!({"name": "nope", "kind": "namespaces"}));
+        let s = ApiError::TooLarge("limit is 3145728".into()).to_status();
+        assert_eq!(s["message"], "Request entity too large: limit is 3145728");
     }
 }

@@ -18,11 +18,16 @@ pub use patch::PatchType;
 use crate::clock::Clock;
 use crate::model::decode::{self, FieldValidation};
 use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::{FieldError, FieldPath};
 use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
 use crate::store::{Preconditions, Store, StoreError};
 use events::EventType;
 use services::ServicePorts;
 use std::sync::Arc;
+
+/// The largest object stored, as JSON: etcd's default request limit (`--max-request-bytes`,
+/// 1.5 MiB), which is what bounds a Kubernetes object.
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
 /// How a write should be carried out.
 #[derive(Clone, Debug, Default)]
@@ -253,6 +258,11 @@ impl Registry {
             if precondition.is_some_and(|rv| rv != existing.resource_version()) {
                 return Err(ApiError::Conflict { kind: key.kind, name: key.name });
             }
+            // A different uid names another object of the same name: the apiserver's uid
+            // precondition fails with a Conflict.
+            if changed_uid(&obj, &existing).is_some() {
+                return Err(ApiError::Conflict { kind: key.kind, name: key.name });
+            }
             let mut new = obj.clone();
             strategy::prepare_update(&mut new, &existing);
             match self.write_update(new, &existing, opts).await {
@@ -306,7 +316,11 @@ impl Registry {
         }
     }
 
+    /// Validates `obj` (an update of `old`), and refuses it if too large to store.
     fn validate(&self, obj: &Object, old: Option<&Object>) -> Result<(), ApiError> {
+        if obj.encoded_len() > MAX_OBJECT_BYTES {
+            return Err(ApiError::TooLarge("etcdserver: request is too large".into()));
+        }
         let errors = strategy::validate(obj, old, &self.policy);
         if errors.is_empty() { Ok(()) } else { Err(ApiError::invalid(obj.kind(), meta::name(obj.meta()), errors)) }
     }
@@ -342,6 +356,22 @@ fn place_in_namespace(obj: &mut Object, namespace: &str) -> Result<(), ApiError>
             m.namespace = Some(namespace.to_string());
             Ok(())
         }
+    }
+}
+
+/// The uid `obj` gives when it differs from `existing`'s (an update may leave it out).
+fn changed_uid<'a>(obj: &'a Object, existing: &Object) -> Option<&'a str> {
+    obj.meta().uid.as_deref().filter(|uid| !uid.is_empty() && existing.meta().uid.as_deref() != Some(*uid))
+}
+
+/// A patch may not change `metadata.uid`.
+fn check_uid_unchanged(obj: &Object, existing: &Object) -> Result<(), ApiError> {
+    match changed_uid(obj, existing) {
+        Some(uid) => {
+            let error = FieldError::invalid(&FieldPath::new("metadata").child("uid"), uid, "field is immutable");
+            Err(ApiError::invalid(obj.kind(), meta::name(obj.meta()), vec![error]))
+        }
+        None => Ok(()),
     }
 }
 

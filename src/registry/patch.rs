@@ -3,9 +3,17 @@
 //! declined with 415, which kubectl explains to the user.
 
 use super::{ApiError, Registry, WriteOptions, Written};
-use crate::model::{Object, ObjectKey};
+use crate::model::{Object, ObjectKey, encoded_len};
 use crate::patch::{schema, strategic};
+use json_patch::PatchOperation;
 use serde_json::Value;
+
+/// The most operations one JSON patch may have (the apiserver's `maxJSONPatchOperations`).
+pub const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
+/// The most `copy` operations may add to a document (the apiserver's `JSONPatchMaxCopyBytes`,
+/// its request body limit): checked before each copy, so a patch of doubling copies is
+/// refused before the document grows past it.
+pub const MAX_COPY_BYTES: usize = 3 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PatchType {
@@ -34,8 +42,14 @@ pub fn apply(kind_name: &str, original: &Value, patch_type: PatchType, patch: &[
     match patch_type {
         PatchType::Json => {
             let p: json_patch::Patch = serde_json::from_slice(patch).map_err(|e| bad(&e))?;
+            if p.0.len() > MAX_JSON_PATCH_OPERATIONS {
+                return Err(ApiError::TooLarge(format!(
+                    "The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, got {}",
+                    p.0.len()
+                )));
+            }
             let mut doc = original.clone();
-            json_patch::patch(&mut doc, &p).map_err(|e| bad(&e))?;
+            apply_json_patch(&mut doc, &p.0)?;
             Ok(doc)
         }
         PatchType::Merge => {
@@ -49,6 +63,24 @@ pub fn apply(kind_name: &str, original: &Value, patch_type: PatchType, patch: &[
             strategic::apply(original, &p, &schema::for_kind(kind_name)).map_err(|e| bad(&e))
         }
     }
+}
+
+/// Applies `ops` in order, counting what `copy` operations add; as the apiserver does, a
+/// failed operation rejects the whole patch with 422.
+fn apply_json_patch(doc: &mut Value, ops: &[PatchOperation]) -> Result<(), ApiError> {
+    let mut copied = 0;
+    for op in ops {
+        if let PatchOperation::Copy(copy) = op {
+            copied += doc.pointer(copy.from.as_str()).map_or(0, encoded_len);
+            if copied > MAX_COPY_BYTES {
+                return Err(ApiError::PatchRejected(format!(
+                    "Unable to complete the copy, the accumulated size increase of copy is {copied}, exceeding the limit {MAX_COPY_BYTES}"
+                )));
+            }
+        }
+        json_patch::patch(doc, std::slice::from_ref(op)).map_err(|e| ApiError::PatchRejected(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// Which part of the object a patch may change.
@@ -72,6 +104,7 @@ impl Registry {
             let existing = self.get(key)?;
             let patched = apply(key.kind.info().name, &existing.to_json(), patch_type, body)?;
             let (obj, mut warnings): (Object, Vec<String>) = self.decode(key.kind, patched, opts.field_validation)?;
+            super::check_uid_unchanged(&obj, &existing)?;
             let pinned = obj.resource_version();
             let precondition = if pinned > 0 && pinned != existing.resource_version() { Some(pinned) } else { None };
             let result = match target {

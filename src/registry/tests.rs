@@ -158,3 +158,68 @@ async fn node_ports_are_allocated_and_kept_across_updates() {
     let s: &Service = Service::from_object(&updated.object).unwrap();
     assert_eq!(s.spec.as_ref().unwrap().ports.as_ref().unwrap()[0].node_port, Some(port));
 }
+
+#[tokio::test]
+async fn objects_past_the_storage_limit_are_refused_with_kubernetes_words() {
+    let r = registry();
+    let mut big = deployment_json(json!(1));
+    big["metadata"]["annotations"]["padding"] = json!("x".repeat(MAX_OBJECT_BYTES));
+    let dry_run = WriteOptions { dry_run: true, ..WriteOptions::default() };
+    for opts in [&dry_run, &WriteOptions::default()] {
+        let err = r.create(Kind::Deployment, "default", big.clone(), opts).await.unwrap_err();
+        assert_eq!(err.code_and_reason(), (413, "RequestEntityTooLarge"));
+        assert_eq!(err.to_string(), "Request entity too large: etcdserver: request is too large");
+    }
+    assert!(r.get(&key(Kind::Deployment, "web")).is_err(), "nothing stored");
+}
+
+#[tokio::test]
+async fn json_patches_are_bounded_in_operations_and_in_what_copies_add() {
+    let r = registry();
+    r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
+    let k = key(Kind::Deployment, "web");
+    let run = |patch: Value| {
+        let body = serde_json::to_vec(&patch).unwrap();
+        let r = &r;
+        let k = &k;
+        async move { r.patch(k, PatchType::Json, &body, patch::PatchTarget::Main, &WriteOptions::default()).await }
+    };
+    let too_many: Vec<Value> =
+        (0..10_001).map(|i| json!({"op": "add", "path": format!("/metadata/labels/l{i}"), "value": "x"})).collect();
+    let err = run(json!(too_many)).await.unwrap_err();
+    assert_eq!(err.code_and_reason(), (413, "RequestEntityTooLarge"));
+    assert_eq!(
+        err.to_string(),
+        "Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001"
+    );
+    // Each copy doubles the document: refused long before it is large, however many there are.
+    let mut doubling = vec![json!({"op": "add", "path": "/metadata/annotations/a", "value": ["x".repeat(1000)]})];
+    for _ in 0..16 {
+        doubling.push(json!({"op": "copy", "from": "/metadata/annotations/a", "path": "/metadata/annotations/a/-"}));
+        doubling.push(json!({"op": "copy", "from": "/metadata/annotations/a", "path": "/metadata/annotations/b"}));
+    }
+    let err = run(json!(doubling)).await.unwrap_err();
+    assert_eq!(err.code_and_reason(), (422, "Invalid"));
+    assert_eq!(err.to_string(), "the server rejected our request due to an error in our request");
+    let cause = err.to_status()["details"]["causes"][0]["message"].as_str().unwrap().to_string();
+    assert!(cause.starts_with("Unable to complete the copy, the accumulated size increase of copy is "), "{cause}");
+    assert!(cause.ends_with(", exceeding the limit 3145728"), "{cause}");
+}
+
+#[tokio::test]
+async fn a_patch_cannot_change_the_uid_and_a_put_with_another_uid_conflicts() {
+    let r = registry();
+    r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
+    let k = key(Kind::Deployment, "web");
+    let uid_patch = br#"{"metadata":{"uid":"00000000-0000-0000-0000-000000000000"}}"#;
+    let err =
+        r.patch(&k, PatchType::Merge, uid_patch, patch::PatchTarget::Main, &WriteOptions::default()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Deployment.apps \"web\" is invalid: metadata.uid: Invalid value: \"00000000-0000-0000-0000-000000000000\": field is immutable"
+    );
+    let mut put = deployment_json(json!(2));
+    put["metadata"]["uid"] = json!("00000000-0000-0000-0000-000000000000");
+    let err = r.update(&k, put, &WriteOptions::default()).await.unwrap_err();
+    assert_eq!(err.code_and_reason(), (409, "Conflict"));
+}

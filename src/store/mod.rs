@@ -18,6 +18,8 @@ use watch::History;
 
 /// How many resourceVersions non-durable writes may use before a reservation is logged.
 const RV_RESERVATION: u64 = 1000;
+/// The most bytes of objects the watch history keeps.
+pub const HISTORY_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -96,7 +98,7 @@ impl Store {
 
     fn build(wal: Option<Wal>, objects: BTreeMap<ObjectKey, Arc<Object>>, rv: u64, history: usize) -> Store {
         let (events, _) = broadcast::channel(history.clamp(16, 65536));
-        let state = State { objects, rv, reserved: rv, history: History::new(history, rv) };
+        let state = State { objects, rv, reserved: rv, history: History::new(history, HISTORY_BYTES, rv) };
         Store { state: RwLock::new(state), wal: Arc::new(Mutex::new(wal)), events }
     }
 
@@ -284,9 +286,10 @@ fn stage(
         }
     };
     obj.meta_mut().resource_version = Some(rv.to_string());
+    let size = obj.encoded_len();
     let obj = Arc::new(obj);
     staged.insert(key, (event_type != EventType::Deleted).then(|| obj.clone()));
-    Ok(WatchEvent { event_type, object: obj, previous, rv })
+    Ok(WatchEvent { event_type, object: obj, previous, rv, size })
 }
 
 fn check(existing: &Object, pre: &Preconditions, key: &ObjectKey) -> Result<(), StoreError> {

@@ -7,7 +7,8 @@
 pub mod kubectl;
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -41,6 +42,8 @@ pub struct Daemon {
     pub server: String,
     pub instance: String,
     extra: Vec<String>,
+    /// The open-file limit (soft and hard) the daemon starts with, if not inherited.
+    nofile: Option<u64>,
 }
 
 impl Daemon {
@@ -50,6 +53,11 @@ impl Daemon {
 
     /// A daemon with extra flags, on a fresh state dir.
     pub fn start_with(extra: &[&str]) -> Daemon {
+        Self::start_limited(None, extra)
+    }
+
+    /// A daemon whose open-file limit is `nofile` (soft and hard), as on a host configured so.
+    pub fn start_limited(nofile: Option<u64>, extra: &[&str]) -> Daemon {
         demo_images();
         let state = tempfile::tempdir().expect("tempdir");
         let mut d = Daemon {
@@ -58,13 +66,29 @@ impl Daemon {
             server: String::new(),
             instance: String::new(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            nofile,
         };
         d.launch();
         d
     }
 
     fn launch(&mut self) {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        if let Some(limit) = self.nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe; it only reads the struct it is given.
+            unsafe {
+                command.pre_exec(move || {
+                    let rlimit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &rlimit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
+        }
+        let mut child = command
             .args(["daemon", "--listen", "127.0.0.1:0", "--state-dir"])
             .arg(self.state.path())
             .args(&self.extra)
@@ -81,6 +105,18 @@ impl Daemon {
         self.instance =
             std::fs::read_to_string(self.state.path().join("instance-id")).expect("instance id").trim().to_string();
         self.child = Some(child);
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("the daemon is running")
+    }
+
+    /// The daemon's resident memory, in bytes.
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
+        let kib = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().split(' ').next());
+        kib.and_then(|k| k.parse::<u64>().ok()).expect("VmRSS") * 1024
     }
 
     pub fn log(&self) -> String {
@@ -174,6 +210,38 @@ impl Drop for Daemon {
             eprintln!("--- daemon log ---\n{}", self.log());
         }
     }
+}
+
+/// A raw HTTP request to the API on a fresh connection; returns (status, body as JSON).
+pub fn raw(d: &Daemon, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
+    let addr = d.server.trim_start_matches("http://").to_string();
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n",
+        body.len()
+    )
+    .unwrap();
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = text.split("\r\n\r\n").nth(1).and_then(|b| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
+}
+
+/// Raises this process's soft open-file limit to its hard limit (tests that hold thousands of
+/// connections need it) and returns it.
+pub fn raise_nofile() -> u64 {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit only read or write the struct they are given.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &raised), 0, "{}", std::io::Error::last_os_error());
+    }
+    limit.rlim_max
 }
 
 pub fn docker_ids(filter: &str, all: bool) -> Vec<String> {

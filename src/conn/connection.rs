@@ -1,0 +1,245 @@
+//! One client connection: HTTP/1.1 with keep-alive and upgrades, served by hyper on the
+//! watched socket, and closed when the deadline of its phase passes, when its listener evicts
+//! it to make room, or (after the request in progress, at most 10 s) when the listener stops.
+
+use super::Limits;
+use super::body::{RequestBody, ResponseBody};
+use super::io::Watched;
+use super::slot::{self, Phase, Slot};
+use crate::proxy::forward::BoxError;
+use bytes::Bytes;
+use http::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Sleep;
+use tokio_util::sync::CancellationToken;
+
+/// How long a stopping listener lets a request in progress finish.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Resolves when the connection's deadline has passed, with the phase it was stuck in. The
+/// timer is moved earlier at once, but later only when it fires, so a body arriving chunk by
+/// chunk does not reset it on every read.
+struct Watchdog {
+    slot: Arc<Slot>,
+    limits: Limits,
+    sleep: Pin<Box<Sleep>>,
+    armed: Option<Duration>,
+}
+
+impl Watchdog {
+    fn new(slot: Arc<Slot>, limits: Limits) -> Self {
+        let sleep = Box::pin(tokio::time::sleep_until(slot.epoch()));
+        Watchdog { slot, limits, sleep, armed: None }
+    }
+
+    fn arm(&mut self, at: Duration) {
+        self.sleep.as_mut().reset(self.slot.epoch() + at);
+        self.armed = Some(at);
+    }
+}
+
+impl Future for Watchdog {
+    type Output = Phase;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Phase> {
+        loop {
+            let state = self.slot.state();
+            let Some(at) = slot::deadline(state, &self.limits) else {
+                return Poll::Pending;
+            };
+            if self.armed.is_none_or(|armed| at < armed) {
+                self.arm(at);
+            }
+            ready!(self.sleep.as_mut().poll(cx));
+            if self.armed.is_some_and(|armed| at > armed) {
+                self.arm(at);
+                continue;
+            }
+            return Poll::Ready(state.phase);
+        }
+    }
+}
+
+/// Serves one accepted connection with `handler` until it closes.
+pub async fn serve<T, H, Fut, B>(
+    io: Watched<T>,
+    slot: Arc<Slot>,
+    client: SocketAddr,
+    handler: H,
+    limits: Limits,
+    stop: CancellationToken,
+) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response<B>> + Send + 'static,
+    B: Body<Data = Bytes> + Send + Unpin + 'static,
+    B::Error: Into<BoxError>,
+{
+    let requests = slot.clone();
+    let service = service_fn(move |req: Request<Incoming>| {
+        requests.request_started(!req.body().is_end_stream());
+        let answer = handler(client, req.map(|body| RequestBody::new(body, requests.clone())));
+        let slot = requests.clone();
+        async move { Ok::<_, Infallible>(answer.await.map(|body| ResponseBody::new(body, slot))) }
+    });
+    let conn = http1::Builder::new()
+        // The watchdog times heads and idle connections, per phase.
+        .header_read_timeout(None)
+        .max_buf_size(limits.max_header_bytes.max(8192))
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    let watchdog = Watchdog::new(slot.clone(), limits);
+    tokio::pin!(conn, watchdog);
+    tokio::select! {
+        biased;
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(%client, error = %e, "client connection ended");
+            }
+        }
+        phase = &mut watchdog => tracing::debug!(%client, ?phase, "client too slow; closing its connection"),
+        _ = slot.evict.notified() => tracing::debug!(%client, "idle connection closed to make room"),
+        _ = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN, conn).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::{BodyExt, Full};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+    use tokio::time::Instant;
+
+    /// The defaults (10 s for a head, 75 s idle, 20 s plus 1 s per 500 bytes for a body), with
+    /// a short request line.
+    fn limits() -> Limits {
+        Limits { max_request_line: 64, ..Limits::default() }
+    }
+
+    /// A connection served on an in-memory pipe; the handler reads the whole body and answers
+    /// with its length. Returns the client's end and the slot.
+    fn connect() -> (DuplexStream, Arc<Slot>) {
+        let (client, server) = tokio::io::duplex(1 << 16);
+        let slot = Arc::new(Slot::new(Instant::now()));
+        let too_long =
+            Bytes::from_static(b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let io = Watched::new(server, slot.clone(), None, limits().max_request_line, too_long);
+        let handler = |_client, req: Request<RequestBody>| async move {
+            let n = req.into_body().collect().await.map(|b| b.to_bytes().len()).unwrap_or(0);
+            Response::new(Full::new(Bytes::from(n.to_string())))
+        };
+        let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
+        tokio::spawn(serve(io, slot.clone(), addr, handler, limits(), CancellationToken::new()));
+        (client, slot)
+    }
+
+    /// Reads until the server closes; returns what it sent and when it closed.
+    async fn until_closed(client: &mut DuplexStream) -> (String, Instant) {
+        let mut out = Vec::new();
+        let _ = client.read_to_end(&mut out).await;
+        (String::from_utf8_lossy(&out).into_owned(), Instant::now())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_connection_is_closed_after_the_header_timeout() {
+        let start = Instant::now();
+        let (mut client, _) = connect();
+        let (sent, closed) = until_closed(&mut client).await;
+        assert_eq!((sent.as_str(), closed - start), ("", Duration::from_secs(10)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keep_alive_waits_the_idle_timeout_and_a_trickled_head_only_the_header_timeout() {
+        let (mut client, slot) = connect();
+        client.write_all(b"GET / HTTP/1.1\r\nhost: a\r\n\r\n").await.unwrap();
+        let mut answer = [0u8; 512];
+        let n = client.read(&mut answer).await.unwrap();
+        assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_secs(70)).await;
+        assert_eq!(slot.phase(), Phase::Idle, "still open within the idle timeout");
+        let started = Instant::now();
+        client.write_all(b"GET / HT").await.unwrap();
+        let (_, closed) = until_closed(&mut client).await;
+        assert_eq!(closed - started, Duration::from_secs(10), "a started head gets the header timeout");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+        let (mut client, _) = connect();
+        client.write_all(b"GET / HTTP/1.1\r\nhost: a\r\n\r\n").await.unwrap();
+        let mut answer = [0u8; 512];
+        let _ = client.read(&mut answer).await.unwrap();
+        let idle = Instant::now();
+        let (_, closed) = until_closed(&mut client).await;
+        assert_eq!(closed - idle, Duration::from_secs(75));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_slower_than_the_minimum_rate_is_cut_off() {
+        let (mut client, _) = connect();
+        client.write_all(b"POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 100000\r\n\r\n").await.unwrap();
+        let started = Instant::now();
+        // 1 byte a second; 20 s of grace plus 2 ms per byte received.
+        let trickle = async {
+            loop {
+                if client.write_all(b"x").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(60), trickle).await;
+        let (sent, closed) = until_closed(&mut client).await;
+        assert_eq!(sent, "", "no answer: the body never arrived");
+        let took = closed - started;
+        assert!(took >= Duration::from_secs(20) && took < Duration::from_secs(22), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_at_a_fair_rate_is_served() {
+        let (mut client, _) = connect();
+        client.write_all(b"POST / HTTP/1.1\r\nhost: a\r\ncontent-length: 30000\r\n\r\n").await.unwrap();
+        for _ in 0..30 {
+            client.write_all(&[b'x'; 1000]).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let mut answer = [0u8; 512];
+        let n = client.read(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("30000"), "{answer}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_line_over_the_limit_gets_the_listeners_414() {
+        let (mut client, _) = connect();
+        let long = format!("GET /{} HTTP/1.1\r\nhost: a\r\n\r\n", "a".repeat(200));
+        client.write_all(long.as_bytes()).await.unwrap();
+        client.shutdown().await.unwrap();
+        let (sent, _) = until_closed(&mut client).await;
+        assert!(sent.starts_with("HTTP/1.1 414 URI Too Long\r\n"), "{sent}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_evicted_connection_closes_at_once() {
+        let (mut client, slot) = connect();
+        tokio::task::yield_now().await;
+        let start = Instant::now();
+        slot.evict.notify_one();
+        let (_, closed) = until_closed(&mut client).await;
+        assert_eq!(closed, start);
+    }
+}
