@@ -5,12 +5,10 @@
 //! store and engine, and the run must still converge to exactly the right containers, with a
 //! status that says what runs.
 
-use super::{Tasks, spawn_reconcilers};
+use super::in_process::Daemon;
 use crate::clock::Clock;
-use crate::kubelet::{self, container::LABEL_POD_UID, endpoints::NoEndpoints};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::kubelet::container::LABEL_POD_UID;
 use crate::model::{KubeObject, meta};
-use crate::registry::services::ServicePorts;
 use crate::registry::{Registry, WriteOptions};
 use crate::runtime::EngineState;
 use crate::runtime::fake::FakeRuntime;
@@ -21,40 +19,9 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// Virtual time a run may take to converge after a change or a crash.
 const CONVERGE: Duration = Duration::from_secs(180);
-
-struct Daemon {
-    registry: Arc<Registry>,
-    stop: CancellationToken,
-    tasks: Tasks,
-}
-
-impl Daemon {
-    fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
-        let ports = ServicePorts::default();
-        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node"));
-        let env = Arc::new(kubelet::Env {
-            runtime: fake.clone(),
-            registry: registry.clone(),
-            endpoints: Arc::new(NoEndpoints),
-            instance: "crash-test".into(),
-            host_ip: "127.0.0.1".parse().unwrap(),
-            engine: Arc::default(),
-        });
-        let (stop, mut tasks) = (CancellationToken::new(), Tasks::new());
-        spawn_reconcilers(&mut tasks, env, &stop);
-        Daemon { registry, stop, tasks }
-    }
-
-    /// `kill -9`: every task is dropped where it stands.
-    fn kill(mut self) {
-        self.tasks.abort_all();
-        self.stop.cancel();
-    }
-}
 
 fn deployment() -> Deployment {
     serde_json::from_value(json!({

@@ -237,3 +237,7 @@ async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>)
 
 #[cfg(test)]
 mod crash_tests;
+#[cfg(test)]
+mod in_process;
+#[cfg(test)]
+mod plan_tests;

@@ -63,17 +63,25 @@ struct Inner {
     next_id: u64,
     made: usize,
     freeze_at: Option<usize>,
+    held: usize,
 }
 
 pub struct FakeRuntime {
     inner: Mutex<Inner>,
+    /// While held, container starts wait here (the engine taking its time).
+    starts: tokio::sync::watch::Sender<bool>,
     events: broadcast::Sender<RuntimeEvent>,
     clock: Clock,
 }
 
 impl Default for FakeRuntime {
     fn default() -> Self {
-        FakeRuntime { inner: Mutex::new(Inner::default()), events: broadcast::channel(1024).0, clock: Clock::system() }
+        FakeRuntime {
+            inner: Mutex::new(Inner::default()),
+            starts: tokio::sync::watch::channel(false).0,
+            events: broadcast::channel(1024).0,
+            clock: Clock::system(),
+        }
     }
 }
 
@@ -139,6 +147,32 @@ impl FakeRuntime {
         };
         inner.containers.insert(id.clone(), container);
         id
+    }
+
+    /// Holds every container start from now on until `release_starts`: starts wait, as they
+    /// would on a slow engine, and then complete together.
+    pub fn hold_starts(&self) {
+        self.starts.send_replace(true);
+    }
+
+    /// Lets every held start (and later ones) complete.
+    pub fn release_starts(&self) {
+        self.starts.send_replace(false);
+    }
+
+    /// How many starts are waiting.
+    pub fn held_starts(&self) -> usize {
+        self.lock().held
+    }
+
+    async fn wait_for_release(&self) {
+        let mut held = self.starts.subscribe();
+        if !*held.borrow() {
+            return;
+        }
+        self.lock().held += 1;
+        let _ = held.wait_for(|h| !*h).await;
+        self.lock().held -= 1;
     }
 
     /// How many calls (reads included) the runtime has answered or is answering.
@@ -305,6 +339,7 @@ impl ContainerRuntime for FakeRuntime {
     }
 
     async fn start(&self, id: &str) -> Result<()> {
+        self.wait_for_release().await;
         self.call(|| {
             self.record(Call::Start(id.into()), Verb::Start)?;
             let labels = self.with_container(id, |c| {

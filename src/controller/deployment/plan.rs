@@ -12,7 +12,8 @@ use serde::Serialize;
 /// More syncs than this without finishing means a rollout that cannot finish.
 const MAX_SYNCS: usize = 1000;
 
-/// One step of the rollout: the ReplicaSet sizes after it, against the budget.
+/// One step of the rollout (one ReplicaSet created or resized): the sizes after it, against
+/// the budget.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Wave {
@@ -137,13 +138,12 @@ pub fn plan(d: &Deployment, rss: &[ReplicaSet], now: jiff::Timestamp) -> Rollout
     };
     let (mut waited_for_ready, mut waited_seconds) = (0, 0);
     for _ in 0..MAX_SYNCS {
-        let before = world.sizes();
-        world.sync();
-        world.observe();
-        if world.sizes() != before {
-            let ((old, new), available) = (world.sizes(), world.available());
-            plan.waves.push(Wave { old, new, total: old + new, available, waited_for_ready, waited_seconds });
-            (waited_for_ready, waited_seconds) = (0, 0);
+        let steps = world.sync();
+        if !steps.is_empty() {
+            for (old, new, available) in steps {
+                plan.waves.push(Wave { old, new, total: old + new, available, waited_for_ready, waited_seconds });
+                (waited_for_ready, waited_seconds) = (0, 0);
+            }
             continue;
         }
         if world.complete() {
@@ -197,11 +197,22 @@ impl World {
         status::complete(&self.objects.d, &self.objects.d.status.clone().unwrap_or_default())
     }
 
-    /// One controller sync with its writes applied.
-    fn sync(&mut self) {
+    /// One controller sync with its writes applied one by one: the (old, new, available) after
+    /// each write that resized a ReplicaSet, as a watcher of ReplicaSets sees them.
+    fn sync(&mut self) -> Vec<(i32, i32, i32)> {
         let o = &self.objects;
         let plan = sync(Input { deployment: &o.d, replica_sets: o.rss.clone(), pods: &[] }, self.now);
-        self.objects.apply(plan.actions, self.now);
+        let mut steps = Vec::new();
+        for action in plan.actions {
+            let before = self.sizes();
+            self.objects.apply(vec![action], self.now);
+            self.observe();
+            let after = self.sizes();
+            if after != before {
+                steps.push((after.0, after.1, self.available()));
+            }
+        }
+        steps
     }
 
     /// The ReplicaSet controller, idealized: every ReplicaSet runs exactly its desired pods, new
@@ -309,7 +320,7 @@ mod tests {
         let p = plan(&d, &rss, now);
         assert_eq!((p.max_total, p.min_available), (12, 5));
         assert!(p.completes, "{p:?}");
-        assert_eq!(steps(&p), [(5, 2), (5, 7), (0, 7), (0, 10)]);
+        assert_eq!(steps(&p), [(10, 2), (5, 2), (5, 7), (0, 7), (0, 10)]);
         assert!(p.waves.iter().all(|w| w.total <= p.max_total && w.available >= p.min_available), "{p:?}");
         let (d, rss) = moving(10, json!(2), json!(0));
         let p = plan(&d, &rss, now);

@@ -1,0 +1,44 @@
+//! The daemon's reconcilers (controllers and kubelet) in-process, on the recording fake runtime
+//! and an in-memory store, for tests on a paused clock: boot one, kill it where it stands, boot
+//! another on the same store and engine.
+
+use super::{Tasks, spawn_reconcilers};
+use crate::clock::Clock;
+use crate::kubelet::{self, endpoints::NoEndpoints};
+use crate::model::validation::pod::PodSecurityPolicy;
+use crate::registry::Registry;
+use crate::registry::services::ServicePorts;
+use crate::runtime::fake::FakeRuntime;
+use crate::store::Store;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+pub struct Daemon {
+    pub registry: Arc<Registry>,
+    stop: CancellationToken,
+    tasks: Tasks,
+}
+
+impl Daemon {
+    pub fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
+        let ports = ServicePorts::default();
+        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node"));
+        let env = Arc::new(kubelet::Env {
+            runtime: fake.clone(),
+            registry: registry.clone(),
+            endpoints: Arc::new(NoEndpoints),
+            instance: "in-process".into(),
+            host_ip: "127.0.0.1".parse().unwrap(),
+            engine: Arc::default(),
+        });
+        let (stop, mut tasks) = (CancellationToken::new(), Tasks::new());
+        spawn_reconcilers(&mut tasks, env, &stop);
+        Daemon { registry, stop, tasks }
+    }
+
+    /// `kill -9`: every task is dropped where it stands.
+    pub fn kill(mut self) {
+        self.tasks.abort_all();
+        self.stop.cancel();
+    }
+}
