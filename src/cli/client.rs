@@ -156,6 +156,7 @@ impl Client {
     }
 
     async fn finish(resp: reqwest::Response) -> Result<Value> {
+        print_warnings(resp.headers());
         let status = resp.status();
         let bytes = resp.bytes().await?;
         let value: Value = serde_json::from_slice(&bytes)
@@ -222,10 +223,36 @@ impl Client {
     }
 }
 
+/// The text of a `Warning: 299 - "…"` header (RFC 7234 warn-text, Go-quoted).
+fn warning_text(header: &str) -> Option<String> {
+    let quoted = header.splitn(3, ' ').nth(2)?.trim();
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    Some(inner.replace("\\\"", "\"").replace("\\\\", "\\"))
+}
+
+/// Prints the server's warnings on stderr as kubectl does (`Warning: …`), each text once per run.
+fn print_warnings(headers: &reqwest::header::HeaderMap) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    for value in headers.get_all(reqwest::header::WARNING) {
+        let Some(text) = value.to_str().ok().and_then(warning_text) else { continue };
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !seen.contains(&text) {
+            eprintln!("Warning: {text}");
+            seen.push(text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn warnings_read_as_the_server_wrote_them() {
+        assert_eq!(warning_text(r#"299 - "a \"quoted\" word""#).as_deref(), Some(r#"a "quoted" word"#));
+        assert_eq!(warning_text("garbage"), None);
+    }
 
     #[test]
     fn errors_print_like_kubectl() {

@@ -6,7 +6,7 @@
 use super::in_process::Daemon;
 use crate::clock::Clock;
 use crate::controller::deployment::{plan, util};
-use crate::model::{KubeObject, meta};
+use crate::model::KubeObject;
 use crate::registry::WriteOptions;
 use crate::runtime::fake::FakeRuntime;
 use crate::store::Store;

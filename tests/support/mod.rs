@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod kubectl;
+pub mod load;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,5 +1,6 @@
 //! `rollout status`: kubectl's messages, in kubectl's order, re-evaluated on every change the
-//! watch delivers; exit 1 on an exceeded progress deadline or --timeout.
+//! watch delivers; exit 1 on an exceeded progress deadline or --timeout. A Deployment that opted
+//! into skiff's automatic rollback also gets a line naming the revision it went back to.
 
 use super::{CliError, Client, Kind, Result, Target, deployment_name, typed};
 use crate::cli::client::collection_path;
@@ -118,12 +119,50 @@ fn report(verdict: Verdict, last: &mut String) -> Option<Result<()>> {
 pub async fn run(client: &Client, ns: &str, args: StatusArgs) -> Result<()> {
     let name = deployment_name(&args.target.target)?;
     let watch = follow(client, ns, &name, args.revision, args.watch);
-    if args.timeout.is_zero() {
-        return watch.await;
+    let result = if args.timeout.is_zero() {
+        watch.await
+    } else {
+        tokio::time::timeout(args.timeout, watch)
+            .await
+            .unwrap_or_else(|_| Err(CliError::msg("timed out waiting for the condition")))
+    };
+    match result {
+        Err(CliError::Message(m)) if m.ends_with("exceeded its progress deadline") => {
+            Err(CliError::msg(match rolled_back(client, ns, &name).await {
+                Some(line) => format!("{m}\n{line}"),
+                None => m,
+            }))
+        }
+        other => other,
     }
-    tokio::time::timeout(args.timeout, watch)
-        .await
-        .unwrap_or_else(|_| Err(CliError::msg("timed out waiting for the condition")))
+}
+
+/// How long the automatic rollback may take to follow the deadline it reacts to.
+const ROLLBACK_GRACE: Duration = Duration::from_secs(10);
+
+/// For a Deployment with `skiff.io/rollback-on-failure`, the line saying where its automatic
+/// rollback went, once the controller has written it.
+async fn rolled_back(client: &Client, ns: &str, name: &str) -> Option<String> {
+    let path = crate::cli::client::item_path(Kind::Deployment, ns, name);
+    let deadline = tokio::time::Instant::now() + ROLLBACK_GRACE;
+    loop {
+        let d: Deployment = typed(client.get(&path).await.ok()?).ok()?;
+        if meta::annotation(&d.metadata, meta::ROLLBACK_ON_FAILURE) != Some("true") {
+            return None;
+        }
+        let cause = meta::annotation(&d.metadata, meta::CHANGE_CAUSE).unwrap_or_default();
+        let observed = d.status.as_ref().and_then(|s| s.observed_generation) >= d.metadata.generation;
+        if cause.starts_with("auto-rollback:") && observed {
+            let revision = meta::revision(&d.metadata);
+            return Some(format!(
+                "deployment {name:?} was rolled back to revision {revision} by skiff.io/rollback-on-failure ({cause})"
+            ));
+        }
+        if tokio::time::Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// List, then watch from the list's resourceVersion; list again when the watch ends or the
