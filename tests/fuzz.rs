@@ -220,6 +220,7 @@ async fn proxy_reply(forwarder: Arc<Forwarder>, request: &[u8]) -> Vec<u8> {
         snapshot: Arc::default(),
         cursor: Default::default(),
         affinity: None,
+        version_affinity: true,
         latency: Arc::default(),
     });
     let (mut client, server) = tokio::io::duplex(1 << 16);

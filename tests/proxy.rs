@@ -206,7 +206,7 @@ async fn keep_alive_requests_are_spread_evenly_and_unready_pods_skipped() {
     for _ in 0..20 {
         assert_ne!(pod_of(&c, &r.url("/")).await.1, "b", "an unready pod gets no request");
     }
-    let metrics = r.proxy.metrics.render();
+    let metrics = r.proxy.metrics.render(&|_, _| None);
     assert!(
         metrics.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"a\",code=\"2xx\"} 20"),
         "{metrics}"

@@ -15,7 +15,7 @@ mod selectors;
 mod watch;
 
 use crate::conn::{self, RequestBody};
-use crate::model::{Kind, ObjectKey};
+use crate::model::{Kind, ObjectKey, meta};
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
@@ -200,7 +200,16 @@ fn metrics(state: &ApiState) -> String {
                 || status.observed_generation < d.metadata.generation
         })
         .count();
-    let mut out = state.metrics.render();
+    let revision_of = |service: &str, hash: &str| {
+        let namespace = service.split('/').next().unwrap_or_default();
+        state
+            .registry
+            .list_typed::<k8s_openapi::api::apps::v1::ReplicaSet>(Some(namespace))
+            .into_iter()
+            .find(|rs| meta::labels(&rs.metadata).get(meta::POD_TEMPLATE_HASH).map(String::as_str) == Some(hash))
+            .map(|rs| meta::revision(&rs.metadata))
+    };
+    let mut out = state.metrics.render(&revision_of);
     out.push_str("# HELP skiff_rollouts_in_progress Deployments whose rollout has not finished.\n");
     out.push_str("# TYPE skiff_rollouts_in_progress gauge\n");
     out.push_str(&format!("skiff_rollouts_in_progress {in_progress}\n"));

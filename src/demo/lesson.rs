@@ -1,11 +1,14 @@
 //! `skiff demo`: the classic lesson, narrated and checked. It builds the demo images, starts a
 //! daemon on a temporary state dir, deploys "Hello world!", rolls it to v2 under live traffic
-//! (showing the split and confirming nothing failed), undoes it, then shows a broken v3 that
-//! never becomes ready: the rollout stalls, v1 keeps serving, the deadline passes, undo
-//! recovers. Then it leaves everything running until Ctrl-C (or finishes, with --finish).
+//! (showing the split, confirming nothing failed, and showing simulated users through a plain
+//! and a version-affine Service: the lecture's "every user is served one version"), undoes it,
+//! then shows a broken v3 that never becomes ready: the rollout stalls, v1 keeps serving, the
+//! deadline passes, undo recovers. Then it leaves everything running until Ctrl-C (or
+//! finishes, with --finish).
 
 use super::images;
 use super::traffic::{Tally, Traffic};
+use super::users::{Journey, Users};
 use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
 use crate::model::validation::pod::PodSecurityPolicy;
@@ -21,19 +24,46 @@ use tokio_util::sync::CancellationToken;
 const DEPLOYMENT: &str = "deployment/hello-kubernetes";
 
 /// The lesson's manifest: the example, with a short progress deadline so that the broken v3
-/// is declared failed within the demo.
+/// is declared failed within the demo, and a second Service over the same pods that keeps each
+/// user on one version.
 fn manifest() -> String {
-    include_str!("../../examples/hello-kubernetes.yaml").replacen(
-        "  replicas: 3\n",
-        "  replicas: 3\n  progressDeadlineSeconds: 15\n",
-        1,
-    )
+    let example = include_str!("../../examples/hello-kubernetes.yaml");
+    let example = example.replacen("  replicas: 3\n", "  replicas: 3\n  progressDeadlineSeconds: 15\n", 1);
+    format!("{example}---\n{STICKY}")
+}
+
+const STICKY_SERVICE: &str = "hello-kubernetes-sticky";
+const STICKY: &str = "apiVersion: v1
+kind: Service
+metadata:
+  name: hello-kubernetes-sticky
+  annotations:
+    skiff.io/version-affinity: revision
+spec:
+  type: NodePort
+  selector:
+    app: hello-kubernetes
+  ports:
+    - port: 80
+      targetPort: http
+";
+
+/// Users of one Service during a rollout: how many saw the version change more than once.
+fn report_users(service: &str, journeys: &[Journey]) -> (usize, usize) {
+    let flipped = journeys.iter().filter(|j| j.switches() > 1).count();
+    let failed: usize = journeys.iter().map(Journey::failures).sum();
+    say(&format!(
+        "  {service}: {} users, \x1b[1m{flipped} saw the version change more than once\x1b[0m, {failed} failed requests",
+        journeys.len()
+    ));
+    (flipped, failed)
 }
 
 struct Lesson {
     server: String,
     dir: PathBuf,
     url: String,
+    sticky_url: String,
 }
 
 fn say(text: &str) {
@@ -118,10 +148,10 @@ fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn node_port(server: &str) -> anyhow::Result<u16> {
+async fn node_port(server: &str, service: &str) -> anyhow::Result<u16> {
     let client = cli::client::Client::new(server, None);
-    let svc =
-        client.get("/api/v1/namespaces/default/services/hello-kubernetes").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let path = format!("/api/v1/namespaces/default/services/{service}");
+    let svc = client.get(&path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     svc["spec"]["ports"][0]["nodePort"]
         .as_u64()
         .and_then(|p| u16::try_from(p).ok())
@@ -134,18 +164,31 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     std::fs::write(&file, manifest())?;
     let file = file.to_string_lossy().to_string();
     l.must(&["apply", "-f", &file]).await?;
-    l.url = format!("http://127.0.0.1:{}/", node_port(&l.server).await?);
+    l.url = format!("http://127.0.0.1:{}/", node_port(&l.server, "hello-kubernetes").await?);
+    l.sticky_url = format!("http://127.0.0.1:{}/", node_port(&l.server, STICKY_SERVICE).await?);
     l.must(&["rollout", "status", DEPLOYMENT]).await?;
     l.must(&["get", "pods"]).await?;
     say(&format!("  The Service answers at {} — open it in a browser.", l.url));
     l.only("Hello world!").await?;
 
     step(2, "Roll out v2 while users keep coming");
-    say("  traffic: 4 keep-alive clients and 4 clients opening a new connection per request");
+    say("  traffic: 4 keep-alive clients and 4 clients opening a new connection per request, and");
+    say(&format!("  10 users with their own cookies on each of hello-kubernetes and {STICKY_SERVICE}"));
+    say("  (the same pods; the second Service has skiff.io/version-affinity: revision)");
     let traffic = Traffic::start(&l.url, 4, 4, Duration::from_millis(5));
+    let (plain, sticky) = (
+        Users::start(&l.url, 10, Duration::from_millis(20)),
+        Users::start(&l.sticky_url, 10, Duration::from_millis(20)),
+    );
     l.must(&["set", "image", DEPLOYMENT, "hello-kubernetes=hello-kubernetes:2.0"]).await?;
     l.rollout_under_traffic(&traffic, false).await?;
     report(&traffic.stop().await, "the rollout to v2")?;
+    report_users("hello-kubernetes", &plain.stop().await);
+    let (flipped, failed) = report_users(STICKY_SERVICE, &sticky.stop().await);
+    if flipped + failed > 0 {
+        bail!("the version-affine Service let {flipped} users flip versions and failed {failed} requests");
+    }
+    say("  Through the version-affine Service every user saw one version, then the other, never both in turn.");
     l.only("Hello world v2!").await?;
     l.must(&["rollout", "history", DEPLOYMENT]).await?;
 
@@ -209,7 +252,8 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     let result = async {
         step(0, "Start a daemon on a temporary state dir");
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
-        let mut lesson = Lesson { server: server.clone(), dir: dir.clone(), url: String::new() };
+        let mut lesson =
+            Lesson { server: server.clone(), dir: dir.clone(), url: String::new(), sticky_url: String::new() };
         teach(&mut lesson).await?;
         closing(&lesson, finish).await
     }

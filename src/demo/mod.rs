@@ -5,3 +5,4 @@ mod grpc_health;
 pub mod images;
 pub mod lesson;
 pub mod traffic;
+pub mod users;

@@ -4,6 +4,7 @@
 //! "picked from an old snapshot" and "the pod left rotation".
 
 use super::dial::Target;
+use super::version_affinity::{Revision, RevisionStats};
 use arc_swap::ArcSwap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -101,6 +102,9 @@ pub struct Backend {
     pub target: Target,
     pub in_flight: Arc<InFlight>,
     pub stats: Arc<Stats>,
+    /// The pod's revision (its pod-template-hash; empty without one).
+    pub revision: Arc<str>,
+    pub revision_stats: Arc<RevisionStats>,
 }
 
 impl Backend {
@@ -112,10 +116,12 @@ impl Backend {
     }
 }
 
-/// The ready backends of one Service port, in a stable order.
+/// The ready backends of one Service port, in a stable order, and every revision the Service
+/// has had (for version affinity and per-revision traffic).
 #[derive(Debug, Default)]
 pub struct Backends {
     pub list: Vec<Backend>,
+    pub revisions: Vec<Revision>,
 }
 
 /// What the request path holds: the current snapshot, swapped by the writer.
@@ -150,6 +156,8 @@ mod tests {
             target: Target::Published(([127, 0, 0, 1], 1).into()),
             in_flight: Arc::new(InFlight::default()),
             stats: Arc::new(Stats::default()),
+            revision: "".into(),
+            revision_stats: Arc::default(),
         };
         let guard = b.enter().unwrap();
         assert_eq!((b.in_flight.count(), b.stats.in_flight.load(Ordering::Relaxed)), (1, 1));

@@ -66,6 +66,8 @@ mod tests {
                 pod_uid: format!("u{i}"),
                 pod_name: format!("p{i}"),
                 target: crate::proxy::dial::Target::Published(([127, 0, 0, 1], 40000 + i as u16).into()),
+                revision: "".into(),
+                revision_stats: Arc::default(),
                 in_flight: Arc::new(InFlight::default()),
                 stats: Arc::new(Stats::default()),
             })

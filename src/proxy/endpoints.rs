@@ -4,16 +4,23 @@
 
 use super::backends::{Backend, InFlight, Stats};
 use super::dial::Target;
+use super::version_affinity::RevisionStats;
 use crate::kubelet::endpoints::PodEndpoint;
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Shared per-pod state that outlives snapshots.
+/// Shared per-pod and per-revision state that outlives snapshots.
 pub trait PodState {
     fn in_flight(&self, uid: &str) -> Arc<InFlight>;
     fn stats(&self, service: &str, port: i32, uid: &str) -> Arc<Stats>;
+    fn revision(&self, service: &str, hash: &str) -> Arc<RevisionStats>;
+}
+
+/// A pod's revision: its pod-template-hash label (empty for pods without one).
+pub fn revision_of(pod: &PodEndpoint) -> &str {
+    pod.labels.get(crate::model::meta::POD_TEMPLATE_HASH).map_or("", String::as_str)
 }
 
 /// The container port a Service port targets on `pod`.
@@ -81,6 +88,8 @@ pub fn backends(
                 target,
                 in_flight: state.in_flight(&p.uid),
                 stats: state.stats(&key, port.port, &p.uid),
+                revision: revision_of(p).into(),
+                revision_stats: state.revision(&key, revision_of(p)),
             })
         })
         .collect();
@@ -101,6 +110,9 @@ mod tests {
             Arc::default()
         }
         fn stats(&self, _: &str, _: i32, _: &str) -> Arc<Stats> {
+            Arc::default()
+        }
+        fn revision(&self, _: &str, _: &str) -> Arc<RevisionStats> {
             Arc::default()
         }
     }

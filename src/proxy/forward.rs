@@ -10,6 +10,7 @@ use super::errors::ProxyError;
 use super::headers;
 use super::metrics::Histogram;
 use super::outbound::{self, Leftover, Outbound};
+use super::version_affinity;
 use crate::conn::RequestBody;
 use bytes::Bytes;
 use http::{Method, Request, Response};
@@ -21,7 +22,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -56,24 +57,63 @@ pub struct Route {
     pub snapshot: Snapshot,
     pub cursor: AtomicUsize,
     pub affinity: Option<Affinity>,
+    /// `skiff.io/version-affinity: "revision"` (see `version_affinity`).
+    pub version_affinity: bool,
     pub latency: Arc<Histogram>,
 }
 
+/// A chosen pod with its in-flight place taken, and the revision to pin the client to when
+/// the answer has to set the version cookie.
+struct Chosen {
+    backend: Backend,
+    guard: InFlightGuard,
+    pin: Option<Arc<str>>,
+}
+
 impl Route {
-    /// A backend with its in-flight place taken; draining pods are skipped.
-    fn choose(&self, client: IpAddr, exclude: Option<&str>) -> Option<(Backend, InFlightGuard)> {
+    /// A backend with its in-flight place taken; draining pods are skipped. `pin` is the
+    /// revision the client's cookie names, on a version-affine Service.
+    fn choose(&self, client: IpAddr, exclude: Option<&str>, pin: Option<&str>) -> Option<Chosen> {
         let snapshot = self.snapshot.load();
+        let route = match self.version_affinity {
+            true => version_affinity::route(pin, &snapshot.list, &snapshot.revisions),
+            false => version_affinity::Route::Anyone,
+        };
         for _ in 0..snapshot.list.len().max(1) {
-            let picked = match &self.affinity {
-                Some(a) => a.pick(client, &snapshot.list, &self.cursor, exclude, Instant::now()),
-                None => balancer::round_robin(&snapshot.list, &self.cursor, exclude),
+            let picked = match (&route, &self.affinity) {
+                (version_affinity::Route::Stay(r) | version_affinity::Route::Move { to: r, .. }, _) => {
+                    version_affinity::pick(&snapshot.list, r, &self.cursor, exclude)
+                }
+                (_, Some(a)) => a.pick(client, &snapshot.list, &self.cursor, exclude, Instant::now()),
+                (_, None) => balancer::round_robin(&snapshot.list, &self.cursor, exclude),
             }?;
-            if let Some(guard) = picked.enter() {
-                return Some((picked.clone(), guard));
-            }
+            let Some(guard) = picked.enter() else { continue };
+            let pin = self.version_affinity.then(|| pin_after(&route, picked, &snapshot.revisions)).flatten();
+            return Some(Chosen { backend: picked.clone(), guard, pin });
         }
         None
     }
+}
+
+/// The revision a version-affine answer pins its client to, counting the pin: a new client's
+/// first revision, or the one it moves to.
+fn pin_after(
+    route: &version_affinity::Route<'_>,
+    picked: &Backend,
+    revisions: &[version_affinity::Revision],
+) -> Option<Arc<str>> {
+    match route {
+        version_affinity::Route::Stay(_) => return None,
+        version_affinity::Route::Move { from, .. } => {
+            if let Some(old) = version_affinity::stats_of(revisions, from) {
+                old.pinned.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        version_affinity::Route::Anyone if picked.revision.is_empty() => return None,
+        version_affinity::Route::Anyone => {}
+    }
+    picked.revision_stats.pinned.fetch_add(1, Ordering::Relaxed);
+    Some(picked.revision.clone())
 }
 
 /// The client side: pooled keep-alive HTTP/1.1 connections to every pod, and one multiplexed
@@ -124,7 +164,7 @@ impl Forwarder {
         let outcome = self.send(route, client.ip(), &parts, body, upgrade).await;
         route.latency.observe(started.elapsed());
         match outcome {
-            Ok((resp, backend, guard)) => respond(resp, backend, guard, client_upgrade),
+            Ok((resp, chosen)) => respond(resp, chosen, client_upgrade),
             Err(e) => {
                 tracing::debug!(service = %route.service, error = ?e, "proxy error");
                 error_response(&e)
@@ -144,7 +184,8 @@ impl Forwarder {
         parts: &http::request::Parts,
         body: RequestBody,
         upgrade: bool,
-    ) -> Result<(Response<Incoming>, Backend, InFlightGuard), ProxyError> {
+    ) -> Result<(Response<Incoming>, Chosen), ProxyError> {
+        let pin = route.version_affinity.then(|| version_affinity::pinned(&parts.headers)).flatten();
         let safe = idempotent(&parts.method) && !upgrade;
         let mut body = (!body.is_end_stream()).then_some(body);
         let body_less = body.is_none();
@@ -153,19 +194,20 @@ impl Forwarder {
         let pods = self.client(route.upstream, upgrade);
         loop {
             let excluded = failed_first.as_ref().map(|(uid, _)| uid.as_str());
-            let Some((backend, guard)) = route.choose(client, excluded) else {
+            let Some(chosen) = route.choose(client, excluded, pin) else {
                 // With no other pod to retry on, the first pod's failure is the answer.
                 return Err(
                     failed_first.map_or_else(|| ProxyError::NoEndpoints { service: route.service.clone() }, |(_, e)| e)
                 );
             };
+            let backend = &chosen.backend;
             let (out_body, returned) = outbound::body(body.take());
             let request = outbound::request(parts, backend.target, out_body).ok_or(ProxyError::BadTarget)?;
             let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
                 Err(_) => {
                     return Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });
                 }
-                Ok(Ok(resp)) => return Ok((resp, backend, guard)),
+                Ok(Ok(resp)) => return Ok((resp, chosen)),
                 Ok(Err(e)) => e,
             };
             match returned.map(|mut back| back.try_recv()) {
@@ -207,12 +249,16 @@ fn reason(e: &(dyn std::error::Error + 'static)) -> String {
 
 fn respond(
     resp: Response<Incoming>,
-    backend: Backend,
-    guard: InFlightGuard,
+    chosen: Chosen,
     client_upgrade: Option<hyper::upgrade::OnUpgrade>,
 ) -> Response<ProxyBody> {
+    let Chosen { backend, guard, pin } = chosen;
     backend.stats.record(resp.status().as_u16());
+    backend.revision_stats.requests.fetch_add(1, Ordering::Relaxed);
     let mut resp = resp;
+    if let Some(revision) = pin {
+        resp.headers_mut().append(http::header::SET_COOKIE, version_affinity::set_cookie(&revision));
+    }
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
         && let Some(client_side) = client_upgrade
     {

@@ -4,6 +4,7 @@
 //! /metrics is scraped.
 
 use super::backends::Stats;
+use super::version_affinity::RevisionStats;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +38,8 @@ struct Registry {
     requests: BTreeMap<(String, String), Arc<Stats>>,
     latency: BTreeMap<String, Arc<Histogram>>,
     ready: BTreeMap<String, usize>,
+    /// (service, pod-template-hash) → traffic to that revision.
+    revisions: BTreeMap<(String, String), Arc<RevisionStats>>,
 }
 
 #[derive(Default)]
@@ -53,6 +56,10 @@ impl Metrics {
         self.lock().requests.entry((service.into(), pod.into())).or_default().clone()
     }
 
+    pub fn revision(&self, service: &str, hash: &str) -> Arc<RevisionStats> {
+        self.lock().revisions.entry((service.into(), hash.into())).or_default().clone()
+    }
+
     pub fn latency(&self, service: &str) -> Arc<Histogram> {
         self.lock().latency.entry(service.into()).or_default().clone()
     }
@@ -66,10 +73,12 @@ impl Metrics {
         r.ready.remove(service);
         r.latency.remove(service);
         r.requests.retain(|(s, _), _| s != service);
+        r.revisions.retain(|(s, _), _| s != service);
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition; `revision_of(service, hash)` names the Deployment
+    /// revision a pod-template-hash belongs to.
+    pub fn render(&self, revision_of: &dyn Fn(&str, &str) -> Option<i64>) -> String {
         let r = self.lock();
         let mut out = String::new();
         out.push_str(
@@ -118,7 +127,35 @@ impl Metrics {
         for (service, n) in &r.ready {
             let _ = writeln!(out, "skiff_service_endpoints_ready{{service=\"{service}\"}} {n}");
         }
+        render_revisions(&mut out, &r.revisions, revision_of);
         out
+    }
+}
+
+/// Traffic per Service and revision: the split a rollout really makes.
+fn render_revisions(
+    out: &mut String,
+    revisions: &BTreeMap<(String, String), Arc<RevisionStats>>,
+    revision_of: &dyn Fn(&str, &str) -> Option<i64>,
+) {
+    let labelled: Vec<(String, &RevisionStats)> = revisions
+        .iter()
+        .filter(|((_, hash), _)| !hash.is_empty())
+        .map(|((service, hash), stats)| {
+            let number = revision_of(service, hash).map(|n| n.to_string()).unwrap_or_default();
+            (format!("service=\"{service}\",pod_template_hash=\"{hash}\",revision=\"{number}\""), &**stats)
+        })
+        .collect();
+    out.push_str("# HELP skiff_proxy_revision_requests_total Requests answered, by service and revision.\n");
+    out.push_str("# TYPE skiff_proxy_revision_requests_total counter\n");
+    for (labels, stats) in &labelled {
+        let _ =
+            writeln!(out, "skiff_proxy_revision_requests_total{{{labels}}} {}", stats.requests.load(Ordering::Relaxed));
+    }
+    out.push_str("# HELP skiff_proxy_pinned_clients Clients a version-affine service pinned to each revision.\n");
+    out.push_str("# TYPE skiff_proxy_pinned_clients gauge\n");
+    for (labels, stats) in &labelled {
+        let _ = writeln!(out, "skiff_proxy_pinned_clients{{{labels}}} {}", stats.pinned.load(Ordering::Relaxed).max(0));
     }
 }
 
@@ -134,7 +171,12 @@ mod tests {
         m.latency("default/web").observe(Duration::from_millis(3));
         m.set_ready("default/web", 3);
         m.stats("default/web", "web-2").in_flight.store(2, Ordering::Relaxed);
-        let text = m.render();
+        m.revision("default/web", "7d9c").requests.store(5, Ordering::Relaxed);
+        m.revision("default/web", "7d9c").pinned.store(2, Ordering::Relaxed);
+        let text = m.render(&|_, hash| (hash == "7d9c").then_some(3));
+        let labels = "service=\"default/web\",pod_template_hash=\"7d9c\",revision=\"3\"";
+        assert!(text.contains(&format!("skiff_proxy_revision_requests_total{{{labels}}} 5")), "{text}");
+        assert!(text.contains(&format!("skiff_proxy_pinned_clients{{{labels}}} 2")), "{text}");
         assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"2xx\"} 1"));
         assert!(text.contains("skiff_proxy_requests_total{service=\"default/web\",pod=\"web-1\",code=\"5xx\"} 1"));
         assert!(text.contains("skiff_proxy_request_duration_seconds_bucket{service=\"default/web\",le=\"0.005\"} 1"));

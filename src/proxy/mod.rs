@@ -15,6 +15,7 @@ pub mod headers;
 pub mod listener;
 pub mod metrics;
 mod outbound;
+pub mod version_affinity;
 mod workers;
 
 use crate::conn::{self, Budget, Subject};
@@ -191,6 +192,10 @@ impl PodState for Shared<'_> {
         let name = self.0.pods.get(uid).map(|p| p.name.clone()).unwrap_or_default();
         self.0.metrics.stats(service, &name)
     }
+
+    fn revision(&self, service: &str, hash: &str) -> Arc<version_affinity::RevisionStats> {
+        self.0.metrics.revision(service, hash)
+    }
 }
 
 impl Actor {
@@ -279,6 +284,8 @@ impl Actor {
                 .unwrap_or(10800)
         });
         let affinity = affinity.map(|t| u64::try_from(t).unwrap_or(10800));
+        let by_version =
+            svc.as_ref().and_then(|s| meta::annotation(&s.metadata, version_affinity::ANNOTATION)) == Some("revision");
         let proxy_ip = self.config.address;
         let wanted: BTreeMap<i32, (Vec<SocketAddr>, Upstream)> = ports
             .iter()
@@ -291,7 +298,8 @@ impl Actor {
             .filter(|((ns, n, port), state)| {
                 (ns, n) == (&key.0, &key.1)
                     && (wanted.get(port).is_none_or(|(_, up)| *up != state.route.upstream)
-                        || state.affinity_timeout != affinity)
+                        || state.affinity_timeout != affinity
+                        || state.route.version_affinity != by_version)
             })
             .map(|(k, _)| k.clone())
             .collect();
@@ -312,6 +320,7 @@ impl Actor {
                     snapshot: Arc::new(ArcSwap::from_pointee(Backends::default())),
                     cursor: AtomicUsize::new(0),
                     affinity: affinity.map(|t| balancer::Affinity::new(Duration::from_secs(t))),
+                    version_affinity: by_version,
                     latency: self.metrics.latency(&name),
                 }),
                 affinity_timeout: affinity,
@@ -377,6 +386,19 @@ impl Actor {
         }
     }
 
+    /// Every revision `svc` has had: those it had before and those of the pods it selects now.
+    fn revisions_of(&self, svc: &Service, route: &Route) -> Vec<version_affinity::Revision> {
+        let mut revisions = route.snapshot.load().revisions.clone();
+        let selected = self.pods.values().filter(|p| endpoints::selects(svc, p));
+        for hash in selected.map(endpoints::revision_of).filter(|h| !h.is_empty()) {
+            if !revisions.iter().any(|r| &*r.hash == hash) {
+                let stats = self.metrics.revision(&route.service, hash);
+                revisions.push(version_affinity::Revision { hash: hash.into(), stats });
+            }
+        }
+        revisions
+    }
+
     /// Recomputes every route's snapshot from the current pods.
     fn refresh_all(&mut self) {
         self.objects_stale = true;
@@ -398,7 +420,8 @@ impl Actor {
             }
             let count = ready.entry(state.route.service.clone()).or_default();
             *count = (*count).max(list.len());
-            state.route.snapshot.store(Arc::new(Backends { list }));
+            let revisions = self.revisions_of(svc, &state.route);
+            state.route.snapshot.store(Arc::new(Backends { list, revisions }));
         }
         for (service, n) in ready {
             self.metrics.set_ready(&service, n);
