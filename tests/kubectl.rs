@@ -203,3 +203,92 @@ fn describe_with_a_selector_prints_what_kubectl_prints() {
     let named = d.skiff(&["describe", "svc", "api", "-l", "tier=web"]);
     assert_eq!(text(&named.stderr), text(&k.run(&["describe", "svc", "api", "-l", "tier=web"]).stderr));
 }
+
+/// Issue 18: `explain` reads the schemas skiff publishes in `/openapi/v3` (every version) and
+/// `/openapi/v2` (`--output=plaintext-openapiv2`).
+#[test]
+fn kubectl_explains_fields_on_every_version() {
+    let d = Daemon::start();
+    for version in ["1.27", "1.30", "1.33"] {
+        let k = Kubectl::new(version, &d);
+        let strategy = k.ok(&["explain", "deployment.spec.strategy"]);
+        assert!(strategy.contains("KIND:       Deployment\nVERSION:    v1\n"), "{version}: {strategy}");
+        assert!(strategy.contains("FIELD: strategy <DeploymentStrategy>"), "{version}: {strategy}");
+        assert!(strategy.contains("The deployment strategy to use to replace existing pods with new ones."));
+        assert!(strategy.contains("  rollingUpdate\t<RollingUpdateDeployment>"), "{version}: {strategy}");
+        assert!(strategy.contains("Can be \"Recreate\" or \"RollingUpdate\"."), "{version}: {strategy}");
+        let rolling = k.ok(&["explain", "deploy.spec.strategy.rollingUpdate"]);
+        assert!(rolling.contains("  maxSurge\t<IntOrString>\n    The maximum number of pods"), "{version}: {rolling}");
+    }
+    let k = Kubectl::new("1.33", &d);
+    let ports = k.ok(&["explain", "service.spec.ports"]);
+    assert!(ports.contains("FIELD: ports <[]ServicePort>"), "{ports}");
+    assert!(
+        ports.contains("  port\t<integer> -required-\n    The port that will be exposed by this service."),
+        "{ports}"
+    );
+    assert!(ports.contains("  targetPort\t<IntOrString>"), "{ports}");
+    let probe = k.ok(&["explain", "pod.spec.containers.readinessProbe"]);
+    assert!(probe.contains("FIELD: readinessProbe <Probe>"), "{probe}");
+    assert!(probe.contains("  httpGet\t<HTTPGetAction>") && probe.contains("  periodSeconds\t<integer>"), "{probe}");
+    for field in ["deployment.spec.strategy", "service.spec.ports", "node.status"] {
+        assert_eq!(d.ok(&["explain", field]), k.ok(&["explain", field]), "skiff explain reads the same schemas");
+    }
+    let missing = k.run(&["explain", "deployment.spec.nope"]);
+    assert_eq!(text(&missing.stderr), "error: field \"nope\" does not exist\n");
+    let v2 = Kubectl::new("1.27", &d).ok(&["explain", "deployment.spec.strategy", "--output=plaintext-openapiv2"]);
+    assert!(v2.contains("RESOURCE: strategy <Object>") && v2.contains("rollingUpdate\t<Object>"), "{v2}");
+}
+
+fn deployment(image: &str, app_env: &[(&str, &str)], replicas: &str) -> String {
+    let env: String = app_env.iter().map(|(k, v)| format!("        - {{name: {k}, value: \"{v}\"}}\n")).collect();
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  {replicas}\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n      - name: app\n        image: {image}\n        env:\n{env}      - name: side\n        image: hello-kubernetes:1.0\n        env:\n        - {{name: C, value: \"3\"}}\n"
+    )
+}
+
+/// With schemas published, kubectl computes apply patches from them (not from its built-in
+/// types): containers and env vars still merge by name, so a field another client set survives.
+fn apply_merges_lists_by_name(version: &str) {
+    let d = Daemon::start();
+    let k = Kubectl::new(version, &d);
+    let file = d.state.path().join("web.yaml");
+    let apply = |manifest: String| {
+        std::fs::write(&file, manifest).unwrap();
+        k.run(&["apply", "-f", file.to_str().unwrap()])
+    };
+    let created = apply(deployment("hello-kubernetes:1.0", &[("A", "1"), ("B", "2")], "replicas: 0"));
+    assert_eq!(text(&created.stdout), "deployment.apps/web created\n", "{}", text(&created.stderr));
+    k.ok(&["set", "env", "deployment/web", "-c", "side", "D=4"]);
+    let configured = apply(deployment("hello-kubernetes:2.0", &[("A", "1")], "replicas: 0"));
+    assert_eq!(text(&configured.stdout), "deployment.apps/web configured\n");
+    assert_eq!(text(&configured.stderr), "", "no fallback from the published schema");
+    let live: serde_json::Value = serde_json::from_str(&k.ok(&["get", "deployment", "web", "-o", "json"])).unwrap();
+    let containers = &live["spec"]["template"]["spec"]["containers"];
+    let env = |i: usize| -> Vec<&str> {
+        containers[i]["env"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect()
+    };
+    assert_eq!(
+        (containers[0]["name"].as_str(), containers[0]["image"].as_str()),
+        (Some("app"), Some("hello-kubernetes:2.0"))
+    );
+    assert_eq!(env(0), ["A"], "B was removed from the manifest");
+    assert_eq!(containers[1]["image"], "hello-kubernetes:1.0");
+    assert_eq!(env(1), ["C", "D"], "D, set by another client, is kept: env merges by name");
+    let unknown = apply(deployment("hello-kubernetes:2.0", &[("A", "1")], "replicass: 0"));
+    assert!(
+        text(&unknown.stderr).contains("strict decoding error: unknown field \"spec.replicass\""),
+        "{}",
+        text(&unknown.stderr)
+    );
+}
+
+#[test]
+fn kubectl_1_27_apply_merges_lists_by_name_with_schemas_published() {
+    apply_merges_lists_by_name("1.27");
+}
+
+#[test]
+fn kubectl_1_33_apply_merges_lists_by_name_with_schemas_published() {
+    apply_merges_lists_by_name("1.33");
+}

@@ -6,7 +6,7 @@ mod body;
 mod discovery;
 mod list_options;
 mod logs;
-mod openapi;
+pub mod openapi;
 mod protobuf;
 pub mod request;
 mod resources;
@@ -119,7 +119,7 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         Target::Health => get_only(response::text(StatusCode::OK, "ok".into())),
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
         Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
-        Target::OpenApi(path) => get_only(openapi_response(&path)?),
+        Target::OpenApi(path) => get_only(openapi::response(&path, &q, &parts.headers)?),
         Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
         Target::Collection { kind, namespace } => {
             resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await
@@ -145,24 +145,6 @@ fn reserve_body<'a>(state: &'a ApiState, headers: &HeaderMap) -> Result<Option<S
     }
     let kib = u32::try_from(declared.unwrap_or(BODY_LIMIT).div_ceil(1024)).unwrap_or(u32::MAX);
     state.bodies.try_acquire_many(kib).map(Some).map_err(|_| ApiError::TooManyRequests)
-}
-
-fn openapi_response(path: &str) -> Result<Response, ApiError> {
-    match path {
-        "v2" => {
-            let mut resp = Response::new(axum::body::Body::from(openapi::v2_protobuf()));
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/com.github.proto-openapi.spec.v2.v1.0+protobuf"),
-            );
-            Ok(resp)
-        }
-        "v3" => Ok(response::json(StatusCode::OK, &openapi::v3_index())),
-        other => {
-            let doc = other.strip_prefix("v3/").and_then(openapi::v3_document).ok_or(ApiError::UnknownPath)?;
-            Ok(response::json(StatusCode::OK, &doc))
-        }
-    }
 }
 
 /// skiff has no Namespace objects: every namespace an object uses exists, and `default` always.

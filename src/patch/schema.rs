@@ -147,11 +147,13 @@ impl MergeSchema {
     }
 }
 
-/// A list directly under the pod spec, or inside one of its containers.
+/// A list directly under the pod spec, inside one of its containers, or in the `ObjectMeta` of
+/// an ephemeral volume's claim template.
 fn pod_spec_list(rest: &[&str]) -> Option<ListStrategy> {
     match rest {
         [field] => lookup(POD_SPEC_LISTS, field),
         [containers, field] if CONTAINER_LISTS.contains(containers) => lookup(CONTAINER_FIELD_LISTS, field),
+        ["volumes", "ephemeral", "volumeClaimTemplate", "metadata", field] => lookup(OBJECT_META_LISTS, field),
         _ => None,
     }
 }
@@ -230,6 +232,9 @@ mod tests {
             assert_eq!(strategy(kind, "metadata.finalizers"), ListStrategy::MergeSet);
         }
         assert_eq!(strategy("Deployment", "spec.template.metadata.finalizers"), ListStrategy::MergeSet);
+        let claim = "volumes.ephemeral.volumeClaimTemplate.metadata";
+        assert_eq!(strategy("Pod", &format!("spec.{claim}.ownerReferences")), ListStrategy::MergeByKey("uid"));
+        assert_eq!(strategy("ReplicaSet", &format!("spec.template.spec.{claim}.finalizers")), ListStrategy::MergeSet);
         assert_eq!(strategy("Service", "spec.template.metadata.finalizers"), ListStrategy::Replace);
     }
 
