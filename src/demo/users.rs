@@ -72,7 +72,7 @@ async fn visit(client: &reqwest::Client, url: &str, jar: &mut Option<String>) ->
     }
     let resp = req.send().await.map_err(|e| format!("{e}"))?;
     let set = resp.headers().get_all(reqwest::header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok());
-    if let Some(pair) = set.filter_map(cookie_pair).last() {
+    if let Some(pair) = set.filter_map(cookie_pair).next_back() {
         *jar = Some(pair);
     }
     let status = resp.status();
