@@ -67,6 +67,14 @@ pub struct DaemonArgs {
     /// Bytes a second a request body must keep up, after --body-timeout.
     #[arg(long, default_value_t = 500)]
     pub body_min_rate: u64,
+    /// Replace the daemon running on this state directory without refusing a connection: take
+    /// over its API and Service sockets, then let it drain and exit.
+    #[arg(long)]
+    pub upgrade: bool,
+    /// After SIGTERM, how long Services keep answering so that a daemon started on the same
+    /// state directory takes their sockets over (0s: stop at once).
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    pub shutdown_grace: Duration,
     /// Watch events kept for clients resuming a watch.
     #[arg(long, default_value_t = 10_000, hide = true)]
     pub watch_cache_size: usize,
@@ -161,6 +169,7 @@ fn config(args: &DaemonArgs, descriptors: u64) -> Result<Config> {
         connections: connections(args, descriptors),
         watch_history: args.watch_cache_size,
         manifests: args.manifests.clone(),
+        shutdown_grace: args.shutdown_grace,
     })
 }
 
@@ -177,14 +186,27 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
         "descriptor budget: reserve for probes, the engine and the store; API and Service connections"
     );
     let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let listener =
-        conn::bind(args.listen).map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
+    let mut succession =
+        daemon::succession(&config.state_dir, args.upgrade).await.map_err(|e| CliError::msg(e.to_string()))?;
+    let listener = match succession.predecessor.as_mut().and_then(|p| p.api.take()) {
+        Some(inherited) => {
+            let addr = inherited.local_addr().ok();
+            if addr.is_some_and(|a| args.listen.port() != 0 && a != args.listen) {
+                tracing::warn!(?addr, listen = %args.listen, "the API keeps the address it had; --listen applies at the next fresh start");
+            }
+            inherited.set_nonblocking(true).and_then(|()| tokio::net::TcpListener::from_std(inherited))
+        }
+        None => conn::bind(args.listen),
+    }
+    .map_err(|e| CliError::msg(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
     println!("skiff daemon listening on http://{addr}");
     let _ = std::io::stdout().flush();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon::run(config, listener, Arc::new(docker), shutdown).await.map_err(|e| CliError::msg(format!("{e:#}")))
+    daemon::run(config, listener, Arc::new(docker), shutdown, succession)
+        .await
+        .map_err(|e| CliError::msg(format!("{e:#}")))
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {

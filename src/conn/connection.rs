@@ -1,6 +1,9 @@
 //! One client connection: HTTP/1.1 with keep-alive and upgrades, served by hyper on the
 //! watched socket, and closed when the deadline of its phase passes, when its listener evicts
-//! it to make room, or (after the request in progress, at most 10 s) when the listener stops.
+//! it to make room, or when the listener stops: then the next response says `Connection: close`
+//! (so a keep-alive client opens its next connection to whoever accepts on the socket now,
+//! losing no request), an idle connection gets a moment to send one, and a request in
+//! progress at most 10 s to finish.
 
 use super::Limits;
 use super::body::{RequestBody, ResponseBody};
@@ -26,6 +29,10 @@ use tokio_util::sync::CancellationToken;
 
 /// How long a stopping listener lets a request in progress finish.
 const DRAIN: Duration = Duration::from_secs(10);
+
+/// How long a stopping listener waits for an idle keep-alive connection's next request, to
+/// answer it with `Connection: close` rather than close under a client that may be sending.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// Resolves when the connection's deadline has passed, with the phase it was stuck in. The
 /// timer is moved earlier at once, but later only when it fires, so a body arriving chunk by
@@ -87,11 +94,18 @@ pub async fn serve<T, H, Fut, B>(
     B::Error: Into<BoxError>,
 {
     let requests = slot.clone();
+    let stopping = stop.clone();
     let service = service_fn(move |req: Request<Incoming>| {
         requests.request_started(!req.body().is_end_stream());
         let answer = handler(client, req.map(|body| RequestBody::new(body, requests.clone())));
-        let slot = requests.clone();
-        async move { Ok::<_, Infallible>(answer.await.map(|body| ResponseBody::new(body, slot))) }
+        let (slot, stopping) = (requests.clone(), stopping.clone());
+        async move {
+            let mut response = answer.await.map(|body| ResponseBody::new(body, slot));
+            if stopping.is_cancelled() && response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+                response.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let conn = http1::Builder::new()
         // The watchdog times heads and idle connections, per phase.
@@ -111,8 +125,12 @@ pub async fn serve<T, H, Fut, B>(
         phase = &mut watchdog => tracing::debug!(%client, ?phase, "client too slow; closing its connection"),
         _ = slot.evict.notified() => tracing::debug!(%client, "idle connection closed to make room"),
         _ = stop.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN, conn).await;
+            // The next response closes the connection; a client that sends nothing meanwhile is
+            // closed on (and a request in progress then finishes).
+            if tokio::time::timeout(LINGER, conn.as_mut()).await.is_err() {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(DRAIN, conn).await;
+            }
         }
     }
 }
@@ -133,6 +151,11 @@ mod tests {
     /// A connection served on an in-memory pipe; the handler reads the whole body and answers
     /// with its length. Returns the client's end and the slot.
     fn connect() -> (DuplexStream, Arc<Slot>) {
+        connect_until(CancellationToken::new())
+    }
+
+    /// As `connect`, on a listener that stops with `stop`.
+    fn connect_until(stop: CancellationToken) -> (DuplexStream, Arc<Slot>) {
         let (client, server) = tokio::io::duplex(1 << 16);
         let slot = Arc::new(Slot::new(Instant::now()));
         let too_long =
@@ -143,7 +166,7 @@ mod tests {
             Response::new(Full::new(Bytes::from(n.to_string())))
         };
         let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
-        tokio::spawn(serve(io, slot.clone(), addr, handler, limits(), CancellationToken::new()));
+        tokio::spawn(serve(io, slot.clone(), addr, handler, limits(), stop));
         (client, slot)
     }
 
@@ -175,6 +198,30 @@ mod tests {
         client.write_all(b"GET / HT").await.unwrap();
         let (_, closed) = until_closed(&mut client).await;
         assert_eq!(closed - started, Duration::from_secs(10), "a started head gets the header timeout");
+    }
+
+    /// A stopping listener answers a keep-alive client's next request with `Connection: close`
+    /// and closes after it; a client that sends nothing is closed on after `LINGER`.
+    #[tokio::test(start_paused = true)]
+    async fn a_stopping_listener_closes_keep_alive_connections_after_their_next_answer() {
+        let stop = CancellationToken::new();
+        let (mut busy, _) = connect_until(stop.clone());
+        let (mut idle, _) = connect_until(stop.clone());
+        for client in [&mut busy, &mut idle] {
+            client.write_all(b"GET / HTTP/1.1\r\nhost: a\r\n\r\n").await.unwrap();
+            let mut answer = [0u8; 512];
+            let n = client.read(&mut answer).await.unwrap();
+            assert!(!String::from_utf8_lossy(&answer[..n]).contains("connection: close"));
+        }
+        let stopped = Instant::now();
+        stop.cancel();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        busy.write_all(b"GET / HTTP/1.1\r\nhost: a\r\n\r\n").await.unwrap();
+        let (answer, closed) = until_closed(&mut busy).await;
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("connection: close"), "{answer}");
+        assert_eq!(closed - stopped, Duration::from_millis(300), "closed right after its answer");
+        let (answer, closed) = until_closed(&mut idle).await;
+        assert_eq!((answer.as_str(), closed - stopped), ("", LINGER));
     }
 
     #[tokio::test(start_paused = true)]

@@ -42,6 +42,9 @@ pub struct Config {
     pub watch_history: usize,
     /// YAML-driven mode: keep the objects in line with the manifests in this directory.
     pub manifests: Option<PathBuf>,
+    /// How long Services keep answering after SIGTERM, for a daemon started on the same state
+    /// directory to take their sockets over (`handover`).
+    pub shutdown_grace: Duration,
 }
 
 /// How client connections are limited, and the descriptors they may hold.
@@ -89,15 +92,17 @@ pub fn instance_id(state_dir: &Path) -> anyhow::Result<String> {
     Ok(id)
 }
 
-/// Runs the daemon until `shutdown` is cancelled (or a component fails). Workloads keep
-/// running after it returns: the next start adopts them.
+/// Runs the daemon until `shutdown` is cancelled (or a component fails, or a successor has
+/// taken over). Workloads keep running after it returns: the next start adopts them.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     runtime: Arc<dyn ContainerRuntime>,
     shutdown: CancellationToken,
+    succession: Succession,
 ) -> anyhow::Result<()> {
     let server: SocketAddr = listener.local_addr()?;
+    let api_socket = socket2::SockRef::from(&listener).try_clone().context("copying the API socket")?;
     let instance = config.instance.clone();
     let store = Arc::new(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
@@ -105,24 +110,39 @@ pub async fn run(
     let clock = Clock::system();
     let namespaces = proxy::dial::NamespaceDialer::start();
     let services = ServicePorts { reaches_unpublished: namespaces.is_some(), ..config.services.clone() };
-    let registry = Arc::new(Registry::new(store, clock, config.policy, services, &kubelet::node::host_name()));
-    let stop = shutdown.child_token();
-    let mut tasks = Tasks::new();
+    let registry = Arc::new(Registry::new(store.clone(), clock, config.policy, services, &kubelet::node::host_name()));
+    // Not a child of `shutdown`: the supervisor stops the core first, the proxy last.
+    let stop = CancellationToken::new();
+    let core_stop = stop.child_token();
+    let (mut core, mut edge) = (Tasks::new(), Tasks::new());
 
     let (notices, noticed) = mpsc::channel(64);
     let limits = &config.connections;
     let api_budget = Budget::new("API connections", limits.plan.api, Some(notices.clone()));
+    let Succession { lock, predecessor } = succession;
+    let (inherited, predecessor) = match predecessor {
+        Some(p) => (p.services.iter().map(|(a, l)| Ok((*a, l.try_clone()?))).collect::<std::io::Result<_>>()?, Some(p)),
+        None => (Default::default(), None),
+    };
     let proxy_config = proxy::Config {
         address: config.services.proxy_ip,
         connections: limits.services.clone(),
         response_timeout: limits.response_timeout,
         budget: Budget::new("Service connections", limits.plan.services, Some(notices)),
         namespaces,
+        inherited: Arc::new(std::sync::Mutex::new(inherited)),
     };
-    tasks.spawn(with_name("connection-alarms", record_notices(noticed, registry.clone())));
+    core.spawn(with_name("connection-alarms", record_notices(noticed, registry.clone(), core_stop.clone())));
     let (proxy, proxy_task) =
         proxy::start(proxy_config, registry.clone(), stop.clone()).await.context("starting the proxy")?;
-    tasks.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
+    edge.spawn(async move { ("proxy", proxy_task.await.map_err(anyhow::Error::from)) });
+    if let Some(predecessor) = predecessor {
+        let proxy = proxy.clone();
+        tokio::spawn(async move {
+            proxy.accepting().await;
+            let _ = tokio::task::spawn_blocking(move || predecessor.serving()).await;
+        });
+    }
 
     let env = Arc::new(kubelet::Env {
         runtime: runtime.clone(),
@@ -132,10 +152,10 @@ pub async fn run(
         host_ip: config.services.proxy_ip,
         engine: Arc::default(),
     });
-    spawn_reconcilers(&mut tasks, env, &stop);
+    spawn_reconcilers(&mut core, env, &core_stop);
 
     if let Some(dir) = config.manifests.clone() {
-        tasks.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), stop.clone())));
+        core.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), core_stop.clone())));
     }
     let state = Arc::new(ApiState {
         registry,
@@ -143,7 +163,7 @@ pub async fn run(
         metrics: proxy.metrics.clone(),
         token: config.token.clone(),
         server,
-        shutdown: stop.clone(),
+        shutdown: core_stop.clone(),
         bodies: tokio::sync::Semaphore::new(api::BODY_MEMORY_KIB),
     });
     let cap = limits.api.max_connections.min(api_budget.limit());
@@ -154,28 +174,28 @@ pub async fn run(
         api_budget,
         api::uri_too_long(limits.api.max_request_line),
     );
-    let api_stop = stop.clone();
-    tasks.spawn(async move {
+    let api_stop = core_stop.clone();
+    core.spawn(async move {
         api::serve(listener, api_listener, state, api_stop).await;
         ("api", Ok(()))
     });
+    let handover = handover::Server::bind(&config.state_dir).context("listening on the handover socket")?;
     tracing::info!(%server, instance = %instance, state_dir = %config.state_dir.display(), "skiff daemon running");
-
-    let mut failure = None;
-    while let Some(done) = tasks.join_next().await {
-        let (name, result) = done.unwrap_or(("task", Err(anyhow::anyhow!("a daemon task panicked"))));
-        if !stop.is_cancelled() {
-            tracing::error!(component = name, error = ?result.as_ref().err(), "a component stopped; shutting down");
-            failure.get_or_insert_with(|| anyhow::anyhow!("{name} stopped unexpectedly"));
-            stop.cancel();
-        } else if let Err(e) = result {
-            tracing::warn!(component = name, error = %e, "stopped with an error");
-        }
+    Supervisor {
+        core,
+        edge,
+        core_stop,
+        stop,
+        shutdown,
+        handover,
+        api: (server, api_socket.into()),
+        proxy,
+        store,
+        lock: Some(lock),
+        grace: config.shutdown_grace,
     }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    .run()
+    .await
 }
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
@@ -199,8 +219,8 @@ pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &Cance
 
 /// Records an event for every limit that stopped connections from being served: on the
 /// Service for a Service port, on the host (as a Node event) for the API.
-async fn record_notices(mut notices: mpsc::Receiver<Notice>, registry: Arc<Registry>) {
-    while let Some(notice) = notices.recv().await {
+async fn record_notices(mut notices: mpsc::Receiver<Notice>, registry: Arc<Registry>, stop: CancellationToken) {
+    while let Some(Some(notice)) = stop.run_until_cancelled(notices.recv()).await {
         let service = match &notice.subject {
             Subject::Service { namespace, name, .. } => {
                 registry.get_typed::<k8s_openapi::api::core::v1::Service>(namespace, name)
@@ -234,6 +254,14 @@ async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>)
     f.await;
     (name, Ok(()))
 }
+
+pub mod handover;
+pub mod lock;
+mod succession;
+mod supervise;
+
+pub use succession::{Succession, SuccessionError, begin as succession};
+use supervise::Supervisor;
 
 #[cfg(test)]
 mod crash_tests;

@@ -246,9 +246,11 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
         connections: daemon::Connections::with_defaults(crate::conn::budget::raise_nofile_limit().unwrap_or(1024)),
         watch_history: 10_000,
         manifests: None,
+        shutdown_grace: Duration::ZERO,
     };
+    let succession = daemon::succession(&dir, false).await?;
     let shutdown = CancellationToken::new();
-    let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), shutdown.clone()));
+    let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), shutdown.clone(), succession));
     let result = async {
         step(0, "Start a daemon on a temporary state dir");
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));

@@ -52,6 +52,17 @@ pub struct Traffic {
     tasks: JoinSet<()>,
 }
 
+/// An error and its causes, outermost first: "sending: client error: connection reset".
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
 /// The page's heading, which says which version answered.
 pub fn heading(body: &str) -> Option<String> {
     let start = body.find("<h1>")? + 4;
@@ -60,11 +71,7 @@ pub fn heading(body: &str) -> Option<String> {
 }
 
 async fn one(client: &reqwest::Client, url: &str) -> Result<String, String> {
-    let resp = client
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e).map(|s| s.to_string())))?;
+    let resp = client.get(url).send().await.map_err(|e| causes(&e))?;
     let status = resp.status();
     let body = resp.text().await.map_err(|e| format!("reading the body: {e}"))?;
     if !status.is_success() {

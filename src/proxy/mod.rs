@@ -57,7 +57,24 @@ pub struct Proxy {
     commands: mpsc::Sender<Command>,
     in_flight: Arc<Mutex<HashMap<String, Arc<InFlight>>>>,
     synced: watch::Sender<bool>,
+    /// Every listening socket, for a successor that takes them over (`daemon::handover`).
+    listening: Listening,
     pub metrics: Arc<Metrics>,
+}
+
+type Listening = Arc<Mutex<BTreeMap<SocketAddr, std::net::TcpListener>>>;
+
+impl Proxy {
+    /// Copies of every listening socket, with the address each listens on.
+    pub fn listeners(&self) -> std::io::Result<Vec<(SocketAddr, std::net::TcpListener)>> {
+        let listening = self.listening.lock().unwrap_or_else(|e| e.into_inner());
+        listening.iter().map(|(addr, l)| Ok((*addr, l.try_clone()?))).collect()
+    }
+
+    /// Returns once the listeners accept (the kubelet has published the pods it found).
+    pub async fn accepting(&self) {
+        let _ = self.synced.subscribe().wait_for(|synced| *synced).await;
+    }
 }
 
 #[async_trait]
@@ -101,6 +118,8 @@ pub struct Config {
     /// Reaches ports pods do not publish, inside their network namespace; `None` when this
     /// daemon may not enter namespaces.
     pub namespaces: Option<dial::NamespaceDialer>,
+    /// Listening sockets handed over by the daemon this one replaces, by address.
+    pub inherited: Arc<Mutex<BTreeMap<SocketAddr, std::net::TcpListener>>>,
 }
 
 impl Config {
@@ -108,7 +127,8 @@ impl Config {
     pub fn new(address: IpAddr) -> Config {
         let connections = conn::Limits::default();
         let budget = Budget::new("Service connections", connections.max_connections, None);
-        Config { address, connections, response_timeout: Duration::from_secs(60), budget, namespaces: None }
+        let response_timeout = Duration::from_secs(60);
+        Config { address, connections, response_timeout, budget, namespaces: None, inherited: Arc::default() }
     }
 }
 
@@ -127,7 +147,15 @@ pub async fn start(
     let in_flight = Arc::new(Mutex::new(HashMap::new()));
     let metrics = Arc::new(Metrics::default());
     let (synced, accepting) = watch::channel(false);
-    let proxy = Arc::new(Proxy { commands: tx, in_flight: in_flight.clone(), synced, metrics: metrics.clone() });
+    let listening = Listening::default();
+    let proxy = Arc::new(Proxy {
+        commands: tx,
+        in_flight: in_flight.clone(),
+        synced,
+        listening: listening.clone(),
+        metrics: metrics.clone(),
+    });
+    let inherited = std::mem::take(&mut *config.inherited.lock().unwrap_or_else(|e| e.into_inner()));
     let mut actor = Actor {
         workers,
         accepting,
@@ -142,9 +170,14 @@ pub async fn start(
         bind_failures: BTreeSet::new(),
         written: BTreeMap::new(),
         objects_stale: false,
+        listening,
+        inherited,
     };
     for obj in store.list(Kind::Service, None).0 {
         actor.on_service(&obj, false).await;
+    }
+    for addr in std::mem::take(&mut actor.inherited).into_keys() {
+        tracing::info!(%addr, "a socket handed over serves no Service now: closed");
     }
     Ok((proxy, tokio::spawn(actor.run(rx, watch, shutdown))))
 }
@@ -179,6 +212,10 @@ struct Actor {
     written: BTreeMap<ServiceKey, EndpointObjects>,
     /// Pods or Services changed since they were written.
     objects_stale: bool,
+    /// A copy of every socket being listened on (see `Proxy::listeners`).
+    listening: Listening,
+    /// Sockets a predecessor handed over, used instead of binding anew.
+    inherited: BTreeMap<SocketAddr, std::net::TcpListener>,
 }
 
 struct Shared<'a>(&'a Actor);
@@ -305,6 +342,7 @@ impl Actor {
             .collect();
         for k in stale {
             if let Some(state) = self.routes.remove(&k) {
+                state.listeners.keys().for_each(|addr| self.forget_listener(addr));
                 state.listeners.values().flatten().for_each(CancellationToken::cancel);
             }
         }
@@ -326,10 +364,14 @@ impl Actor {
                 affinity_timeout: affinity,
                 listeners: BTreeMap::new(),
             });
+            let listening = &self.listening;
             state.listeners.retain(|p, token| {
                 let keep = hosts.contains(p);
-                if !keep && let Some(t) = token {
-                    t.cancel();
+                if !keep {
+                    listening.lock().unwrap_or_else(|e| e.into_inner()).remove(p);
+                    if let Some(t) = token {
+                        t.cancel();
+                    }
                 }
                 keep
             });
@@ -437,7 +479,13 @@ impl Actor {
         }
     }
 
-    /// Binds every wanted host port that has no listener yet.
+    /// A listener that stops: a successor no longer gets it.
+    fn forget_listener(&self, addr: &SocketAddr) {
+        self.listening.lock().unwrap_or_else(|e| e.into_inner()).remove(addr);
+    }
+
+    /// Binds every wanted host port that has no listener yet (or takes the one a predecessor
+    /// handed over).
     async fn bind_missing(&mut self) {
         let mut bound_lb = Vec::new();
         let mut failures = Vec::new();
@@ -445,7 +493,10 @@ impl Actor {
             for (addr, token) in state.listeners.iter_mut().filter(|(_, t)| t.is_none()) {
                 let addr = *addr;
                 let stop = CancellationToken::new();
-                let bound = listener::bind(addr).and_then(|l| {
+                let inherited = self.inherited.remove(&addr).map(Ok);
+                let listening = &self.listening;
+                let bound = inherited.unwrap_or_else(|| listener::bind(addr)).and_then(|l| {
+                    listening.lock().unwrap_or_else(|e| e.into_inner()).insert(addr, l.try_clone()?);
                     let gates = listener::Gates { accepting: self.accepting.clone(), stop: stop.clone() };
                     let subject = Subject::Service { namespace: ns.clone(), name: name.clone(), port: addr.port() };
                     let limits = self.config.connections.clone();

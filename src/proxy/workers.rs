@@ -11,10 +11,17 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// How long a stopping worker waits for its listeners to drain their connections (a request
+/// in progress gets 10 s; an idle keep-alive connection 1 s to send its last one).
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(12);
 
 struct Worker {
     handle: Handle,
     forwarder: Arc<Forwarder>,
+    /// The worker's listener tasks, which it lets finish before it stops.
+    listeners: TaskTracker,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -36,6 +43,8 @@ impl Workers {
         for i in 0..n.max(1) {
             let (tx, rx) = std::sync::mpsc::channel();
             let (stop, timeout, namespaces) = (stop.clone(), response_timeout, namespaces.clone());
+            let listeners = TaskTracker::new();
+            let draining = listeners.clone();
             let thread = std::thread::Builder::new().name(format!("skiff-proxy-{i}")).spawn(move || {
                 let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                     Ok(rt) => rt,
@@ -45,11 +54,16 @@ impl Workers {
                 if tx.send(Ok((rt.handle().clone(), forwarder))).is_err() {
                     return;
                 }
-                rt.block_on(stop.cancelled());
-                rt.shutdown_timeout(std::time::Duration::from_secs(10));
+                rt.block_on(async {
+                    stop.cancelled().await;
+                    // Every listener has been told to stop: its connections finish their requests.
+                    draining.close();
+                    let _ = tokio::time::timeout(DRAIN, draining.wait()).await;
+                });
+                rt.shutdown_timeout(std::time::Duration::from_secs(1));
             })?;
             let (handle, forwarder) = rx.recv().map_err(std::io::Error::other)??;
-            workers.push(Worker { handle, forwarder, thread: Some(thread) });
+            workers.push(Worker { handle, forwarder, listeners, thread: Some(thread) });
         }
         Ok(Workers { workers, stop })
     }
@@ -68,19 +82,22 @@ impl Workers {
         for w in &self.workers {
             let socket = listener.try_clone()?;
             let (route, forwarder, config, gates) = (route.clone(), w.forwarder.clone(), share.clone(), gates.clone());
-            w.handle.spawn(async move {
-                match tokio::net::TcpListener::from_std(socket) {
-                    Ok(l) => listener::serve(l, route, forwarder, config, gates).await,
-                    Err(e) => tracing::error!(error = %e, "a proxy worker cannot use its listener"),
-                }
-            });
+            w.listeners.spawn_on(
+                async move {
+                    match tokio::net::TcpListener::from_std(socket) {
+                        Ok(l) => listener::serve(l, route, forwarder, config, gates).await,
+                        Err(e) => tracing::error!(error = %e, "a proxy worker cannot use its listener"),
+                    }
+                },
+                &w.handle,
+            );
         }
         Ok(())
     }
 }
 
 impl Drop for Workers {
-    /// Stops every worker; connections get a few seconds to finish.
+    /// Stops every worker once its listeners (stopped first) have drained their connections.
     fn drop(&mut self) {
         self.stop.cancel();
         for w in &mut self.workers {

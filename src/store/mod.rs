@@ -124,6 +124,16 @@ impl Store {
         (items, state.rv)
     }
 
+    /// Lets another process take the state over: the log (every write already synced) is
+    /// closed, and what is written later lives in memory only. For the last moments of a
+    /// daemon that handed over; nothing it writes then matters.
+    pub async fn close(&self) {
+        let wal = self.wal.lock().await.take();
+        if let Some(wal) = wal {
+            let _ = tokio::task::spawn_blocking(move || drop(wal)).await;
+        }
+    }
+
     pub fn resource_version(&self) -> u64 {
         self.read().rv
     }

@@ -74,6 +74,11 @@ impl Daemon {
     }
 
     fn launch(&mut self) {
+        self.launch_with(&[]);
+    }
+
+    /// Starts a daemon on this state dir with `once` added to its flags for this start only.
+    fn launch_with(&mut self, once: &[&str]) {
         let mut command = Command::new(BIN);
         if let Some(limit) = self.nofile {
             use std::os::unix::process::CommandExt;
@@ -93,9 +98,10 @@ impl Daemon {
             .args(["daemon", "--listen", "127.0.0.1:0", "--state-dir"])
             .arg(self.state.path())
             .args(&self.extra)
+            .args(once)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(std::fs::File::create(self.state.path().join("daemon.log")).expect("log file")))
+            .stderr(Stdio::from(log_file(&self.state.path().join("daemon.log"))))
             .spawn()
             .expect("start skiff daemon");
         let stdout = child.stdout.take().expect("stdout");
@@ -141,6 +147,23 @@ impl Daemon {
     pub fn restart(&mut self) {
         self.stop();
         self.launch();
+    }
+
+    /// `skiff daemon --upgrade` on the same state dir: the new daemon takes the sockets over;
+    /// waits until the old one has exited, and returns how it exited.
+    pub fn upgrade(&mut self) -> std::process::ExitStatus {
+        let mut old = self.child.take().expect("a running daemon");
+        self.launch_with(&["--upgrade"]);
+        old.wait().expect("the old daemon exits")
+    }
+
+    /// SIGTERM, and a new daemon started on the same state dir while the old one shuts down;
+    /// waits until the old one has exited.
+    pub fn restart_overlapping(&mut self) -> std::process::ExitStatus {
+        let mut old = self.child.take().expect("a running daemon");
+        let _ = Command::new("kill").args(["-TERM", &old.id().to_string()]).status();
+        self.launch();
+        old.wait().expect("the old daemon exits")
     }
 
     fn kill(&mut self) {
@@ -214,6 +237,11 @@ impl Drop for Daemon {
 }
 
 /// A raw HTTP request to the API on a fresh connection; returns (status, body as JSON).
+/// The daemon log, appended to: every daemon on one state dir writes to the same file.
+fn log_file(path: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new().create(true).append(true).open(path).expect("log file")
+}
+
 pub fn raw(d: &Daemon, method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, Value) {
     let addr = d.server.trim_start_matches("http://").to_string();
     let mut s = TcpStream::connect(&addr).unwrap();
