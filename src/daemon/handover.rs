@@ -13,6 +13,7 @@
 //!    knows), closes its state log and lets go of the lock: `RELEASED`;
 //! 3. the new daemon opens the state, adopts the containers and, once its proxy accepts on the
 //!    shared sockets, says `SERVING`; the old one then stops accepting, drains and exits.
+//!
 //! A `kill -9` cannot hand anything over: its sockets close with it.
 
 use sendfd::{RecvWithFd, SendWithFd};
