@@ -125,7 +125,8 @@ async fn rig_before_sync(limits: Limits, tweak: impl FnOnce(&mut Value)) -> Rig 
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
-    let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node"));
+    let registry = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node").await;
+    let registry = Arc::new(registry.expect("registry"));
     let stop = CancellationToken::new();
     let (proxy, _task) = proxy::start(
         proxy::Config { address: "127.0.0.1".parse().unwrap(), limits, namespaces: None },

@@ -10,7 +10,7 @@ mod response;
 mod selectors;
 mod watch;
 
-use crate::model::{Kind, ObjectKey};
+use crate::model::ObjectKey;
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
@@ -18,8 +18,6 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::{HeaderMap, Method, StatusCode, header};
 use request::{Query, Target};
-use serde_json::json;
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -80,7 +78,6 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
     let body = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::TooLarge(BODY_LIMIT))?;
-    let now = state.registry.clock().now();
     let get_only = |resp: Response| {
         if parts.method == Method::GET {
             Ok(resp)
@@ -94,7 +91,6 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
         Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
         Target::OpenApi(path) => get_only(openapi_response(&path)?),
-        Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
         Target::Collection { kind, namespace } => {
             resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await
         }
@@ -119,27 +115,6 @@ fn openapi_response(path: &str) -> Result<Response, ApiError> {
         other => {
             let doc = other.strip_prefix("v3/").and_then(openapi::v3_document).ok_or(ApiError::UnknownPath)?;
             Ok(response::json(StatusCode::OK, &doc))
-        }
-    }
-}
-
-/// skiff has no Namespace objects: every namespace an object uses exists, and `default` always.
-fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Result<Response, ApiError> {
-    let store = state.registry.store();
-    let mut names: BTreeSet<String> = BTreeSet::from(["default".to_string()]);
-    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service] {
-        names.extend(store.list(kind, None).0.iter().filter_map(|o| o.meta().namespace.clone()));
-    }
-    let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
-    match name {
-        Some(n) if names.contains(n) => Ok(response::json(StatusCode::OK, &ns(n))),
-        Some(n) => Err(ApiError::BadRequest(format!("namespaces {n:?} not found"))),
-        None => {
-            let items: Vec<_> = names.iter().map(|n| ns(n)).collect();
-            Ok(response::json(
-                StatusCode::OK,
-                &json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": store.resource_version().to_string()}, "items": items}),
-            ))
         }
     }
 }

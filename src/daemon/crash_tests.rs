@@ -33,9 +33,10 @@ struct Daemon {
 }
 
 impl Daemon {
-    fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
+    async fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
         let ports = ServicePorts::default();
-        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node"));
+        let registry = Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node").await;
+        let registry = Arc::new(registry.expect("registry"));
         let env = Arc::new(kubelet::Env {
             runtime: fake.clone(),
             registry: registry.clone(),
@@ -140,7 +141,7 @@ async fn run(crash_after: Option<usize>) -> Run {
     fake.add_image("hello:2.0");
     let store = Arc::new(Store::in_memory(10_000));
     let clock = Clock::starting_at("2026-12-01T00:00:00Z".parse().unwrap());
-    let mut daemon = Daemon::boot(&store, &fake, clock);
+    let mut daemon = Daemon::boot(&store, &fake, clock).await;
     daemon.registry.create_object(deployment().into_object(), &WriteOptions::default()).await.unwrap();
     wait(&daemon, &fake, "hello:1.0", "v1 at rest").await;
     let first = fake.calls_made();
@@ -155,7 +156,7 @@ async fn run(crash_after: Option<usize>) -> Run {
             if fake.frozen() && !crashed {
                 daemon.kill();
                 fake.thaw();
-                daemon = Daemon::boot(&store, &fake, clock);
+                daemon = Daemon::boot(&store, &fake, clock).await;
                 crashed = true;
             }
             let when =

@@ -4,7 +4,9 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
-use crate::controller::run::{self as controllers, DeploymentController, GarbageCollector, ReplicaSetController};
+use crate::controller::run::{
+    self as controllers, DeploymentController, GarbageCollector, NamespaceController, ReplicaSetController,
+};
 use crate::kubelet;
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::proxy::{self, listener::Limits};
@@ -76,7 +78,10 @@ pub async fn run(
     let clock = Clock::system();
     let namespaces = proxy::dial::NamespaceDialer::start();
     let services = ServicePorts { reaches_unpublished: namespaces.is_some(), ..config.services.clone() };
-    let registry = Arc::new(Registry::new(store, clock, config.policy, services, &kubelet::node::host_name()));
+    let registry = Registry::new(store, clock, config.policy, services, &kubelet::node::host_name())
+        .await
+        .context("preparing the registry")?;
+    let registry = Arc::new(registry);
     let stop = shutdown.child_token();
     let mut tasks = Tasks::new();
 
@@ -131,20 +136,23 @@ pub async fn run(
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// The reconcilers every daemon runs over one registry: the Deployment and ReplicaSet
-/// controllers, the garbage collector, and the kubelet on `env`'s runtime.
+/// controllers, the garbage collector, the namespace controller, and the kubelet on `env`'s
+/// runtime.
 pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &CancellationToken) {
     let registry = env.registry.clone();
     let kubelet_stop = stop.clone();
     tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });
     let store = registry.store().clone();
-    let (d, rs, gc) = (
+    let (d, rs, gc, ns) = (
         Arc::new(DeploymentController::new(registry.clone())),
         Arc::new(ReplicaSetController::new(registry.clone())),
-        Arc::new(GarbageCollector::new(registry)),
+        Arc::new(GarbageCollector::new(registry.clone())),
+        Arc::new(NamespaceController::new(registry)),
     );
     tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
-    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
+    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("namespace-controller", controllers::run(ns, store, RESYNC, stop.clone())));
 }
 
 async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>) -> (&'static str, anyhow::Result<()>) {

@@ -5,6 +5,7 @@
 mod delete;
 pub mod error;
 pub mod events;
+mod namespaces;
 pub mod patch;
 pub mod services;
 pub mod strategy;
@@ -51,16 +52,20 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(
+    /// The registry over `store`, with the system namespaces (`default`, `kube-system`, ...)
+    /// created where missing.
+    pub async fn new(
         store: Arc<Store>,
         clock: Clock,
         policy: PodSecurityPolicy,
         service_ports: ServicePorts,
         node: &str,
-    ) -> Registry {
+    ) -> Result<Registry, ApiError> {
         let events = events::Recorder::new(store.clone(), clock);
         let service_admission = tokio::sync::Mutex::new(());
-        Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events }
+        let registry = Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events };
+        registry.ensure_system_namespaces().await?;
+        Ok(registry)
     }
 
     /// The name of the node every pod runs on.
@@ -146,14 +151,17 @@ impl Registry {
     ) -> Result<Written, ApiError> {
         let (mut obj, mut warnings) = self.decode(kind, body, opts.field_validation)?;
         place_in_namespace(&mut obj, namespace)?;
+        self.admit_namespace(&obj)?;
         warnings.extend(strategy::warnings(&obj));
         let object = self.create_object(obj, opts).await?;
         warnings.extend(self.service_warnings(&object));
         Ok(Written { object, warnings })
     }
 
-    /// Creates a typed object (controllers use this directly). Honours `generateName`.
+    /// Creates a typed object (controllers use this directly) in a namespace that exists and is
+    /// not terminating. Honours `generateName`.
     pub async fn create_object(&self, mut obj: Object, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        self.admit_namespace(&obj)?;
         let generate =
             obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
         strategy::prepare_create(&mut obj, self.clock.now());
@@ -218,7 +226,7 @@ impl Registry {
     ) -> Result<Written, ApiError> {
         let (mut obj, mut warnings) = self.decode(key.kind, body, opts.field_validation)?;
         check_identity(&obj, key)?;
-        obj.meta_mut().namespace = Some(key.namespace.clone());
+        obj.meta_mut().namespace = (!key.namespace.is_empty()).then(|| key.namespace.clone());
         let precondition = (obj.resource_version() > 0).then(|| obj.resource_version());
         let object = self.update_object(obj, precondition, opts).await?;
         warnings.extend(self.service_warnings(&object));
@@ -317,15 +325,17 @@ fn generated_name(base: &str) -> String {
     format!("{base}{}", hash::random_suffix())
 }
 
-/// Objects in a namespaced request body must agree with the URL's namespace.
+/// Objects in a request body must agree with the URL's namespace (none for cluster-scoped
+/// kinds).
 fn place_in_namespace(obj: &mut Object, namespace: &str) -> Result<(), ApiError> {
+    let namespace = if obj.kind().info().namespaced { namespace } else { "" };
     let m = obj.meta_mut();
     match m.namespace.as_deref() {
         Some(ns) if !ns.is_empty() && ns != namespace => Err(ApiError::BadRequest(
             "the namespace of the provided object does not match the namespace sent on the request".into(),
         )),
         _ => {
-            m.namespace = Some(namespace.to_string());
+            m.namespace = (!namespace.is_empty()).then(|| namespace.to_string());
             Ok(())
         }
     }

@@ -3,10 +3,12 @@
 
 mod deployment;
 mod gc;
+mod namespace;
 mod replicaset;
 
 pub use deployment::DeploymentController;
 pub use gc::GarbageCollector;
+pub use namespace::NamespaceController;
 pub use replicaset::ReplicaSetController;
 
 use super::queue::WorkQueue;
