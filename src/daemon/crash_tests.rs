@@ -44,6 +44,7 @@ impl Daemon {
             instance: "crash-test".into(),
             host_ip: "127.0.0.1".parse().unwrap(),
             engine: Arc::default(),
+            volumes_dir: std::env::temp_dir().join("skiff-crash-test-volumes"),
         });
         let (stop, mut tasks) = (CancellationToken::new(), Tasks::new());
         spawn_reconcilers(&mut tasks, env, &stop);

@@ -72,6 +72,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let server: SocketAddr = listener.local_addr()?;
     let instance = config.instance.clone();
+    owner_only(&config.state_dir)?;
     let store = Arc::new(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
@@ -98,6 +99,7 @@ pub async fn run(
         instance: instance.clone(),
         host_ip: config.services.proxy_ip,
         engine: Arc::default(),
+        volumes_dir: volumes_dir(&config.state_dir)?,
     });
     spawn_reconcilers(&mut tasks, env, &stop);
 
@@ -131,6 +133,23 @@ pub async fn run(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The state directory holds Secrets (in the store and in volumes), unencrypted: only this
+/// user may enter it.
+fn owner_only(state_dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(state_dir).context("creating the state directory")?;
+    std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700))
+        .context("making the state directory private")
+}
+
+/// The root of the pods' volumes in the state directory, readable by this user only: the files
+/// of Secret volumes live there.
+fn volumes_dir(state_dir: &Path) -> anyhow::Result<PathBuf> {
+    let dir = state_dir.join("volumes");
+    kubelet::volumes::prepare_root(&dir).context("preparing the volumes directory")?;
+    Ok(dir)
 }
 
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;

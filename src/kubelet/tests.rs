@@ -48,6 +48,7 @@ fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn E
         instance: "test-instance".into(),
         host_ip: "127.0.0.1".parse().unwrap(),
         engine: Arc::default(),
+        volumes_dir: std::env::temp_dir().join(format!("skiff-test-volumes-{}", uuid::Uuid::new_v4().simple())),
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));

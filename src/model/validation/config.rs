@@ -3,9 +3,10 @@
 //! Update variants). Secret values never appear in an error: Kubernetes prints
 //! `<secret contents redacted>` where a value would go.
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, KeyToPath, Namespace, Secret};
 use std::collections::BTreeMap;
 
+use super::container::local_descending;
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
     invalid_each, is_config_map_key, is_qualified_name, name_is_dns_label, name_is_dns_subdomain,
@@ -162,6 +163,30 @@ pub fn validate_secret_update(new: &Secret, old: &Secret) -> ErrorList {
     errs
 }
 
+/// `validateKeyToPath` for each of a configMap or secret volume's `items`.
+pub(super) fn key_to_paths(items: Option<&[KeyToPath]>, path: &FieldPath) -> ErrorList {
+    let mut errs = ErrorList::new();
+    for (i, kp) in items.unwrap_or_default().iter().enumerate() {
+        let item = path.index(i);
+        if kp.key.is_empty() {
+            errs.push(FieldError::required(&item.child("key"), ""));
+        }
+        let target = item.child("path");
+        if kp.path.is_empty() {
+            errs.push(FieldError::required(&target, ""));
+        }
+        errs.extend(local_descending(&kp.path, &target));
+        if kp.path.starts_with("..") && !kp.path.starts_with("../") {
+            errs.push(FieldError::invalid(&target, kp.path.as_str(), "must not start with '..'"));
+        }
+        if let Some(mode) = kp.mode.filter(|m| !(0..=0o777).contains(m)) {
+            let detail = "must be a number between 0 and 0777 (octal), both inclusive";
+            errs.push(FieldError::invalid(&item.child("mode"), mode, detail));
+        }
+    }
+    errs
+}
+
 /// `ValidateNamespace`: a DNS label name, no namespace of its own, valid finalizer names.
 pub fn validate_namespace(ns: &Namespace) -> ErrorList {
     let mut errs = validate_cluster_object_meta(&ns.metadata, name_is_dns_label, &FieldPath::new("metadata"));
@@ -210,6 +235,28 @@ mod tests {
             e,
             [
                 "data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": invalid character 'b' looking for beginning of value"
+            ]
+        );
+    }
+
+    #[test]
+    fn volume_items_stay_inside_the_volume() {
+        let items: Vec<KeyToPath> = serde_json::from_value(json!([
+            {"key": "a", "path": "ok/a.conf"},
+            {"key": "", "path": "/abs"},
+            {"key": "b", "path": "../up", "mode": 512},
+            {"key": "c", "path": "..hidden"}
+        ]))
+        .unwrap();
+        let e: Vec<String> = key_to_paths(Some(&items), &FieldPath::new("items")).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            e,
+            [
+                "items[1].key: Required value",
+                "items[1].path: Invalid value: \"/abs\": must be a relative path",
+                "items[2].path: Invalid value: \"../up\": must not contain '..'",
+                "items[2].mode: Invalid value: 512: must be a number between 0 and 0777 (octal), both inclusive",
+                "items[3].path: Invalid value: \"..hidden\": must not start with '..'",
             ]
         );
     }

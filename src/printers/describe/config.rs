@@ -40,14 +40,14 @@ pub fn describe_secret(secret: &Secret) -> String {
     tabbed(&w.buf)
 }
 
-/// Describes a Namespace like `kubectl describe namespace` (skiff has no quotas or limits).
+/// Describes a Namespace like `kubectl describe namespace` against a server without quotas or
+/// limit ranges (kubectl then prints neither section).
 pub fn describe_namespace(ns: &Namespace) -> String {
     let mut w = Writer::default();
     w.kv(0, "Name", text(&ns.metadata.name));
     labels_multiline(&mut w, "Labels", ns.metadata.labels.as_ref());
     annotations_multiline(&mut w, "Annotations", ns.metadata.annotations.as_ref());
     w.kv(0, "Status", ns.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or_default());
-    w.w(0, "\nNo resource quota.\n\nNo LimitRange resource.\n");
     tabbed(&w.buf)
 }
 
@@ -92,7 +92,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             describe_namespace(&ns),
-            "Name:         lab\nLabels:       kubernetes.io/metadata.name=lab\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n"
+            "Name:         lab\nLabels:       kubernetes.io/metadata.name=lab\nAnnotations:  <none>\nStatus:       Active\n"
         );
     }
 }
