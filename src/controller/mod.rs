@@ -1,7 +1,9 @@
 //! Controllers: the Deployment controller (rollouts), the ReplicaSet controller (pods), the
-//! garbage collector and the namespace controller. Their decisions are pure functions
-//! (`deployment`, `replicaset`, `gc`, `namespace`); `run` executes them against the registry.
+//! garbage collector, the namespace controller and skiff's config rollout controller. Their
+//! decisions are pure functions (`deployment`, `replicaset`, `gc`, `namespace`,
+//! `config_rollout`); `run` executes them against the registry.
 
+pub mod config_rollout;
 pub mod deployment;
 pub mod gc;
 pub mod namespace;

@@ -5,7 +5,8 @@
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
 use crate::controller::run::{
-    self as controllers, DeploymentController, GarbageCollector, NamespaceController, ReplicaSetController,
+    self as controllers, ConfigRolloutController, DeploymentController, GarbageCollector, NamespaceController,
+    ReplicaSetController,
 };
 use crate::kubelet;
 use crate::model::validation::pod::PodSecurityPolicy;
@@ -155,23 +156,25 @@ fn volumes_dir(state_dir: &Path) -> anyhow::Result<PathBuf> {
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// The reconcilers every daemon runs over one registry: the Deployment and ReplicaSet
-/// controllers, the garbage collector, the namespace controller, and the kubelet on `env`'s
-/// runtime.
+/// controllers, the garbage collector, the namespace and config rollout controllers, and the
+/// kubelet on `env`'s runtime.
 pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &CancellationToken) {
     let registry = env.registry.clone();
     let kubelet_stop = stop.clone();
     tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });
     let store = registry.store().clone();
-    let (d, rs, gc, ns) = (
+    let (d, rs, gc, ns, config) = (
         Arc::new(DeploymentController::new(registry.clone())),
         Arc::new(ReplicaSetController::new(registry.clone())),
         Arc::new(GarbageCollector::new(registry.clone())),
-        Arc::new(NamespaceController::new(registry)),
+        Arc::new(NamespaceController::new(registry.clone())),
+        Arc::new(ConfigRolloutController::new(registry)),
     );
     tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("garbage-collector", controllers::run(gc, store.clone(), RESYNC, stop.clone())));
-    tasks.spawn(with_name("namespace-controller", controllers::run(ns, store, RESYNC, stop.clone())));
+    tasks.spawn(with_name("namespace-controller", controllers::run(ns, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("config-rollout-controller", controllers::run(config, store, RESYNC, stop.clone())));
 }
 
 async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>) -> (&'static str, anyhow::Result<()>) {

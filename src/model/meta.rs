@@ -19,9 +19,18 @@ pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
 pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 pub const ORPHAN_FINALIZER: &str = "orphan";
 
-/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback.
-pub const ANNOTATIONS_NOT_COPIED: [&str; 6] =
-    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO];
+/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback:
+/// Kubernetes' own, and skiff's record of the configuration a Deployment last saw (which an
+/// undo must not turn back, see `config::pins`).
+pub const ANNOTATIONS_NOT_COPIED: [&str; 7] = [
+    LAST_APPLIED,
+    REVISION,
+    REVISION_HISTORY,
+    DESIRED_REPLICAS,
+    MAX_REPLICAS,
+    ROLLBACK_TO,
+    crate::model::config::pins::CONFIG_HASH,
+];
 
 /// A timestamp at the precision Kubernetes stores (whole seconds).
 pub fn time(ts: jiff::Timestamp) -> Time {

@@ -2,6 +2,7 @@
 //! controllers or the kubelet) goes through here, so defaults, validation, generation
 //! bookkeeping, service port admission, graceful deletion and finalizers hold for all of them.
 
+mod config_pins;
 mod delete;
 pub mod error;
 pub mod events;
@@ -19,7 +20,7 @@ use crate::clock::Clock;
 use crate::model::decode::{self, FieldValidation};
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
-use crate::store::{Preconditions, Store, StoreError};
+use crate::store::{Op, Preconditions, Store, StoreError};
 use events::EventType;
 use services::ServicePorts;
 use std::sync::Arc;
@@ -166,6 +167,8 @@ impl Registry {
             obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
         strategy::prepare_create(&mut obj, self.clock.now());
         let scheduled = self.schedule(&mut obj);
+        let pinned = self.config_pins(&mut obj);
+        self.pin_pod(&mut obj);
         for _attempt in 0..8 {
             if let Some(base) = &generate {
                 obj.meta_mut().name = Some(generated_name(base));
@@ -175,7 +178,7 @@ impl Registry {
             if opts.dry_run {
                 return Ok(Arc::new(obj));
             }
-            match self.store.create(obj.clone()).await {
+            match self.commit_with(Op::Create(obj.clone()), &pinned).await {
                 Err(StoreError::AlreadyExists(_)) if generate.is_some() => continue,
                 Ok(created) if scheduled => {
                     let m = created.meta();
@@ -264,6 +267,7 @@ impl Registry {
         opts: &WriteOptions,
     ) -> Result<Arc<Object>, ApiError> {
         new.meta_mut().resource_version = existing.meta().resource_version.clone();
+        let pinned = self.config_pins(&mut new);
         if &new == existing.as_ref() {
             return Ok(existing.clone());
         }
@@ -276,7 +280,18 @@ impl Registry {
         if meta::is_terminating(new.meta()) && new.meta().finalizers.as_ref().is_none_or(Vec::is_empty) {
             return self.store.delete(new.key(), pre).await.map_err(ApiError::from_store);
         }
-        self.store.update(new, pre).await.map_err(ApiError::from_store)
+        self.commit_with(Op::Update(new, pre), &pinned).await.map_err(ApiError::from_store)
+    }
+
+    /// Commits `op` together with `extra` (a Deployment's snapshots); returns `op`'s result.
+    async fn commit_with(&self, op: Op, extra: &[Op]) -> Result<Arc<Object>, StoreError> {
+        let mut ops = vec![op];
+        ops.extend_from_slice(extra);
+        let mut written = self.store.commit(ops).await?;
+        if written.is_empty() {
+            return Err(StoreError::Io(std::io::Error::other("empty commit")));
+        }
+        Ok(written.swap_remove(0))
     }
 
     /// Replaces only the status of an object (the `/status` subresource and controllers).

@@ -39,7 +39,7 @@ impl Worker {
     /// A name for a new version of a volume: the time, as the kubelet's writer names them.
     fn stamp(&self) -> String {
         let now = self.now();
-        format!("{}.{:09}{}", now.strftime("%Y_%m_%d_%H_%M_%S"), now.subsec_nanosecond(), fastrand::u16(..))
+        format!("{}.{:09}", now.strftime("%Y_%m_%d_%H_%M_%S"), now.subsec_nanosecond())
     }
 
     /// Holds container `index` until a referenced object changes (or the retry comes).

@@ -2,6 +2,7 @@
 //! write (`stringData` merged into `data`, the `Opaque` type, a Namespace's phase, finalizer
 //! and name label), and which of them a pod spec references (`refs`). Pure.
 
+pub mod pins;
 pub mod refs;
 
 use crate::model::validation::config::secret_type;
