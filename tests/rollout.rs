@@ -6,34 +6,12 @@
 mod support;
 
 use serde_json::Value;
-use skiff::demo::traffic::{Tally, Traffic};
+use skiff::demo::traffic::Tally;
 use std::time::{Duration, Instant};
 use support::*;
 
 const UP: Duration = Duration::from_secs(90);
 const DEPLOY: &str = "deployment/hello-kubernetes";
-
-/// Traffic on its own runtime while the test drives the CLI synchronously.
-struct Load {
-    rt: tokio::runtime::Runtime,
-    traffic: Option<Traffic>,
-}
-
-impl Load {
-    fn start(port: u16) -> Load {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let traffic = {
-            let _guard = rt.enter();
-            Traffic::start(&format!("http://127.0.0.1:{port}/"), 3, 3, Duration::from_millis(5))
-        };
-        Load { rt, traffic: Some(traffic) }
-    }
-
-    fn stop(mut self) -> Tally {
-        let traffic = self.traffic.take().unwrap();
-        self.rt.block_on(traffic.stop())
-    }
-}
 
 fn only_version(port: u16, heading: &str) {
     for _ in 0..20 {

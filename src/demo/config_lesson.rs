@@ -36,7 +36,7 @@ async fn new_generation(l: &Lesson, before: i64) -> anyhow::Result<()> {
 pub(super) async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     step(1, 3, "Move MESSAGE into a ConfigMap");
     let file = l.dir.join("hello-kubernetes-config.yaml");
-    std::fs::write(&file, include_str!("../../examples/hello-kubernetes-config.yaml"))?;
+    std::fs::write(&file, include_str!("../../examples/config/hello-kubernetes.yaml"))?;
     l.must(&["apply", "-f", &file.to_string_lossy()]).await?;
     l.url = format!("http://127.0.0.1:{}/", node_port(l).await?);
     l.must(&["rollout", "status", DEPLOYMENT]).await?;
