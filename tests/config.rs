@@ -285,7 +285,10 @@ fn kubectl_round_trip(version: &str) {
         d.ok(&["-n", "lab", "create", "secret", "generic", "db", "--from-literal=password=s3cr3t"]);
     } else {
         assert_eq!(k.ok(&["create", "namespace", "lab"]), "namespace/lab created\n");
-        assert_eq!(k.ok(&["-n", "lab", "create", "configmap", "hello", "--from-literal=MESSAGE=hi"]), "configmap/hello created\n");
+        assert_eq!(
+            k.ok(&["-n", "lab", "create", "configmap", "hello", "--from-literal=MESSAGE=hi"]),
+            "configmap/hello created\n"
+        );
         let secret = k.ok(&["-n", "lab", "create", "secret", "generic", "db", "--from-literal=password=s3cr3t"]);
         assert_eq!(secret, "secret/db created\n");
     }
@@ -310,8 +313,12 @@ fn kubectl_round_trip(version: &str) {
     assert_eq!(k.ok(&["delete", "ns", "lab", "--timeout=90s"]), "namespace \"lab\" deleted\n");
     let gone = k.run(&["get", "ns", "lab"]);
     assert_eq!(text(&gone.stderr).trim(), "Error from server (NotFound): namespaces \"lab\" not found");
-    assert!(pods_in(&d, "lab").is_empty() && d.api("/api/v1/namespaces/lab/configmaps")["items"] == Value::Array(vec![]));
-    eventually(Duration::from_secs(30), "the pod's container to go", || d.running_containers().is_empty().then_some(()));
+    assert!(
+        pods_in(&d, "lab").is_empty() && d.api("/api/v1/namespaces/lab/configmaps")["items"] == Value::Array(vec![])
+    );
+    eventually(Duration::from_secs(30), "the pod's container to go", || {
+        d.running_containers().is_empty().then_some(())
+    });
 }
 
 #[test]

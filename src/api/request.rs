@@ -174,7 +174,12 @@ mod tests {
         );
         assert_eq!(
             parse("/api/v1/namespaces/lab/status").unwrap(),
-            Target::Item { kind: Kind::Namespace, namespace: String::new(), name: "lab".into(), sub: Some(Sub::Status) }
+            Target::Item {
+                kind: Kind::Namespace,
+                namespace: String::new(),
+                name: "lab".into(),
+                sub: Some(Sub::Status)
+            }
         );
         assert_eq!(
             parse("/api/v1/namespaces/lab/configmaps").unwrap(),

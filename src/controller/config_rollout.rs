@@ -82,8 +82,10 @@ mod tests {
     }
 
     fn snapshot(hash: &str, owners: &[&str]) -> Arc<Object> {
-        let refs: Vec<serde_json::Value> =
-            owners.iter().map(|u| json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "x", "uid": u})).collect();
+        let refs: Vec<serde_json::Value> = owners
+            .iter()
+            .map(|u| json!({"apiVersion": "apps/v1", "kind": "Deployment", "name": "x", "uid": u}))
+            .collect();
         let cm: ConfigMap = serde_json::from_value(json!({"metadata": {
             "name": format!("hello-config-{hash}"), "namespace": "default", "uid": format!("s-{hash}"),
             "labels": {"skiff.io/config-hash": hash}, "annotations": {"skiff.io/config-snapshot-of": "hello-config"},
@@ -109,11 +111,16 @@ mod tests {
 
     #[test]
     fn snapshots_go_with_the_last_revision_that_uses_them() {
-        let snaps = [snapshot("h1", &["d1"]), snapshot("h2", &["d1"]), snapshot("h3", &["d1", "d2"]), snapshot("h4", &["d2"])];
+        let snaps =
+            [snapshot("h1", &["d1"]), snapshot("h2", &["d1"]), snapshot("h3", &["d1", "d2"]), snapshot("h4", &["d2"])];
         let p = plan(&deployment("h2", "h2"), "h2", &[replica_set("h1")], &snaps);
         assert!(!p.roll);
         let ObjectKey { name, .. } = snaps[2].key();
-        assert_eq!(p.release, [Release::Disown { key: snaps[2].key() }], "{name}: shared; h1 and h2 are in use; h4 is not ours");
+        assert_eq!(
+            p.release,
+            [Release::Disown { key: snaps[2].key() }],
+            "{name}: shared; h1 and h2 are in use; h4 is not ours"
+        );
         let p = plan(&deployment("h2", "h2"), "h2", &[], &snaps);
         assert_eq!(p.release[0], Release::Delete { key: snaps[0].key(), uid: "s-h1".into() });
     }

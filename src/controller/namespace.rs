@@ -58,7 +58,7 @@ mod tests {
         assert_eq!(names, ["settings", "web"], "events stay until the end");
         pod.metadata.deletion_timestamp = Some(Time(jiff::Timestamp::UNIX_EPOCH));
         assert_eq!(plan(&[event.clone(), Arc::new(Object::Pod(pod))]), Step::Wait);
-        assert_eq!(plan(&[event.clone()]), Step::Finalize(vec![event.key()]));
+        assert_eq!(plan(std::slice::from_ref(&event)), Step::Finalize(vec![event.key()]));
         assert_eq!(plan(&[]), Step::Finalize(Vec::new()));
     }
 }

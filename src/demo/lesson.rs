@@ -204,7 +204,9 @@ async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
 pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
     match chapter {
         Chapter::Rollout => say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m"),
-        Chapter::Config => say("\x1b[1mskiff demo config: configuration that rolls out (ConfigMap → new message → undo)\x1b[0m"),
+        Chapter::Config => {
+            say("\x1b[1mskiff demo config: configuration that rolls out (ConfigMap → new message → undo)\x1b[0m")
+        }
     }
     let docker = Arc::new(Docker::connect().await.context("cannot reach the Docker engine")?);
     say("Building the demo images (FROM scratch, nothing pulled)...");

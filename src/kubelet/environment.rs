@@ -200,9 +200,7 @@ fn field_value(pod: &Pod, f: &ObjectFieldSelector) -> String {
         "metadata.uid" => meta::uid(m).into(),
         "spec.nodeName" | "spec.host" => spec.and_then(|s| s.node_name.clone()).unwrap_or_default(),
         "spec.serviceAccountName" => spec.and_then(|s| s.service_account_name.clone()).unwrap_or_default(),
-        "status.hostIP" | "status.hostIPs" => {
-            pod.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default()
-        }
+        "status.hostIP" | "status.hostIPs" => pod.status.as_ref().and_then(|s| s.host_ip.clone()).unwrap_or_default(),
         _ => subscript(&m.labels, "metadata.labels['")
             .or_else(|| subscript(&m.annotations, "metadata.annotations['"))
             .unwrap_or_default(),
@@ -226,7 +224,9 @@ mod tests {
     }
 
     fn objects() -> Objects {
-        let cm = serde_json::from_value(json!({"metadata": {"name": "settings"}, "data": {"MESSAGE": "hi", "MODE": "fast"}}));
+        let cm = serde_json::from_value(
+            json!({"metadata": {"name": "settings"}, "data": {"MESSAGE": "hi", "MODE": "fast"}}),
+        );
         let secret = serde_json::from_value(json!({"metadata": {"name": "db"}, "data": {"password": "czNjcjN0"}}));
         Objects(vec![cm.unwrap()], vec![secret.unwrap()])
     }
@@ -276,20 +276,28 @@ mod tests {
     fn missing_objects_and_keys_read_like_the_kubelet() {
         let (pod, c) = with(json!({"name": "web", "envFrom": [{"configMapRef": {"name": "nope"}}]}));
         assert_eq!(resolve(&pod, &c, &objects()).unwrap_err().to_string(), "configmap \"nope\" not found");
-        let (pod, c) = with(json!({"name": "web", "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "NOPE"}}}]}));
+        let (pod, c) = with(
+            json!({"name": "web", "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "NOPE"}}}]}),
+        );
         assert_eq!(
             resolve(&pod, &c, &objects()).unwrap_err().to_string(),
             "couldn't find key NOPE in ConfigMap default/settings"
         );
-        let (pod, c) = with(json!({"name": "web", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "db", "key": "user"}}}]}));
-        assert_eq!(resolve(&pod, &c, &objects()).unwrap_err().to_string(), "couldn't find key user in Secret default/db");
+        let (pod, c) = with(
+            json!({"name": "web", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "db", "key": "user"}}}]}),
+        );
+        assert_eq!(
+            resolve(&pod, &c, &objects()).unwrap_err().to_string(),
+            "couldn't find key user in Secret default/db"
+        );
         let (pod, c) = with(json!({"name": "web", "envFrom": [{"secretRef": {"name": "nope", "optional": true}}]}));
         assert_eq!(resolve(&pod, &c, &objects()).unwrap(), Environment::default());
     }
 
     #[test]
     fn invalid_names_from_env_from_are_skipped_and_reported() {
-        let (pod, c) = with(json!({"name": "web", "envFrom": [{"configMapRef": {"name": "settings"}, "prefix": "A="}]}));
+        let (pod, c) =
+            with(json!({"name": "web", "envFrom": [{"configMapRef": {"name": "settings"}, "prefix": "A="}]}));
         let env = resolve(&pod, &c, &objects()).unwrap();
         assert!(env.vars.is_empty());
         assert_eq!(

@@ -97,8 +97,8 @@ pub fn base64_as_go_reads_it(kind: Kind, mut value: serde_json::Value) -> Result
     }
     for v in value.get_mut("data").and_then(serde_json::Value::as_object_mut).into_iter().flat_map(|d| d.values_mut()) {
         if let serde_json::Value::String(s) = v {
-            let bytes = base64::decode(s)
-                .map_err(|e| DecodeError::Invalid { path: String::new(), message: e.to_string() })?;
+            let bytes =
+                base64::decode(s).map_err(|e| DecodeError::Invalid { path: String::new(), message: e.to_string() })?;
             *s = base64::encode(&bytes);
         }
     }

@@ -733,9 +733,10 @@ mod tests {
         assert_eq!(v["volumes"][1]["hostPath"], json!({"path": "/data", "type": ""}));
         assert_eq!(v["volumes"][2]["configMap"], json!({"name": "cfg", "defaultMode": 420}));
         assert_eq!(v["volumes"][3]["secret"]["defaultMode"], json!(256));
-        let mut spec: PodSpec =
-            serde_json::from_value(json!({"containers": [], "volumes": [{"name": "s", "secret": {"secretName": "s"}}]}))
-                .unwrap_or_default();
+        let mut spec: PodSpec = serde_json::from_value(
+            json!({"containers": [], "volumes": [{"name": "s", "secret": {"secretName": "s"}}]}),
+        )
+        .unwrap_or_default();
         default_pod_spec(&mut spec);
         assert_eq!(spec.volumes.unwrap()[0].secret.as_ref().unwrap().default_mode, None, "0400 unless asked");
     }

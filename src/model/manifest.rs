@@ -58,7 +58,8 @@ mod tests {
         assert!(parse("- just\n- a list\n").is_err());
         // YAML 1.2 scalars: "on" stays a string, as kubectl's decoder leaves it.
         assert_eq!(parse("kind: X\nv: on\n").unwrap()[0]["v"], "on");
-        let modes = parse("kind: X\nsecret: {defaultMode: 0400, items: [{mode: 0644}, {mode: 420}]}\nenv: 0400\n").unwrap();
+        let modes =
+            parse("kind: X\nsecret: {defaultMode: 0400, items: [{mode: 0644}, {mode: 420}]}\nenv: 0400\n").unwrap();
         assert_eq!(modes[0]["secret"]["defaultMode"], 256);
         assert_eq!(modes[0]["secret"]["items"], serde_json::json!([{"mode": 420}, {"mode": 420}]));
         assert_eq!(modes[0]["env"], "0400", "only modes");

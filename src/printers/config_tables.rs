@@ -35,8 +35,7 @@ pub(super) const SECRET_COLUMNS: &[Column] = &[
     AGE,
 ];
 
-pub(super) const NAMESPACE_COLUMNS: &[Column] =
-    &[NAME, col("Status", "string", "The status of the namespace", 0), AGE];
+pub(super) const NAMESPACE_COLUMNS: &[Column] = &[NAME, col("Status", "string", "The status of the namespace", 0), AGE];
 
 pub(super) fn config_map_cells(cm: &ConfigMap, now: Timestamp) -> Vec<Value> {
     let keys = cm.data.as_ref().map_or(0, |d| d.len()) + cm.binary_data.as_ref().map_or(0, |d| d.len());

@@ -64,7 +64,8 @@ impl Registry {
     ) -> Result<Registry, ApiError> {
         let events = events::Recorder::new(store.clone(), clock);
         let service_admission = tokio::sync::Mutex::new(());
-        let registry = Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events };
+        let registry =
+            Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events };
         registry.ensure_system_namespaces().await?;
         Ok(registry)
     }

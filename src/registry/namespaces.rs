@@ -168,7 +168,8 @@ mod tests {
         assert_eq!(created["data"], json!({"user": "YWRtaW4=", "password": "czNjcjN0"}));
         assert_eq!(created["type"], "Opaque");
         assert!(created.get("stringData").is_none(), "never returned");
-        let bad = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bad"}, "data": {"k": "not base64"}});
+        let bad =
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bad"}, "data": {"k": "not base64"}});
         let err = r.create(Kind::Secret, "default", bad, &w).await.unwrap_err();
         assert_eq!(
             err.to_string(),

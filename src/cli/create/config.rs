@@ -199,7 +199,8 @@ fn file_entries(sources: &[String]) -> std::result::Result<Vec<(String, Vec<u8>)
         if key.is_some() {
             return Err("cannot give a key name for a directory path".into());
         }
-        let listing = std::fs::read_dir(&path).map_err(|e| format!("error listing files in {path}: {}", go_io_error(&e)))?;
+        let listing =
+            std::fs::read_dir(&path).map_err(|e| format!("error listing files in {path}: {}", go_io_error(&e)))?;
         let mut files: Vec<_> = listing.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())).collect();
         files.sort_by_key(|e| e.file_name());
         for f in files {
@@ -309,9 +310,19 @@ mod tests {
             config_map("x", &sources(&["a=1", "a=2"], &[], &[])).unwrap_err(),
             "cannot add key \"a\", another key by that name already exists in Data for ConfigMap \"x\""
         );
-        assert_eq!(config_map("x", &sources(&["novalue"], &[], &[])).unwrap_err(), "invalid literal source novalue, expected key=value");
-        assert!(config_map("x", &sources(&["a*b=1"], &[], &[])).unwrap_err().starts_with("\"a*b\" is not a valid key name for a ConfigMap: a valid config key"));
-        assert_eq!(config_map("x", &sources(&[], &["/no/such/file"], &[])).unwrap_err(), "error reading /no/such/file: no such file or directory");
+        assert_eq!(
+            config_map("x", &sources(&["novalue"], &[], &[])).unwrap_err(),
+            "invalid literal source novalue, expected key=value"
+        );
+        assert!(
+            config_map("x", &sources(&["a*b=1"], &[], &[]))
+                .unwrap_err()
+                .starts_with("\"a*b\" is not a valid key name for a ConfigMap: a valid config key")
+        );
+        assert_eq!(
+            config_map("x", &sources(&[], &["/no/such/file"], &[])).unwrap_err(),
+            "error reading /no/such/file: no such file or directory"
+        );
         assert_eq!(
             config_map("x", &sources(&["a=1"], &[], &["e.env"])).unwrap_err(),
             "from-env-file cannot be combined with from-file or from-literal"

@@ -77,7 +77,10 @@ async fn send(
 ) -> Result<()> {
     let format = out.output.as_deref().map(|o| Format::parse(Some(o))).transpose()?;
     if format.as_ref().is_some_and(Format::is_table) {
-        return Err(CliError::msg(format!("--output {:?} is not available for create", out.output.as_deref().unwrap_or(""))));
+        return Err(CliError::msg(format!(
+            "--output {:?} is not available for create",
+            out.output.as_deref().unwrap_or("")
+        )));
     }
     let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
     let created = match out.dry_run.as_str() {

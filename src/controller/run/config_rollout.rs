@@ -32,7 +32,9 @@ impl ConfigRolloutController {
         deployments
             .iter()
             .filter(|d| pins::opted_in(d))
-            .filter(|d| d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).is_some_and(|s| refs::references(s, changed)))
+            .filter(|d| {
+                d.spec.as_ref().and_then(|s| s.template.spec.as_ref()).is_some_and(|s| refs::references(s, changed))
+            })
             .map(|d| (namespace.to_string(), meta::name(&d.metadata).to_string()))
             .collect()
     }

@@ -271,7 +271,10 @@ fn a_config_error_waits_for_the_object_and_goes_once_it_changes() {
     let d = decide_at(&p, &[], &mut memory, t(10));
     assert!(d.actions.is_empty());
     let State::Waiting { reason, message } = &d.views[0].state else { panic!() };
-    assert_eq!((reason.as_str(), message.as_deref()), ("CreateContainerConfigError", Some("configmap \"settings\" not found")));
+    assert_eq!(
+        (reason.as_str(), message.as_deref()),
+        ("CreateContainerConfigError", Some("configmap \"settings\" not found"))
+    );
     assert_eq!(crate::kubelet::status::phase("Always", &d.views), "Pending");
     memory.release_config_holds();
     let d = decide_at(&p, &[], &mut memory, t(11));

@@ -112,11 +112,14 @@ mod tests {
 
     #[test]
     fn config_maps_project_all_keys_or_items() {
-        let cm: ConfigMap = from(json!({"metadata": {"name": "c"}, "data": {"a.conf": "A"}, "binaryData": {"logo": "AP8="}}));
+        let cm: ConfigMap =
+            from(json!({"metadata": {"name": "c"}, "data": {"a.conf": "A"}, "binaryData": {"logo": "AP8="}}));
         let all = config_map_payload(&from(json!({"name": "c"})), Some(&cm)).unwrap();
         assert_eq!(all["a.conf"], File { data: b"A".to_vec(), mode: 0o644 });
         assert_eq!(all["logo"].data, [0, 0xff]);
-        let src = from(json!({"name": "c", "defaultMode": 0o440, "items": [{"key": "a.conf", "path": "etc/a.conf", "mode": 0o600}, {"key": "logo", "path": "logo.bin"}]}));
+        let src = from(
+            json!({"name": "c", "defaultMode": 0o440, "items": [{"key": "a.conf", "path": "etc/a.conf", "mode": 0o600}, {"key": "logo", "path": "logo.bin"}]}),
+        );
         let some = config_map_payload(&src, Some(&cm)).unwrap();
         assert_eq!(some.keys().collect::<Vec<_>>(), ["etc/a.conf", "logo.bin"]);
         assert_eq!((some["etc/a.conf"].mode, some["logo.bin"].mode), (0o600, 0o440));
@@ -125,7 +128,10 @@ mod tests {
             config_map_payload(&missing, Some(&cm)).unwrap_err().to_string(),
             "configmap references non-existent config key: nope"
         );
-        assert_eq!(config_map_payload(&from(json!({"name": "c"})), None).unwrap_err().to_string(), "configmap \"c\" not found");
+        assert_eq!(
+            config_map_payload(&from(json!({"name": "c"})), None).unwrap_err().to_string(),
+            "configmap \"c\" not found"
+        );
         assert!(config_map_payload(&from(json!({"name": "c", "optional": true})), None).unwrap().is_empty());
     }
 
@@ -137,8 +143,14 @@ mod tests {
         assert!(!format!("{p:?}").contains("s3cr3t"), "never printed");
         let p = secret_payload(&from(json!({"secretName": "db", "defaultMode": 420})), Some(&s)).unwrap();
         assert_eq!(p["password"].mode, 0o644);
-        assert_eq!(secret_payload(&from(json!({"secretName": "db"})), None).unwrap_err().to_string(), "secret \"db\" not found");
+        assert_eq!(
+            secret_payload(&from(json!({"secretName": "db"})), None).unwrap_err().to_string(),
+            "secret \"db\" not found"
+        );
         let missing = from(json!({"secretName": "db", "items": [{"key": "user", "path": "u"}]}));
-        assert_eq!(secret_payload(&missing, Some(&s)).unwrap_err().to_string(), "references non-existent secret key: user");
+        assert_eq!(
+            secret_payload(&missing, Some(&s)).unwrap_err().to_string(),
+            "references non-existent secret key: user"
+        );
     }
 }

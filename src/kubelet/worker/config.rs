@@ -79,7 +79,9 @@ impl Worker {
     /// Rewrites the mounted ConfigMap and Secret volumes whose objects changed. An object
     /// that is gone leaves the files as they were (with a FailedMount event), as in Kubernetes.
     pub(super) async fn refresh_volumes(&mut self) {
-        if !PodVolumes::has_projected(&self.pod) || self.instances.is_empty() || meta::is_terminating(&self.pod.metadata)
+        if !PodVolumes::has_projected(&self.pod)
+            || self.instances.is_empty()
+            || meta::is_terminating(&self.pod.metadata)
         {
             return;
         }

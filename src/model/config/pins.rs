@@ -73,7 +73,11 @@ pub fn snapshot_name(name: &str, hash: &str) -> String {
 /// A reference to `owner` that keeps a snapshot alive (not a controller: several Deployments
 /// may share one).
 pub fn owner_ref(owner: &Deployment) -> OwnerReference {
-    OwnerReference { controller: None, block_owner_deletion: None, ..meta::controller_ref_to("apps/v1", "Deployment", &owner.metadata) }
+    OwnerReference {
+        controller: None,
+        block_owner_deletion: None,
+        ..meta::controller_ref_to("apps/v1", "Deployment", &owner.metadata)
+    }
 }
 
 /// An immutable copy of `obj` (a ConfigMap or Secret) as `name`'s snapshot for `hash`.

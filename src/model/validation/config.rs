@@ -75,8 +75,7 @@ pub fn validate_config_map_update(new: &ConfigMap, old: &ConfigMap) -> ErrorList
 /// `ValidateSecret`: valid keys, at most 1 MiB, and the keys each well-known type requires.
 pub fn validate_secret(secret: &Secret) -> ErrorList {
     let mut errs = validate_object_meta(&secret.metadata, name_is_dns_subdomain, &FieldPath::new("metadata"));
-    let data: BTreeMap<String, Vec<u8>> =
-        secret.data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone())).collect();
+    let data: BTreeMap<String, Vec<u8>> = secret.data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone())).collect();
     let data_path = FieldPath::new("data");
     errs.extend(key_errors(data.keys(), &data_path));
     if data.values().map(Vec::len).sum::<usize>() > MAX_SECRET_SIZE {
@@ -103,7 +102,9 @@ fn type_errors(secret: &Secret, data: &BTreeMap<String, Vec<u8>>, data_path: &Fi
         secret_type::SSH_AUTH if data.get("ssh-privatekey").is_none_or(Vec::is_empty) => {
             vec![required("ssh-privatekey")]
         }
-        secret_type::TLS => ["tls.crt", "tls.key"].into_iter().filter(|k| !data.contains_key(*k)).map(required).collect(),
+        secret_type::TLS => {
+            ["tls.crt", "tls.key"].into_iter().filter(|k| !data.contains_key(*k)).map(required).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -202,7 +203,11 @@ pub fn validate_namespace(ns: &Namespace) -> ErrorList {
 fn validate_finalizer_name(name: &str, path: &FieldPath) -> ErrorList {
     let mut errs = invalid_each(path, name, is_qualified_name(name));
     if !name.contains('/') && name != "kubernetes" {
-        errs.push(FieldError::invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified"));
+        errs.push(FieldError::invalid(
+            path,
+            name,
+            "name is neither a standard finalizer name nor is it fully qualified",
+        ));
     }
     errs
 }
@@ -218,7 +223,10 @@ mod tests {
 
     #[test]
     fn docker_config_errors_read_like_go() {
-        assert_eq!(go_json_object_error(b"bad").as_deref(), Some("invalid character 'b' looking for beginning of value"));
+        assert_eq!(
+            go_json_object_error(b"bad").as_deref(),
+            Some("invalid character 'b' looking for beginning of value")
+        );
         assert_eq!(go_json_object_error(b"").as_deref(), Some("unexpected end of JSON input"));
         assert_eq!(
             go_json_object_error(b"[]").as_deref(),
@@ -248,7 +256,8 @@ mod tests {
             {"key": "c", "path": "..hidden"}
         ]))
         .unwrap();
-        let e: Vec<String> = key_to_paths(Some(&items), &FieldPath::new("items")).iter().map(ToString::to_string).collect();
+        let e: Vec<String> =
+            key_to_paths(Some(&items), &FieldPath::new("items")).iter().map(ToString::to_string).collect();
         assert_eq!(
             e,
             [

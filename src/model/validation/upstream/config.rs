@@ -12,7 +12,9 @@
 
 use serde_json::{Value, json};
 
-use super::{BAD_KEY, Case, LABEL_MSG, NAME_PART_MSG, SUBDOMAIN_MSG, case, check, create, decode, permissive, rendered};
+use super::{
+    BAD_KEY, Case, LABEL_MSG, NAME_PART_MSG, SUBDOMAIN_MSG, case, check, create, decode, permissive, rendered,
+};
 use crate::model::validation::config::MAX_SECRET_SIZE;
 use crate::registry::strategy;
 
@@ -103,7 +105,11 @@ fn config_map_cases() -> Vec<Case> {
             |v| binary_only(v, json!({"a*b": "dmFsdWU="})),
             [format!("binaryData[a*b]: Invalid value: \"a*b\": {CONFIG_KEY_MSG}")],
         ),
-        case("TestValidateConfigMap/binary data leading dot key", |v| binary_only(v, json!({".ab": "dmFsdWU="})), [""; 0]),
+        case(
+            "TestValidateConfigMap/binary data leading dot key",
+            |v| binary_only(v, json!({".ab": "dmFsdWU="})),
+            [""; 0],
+        ),
         case(
             "TestValidateConfigMap/binary data dot key",
             |v| binary_only(v, json!({".": "dmFsdWU="})),
@@ -124,7 +130,11 @@ fn config_map_cases() -> Vec<Case> {
             |v| binary_only(v, json!({"bin": crate::model::base64::encode(big().as_bytes())})),
             [": Too long: may not be more than 1048576 bytes"],
         ),
-        case("TestValidateConfigMap/binary data non utf-8 bytes", |v| binary_only(v, json!({"key": "AP4A/w=="})), [""; 0]),
+        case(
+            "TestValidateConfigMap/binary data non utf-8 bytes",
+            |v| binary_only(v, json!({"key": "AP4A/w=="})),
+            [""; 0],
+        ),
     ]
 }
 
@@ -218,7 +228,11 @@ const DOCKERCONFIGJSON: &str = "eyJhdXRocyI6eyJodHRwczovL2luZGV4LmRvY2tlci5pby92
 fn typed_secret_cases() -> Vec<Case> {
     let bad = "invalid character 'b' looking for beginning of value";
     vec![
-        case("TestValidateDockerConfigSecret/valid dockercfg", |v| typed(v, "kubernetes.io/dockercfg", json!({".dockercfg": DOCKERCFG})), [""; 0]),
+        case(
+            "TestValidateDockerConfigSecret/valid dockercfg",
+            |v| typed(v, "kubernetes.io/dockercfg", json!({".dockercfg": DOCKERCFG})),
+            [""; 0],
+        ),
         case(
             "TestValidateDockerConfigSecret/missing dockercfg",
             |v| typed(v, "kubernetes.io/dockercfg", json!({})),
@@ -313,7 +327,11 @@ fn namespace_cases() -> Vec<Case> {
             |v| v["spec"] = json!({"finalizers": ["Foo"]}),
             [format!("spec.finalizers: Invalid value: \"Foo\": {not_standard}")],
         ),
-        case("TestValidateNamespaceFinalizeUpdate/qualified names", |v| v["spec"] = json!({"finalizers": ["foo.com/bar", "what.com/bar"]}), [""; 0]),
+        case(
+            "TestValidateNamespaceFinalizeUpdate/qualified names",
+            |v| v["spec"] = json!({"finalizers": ["foo.com/bar", "what.com/bar"]}),
+            [""; 0],
+        ),
     ]
 }
 
