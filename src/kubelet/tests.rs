@@ -264,3 +264,25 @@ async fn the_proxy_learns_readiness_before_the_api_reports_it() {
     assert_eq!(changes[became_ready + 1], "publish web ready=false api=true", "out of rotation first: {log:?}");
     r.stop.cancel();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_config_map_holds_the_container_until_it_appears() {
+    let r = rig().await;
+    let env =
+        json!({"env": [{"name": "MESSAGE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "MESSAGE"}}}]});
+    r.create(pod(env)).await;
+    r.until(5, "CreateContainerConfigError", |r| r.state().1 == "CreateContainerConfigError").await;
+    let waiting = r.pod().and_then(|p| p.status?.container_statuses?.first()?.state.clone()?.waiting).unwrap();
+    assert_eq!(waiting.message.as_deref(), Some("configmap \"settings\" not found"));
+    assert!(!r.fake.calls().iter().any(|c| matches!(c, Call::Create(_))), "nothing created meanwhile");
+    let cm =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"MESSAGE": "hi"}});
+    r.registry.create(Kind::ConfigMap, "default", cm, &WriteOptions::default()).await.unwrap();
+    r.until(1, "running as soon as it appears", |r| r.state().1 == "Running").await;
+    let created = r.fake.calls().into_iter().find_map(|c| match c {
+        Call::Create(config) => Some(config),
+        _ => None,
+    });
+    assert!(created.unwrap().env.contains(&"MESSAGE=hi".to_string()));
+    r.stop.cancel();
+}

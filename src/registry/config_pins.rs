@@ -96,3 +96,67 @@ impl Registry {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::clock::Clock;
+    use crate::model::config::refs::{self, ConfigRef};
+    use crate::model::validation::pod::PodSecurityPolicy;
+    use crate::model::{Kind, Object, ObjectKey};
+    use crate::registry::services::ServicePorts;
+    use crate::registry::{Registry, WriteOptions};
+    use crate::store::Store;
+    use k8s_openapi::api::core::v1::Pod;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn deployment(opt_in: bool) -> serde_json::Value {
+        let annotations = if opt_in { json!({"skiff.io/rollout-on-config-change": "true"}) } else { json!({}) };
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "annotations": annotations},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{
+                    "name": "web", "image": "hello-kubernetes:1.0",
+                    "envFrom": [{"configMapRef": {"name": "settings"}}]
+                }]}}
+            }
+        })
+    }
+
+    #[tokio::test]
+    async fn opted_in_templates_are_pinned_with_their_snapshots_and_pods_use_them() {
+        let store = Arc::new(Store::in_memory(1000));
+        let r = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default(), "node");
+        let r = r.await.unwrap();
+        let w = WriteOptions::default();
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"A": "1"}});
+        r.create(Kind::ConfigMap, "default", cm, &w).await.unwrap();
+        let d = r.create(Kind::Deployment, "default", deployment(true), &w).await.unwrap().object.to_json();
+        let hash =
+            d["spec"]["template"]["metadata"]["annotations"]["skiff.io/config-hash"].as_str().unwrap().to_string();
+        assert_eq!(d["metadata"]["annotations"]["skiff.io/config-hash"], hash.as_str(), "the configuration seen");
+        let snapshot =
+            ObjectKey { kind: Kind::ConfigMap, namespace: "default".into(), name: format!("settings-{hash}") };
+        let snap = r.get(&snapshot).expect("snapshot created with the Deployment").to_json();
+        assert_eq!((snap["immutable"].as_bool(), snap["data"]["A"].as_str()), (Some(true), Some("1")));
+
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "web-1", "namespace": "default", "annotations": {"skiff.io/config-hash": hash}},
+            "spec": d["spec"]["template"]["spec"].clone()
+        }))
+        .unwrap();
+        let created = r.create_object(Object::Pod(pod), &w).await.unwrap();
+        let Object::Pod(pod) = created.as_ref() else { panic!() };
+        let pinned = refs::pod_spec_refs(pod.spec.as_ref().unwrap());
+        assert_eq!(pinned.into_iter().collect::<Vec<_>>(), [ConfigRef::config_map(&format!("settings-{hash}"))]);
+
+        let key = ObjectKey { kind: Kind::Deployment, namespace: "default".into(), name: "web".into() };
+        let off = r.update(&key, deployment(false), &w).await.unwrap().object.to_json();
+        assert!(
+            off["spec"]["template"]["metadata"]["annotations"].get("skiff.io/config-hash").is_none(),
+            "opted out: unpinned"
+        );
+    }
+}
