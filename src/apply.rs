@@ -46,10 +46,11 @@ pub fn with_last_applied(doc: &Value) -> Value {
 
 /// The manifest with `metadata.namespace` filled in when it names none, as kubectl's resource
 /// builder does before computing last-applied: every client then records the same namespace, so
-/// a patch computed from another client's last-applied never removes it.
+/// a patch computed from another client's last-applied never removes it. Cluster-scoped
+/// objects (`namespace` empty) get none.
 fn in_namespace(manifest: &Value, namespace: &str) -> Value {
     let mut doc = manifest.clone();
-    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut)
+    if let Some(meta) = doc.get_mut("metadata").and_then(Value::as_object_mut).filter(|_| !namespace.is_empty())
         && meta.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty)
     {
         meta.insert("namespace".into(), Value::String(namespace.to_string()));

@@ -21,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 /// The annotation that names the file an object came from.
 pub const SOURCE: &str = "skiff.io/manifest-file";
 const POLL: Duration = Duration::from_millis(500);
-const KINDS: [Kind; 4] = [Kind::Deployment, Kind::Service, Kind::ReplicaSet, Kind::Pod];
+const KINDS: [Kind; 7] =
+    [Kind::Namespace, Kind::ConfigMap, Kind::Secret, Kind::Deployment, Kind::Service, Kind::ReplicaSet, Kind::Pod];
 
 /// Watches `dir` until `shutdown`, applying what changes.
 pub async fn run(dir: PathBuf, registry: Arc<Registry>, shutdown: CancellationToken) {
@@ -128,7 +129,10 @@ fn documents(file: &str, path: &Path) -> Result<Vec<Doc>, String> {
                 .filter(|n| !n.is_empty())
                 .ok_or("every object needs metadata.name")?
                 .to_string();
-            let namespace = value["metadata"]["namespace"].as_str().unwrap_or("default").to_string();
+            let namespace = match kind.info().namespaced {
+                true => value["metadata"]["namespace"].as_str().unwrap_or("default").to_string(),
+                false => String::new(),
+            };
             value["metadata"]["annotations"][SOURCE] = Value::String(file.to_string());
             Ok(Doc { key: ObjectKey { kind, namespace, name }, value })
         })
@@ -139,8 +143,13 @@ fn documents(file: &str, path: &Path) -> Result<Vec<Doc>, String> {
 async fn apply_file(registry: &Registry, file: &str, path: &Path) -> Result<usize, String> {
     let docs = documents(file, path)?;
     for dry_run in [true, false] {
-        for doc in &docs {
-            apply_one(registry, doc, dry_run).await.map_err(|e| format!("{}: {e}", doc.key))?;
+        for (i, doc) in docs.iter().enumerate() {
+            match apply_one(registry, doc, dry_run).await {
+                // Its namespace comes from an earlier document: checked when applied.
+                Err(ApiError::NotFound { kind: Kind::Namespace, name })
+                    if dry_run && docs[..i].iter().any(|d| d.key.kind == Kind::Namespace && d.key.name == name) => {}
+                other => other.map_err(|e| format!("{}: {e}", doc.key))?,
+            }
         }
     }
     let keep: BTreeSet<&ObjectKey> = docs.iter().map(|d| &d.key).collect();

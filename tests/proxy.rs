@@ -128,7 +128,8 @@ async fn rig_before_sync(config: proxy::Config, tweak: impl FnOnce(&mut Value)) 
     let store = Arc::new(Store::in_memory(1000));
     let range = 40000 + fastrand::u16(..2000) * 10;
     let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
-    let registry = Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node"));
+    let registry = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node").await;
+    let registry = Arc::new(registry.expect("registry"));
     let stop = CancellationToken::new();
     let (proxy, _task) = proxy::start(config, registry.clone(), stop.clone()).await.unwrap();
     let mut svc = json!({

@@ -8,7 +8,7 @@
 //! file no longer matches the served kinds or the k8s-openapi version in Cargo.lock.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Endpoints, Event, Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::schemars::JsonSchema;
 use k8s_openapi::schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -34,6 +34,9 @@ fn add_kind(kind: Kind, generator: &mut SchemaGenerator) -> String {
         Kind::Endpoints => add::<Endpoints>(generator),
         Kind::EndpointSlice => add::<EndpointSlice>(generator),
         Kind::Node => add::<Node>(generator),
+        Kind::ConfigMap => add::<ConfigMap>(generator),
+        Kind::Secret => add::<Secret>(generator),
+        Kind::Namespace => add::<Namespace>(generator),
     }
 }
 
@@ -47,8 +50,6 @@ fn main() -> std::io::Result<()> {
         let api_version = info.kind.api_version();
         kinds.insert(format!("{api_version}/{}", info.name), add_kind(info.kind, &mut generator).into());
     }
-    // Served read-only at /api/v1/namespaces without being a stored kind.
-    kinds.insert("v1/Namespace".into(), add::<Namespace>(&mut generator).into());
     let schemas: Map<String, Value> = generator.definitions().clone().into_iter().collect();
     let asset = json!({
         "generatedBy": "cargo run --features schema-gen --bin gen-openapi-schemas",

@@ -24,9 +24,6 @@ fn resources(group: &str) -> Vec<Value> {
             out.push(sub("log", &["get"]));
         }
     }
-    if group.is_empty() {
-        out.push(json!({"name": "namespaces", "singularName": "namespace", "namespaced": false, "kind": "Namespace", "verbs": ["get", "list"], "shortNames": ["ns"]}));
-    }
     out
 }
 

@@ -15,7 +15,7 @@ mod selectors;
 mod watch;
 
 use crate::conn::{self, RequestBody};
-use crate::model::{Kind, ObjectKey, meta};
+use crate::model::{ObjectKey, meta};
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
@@ -24,8 +24,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode, header};
 use request::{Query, Target};
-use serde_json::json;
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -106,7 +104,6 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     let body = axum::body::to_bytes(body, BODY_LIMIT)
         .await
         .map_err(|_| ApiError::TooLarge(format!("limit is {BODY_LIMIT}")))?;
-    let now = state.registry.clock().now();
     let get_only = |resp: Response| {
         if parts.method == Method::GET {
             Ok(resp)
@@ -120,7 +117,6 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         Target::Metrics => get_only(response::text(StatusCode::OK, metrics(state))),
         Target::Discovery(path) => get_only(response::json(StatusCode::OK, &discovery::document(&path, state.server))),
         Target::OpenApi(path) => get_only(openapi::response(&path, &q, &parts.headers)?),
-        Target::Namespaces(name) => get_only(namespaces(state, name.as_deref(), now)?),
         Target::Collection { kind, namespace } => {
             resources::collection(state, &parts.method, kind, namespace, &q, &parts.headers, body).await
         }
@@ -145,27 +141,6 @@ fn reserve_body<'a>(state: &'a ApiState, headers: &HeaderMap) -> Result<Option<S
     }
     let kib = u32::try_from(declared.unwrap_or(BODY_LIMIT).div_ceil(1024)).unwrap_or(u32::MAX);
     state.bodies.try_acquire_many(kib).map(Some).map_err(|_| ApiError::TooManyRequests)
-}
-
-/// skiff has no Namespace objects: every namespace an object uses exists, and `default` always.
-fn namespaces(state: &ApiState, name: Option<&str>, now: jiff::Timestamp) -> Result<Response, ApiError> {
-    let store = state.registry.store();
-    let mut names: BTreeSet<String> = BTreeSet::from(["default".to_string()]);
-    for kind in [Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::Service] {
-        names.extend(store.list(kind, None).0.iter().filter_map(|o| o.meta().namespace.clone()));
-    }
-    let ns = |n: &str| json!({"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": n, "creationTimestamp": crate::model::meta::time(now)}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
-    match name {
-        Some(n) if names.contains(n) => Ok(response::json(StatusCode::OK, &ns(n))),
-        Some(n) => Err(ApiError::NamespaceNotFound(n.to_string())),
-        None => {
-            let items: Vec<_> = names.iter().map(|n| ns(n)).collect();
-            Ok(response::json(
-                StatusCode::OK,
-                &json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": store.resource_version().to_string()}, "items": items}),
-            ))
-        }
-    }
 }
 
 /// The proxy's metrics plus how many rollouts are in progress.

@@ -14,8 +14,6 @@ pub enum Target {
     Discovery(String),
     /// `/openapi/v2`, `/openapi/v3`, `/openapi/v3/<group-version>`.
     OpenApi(String),
-    /// `/api/v1/namespaces` or `/api/v1/namespaces/{name}`.
-    Namespaces(Option<String>),
     /// A collection (namespace `None`: across all namespaces).
     Collection {
         kind: Kind,
@@ -64,8 +62,8 @@ fn kind(group: &str, plural: &str, namespaced: bool) -> Result<Kind, ApiError> {
 
 fn resource(group: &str, rest: &[&str]) -> Result<Target, ApiError> {
     match rest {
-        ["namespaces"] if group.is_empty() => Ok(Target::Namespaces(None)),
-        ["namespaces", ns] if group.is_empty() => Ok(Target::Namespaces(Some(ns.to_string()))),
+        // A namespace's own subresources, not a collection inside it.
+        ["namespaces", name, sub @ "status"] if group.is_empty() => item(Kind::Namespace, "", name, &[sub]),
         [plural] => {
             let kind = Kind::from_path(group, plural).ok_or(ApiError::UnknownPath)?;
             Ok(Target::Collection { kind, namespace: None })
@@ -169,6 +167,23 @@ mod tests {
             parse("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices").unwrap(),
             Target::Collection { kind: Kind::EndpointSlice, namespace: Some("default".into()) }
         );
-        assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Namespaces(None));
+        assert_eq!(parse("/api/v1/namespaces").unwrap(), Target::Collection { kind: Kind::Namespace, namespace: None });
+        assert_eq!(
+            parse("/api/v1/namespaces/lab").unwrap(),
+            Target::Item { kind: Kind::Namespace, namespace: String::new(), name: "lab".into(), sub: None }
+        );
+        assert_eq!(
+            parse("/api/v1/namespaces/lab/status").unwrap(),
+            Target::Item {
+                kind: Kind::Namespace,
+                namespace: String::new(),
+                name: "lab".into(),
+                sub: Some(Sub::Status)
+            }
+        );
+        assert_eq!(
+            parse("/api/v1/namespaces/lab/configmaps").unwrap(),
+            Target::Collection { kind: Kind::ConfigMap, namespace: Some("lab".into()) }
+        );
     }
 }

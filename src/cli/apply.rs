@@ -31,6 +31,7 @@ enum Step {
 struct Planned {
     kind: Kind,
     name: String,
+    namespace: String,
     source: String,
     step: Step,
 }
@@ -44,7 +45,7 @@ async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
             doc.source
         ))
     })?;
-    let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
+    let ns = manifest::namespace_of(kind, &doc.value, ns);
     let path = item_path(kind, &ns, name);
     let live = client.get_optional(&path).await?;
     let step = match apply::plan(kind.info().name, &doc.value, &ns, live.as_ref()) {
@@ -53,7 +54,7 @@ async fn plan(client: &Client, ns: &str, doc: &Doc) -> Result<Planned> {
         Ok(apply::Step::Unchanged) => Step::Unchanged,
         Err(e) => return Err(CliError::msg(format!("creating the patch for {}: {e}", qualified(kind)))),
     };
-    Ok(Planned { kind, name: name.to_string(), source: doc.source.clone(), step })
+    Ok(Planned { kind, name: name.to_string(), namespace: ns, source: doc.source.clone(), step })
 }
 
 async fn execute(client: &Client, p: &Planned, dry_run: bool) -> Result<&'static str> {
@@ -77,6 +78,15 @@ async fn execute(client: &Client, p: &Planned, dry_run: bool) -> Result<&'static
     }
 }
 
+/// The server did not find `p`'s namespace, and an earlier document of the batch creates it.
+fn namespace_created_before(earlier: &[Planned], p: &Planned, e: &CliError) -> bool {
+    let CliError::Status(s) = e else { return false };
+    let missing_namespace = s["reason"] == "NotFound" && s["details"]["kind"] == "namespaces";
+    missing_namespace
+        && s["details"]["name"] == p.namespace.as_str()
+        && earlier.iter().any(|n| n.kind == Kind::Namespace && n.name == p.namespace)
+}
+
 pub async fn run(client: &Client, ns: &str, args: ApplyArgs) -> Result<()> {
     let docs = manifest::read(&args.files.files)?;
     if docs.is_empty() {
@@ -86,9 +96,15 @@ pub async fn run(client: &Client, ns: &str, args: ApplyArgs) -> Result<()> {
     for doc in &docs {
         plans.push(plan(client, ns, doc).await?);
     }
-    // All or nothing: the server checks every document before any is written.
-    for p in &plans {
-        execute(client, p, true).await?;
+    // All or nothing: the server checks every document before any is written. A document in
+    // a namespace that an earlier one creates can only be checked once that one exists.
+    for (i, p) in plans.iter().enumerate() {
+        match execute(client, p, true).await {
+            Err(e) if namespace_created_before(&plans[..i], p, &e) => {}
+            other => {
+                other?;
+            }
+        }
     }
     let suffix = if args.dry_run == "none" { "" } else { " (server dry run)" };
     for p in &plans {

@@ -38,7 +38,7 @@ async fn targets(client: &Client, ns: &str, args: &DeleteArgs) -> Result<Vec<(Ki
             .into_iter()
             .map(|doc| {
                 let kind = decode::kind_of(&doc.value).map_err(|e| CliError::msg(e.to_string()))?;
-                let ns = doc.value["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
+                let ns = manifest::namespace_of(kind, &doc.value, ns);
                 Ok((kind, ns, doc.value["metadata"]["name"].as_str().unwrap_or_default().to_string()))
             })
             .collect();

@@ -1,7 +1,8 @@
-//! `demo`: the classic rolling-update lesson, narrated, on a fresh daemon; `demo images`
-//! builds the demo images only.
+//! `demo`: the classic rolling-update lesson, narrated, on a fresh daemon; `demo config` the
+//! configuration lesson; `demo images` builds the demo images only.
 
 use super::client::{CliError, Result};
+use crate::demo::lesson::Chapter;
 use crate::runtime::Docker;
 use clap::{Args, Subcommand};
 
@@ -10,7 +11,7 @@ pub struct DemoArgs {
     #[command(subcommand)]
     pub what: Option<DemoCommand>,
     /// Finish on its own instead of waiting for Ctrl-C (for tests and scripts).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub finish: bool,
 }
 
@@ -18,15 +19,20 @@ pub struct DemoArgs {
 pub enum DemoCommand {
     /// Build hello-kubernetes:1.0, 2.0 and 3.0 (FROM scratch, offline).
     Images,
+    /// The next lesson: MESSAGE from a ConfigMap, a change of it rolled out, then undone.
+    Config,
 }
 
 pub async fn run(args: DemoArgs) -> Result<()> {
     match args.what {
         Some(DemoCommand::Images) => images().await,
-        None => {
-            crate::demo::lesson::run(args.finish).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
-        }
+        Some(DemoCommand::Config) => lesson(Chapter::Config, args.finish).await,
+        None => lesson(Chapter::Rollout, args.finish).await,
     }
+}
+
+async fn lesson(chapter: Chapter, finish: bool) -> Result<()> {
+    crate::demo::lesson::run(chapter, finish).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
 }
 
 async fn images() -> Result<()> {

@@ -90,6 +90,9 @@ async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String
                 .collect();
             describe::describe_node(&node, &pods, &events, now, &tz)
         }
+        Kind::ConfigMap => describe::describe_config_map(&typed(obj)?, &events, now),
+        Kind::Secret => describe::describe_secret(&typed(obj)?),
+        Kind::Namespace => describe::describe_namespace(&typed(obj)?),
         Kind::Event | Kind::Endpoints | Kind::EndpointSlice => {
             return Err(CliError::msg(format!("describe does not support {}", kind.info().plural)));
         }

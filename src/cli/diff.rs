@@ -33,7 +33,7 @@ async fn live_and_merged(
 ) -> Result<(Kind, String, String, Option<Value>, Value)> {
     let kind = decode::kind_of(doc).map_err(|e| CliError::msg(e.to_string()))?;
     let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_string();
-    let ns = doc["metadata"]["namespace"].as_str().unwrap_or(ns).to_string();
+    let ns = super::manifest::namespace_of(kind, doc, ns);
     let path = item_path(kind, &ns, &name);
     let live = client.get_optional(&path).await?;
     let dry_run = "?fieldValidation=Strict&dryRun=All";

@@ -49,3 +49,12 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
+
+/// The namespace a document's object lives in: its own, else `default`; none for cluster-scoped
+/// kinds (a Namespace).
+pub fn namespace_of(kind: crate::model::Kind, doc: &serde_json::Value, default: &str) -> String {
+    if !kind.info().namespaced {
+        return String::new();
+    }
+    doc["metadata"]["namespace"].as_str().filter(|n| !n.is_empty()).unwrap_or(default).to_string()
+}

@@ -107,7 +107,7 @@ async fn run(crash_after: Option<usize>) -> Run {
     fake.add_image("hello:2.0");
     let store = Arc::new(Store::in_memory(10_000));
     let clock = Clock::starting_at("2026-12-01T00:00:00Z".parse().unwrap());
-    let mut daemon = Daemon::boot(&store, &fake, clock);
+    let mut daemon = Daemon::boot(&store, &fake, clock).await;
     daemon.registry.create_object(deployment().into_object(), &WriteOptions::default()).await.unwrap();
     wait(&daemon, &fake, "hello:1.0", "v1 at rest").await;
     let first = fake.calls_made();
@@ -122,7 +122,7 @@ async fn run(crash_after: Option<usize>) -> Run {
             if fake.frozen() && !crashed {
                 daemon.kill();
                 fake.thaw();
-                daemon = Daemon::boot(&store, &fake, clock);
+                daemon = Daemon::boot(&store, &fake, clock).await;
                 crashed = true;
             }
             let when =

@@ -20,9 +20,10 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    pub fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
+    pub async fn boot(store: &Arc<Store>, fake: &Arc<FakeRuntime>, clock: Clock) -> Daemon {
         let ports = ServicePorts::default();
-        let registry = Arc::new(Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node"));
+        let registry = Registry::new(store.clone(), clock, PodSecurityPolicy::default(), ports, "node").await;
+        let registry = Arc::new(registry.expect("registry"));
         let env = Arc::new(kubelet::Env {
             runtime: fake.clone(),
             registry: registry.clone(),
@@ -30,6 +31,7 @@ impl Daemon {
             instance: "in-process".into(),
             host_ip: "127.0.0.1".parse().unwrap(),
             engine: Arc::default(),
+            volumes_dir: std::env::temp_dir().join("skiff-in-process-volumes"),
         });
         let (stop, mut tasks) = (CancellationToken::new(), Tasks::new());
         spawn_reconcilers(&mut tasks, env, &stop);

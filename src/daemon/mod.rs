@@ -5,7 +5,10 @@
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
 use crate::conn::{self, Budget, Notice, Plan, Subject};
-use crate::controller::run::{self as controllers, DeploymentController, GarbageCollector, ReplicaSetController};
+use crate::controller::run::{
+    self as controllers, ConfigRolloutController, DeploymentController, GarbageCollector, NamespaceController,
+    ReplicaSetController,
+};
 use crate::kubelet;
 use crate::model::KubeObject;
 use crate::model::validation::pod::PodSecurityPolicy;
@@ -104,13 +107,17 @@ pub async fn run(
     let server: SocketAddr = listener.local_addr()?;
     let api_socket = socket2::SockRef::from(&listener).try_clone().context("copying the API socket")?;
     let instance = config.instance.clone();
+    owner_only(&config.state_dir)?;
     let store = Arc::new(
         Store::open(&config.state_dir.join("store"), config.watch_history).await.context("opening the state store")?,
     );
     let clock = Clock::system();
     let namespaces = proxy::dial::NamespaceDialer::start();
     let services = ServicePorts { reaches_unpublished: namespaces.is_some(), ..config.services.clone() };
-    let registry = Arc::new(Registry::new(store.clone(), clock, config.policy, services, &kubelet::node::host_name()));
+    let registry = Registry::new(store.clone(), clock, config.policy, services, &kubelet::node::host_name())
+        .await
+        .context("preparing the registry")?;
+    let registry = Arc::new(registry);
     // Not a child of `shutdown`: the supervisor stops the core first, the proxy last.
     let stop = CancellationToken::new();
     let core_stop = stop.child_token();
@@ -151,6 +158,7 @@ pub async fn run(
         instance: instance.clone(),
         host_ip: config.services.proxy_ip,
         engine: Arc::default(),
+        volumes_dir: volumes_dir(&config.state_dir)?,
     });
     spawn_reconcilers(&mut core, env, &core_stop);
 
@@ -198,23 +206,45 @@ pub async fn run(
     .await
 }
 
+/// The state directory holds Secrets (in the store and in volumes), unencrypted: only this
+/// user may enter it.
+fn owner_only(state_dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(state_dir).context("creating the state directory")?;
+    std::fs::set_permissions(state_dir, std::fs::Permissions::from_mode(0o700))
+        .context("making the state directory private")
+}
+
+/// The root of the pods' volumes in the state directory, readable by this user only: the files
+/// of Secret volumes live there.
+fn volumes_dir(state_dir: &Path) -> anyhow::Result<PathBuf> {
+    let dir = state_dir.join("volumes");
+    kubelet::volumes::prepare_root(&dir).context("preparing the volumes directory")?;
+    Ok(dir)
+}
+
 type Tasks = JoinSet<(&'static str, anyhow::Result<()>)>;
 
 /// The reconcilers every daemon runs over one registry: the Deployment and ReplicaSet
-/// controllers, the garbage collector, and the kubelet on `env`'s runtime.
+/// controllers, the garbage collector, the namespace and config rollout controllers, and the
+/// kubelet on `env`'s runtime.
 pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &CancellationToken) {
     let registry = env.registry.clone();
     let kubelet_stop = stop.clone();
     tasks.spawn(async move { ("kubelet", kubelet::run(env, kubelet_stop).await.map_err(anyhow::Error::from)) });
     let store = registry.store().clone();
-    let (d, rs, gc) = (
+    let (d, rs, gc, ns, config) = (
         Arc::new(DeploymentController::new(registry.clone())),
         Arc::new(ReplicaSetController::new(registry.clone())),
-        Arc::new(GarbageCollector::new(registry)),
+        Arc::new(GarbageCollector::new(registry.clone())),
+        Arc::new(NamespaceController::new(registry.clone())),
+        Arc::new(ConfigRolloutController::new(registry)),
     );
     tasks.spawn(with_name("deployment-controller", controllers::run(d, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("replicaset-controller", controllers::run(rs, store.clone(), RESYNC, stop.clone())));
-    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store, RESYNC, stop.clone())));
+    tasks.spawn(with_name("garbage-collector", controllers::run(gc, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("namespace-controller", controllers::run(ns, store.clone(), RESYNC, stop.clone())));
+    tasks.spawn(with_name("config-rollout-controller", controllers::run(config, store, RESYNC, stop.clone())));
 }
 
 /// Records an event for every limit that stopped connections from being served: on the

@@ -36,7 +36,7 @@ async fn predicted_and_real(replicas: i32, strategy: serde_json::Value) -> (Vec<
     fake.add_image("hello:1.0");
     fake.add_image("hello:2.0");
     let store = Arc::new(Store::in_memory(100_000));
-    let daemon = Daemon::boot(&store, &fake, Clock::starting_at("2026-12-01T00:00:00Z".parse().unwrap()));
+    let daemon = Daemon::boot(&store, &fake, Clock::starting_at("2026-12-01T00:00:00Z".parse().unwrap())).await;
     let registry = daemon.registry.clone();
     let d: Deployment = serde_json::from_value(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",

@@ -1,10 +1,11 @@
-//! `skiff demo`: the classic lesson, narrated and checked. It builds the demo images, starts a
-//! daemon on a temporary state dir, deploys "Hello world!", rolls it to v2 under live traffic
-//! (showing the split, confirming nothing failed, and showing simulated users through a plain
-//! and a version-affine Service: the lecture's "every user is served one version"), undoes it,
-//! then shows a broken v3 that never becomes ready: the rollout stalls, v1 keeps serving, the
-//! deadline passes, undo recovers. Then it leaves everything running until Ctrl-C (or
-//! finishes, with --finish).
+//! `skiff demo`: the lessons, narrated and checked, each on a fresh daemon with a temporary
+//! state dir (`run`), with what every lesson shares (`Lesson`). The classic one is here: it
+//! deploys "Hello world!", rolls it to v2 under live traffic (showing the split, confirming
+//! nothing failed, and showing simulated users through a plain and a version-affine Service:
+//! the lecture's "every user is served one version"), undoes it, then shows a broken v3 that
+//! never becomes ready: the rollout stalls, v1 keeps serving, the deadline passes, undo
+//! recovers. The next one, configuration, is in `config_lesson`. Everything is left running
+//! until Ctrl-C (or removed, with --finish).
 
 use super::images;
 use super::traffic::{Tally, Traffic};
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-const DEPLOYMENT: &str = "deployment/hello-kubernetes";
+pub(super) const DEPLOYMENT: &str = "deployment/hello-kubernetes";
 
 /// The lesson's manifest: the example, with a short progress deadline so that the broken v3
 /// is declared failed within the demo, and a second Service over the same pods that keeps each
@@ -59,26 +60,40 @@ fn report_users(service: &str, journeys: &[Journey]) -> (usize, usize) {
     (flipped, failed)
 }
 
-struct Lesson {
-    server: String,
-    dir: PathBuf,
-    url: String,
-    sticky_url: String,
+/// Which lesson to teach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chapter {
+    /// Hello world! → v2 → rollback → a broken v3.
+    Rollout,
+    /// MESSAGE from a ConfigMap; a change of it rolls out; undo brings it back.
+    Config,
 }
 
-fn say(text: &str) {
+pub(super) struct Lesson {
+    pub(super) server: String,
+    pub(super) dir: PathBuf,
+    pub(super) url: String,
+    /// The version-affine Service's address (the rollout lesson's second Service).
+    pub(super) sticky_url: String,
+    /// The namespace the lesson's commands work in (`-n`).
+    pub(super) namespace: &'static str,
+}
+
+pub(super) fn say(text: &str) {
     println!("{text}");
 }
 
-fn step(n: u32, title: &str) {
-    println!("\n\x1b[1mStep {n}/4 · {title}\x1b[0m");
+pub(super) fn step(n: u32, of: u32, title: &str) {
+    println!("\n\x1b[1mStep {n}/{of} · {title}\x1b[0m");
 }
 
 impl Lesson {
     /// Runs one CLI command in-process, echoing it like a terminal would.
-    async fn skiff(&self, args: &[&str]) -> Result<(), CliError> {
-        println!("\x1b[2m$ skiff {}\x1b[0m", args.join(" "));
+    pub(super) async fn skiff(&self, args: &[&str]) -> Result<(), CliError> {
+        let ns: Vec<&str> = if self.namespace == "default" { Vec::new() } else { vec!["-n", self.namespace] };
+        println!("\x1b[2m$ skiff {}\x1b[0m", ns.iter().chain(args).copied().collect::<Vec<_>>().join(" "));
         let mut argv = vec!["skiff", "--server", self.server.as_str()];
+        argv.extend_from_slice(&ns);
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| CliError::msg(e.to_string()))?;
         let result = Box::pin(cli::run(cli)).await;
@@ -88,12 +103,12 @@ impl Lesson {
         result
     }
 
-    async fn must(&self, args: &[&str]) -> anyhow::Result<()> {
+    pub(super) async fn must(&self, args: &[&str]) -> anyhow::Result<()> {
         self.skiff(args).await.map_err(|e| anyhow::anyhow!("`skiff {}` failed: {e}", args.join(" ")))
     }
 
     /// Runs `rollout status` while traffic flows, printing the live split every second.
-    async fn rollout_under_traffic(&self, traffic: &Traffic, expect_failure: bool) -> anyhow::Result<()> {
+    pub(super) async fn rollout_under_traffic(&self, traffic: &Traffic, expect_failure: bool) -> anyhow::Result<()> {
         let printer = {
             let tally = traffic_view(traffic);
             tokio::spawn(async move {
@@ -121,7 +136,7 @@ impl Lesson {
     }
 
     /// Every answer right now comes from `heading`.
-    async fn only(&self, heading: &str) -> anyhow::Result<()> {
+    pub(super) async fn only(&self, heading: &str) -> anyhow::Result<()> {
         let client = reqwest::Client::builder().no_proxy().build()?;
         for _ in 0..20 {
             let body = client.get(&self.url).send().await?.text().await?;
@@ -140,7 +155,7 @@ fn traffic_view(traffic: &Traffic) -> impl Fn() -> Tally + Send + 'static {
     move || snapshot.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
+pub(super) fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
     say(&format!("  ✓ {} requests during {during}: {} · \x1b[1m{} failed\x1b[0m", t.total(), t.split(), t.failures));
     if t.failures > 0 {
         bail!("{} requests failed during {during}: {:?}", t.failures, t.failure_samples);
@@ -148,9 +163,10 @@ fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn node_port(server: &str, service: &str) -> anyhow::Result<u16> {
-    let client = cli::client::Client::new(server, None);
-    let path = format!("/api/v1/namespaces/default/services/{service}");
+/// The nodePort of one of the lesson's Services.
+pub(super) async fn node_port(l: &Lesson, service: &str) -> anyhow::Result<u16> {
+    let client = cli::client::Client::new(&l.server, None);
+    let path = format!("/api/v1/namespaces/{}/services/{service}", l.namespace);
     let svc = client.get(&path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     svc["spec"]["ports"][0]["nodePort"]
         .as_u64()
@@ -159,19 +175,19 @@ async fn node_port(server: &str, service: &str) -> anyhow::Result<u16> {
 }
 
 async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
-    step(1, "Deploy \"Hello world!\" with three replicas");
+    step(1, 4, "Deploy \"Hello world!\" with three replicas");
     let file = l.dir.join("hello-kubernetes.yaml");
     std::fs::write(&file, manifest())?;
     let file = file.to_string_lossy().to_string();
     l.must(&["apply", "-f", &file]).await?;
-    l.url = format!("http://127.0.0.1:{}/", node_port(&l.server, "hello-kubernetes").await?);
-    l.sticky_url = format!("http://127.0.0.1:{}/", node_port(&l.server, STICKY_SERVICE).await?);
+    l.url = format!("http://127.0.0.1:{}/", node_port(l, "hello-kubernetes").await?);
+    l.sticky_url = format!("http://127.0.0.1:{}/", node_port(l, STICKY_SERVICE).await?);
     l.must(&["rollout", "status", DEPLOYMENT]).await?;
     l.must(&["get", "pods"]).await?;
     say(&format!("  The Service answers at {} — open it in a browser.", l.url));
     l.only("Hello world!").await?;
 
-    step(2, "Roll out v2 while users keep coming");
+    step(2, 4, "Roll out v2 while users keep coming");
     say("  traffic: 4 keep-alive clients and 4 clients opening a new connection per request, and");
     say(&format!("  10 users with their own cookies on each of hello-kubernetes and {STICKY_SERVICE}"));
     say("  (the same pods; the second Service has skiff.io/version-affinity: revision)");
@@ -192,7 +208,7 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     l.only("Hello world v2!").await?;
     l.must(&["rollout", "history", DEPLOYMENT]).await?;
 
-    step(3, "Changed your mind? Undo");
+    step(3, 4, "Changed your mind? Undo");
     let traffic = Traffic::start(&l.url, 4, 4, Duration::from_millis(5));
     l.must(&["rollout", "undo", DEPLOYMENT]).await?;
     l.rollout_under_traffic(&traffic, false).await?;
@@ -201,7 +217,7 @@ async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     l.must(&["rollout", "history", DEPLOYMENT]).await?;
     say("  Revision 1 came back as revision 3: its ReplicaSet was reused, as in Kubernetes.");
 
-    step(4, "A broken v3 that never becomes ready");
+    step(4, 4, "A broken v3 that never becomes ready");
     let traffic = Traffic::start(&l.url, 2, 2, Duration::from_millis(10));
     l.must(&["set", "image", DEPLOYMENT, "hello-kubernetes=hello-kubernetes:3.0"]).await?;
     say("  The new pod never passes its readiness probe, so it gets no traffic and the old");
@@ -227,9 +243,14 @@ async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
     }
 }
 
-/// Runs the lesson; with `finish`, returns when it is done instead of waiting for Ctrl-C.
-pub async fn run(finish: bool) -> anyhow::Result<()> {
-    say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m");
+/// Runs a lesson; with `finish`, returns when it is done instead of waiting for Ctrl-C.
+pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
+    match chapter {
+        Chapter::Rollout => say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m"),
+        Chapter::Config => {
+            say("\x1b[1mskiff demo config: configuration that rolls out (ConfigMap → new message → undo)\x1b[0m")
+        }
+    }
     let docker = Arc::new(Docker::connect().await.context("cannot reach the Docker engine")?);
     say("Building the demo images (FROM scratch, nothing pulled)...");
     images::ensure(&*docker).await?;
@@ -252,11 +273,21 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), shutdown.clone(), succession));
     let result = async {
-        step(0, "Start a daemon on a temporary state dir");
+        let of = if chapter == Chapter::Rollout { 4 } else { 3 };
+        step(0, of, "Start a daemon on a temporary state dir");
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
-        let mut lesson =
-            Lesson { server: server.clone(), dir: dir.clone(), url: String::new(), sticky_url: String::new() };
-        teach(&mut lesson).await?;
+        let namespace = if chapter == Chapter::Rollout { "default" } else { super::config_lesson::NAMESPACE };
+        let mut lesson = Lesson {
+            server: server.clone(),
+            dir: dir.clone(),
+            url: String::new(),
+            sticky_url: String::new(),
+            namespace,
+        };
+        match chapter {
+            Chapter::Rollout => teach(&mut lesson).await?,
+            Chapter::Config => super::config_lesson::teach(&mut lesson).await?,
+        }
         closing(&lesson, finish).await
     }
     .await;
@@ -271,13 +302,19 @@ async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "skiff".into());
     println!("\n\x1b[1mYour turn.\x1b[0m The daemon keeps running; in another terminal:");
     println!("  export SKIFF_SERVER={}", l.server);
+    let exe = if l.namespace == "default" { exe } else { format!("{exe} -n {}", l.namespace) };
     println!("  {exe} get pods -w");
-    println!("  {exe} set image deployment/hello-kubernetes hello-kubernetes=hello-kubernetes:2.0");
+    if l.namespace == "default" {
+        println!("  {exe} set image deployment/hello-kubernetes hello-kubernetes=hello-kubernetes:2.0");
+    } else {
+        println!("  {exe} edit configmap hello-config");
+    }
     println!("  {exe} rollout status deployment/hello-kubernetes");
     println!("  {exe} rollout history deployment/hello-kubernetes");
     println!("  {exe} rollout undo deployment/hello-kubernetes");
     println!("  curl {}", l.url);
-    println!("  kubectl --server {} get pods          # plain kubectl works too", l.server);
+    let ns = if l.namespace == "default" { String::new() } else { format!(" -n {}", l.namespace) };
+    println!("  kubectl --server {}{ns} get pods          # plain kubectl works too", l.server);
     if finish {
         println!("(--finish: cleaning up now)");
         return Ok(());

@@ -1,11 +1,12 @@
 //! How a pod's container becomes a Docker container: name, labels that identify the daemon
-//! instance and the pod, hostname, command and args, environment, published ports (the first
-//! container owns the pod's network and publishes for all: declared ports, every port a probe
-//! or hook reaches, and every port a selecting Service targets), CPU and memory limits. Pure.
+//! instance and the pod, hostname, command and args, the environment and mounts the worker
+//! prepared, published ports (the first container owns the pod's network and publishes for
+//! all: declared ports, every port a probe or hook reaches, and every port a selecting Service
+//! targets), CPU and memory limits. Pure.
 
 use crate::model::meta;
 use crate::model::quantity::Quantity;
-use crate::runtime::ContainerConfig;
+use crate::runtime::{ContainerConfig, Mount};
 use k8s_openapi::api::core::v1::{Container, Pod};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -42,16 +43,16 @@ pub fn labels(pod: &Pod, container: &str, instance: &str, restart_count: i32) ->
     ])
 }
 
-/// `NAME=value` pairs; `$(VAR)` references to earlier variables are expanded as Kubernetes does.
-fn environment(container: &Container) -> Vec<String> {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut out = Vec::new();
-    for var in container.env.iter().flatten() {
-        let value = expand(var.value.as_deref().unwrap_or_default(), &seen);
-        seen.insert(var.name.clone(), value.clone());
-        out.push(format!("{}={value}", var.name));
-    }
-    out
+/// What the worker works out before a container is created.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Prepared {
+    /// The resolved environment, in order (`environment::resolve`).
+    pub env: Vec<(String, String)>,
+    pub mounts: Vec<Mount>,
+    /// Join this container's network (the pod's first) instead of owning one.
+    pub join: Option<String>,
+    /// The ports to publish when owning the network.
+    pub publish: Vec<u16>,
 }
 
 /// Kubernetes' `$(VAR)` expansion: known variables are replaced, `$$` escapes, unknown stay.
@@ -85,21 +86,17 @@ fn limit(container: &Container, resource: &str) -> Option<Quantity> {
     Quantity::parse(&q.0).ok()
 }
 
-/// Everything Docker needs to run `container` of `pod`: it publishes `publish` unless it
-/// joins the network of the container `join`.
+/// Everything Docker needs to run `container` of `pod` as `prepared` says.
 pub fn config(
     pod: &Pod,
     container: &Container,
     instance: &str,
     restart_count: i32,
     host_ip: IpAddr,
-    join: Option<String>,
-    publish: Vec<u16>,
+    prepared: Prepared,
 ) -> ContainerConfig {
-    let env_vars: BTreeMap<String, String> = environment(container)
-        .iter()
-        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect();
+    let Prepared { env, mounts, join, publish } = prepared;
+    let env_vars: BTreeMap<String, String> = env.iter().cloned().collect();
     let expand_all =
         |v: &Option<Vec<String>>| v.as_ref().map(|list| list.iter().map(|s| expand(s, &env_vars)).collect());
     let security = container.security_context.as_ref();
@@ -110,7 +107,7 @@ pub fn config(
         hostname: owns_network.then(|| meta::name(&pod.metadata).to_string()),
         entrypoint: expand_all(&container.command),
         cmd: expand_all(&container.args),
-        env: environment(container),
+        env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         working_dir: container.working_dir.clone(),
         labels: labels(pod, &container.name, instance, restart_count),
         publish: if owns_network { publish } else { Vec::new() },
@@ -120,6 +117,7 @@ pub fn config(
         memory_bytes: limit(container, "memory").and_then(|q| i64::try_from(q.ceil_units()).ok()),
         user: security.and_then(|s| s.run_as_user).map(|u| u.to_string()),
         privileged: security.and_then(|s| s.privileged).unwrap_or(false),
+        mounts,
     }
 }
 
@@ -140,6 +138,17 @@ mod tests {
                 ..Default::default()
             },
             ..Default::default()
+        }
+    }
+
+    struct NoObjects;
+
+    impl crate::kubelet::environment::ConfigSource for NoObjects {
+        fn config_map(&self, _: &str) -> Option<k8s_openapi::api::core::v1::ConfigMap> {
+            None
+        }
+        fn secret(&self, _: &str) -> Option<k8s_openapi::api::core::v1::Secret> {
+            None
         }
     }
 
@@ -168,15 +177,10 @@ mod tests {
         };
         let mut p = pod();
         p.spec = Some(k8s_openapi::api::core::v1::PodSpec { containers: vec![c.clone()], ..Default::default() });
-        let cfg = config(
-            &p,
-            &c,
-            "abcdef0123456789",
-            2,
-            "127.0.0.1".parse().unwrap(),
-            None,
-            crate::model::ports::pod_ports_to_publish(&p, &[]),
-        );
+        let env = crate::kubelet::environment::resolve(&p, &c, &NoObjects).unwrap().vars;
+        let publish = crate::model::ports::pod_ports_to_publish(&p, &[]);
+        let prepared = Prepared { env, publish, ..Default::default() };
+        let cfg = config(&p, &c, "abcdef0123456789", 2, "127.0.0.1".parse().unwrap(), prepared);
         assert_eq!(cfg.name, "skiff_web_web-7d9c-x2k9p_default_abcdef01_2");
         assert_eq!(cfg.hostname.as_deref(), Some("web-7d9c-x2k9p"));
         assert_eq!(cfg.cmd, Some(vec!["--msg=hi".into(), "$(GREETING)".into()]));

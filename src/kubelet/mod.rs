@@ -8,8 +8,10 @@ pub mod container;
 pub mod decide;
 pub mod endpoints;
 pub mod engine;
+pub mod environment;
 pub mod node;
 pub mod status;
+pub mod volumes;
 mod worker;
 
 #[cfg(test)]
@@ -17,7 +19,8 @@ mod tests;
 
 pub use worker::Env;
 
-use crate::model::{Kind, Object, meta};
+use crate::model::config::refs::{self, ConfigRef};
+use crate::model::{Kind, KubeObject, Object, meta};
 use crate::runtime::{ContainerSummary, RuntimeError, RuntimeEvent};
 use crate::store::{EventType, WatchEvent};
 use container::{LABEL_INSTANCE, LABEL_POD_UID};
@@ -144,6 +147,8 @@ impl Kubelet {
         for orphan in by_pod.into_values().flatten() {
             self.remove_orphan(&orphan.id).await;
         }
+        let (dir, pods) = (self.env.volumes_dir.clone(), self.workers.keys().cloned().collect());
+        let _ = tokio::task::spawn_blocking(move || volumes::sweep(&dir, &pods)).await;
         Ok(())
     }
 
@@ -167,6 +172,9 @@ impl Kubelet {
     }
 
     async fn on_change(&mut self, change: WatchEvent) {
+        if matches!(change.object.kind(), Kind::ConfigMap | Kind::Secret) {
+            return self.on_config_change(change.object.as_ref()).await;
+        }
         let Object::Pod(pod) = change.object.as_ref() else {
             return;
         };
@@ -175,6 +183,17 @@ impl Kubelet {
             EventType::Deleted => self.send(&uid, Message::Deleted).await,
             _ if !self.workers.contains_key(&uid) => self.spawn(pod.clone(), Vec::new(), None),
             _ => self.send(&uid, Message::Pod(Box::new(pod.clone()))).await,
+        }
+    }
+
+    /// Tells the workers of the pods that reference a ConfigMap or Secret that it changed.
+    async fn on_config_change(&mut self, obj: &Object) {
+        let changed = ConfigRef { kind: obj.kind(), name: meta::name(obj.meta()).to_string() };
+        let pods = self.env.registry.store().list(Kind::Pod, Some(meta::namespace(obj.meta()))).0;
+        for pod in pods.iter().filter_map(|p| Pod::from_object(p)) {
+            if pod.spec.as_ref().is_some_and(|s| refs::references(s, &changed)) {
+                self.send(meta::uid(&pod.metadata), Message::Config).await;
+            }
         }
     }
 

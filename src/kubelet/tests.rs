@@ -21,8 +21,8 @@ struct Rig {
     stop: CancellationToken,
 }
 
-fn rig() -> Rig {
-    let (fake, registry) = (fake_runtime(), in_memory_registry());
+async fn rig() -> Rig {
+    let (fake, registry) = (fake_runtime(), in_memory_registry().await);
     let stop = start(&fake, &registry, Arc::new(NoEndpoints));
     Rig { fake, registry, stop }
 }
@@ -33,9 +33,10 @@ fn fake_runtime() -> Arc<FakeRuntime> {
     fake
 }
 
-fn in_memory_registry() -> Arc<Registry> {
+async fn in_memory_registry() -> Arc<Registry> {
     let store = Arc::new(Store::in_memory(10_000));
-    Arc::new(Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default(), "node"))
+    let registry = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default(), "node");
+    Arc::new(registry.await.expect("registry"))
 }
 
 /// Runs a kubelet on `fake` and `registry` until the returned token is cancelled.
@@ -47,6 +48,7 @@ fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn E
         instance: "test-instance".into(),
         host_ip: "127.0.0.1".parse().unwrap(),
         engine: Arc::default(),
+        volumes_dir: std::env::temp_dir().join(format!("skiff-test-volumes-{}", uuid::Uuid::new_v4().simple())),
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));
@@ -150,7 +152,7 @@ impl Rig {
 
 #[tokio::test(start_paused = true)]
 async fn exits_restart_with_kubernetes_back_off() {
-    let r = rig();
+    let r = rig().await;
     r.create(pod(json!({}))).await;
     r.until(5, "running", |r| r.state() == (0, "Running".into())).await;
     let labels = &r.fake.containers()[0].1;
@@ -191,7 +193,7 @@ async fn exits_restart_with_kubernetes_back_off() {
 
 #[tokio::test(start_paused = true)]
 async fn failing_liveness_restarts_and_readiness_gates_ready() {
-    let r = rig();
+    let r = rig().await;
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1, "failureThreshold": 2});
     r.create(pod(json!({"livenessProbe": probe, "readinessProbe": probe}))).await;
     r.until(5, "ready after the exec readiness probe", Rig::ready).await;
@@ -208,7 +210,7 @@ async fn failing_liveness_restarts_and_readiness_gates_ready() {
 
 #[tokio::test(start_paused = true)]
 async fn deletion_stops_containers_then_removes_the_pod() {
-    let r = rig();
+    let r = rig().await;
     r.create(pod(json!({}))).await;
     r.until(5, "running", |r| r.running_id().is_some()).await;
     let key = crate::model::Object::Pod(r.pod().unwrap()).key();
@@ -224,7 +226,7 @@ async fn deletion_stops_containers_then_removes_the_pod() {
 
 #[tokio::test(start_paused = true)]
 async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() {
-    let r = rig();
+    let r = rig().await;
     r.create(pod(json!({"image": "missing:1.0", "imagePullPolicy": "Never"}))).await;
     r.until(5, "ErrImageNeverPull", |r| r.pod().and_then(|p| p.status).is_some() && r.state().1 == "ErrImageNeverPull")
         .await;
@@ -233,7 +235,7 @@ async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() 
 
 #[tokio::test(start_paused = true)]
 async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accepts() {
-    let r = rig();
+    let r = rig().await;
     r.create(pod(json!({}))).await;
     r.until(5, "ready", Rig::ready).await;
     r.stop.cancel();
@@ -247,7 +249,7 @@ async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accep
 
 #[tokio::test(start_paused = true)]
 async fn the_proxy_learns_readiness_before_the_api_reports_it() {
-    let (fake, registry) = (fake_runtime(), in_memory_registry());
+    let (fake, registry) = (fake_runtime(), in_memory_registry().await);
     let sink = Arc::new(RecordingSink { api: Some(registry.clone()), ..Default::default() });
     let r = Rig { stop: start(&fake, &registry, sink.clone()), fake, registry };
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1});
@@ -260,5 +262,27 @@ async fn the_proxy_learns_readiness_before_the_api_reports_it() {
     let became_ready = changes.iter().position(|l| l.contains("ready=true")).unwrap();
     assert_eq!(changes[became_ready], "publish web ready=true api=false", "routed before the API says Ready: {log:?}");
     assert_eq!(changes[became_ready + 1], "publish web ready=false api=true", "out of rotation first: {log:?}");
+    r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_config_map_holds_the_container_until_it_appears() {
+    let r = rig().await;
+    let env =
+        json!({"env": [{"name": "MESSAGE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "MESSAGE"}}}]});
+    r.create(pod(env)).await;
+    r.until(5, "CreateContainerConfigError", |r| r.state().1 == "CreateContainerConfigError").await;
+    let waiting = r.pod().and_then(|p| p.status?.container_statuses?.first()?.state.clone()?.waiting).unwrap();
+    assert_eq!(waiting.message.as_deref(), Some("configmap \"settings\" not found"));
+    assert!(!r.fake.calls().iter().any(|c| matches!(c, Call::Create(_))), "nothing created meanwhile");
+    let cm =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"MESSAGE": "hi"}});
+    r.registry.create(Kind::ConfigMap, "default", cm, &WriteOptions::default()).await.unwrap();
+    r.until(1, "running as soon as it appears", |r| r.state().1 == "Running").await;
+    let created = r.fake.calls().into_iter().find_map(|c| match c {
+        Call::Create(config) => Some(config),
+        _ => None,
+    });
+    assert!(created.unwrap().env.contains(&"MESSAGE=hi".to_string()));
     r.stop.cancel();
 }

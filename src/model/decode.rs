@@ -2,7 +2,7 @@
 //! path, and unknown fields are collected (with their paths) so the caller can apply
 //! `fieldValidation=Strict|Warn|Ignore`.
 
-use crate::model::{Kind, Object};
+use crate::model::{Kind, Object, base64};
 use serde::de::DeserializeOwned;
 use std::fmt;
 
@@ -86,6 +86,23 @@ pub fn decode_with<T: DeserializeOwned>(
         }
         _ => Ok((object, Vec::new())),
     }
+}
+
+/// A Secret's `data` is base64 as Go reads it (line breaks allowed, trailing bits ignored), so
+/// it is checked with Go's rules and error text (`illegal base64 data at input byte 4`, with no
+/// field path, as the API server says it) and handed on canonically encoded.
+pub fn base64_as_go_reads_it(kind: Kind, mut value: serde_json::Value) -> Result<serde_json::Value, DecodeError> {
+    if kind != Kind::Secret {
+        return Ok(value);
+    }
+    for v in value.get_mut("data").and_then(serde_json::Value::as_object_mut).into_iter().flat_map(|d| d.values_mut()) {
+        if let serde_json::Value::String(s) = v {
+            let bytes =
+                base64::decode(s).map_err(|e| DecodeError::Invalid { path: String::new(), message: e.to_string() })?;
+            *s = base64::encode(&bytes);
+        }
+    }
+    Ok(value)
 }
 
 /// Decodes a stored or received object of any kind skiff serves, choosing the type from its

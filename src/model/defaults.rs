@@ -26,7 +26,9 @@ const DEFAULT_GRACE_SECONDS: i64 = 30;
 /// `v1.DefaultClientIPServiceAffinitySeconds` (3 hours).
 const DEFAULT_CLIENT_IP_TIMEOUT: i32 = 10800;
 
-/// Default file mode of secret, configMap, downwardAPI and projected volumes (0644).
+/// Default file mode of configMap, downwardAPI and projected volumes (0644). Secret volumes get
+/// no default here: without an explicit `defaultMode` skiff writes their files 0400 (see
+/// `kubelet::volumes::payload`), where Kubernetes would default to 0644.
 const DEFAULT_VOLUME_MODE: i32 = 0o644;
 
 /// apps/v1 `SetDefaults_Deployment`: replicas 1, RollingUpdate 25%/25%, revisionHistoryLimit 10,
@@ -203,9 +205,6 @@ fn default_volume(v: &mut Volume) {
     }
     if let Some(host_path) = v.host_path.as_mut() {
         host_path.type_.get_or_insert_with(String::new);
-    }
-    if let Some(secret) = v.secret.as_mut() {
-        secret.default_mode.get_or_insert(DEFAULT_VOLUME_MODE);
     }
     if let Some(config_map) = v.config_map.as_mut() {
         config_map.default_mode.get_or_insert(DEFAULT_VOLUME_MODE);
@@ -734,6 +733,12 @@ mod tests {
         assert_eq!(v["volumes"][1]["hostPath"], json!({"path": "/data", "type": ""}));
         assert_eq!(v["volumes"][2]["configMap"], json!({"name": "cfg", "defaultMode": 420}));
         assert_eq!(v["volumes"][3]["secret"]["defaultMode"], json!(256));
+        let mut spec: PodSpec = serde_json::from_value(
+            json!({"containers": [], "volumes": [{"name": "s", "secret": {"secretName": "s"}}]}),
+        )
+        .unwrap_or_default();
+        default_pod_spec(&mut spec);
+        assert_eq!(spec.volumes.unwrap()[0].secret.as_ref().unwrap().default_mode, None, "0400 unless asked");
     }
 
     #[test]

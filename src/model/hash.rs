@@ -32,6 +32,12 @@ fn safe_encode(s: &str) -> String {
     s.bytes().map(|b| ALPHANUMS[usize::from(b) % ALPHANUMS.len()] as char).collect()
 }
 
+/// A hash of `data` in the pod-template-hash alphabet (up to ten characters), for names and
+/// labels.
+pub fn content_hash(data: &[u8]) -> String {
+    safe_encode(&fnv1a32(data, 0x811c_9dc5).to_string())
+}
+
 /// A stable name suffix for `data`: its FNV-1a hash in the same alphabet, five characters.
 pub fn stable_suffix(data: &[u8]) -> String {
     safe_encode(&fnv1a32(data, 0x811c_9dc5).to_string()).chars().take(5).collect()

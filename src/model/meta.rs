@@ -26,10 +26,21 @@ pub const ROLLED_BACK_TO: &str = "skiff.io/rolled-back-to";
 /// On a ReplicaSet: its revision once ran complete (every replica updated and available).
 pub const COMPLETED: &str = "skiff.io/completed";
 
-/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback
-/// (Kubernetes' list, and skiff's rollback bookkeeping, which belongs to one object only).
-pub const ANNOTATIONS_NOT_COPIED: [&str; 8] =
-    [LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED_REPLICAS, MAX_REPLICAS, ROLLBACK_TO, ROLLED_BACK_TO, COMPLETED];
+/// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback:
+/// Kubernetes' own, skiff's rollback bookkeeping (which belongs to one object only), and skiff's
+/// record of the configuration a Deployment last saw (which an undo must not turn back, see
+/// `config::pins`).
+pub const ANNOTATIONS_NOT_COPIED: [&str; 9] = [
+    LAST_APPLIED,
+    REVISION,
+    REVISION_HISTORY,
+    DESIRED_REPLICAS,
+    MAX_REPLICAS,
+    ROLLBACK_TO,
+    ROLLED_BACK_TO,
+    COMPLETED,
+    crate::model::config::pins::CONFIG_HASH,
+];
 
 /// A timestamp at the precision Kubernetes stores (whole seconds).
 pub fn time(ts: jiff::Timestamp) -> Time {

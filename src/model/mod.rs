@@ -1,6 +1,8 @@
 //! The Kubernetes object kinds skiff serves, and `Object`, the one value type the store holds.
 //! Pure: no I/O, no clock.
 
+pub mod base64;
+pub mod config;
 pub mod decode;
 pub mod defaults;
 pub mod deployment;
@@ -18,7 +20,7 @@ pub mod selector;
 pub mod validation;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Endpoints, Event, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -97,6 +99,7 @@ macro_rules! kinds {
                 value: serde_json::Value,
                 mode: decode::FieldValidation,
             ) -> Result<(Object, Vec<String>), decode::DecodeError> {
+                let value = decode::base64_as_go_reads_it(self, value)?;
                 match self { $(Kind::$kind => decode::decode_with(value, mode).map(|(o, w)| (Object::$kind(o), w))),* }
             }
         }
@@ -162,6 +165,12 @@ kinds! {
     Node {
         short_names: &["no"], namespaced: false, read_only: true, has_status: true,
         ..served("", "nodes", "node")
+    },
+    ConfigMap { short_names: &["cm"], ..served("", "configmaps", "configmap") },
+    Secret { ..served("", "secrets", "secret") },
+    Namespace {
+        short_names: &["ns"], namespaced: false, has_status: true,
+        ..served("", "namespaces", "namespace")
     },
 }
 
@@ -300,6 +309,10 @@ mod tests {
         assert_eq!(Kind::parse("po"), Some(Kind::Pod));
         assert_eq!(Kind::parse("svc"), Some(Kind::Service));
         assert_eq!(Kind::parse("nodes"), Some(Kind::Node));
+        assert_eq!(Kind::parse("cm"), Some(Kind::ConfigMap));
+        assert_eq!(Kind::parse("secrets"), Some(Kind::Secret));
+        assert_eq!(Kind::parse("ns"), Some(Kind::Namespace));
+        assert!(!Kind::Namespace.info().namespaced);
         assert_eq!(Kind::parse("horizontalpodautoscalers"), None);
         assert_eq!(Kind::Deployment.qualified_plural(), "deployments.apps");
         assert_eq!(Kind::Pod.qualified_plural(), "pods");

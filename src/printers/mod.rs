@@ -2,6 +2,7 @@
 //! STATUS column, Tables and their text rendering, `describe`, `rollout history`, JSONPath
 //! templates and custom columns.
 
+mod config_tables;
 pub mod custom_columns;
 pub mod describe;
 pub mod duration;

@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::config_tables::{self, CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
 use super::duration::{age, since};
 use super::node_tables::{self, ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 use super::pod_status::pod_row;
@@ -35,6 +36,12 @@ pub enum TableKind {
     EndpointSlice,
     /// `v1` Node.
     Node,
+    /// `v1` ConfigMap.
+    ConfigMap,
+    /// `v1` Secret.
+    Secret,
+    /// `v1` Namespace.
+    Namespace,
 }
 
 impl From<Kind> for TableKind {
@@ -48,6 +55,9 @@ impl From<Kind> for TableKind {
             Kind::Endpoints => TableKind::Endpoints,
             Kind::EndpointSlice => TableKind::EndpointSlice,
             Kind::Node => TableKind::Node,
+            Kind::ConfigMap => TableKind::ConfigMap,
+            Kind::Secret => TableKind::Secret,
+            Kind::Namespace => TableKind::Namespace,
         }
     }
 }
@@ -253,6 +263,9 @@ impl TableKind {
             TableKind::Endpoints => ENDPOINTS_COLUMNS,
             TableKind::EndpointSlice => ENDPOINT_SLICE_COLUMNS,
             TableKind::Node => NODE_COLUMNS,
+            TableKind::ConfigMap => CONFIG_MAP_COLUMNS,
+            TableKind::Secret => SECRET_COLUMNS,
+            TableKind::Namespace => NAMESPACE_COLUMNS,
         }
     }
 
@@ -267,6 +280,9 @@ impl TableKind {
             TableKind::Endpoints => ("v1", "Endpoints"),
             TableKind::EndpointSlice => ("discovery.k8s.io/v1", "EndpointSlice"),
             TableKind::Node => ("v1", "Node"),
+            TableKind::ConfigMap => ("v1", "ConfigMap"),
+            TableKind::Secret => ("v1", "Secret"),
+            TableKind::Namespace => ("v1", "Namespace"),
         }
     }
 }
@@ -321,6 +337,9 @@ fn row(kind: TableKind, item: &Value, now: Timestamp, include_object: IncludeObj
         TableKind::Endpoints => (node_tables::endpoints_cells(&parse(item), now), None),
         TableKind::EndpointSlice => (node_tables::endpoint_slice_cells(&parse(item), now), None),
         TableKind::Node => (node_tables::node_cells(&parse(item), now), None),
+        TableKind::ConfigMap => (config_tables::config_map_cells(&parse(item), now), None),
+        TableKind::Secret => (config_tables::secret_cells(&parse(item), now), None),
+        TableKind::Namespace => (config_tables::namespace_cells(&parse(item), now), None),
     };
     let mut row = json!({"cells": cells, "object": row_object(kind, item, include_object)});
     if let Some(c) = conditions {

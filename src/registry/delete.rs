@@ -49,6 +49,7 @@ impl Registry {
         }
         match key.kind {
             Kind::Pod => self.delete_pod(existing, opts.grace_period_seconds).await,
+            Kind::Namespace => self.delete_namespace(existing).await,
             _ => self.delete_with_propagation(existing, opts.propagation.unwrap_or(Propagation::Background)).await,
         }
     }

@@ -21,6 +21,10 @@ pub enum ApiError {
     Conflict { kind: Kind, name: String },
     #[error("{} {name:?} is invalid: {}", kind.qualified_kind(), render_causes(errors))]
     Invalid { kind: Kind, name: String, errors: ErrorList },
+    /// Refused by policy (admission): `pods "x" is forbidden: ...`, or `pods is forbidden: ...`
+    /// for an object without a name yet.
+    #[error("{}", forbidden_message(*kind, name, message))]
+    Forbidden { kind: Kind, name: String, message: String, cause: Option<Forbidden> },
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -52,6 +56,21 @@ pub enum ApiError {
     UnknownPath,
     #[error("Internal error occurred: {0}")]
     Internal(String),
+}
+
+/// Why an admission refused, as a Status cause (`NamespaceTerminating` on `metadata.namespace`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forbidden {
+    pub reason: &'static str,
+    pub message: String,
+    pub field: &'static str,
+}
+
+fn forbidden_message(kind: Kind, name: &str, message: &str) -> String {
+    match name {
+        "" => format!("{} is forbidden: {message}", kind.qualified_plural()),
+        name => format!("{} {name:?} is forbidden: {message}", kind.qualified_plural()),
+    }
 }
 
 /// `[a, b]` for several errors, the error itself for one, as apimachinery's aggregate prints.
@@ -88,6 +107,7 @@ impl ApiError {
             ApiError::AlreadyExists { .. } => (409, "AlreadyExists"),
             ApiError::Conflict { .. } => (409, "Conflict"),
             ApiError::Invalid { .. } => (422, "Invalid"),
+            ApiError::Forbidden { .. } => (403, "Forbidden"),
             ApiError::BadRequest(_) => (400, "BadRequest"),
             ApiError::UnsupportedMediaType(_) => (415, "UnsupportedMediaType"),
             ApiError::MethodNotAllowed(_) => (405, "MethodNotAllowed"),
@@ -109,6 +129,13 @@ impl ApiError {
             | ApiError::AlreadyExists { kind, name }
             | ApiError::Conflict { kind, name } => {
                 Some(json!({"name": name, "group": kind.info().group, "kind": kind.info().plural}))
+            }
+            ApiError::Forbidden { kind, name, cause, .. } => {
+                let mut details = json!({"name": name, "group": kind.info().group, "kind": kind.info().plural});
+                if let Some(c) = cause {
+                    details["causes"] = json!([{"reason": c.reason, "message": c.message, "field": c.field}]);
+                }
+                Some(details)
             }
             ApiError::Invalid { kind, name, errors } => {
                 let causes: Vec<Value> = errors

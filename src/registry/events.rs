@@ -164,7 +164,12 @@ impl Writer {
     }
 
     async fn write(&self, p: Pending) {
-        let namespace = p.involved.namespace.clone().unwrap_or_else(|| "default".into());
+        let namespace = p.involved.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+        let home = ObjectKey { kind: Kind::Namespace, namespace: String::new(), name: namespace.clone() };
+        if self.store.get(&home).is_none() {
+            // Its namespace is gone (deleted with everything in it): nowhere to keep it.
+            return tracing::debug!(namespace = %namespace, reason = %p.reason, "event dropped");
+        }
         let (events, _) = self.store.list(Kind::Event, Some(&namespace));
         let op = match Self::repeat_of(&events, &p) {
             Some(mut ev) => {

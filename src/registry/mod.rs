@@ -2,9 +2,11 @@
 //! controllers or the kubelet) goes through here, so defaults, validation, generation
 //! bookkeeping, service port admission, graceful deletion and finalizers hold for all of them.
 
+mod config_pins;
 mod delete;
 pub mod error;
 pub mod events;
+mod namespaces;
 pub mod patch;
 pub mod services;
 pub mod strategy;
@@ -20,7 +22,7 @@ use crate::model::decode::{self, FieldValidation};
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::model::validation::{FieldError, FieldPath};
 use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
-use crate::store::{Preconditions, Store, StoreError};
+use crate::store::{Op, Preconditions, Store, StoreError};
 use events::EventType;
 use services::ServicePorts;
 use std::sync::Arc;
@@ -57,16 +59,21 @@ pub struct Registry {
 }
 
 impl Registry {
-    pub fn new(
+    /// The registry over `store`, with the system namespaces (`default`, `kube-system`, ...)
+    /// created where missing.
+    pub async fn new(
         store: Arc<Store>,
         clock: Clock,
         policy: PodSecurityPolicy,
         service_ports: ServicePorts,
         node: &str,
-    ) -> Registry {
+    ) -> Result<Registry, ApiError> {
         let events = events::Recorder::new(store.clone(), clock);
         let service_admission = tokio::sync::Mutex::new(());
-        Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events }
+        let registry =
+            Registry { store, clock, policy, service_ports, node: node.to_string(), service_admission, events };
+        registry.ensure_system_namespaces().await?;
+        Ok(registry)
     }
 
     /// The name of the node every pod runs on.
@@ -152,18 +159,23 @@ impl Registry {
     ) -> Result<Written, ApiError> {
         let (mut obj, mut warnings) = self.decode(kind, body, opts.field_validation)?;
         place_in_namespace(&mut obj, namespace)?;
+        self.admit_namespace(&obj)?;
         warnings.extend(strategy::warnings(&obj));
         let object = self.create_object(obj, opts).await?;
         warnings.extend(self.context_warnings(&object));
         Ok(Written { object, warnings })
     }
 
-    /// Creates a typed object (controllers use this directly). Honours `generateName`.
+    /// Creates a typed object (controllers use this directly) in a namespace that exists and is
+    /// not terminating. Honours `generateName`.
     pub async fn create_object(&self, mut obj: Object, opts: &WriteOptions) -> Result<Arc<Object>, ApiError> {
+        self.admit_namespace(&obj)?;
         let generate =
             obj.meta().name.as_deref().is_none_or(str::is_empty).then(|| obj.meta().generate_name.clone()).flatten();
         strategy::prepare_create(&mut obj, self.clock.now());
         let scheduled = self.schedule(&mut obj);
+        let pinned = self.config_pins(&mut obj);
+        self.pin_pod(&mut obj);
         for _attempt in 0..8 {
             if let Some(base) = &generate {
                 obj.meta_mut().name = Some(generated_name(base));
@@ -173,7 +185,7 @@ impl Registry {
             if opts.dry_run {
                 return Ok(Arc::new(obj));
             }
-            match self.store.create(obj.clone()).await {
+            match self.commit_with(Op::Create(obj.clone()), &pinned).await {
                 Err(StoreError::AlreadyExists(_)) if generate.is_some() => continue,
                 Ok(created) if scheduled => {
                     let m = created.meta();
@@ -237,7 +249,7 @@ impl Registry {
     ) -> Result<Written, ApiError> {
         let (mut obj, mut warnings) = self.decode(key.kind, body, opts.field_validation)?;
         check_identity(&obj, key)?;
-        obj.meta_mut().namespace = Some(key.namespace.clone());
+        obj.meta_mut().namespace = (!key.namespace.is_empty()).then(|| key.namespace.clone());
         let precondition = (obj.resource_version() > 0).then(|| obj.resource_version());
         let object = self.update_object(obj, precondition, opts).await?;
         warnings.extend(self.context_warnings(&object));
@@ -280,6 +292,7 @@ impl Registry {
         opts: &WriteOptions,
     ) -> Result<Arc<Object>, ApiError> {
         new.meta_mut().resource_version = existing.meta().resource_version.clone();
+        let pinned = self.config_pins(&mut new);
         if &new == existing.as_ref() {
             return Ok(existing.clone());
         }
@@ -292,7 +305,18 @@ impl Registry {
         if meta::is_terminating(new.meta()) && new.meta().finalizers.as_ref().is_none_or(Vec::is_empty) {
             return self.store.delete(new.key(), pre).await.map_err(ApiError::from_store);
         }
-        self.store.update(new, pre).await.map_err(ApiError::from_store)
+        self.commit_with(Op::Update(new, pre), &pinned).await.map_err(ApiError::from_store)
+    }
+
+    /// Commits `op` together with `extra` (a Deployment's snapshots); returns `op`'s result.
+    async fn commit_with(&self, op: Op, extra: &[Op]) -> Result<Arc<Object>, StoreError> {
+        let mut ops = vec![op];
+        ops.extend_from_slice(extra);
+        let mut written = self.store.commit(ops).await?;
+        if written.is_empty() {
+            return Err(StoreError::Io(std::io::Error::other("empty commit")));
+        }
+        Ok(written.swap_remove(0))
     }
 
     /// Replaces only the status of an object (the `/status` subresource and controllers).
@@ -345,15 +369,17 @@ fn generated_name(base: &str) -> String {
     format!("{base}{}", hash::random_suffix())
 }
 
-/// Objects in a namespaced request body must agree with the URL's namespace.
+/// Objects in a request body must agree with the URL's namespace (none for cluster-scoped
+/// kinds).
 fn place_in_namespace(obj: &mut Object, namespace: &str) -> Result<(), ApiError> {
+    let namespace = if obj.kind().info().namespaced { namespace } else { "" };
     let m = obj.meta_mut();
     match m.namespace.as_deref() {
         Some(ns) if !ns.is_empty() && ns != namespace => Err(ApiError::BadRequest(
             "the namespace of the provided object does not match the namespace sent on the request".into(),
         )),
         _ => {
-            m.namespace = Some(namespace.to_string());
+            m.namespace = (!namespace.is_empty()).then(|| namespace.to_string());
             Ok(())
         }
     }

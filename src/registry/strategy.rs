@@ -2,6 +2,7 @@
 //! server sets on create, what an update may and may not change, when `generation` moves,
 //! defaulting and validation.
 
+use crate::model::config;
 use crate::model::defaults;
 use crate::model::meta;
 use crate::model::validation::pod::PodSecurityPolicy;
@@ -33,8 +34,14 @@ pub fn prepare_create(obj: &mut Object, now: jiff::Timestamp) {
             p.status =
                 Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Pending".into()), ..Default::default() })
         }
-        // Written by skiff itself from what it observes.
-        Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) => {}
+        Object::Namespace(ns) => config::prepare_namespace_create(ns),
+        // Written by skiff itself from what it observes, or without server-set fields.
+        Object::Event(_)
+        | Object::Endpoints(_)
+        | Object::EndpointSlice(_)
+        | Object::Node(_)
+        | Object::ConfigMap(_)
+        | Object::Secret(_) => {}
     }
     apply_defaults(obj);
 }
@@ -70,6 +77,11 @@ pub fn prepare_update(new: &mut Object, old: &Object) {
             n.status = o.status.clone();
             keep_service_allocations(n, o);
         }
+        // The namespace controller alone releases the finalizer; status is the /status subresource's.
+        (Object::Namespace(n), Object::Namespace(o)) => {
+            n.spec = o.spec.clone();
+            n.status = o.status.clone();
+        }
         _ => {}
     }
 }
@@ -94,7 +106,10 @@ fn apply_defaults(obj: &mut Object) {
         Object::ReplicaSet(rs) => defaults::default_replicaset(rs),
         Object::Pod(p) => defaults::default_pod(p),
         Object::Service(s) => defaults::default_service(s),
-        Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) => {}
+        Object::Secret(s) => config::default_secret(s),
+        Object::Namespace(ns) => config::default_namespace(ns),
+        Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) | Object::ConfigMap(_) => {
+        }
     }
 }
 
@@ -112,6 +127,11 @@ pub fn validate(obj: &Object, old: Option<&Object>, policy: &PodSecurityPolicy) 
         (Object::Pod(p), Some(Object::Pod(o))) => validate_pod_update(p, o),
         (Object::Pod(p), _) => validation::pod::validate_pod(p, policy),
         (Object::Service(s), _) => validation::service::validate_service(s),
+        (Object::ConfigMap(c), Some(Object::ConfigMap(o))) => validation::config::validate_config_map_update(c, o),
+        (Object::ConfigMap(c), _) => validation::config::validate_config_map(c),
+        (Object::Secret(s), Some(Object::Secret(o))) => validation::config::validate_secret_update(s, o),
+        (Object::Secret(s), _) => validation::config::validate_secret(s),
+        (Object::Namespace(ns), _) => validation::config::validate_namespace(ns),
         // Clients cannot write these; skiff writes them from what it observes.
         (Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_), _) => Vec::new(),
     };

@@ -5,10 +5,10 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use serde_json::{Value, json};
 
-fn registry() -> Registry {
+async fn registry() -> Registry {
     let store = Arc::new(Store::in_memory(1000));
     let ports = ServicePorts { node_port_range: 31000..=31999, ..Default::default() };
-    Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node")
+    Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node").await.expect("registry")
 }
 
 fn deployment_json(replicas: Value) -> Value {
@@ -32,7 +32,7 @@ fn key(kind: Kind, name: &str) -> ObjectKey {
 
 #[tokio::test]
 async fn create_defaults_and_stamps_server_fields() {
-    let r = registry();
+    let r = registry().await;
     let written =
         r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
     let Object::Deployment(d) = written.object.as_ref() else { panic!() };
@@ -52,7 +52,7 @@ async fn create_defaults_and_stamps_server_fields() {
 
 #[tokio::test]
 async fn invalid_and_unknown_fields_are_rejected_with_paths_and_store_nothing() {
-    let r = registry();
+    let r = registry().await;
     let err =
         r.create(Kind::Deployment, "default", deployment_json(json!(-1)), &WriteOptions::default()).await.unwrap_err();
     assert_eq!(err.code_and_reason(), (422, "Invalid"));
@@ -75,7 +75,7 @@ async fn invalid_and_unknown_fields_are_rejected_with_paths_and_store_nothing() 
 
 #[tokio::test]
 async fn updates_bump_generation_only_for_spec_or_annotations() {
-    let r = registry();
+    let r = registry().await;
     r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
     let set_image = br#"{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"web"}],"containers":[{"image":"hello-kubernetes:2.0","name":"web"}]}}}}"#;
@@ -100,7 +100,7 @@ async fn updates_bump_generation_only_for_spec_or_annotations() {
 
 #[tokio::test]
 async fn stale_resource_version_is_a_conflict() {
-    let r = registry();
+    let r = registry().await;
     r.create(Kind::Deployment, "default", deployment_json(json!(3)), &WriteOptions::default()).await.unwrap();
     let mut body = r.get(&key(Kind::Deployment, "web")).unwrap().to_json();
     body["metadata"]["resourceVersion"] = json!("999");
@@ -110,7 +110,7 @@ async fn stale_resource_version_is_a_conflict() {
 
 #[tokio::test]
 async fn pods_terminate_gracefully_and_generate_names() {
-    let r = registry();
+    let r = registry().await;
     let pod: Pod = serde_json::from_value(json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"generateName": "web-abc-", "namespace": "default"},
@@ -130,7 +130,7 @@ async fn pods_terminate_gracefully_and_generate_names() {
 
 #[tokio::test]
 async fn foreground_deletion_waits_on_a_finalizer() {
-    let r = registry();
+    let r = registry().await;
     r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
     let opts = DeleteOptions { propagation: Some(Propagation::Foreground), ..Default::default() };
@@ -144,7 +144,7 @@ async fn foreground_deletion_waits_on_a_finalizer() {
 
 #[tokio::test]
 async fn node_ports_are_allocated_and_kept_across_updates() {
-    let r = registry();
+    let r = registry().await;
     let svc = json!({
         "apiVersion": "v1", "kind": "Service",
         "metadata": {"name": "web"},
@@ -161,7 +161,7 @@ async fn node_ports_are_allocated_and_kept_across_updates() {
 
 #[tokio::test]
 async fn objects_past_the_storage_limit_are_refused_with_kubernetes_words() {
-    let r = registry();
+    let r = registry().await;
     let mut big = deployment_json(json!(1));
     big["metadata"]["annotations"]["padding"] = json!("x".repeat(MAX_OBJECT_BYTES));
     let dry_run = WriteOptions { dry_run: true, ..WriteOptions::default() };
@@ -175,7 +175,7 @@ async fn objects_past_the_storage_limit_are_refused_with_kubernetes_words() {
 
 #[tokio::test]
 async fn json_patches_are_bounded_in_operations_and_in_what_copies_add() {
-    let r = registry();
+    let r = registry().await;
     r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
     let run = |patch: Value| {
@@ -208,7 +208,7 @@ async fn json_patches_are_bounded_in_operations_and_in_what_copies_add() {
 
 #[tokio::test]
 async fn a_patch_cannot_change_the_uid_and_a_put_with_another_uid_conflicts() {
-    let r = registry();
+    let r = registry().await;
     r.create(Kind::Deployment, "default", deployment_json(json!(1)), &WriteOptions::default()).await.unwrap();
     let k = key(Kind::Deployment, "web");
     let uid_patch = br#"{"metadata":{"uid":"00000000-0000-0000-0000-000000000000"}}"#;

@@ -95,8 +95,19 @@ fn create_body(config: &ContainerConfig) -> ContainerCreateBody {
             nano_cpus: config.nano_cpus,
             memory: config.memory_bytes,
             privileged: Some(config.privileged),
+            mounts: (!config.mounts.is_empty()).then(|| config.mounts.iter().map(bind).collect()),
             ..Default::default()
         }),
+        ..Default::default()
+    }
+}
+
+fn bind(m: &super::Mount) -> bollard::models::Mount {
+    bollard::models::Mount {
+        target: Some(m.target.clone()),
+        source: Some(m.source.to_string_lossy().into_owned()),
+        typ: Some(bollard::models::MountType::BIND),
+        read_only: Some(m.read_only),
         ..Default::default()
     }
 }

@@ -41,6 +41,17 @@ pub struct ContainerConfig {
     pub memory_bytes: Option<i64>,
     pub user: Option<String>,
     pub privileged: bool,
+    /// Host directories or files bound into the container (the pod's volumes).
+    pub mounts: Vec<Mount>,
+}
+
+/// A bind mount of a host path into a container.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mount {
+    pub source: std::path::PathBuf,
+    /// The absolute path inside the container.
+    pub target: String,
+    pub read_only: bool,
 }
 
 /// What a container is doing, as the engine reports it: every state Docker has, typed (the

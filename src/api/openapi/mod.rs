@@ -40,20 +40,18 @@ struct Described {
     patchable: bool,
 }
 
-/// Served read-only at `/api/v1/namespaces` without being a stored kind.
-const NAMESPACE: Described =
-    Described { group: "", kind: "Namespace", plural: "namespaces", namespaced: false, patchable: false };
-
 impl Described {
     fn all() -> Vec<Described> {
-        let stored = KINDS.iter().map(|k| Described {
-            group: k.group,
-            kind: k.name,
-            plural: k.plural,
-            namespaced: k.namespaced,
-            patchable: !k.read_only && k.kind != Kind::Event,
-        });
-        stored.chain([NAMESPACE]).collect()
+        KINDS
+            .iter()
+            .map(|k| Described {
+                group: k.group,
+                kind: k.name,
+                plural: k.plural,
+                namespaced: k.namespaced,
+                patchable: !k.read_only && k.kind != Kind::Event,
+            })
+            .collect()
     }
 
     /// `v1`, `apps/v1` (skiff serves v1 of every group).

@@ -85,8 +85,10 @@ impl Reconciler for GarbageCollector {
 
     async fn reconcile(&self, _: &()) -> Result<Option<Duration>, ApiError> {
         let store = self.registry.store();
-        let objects: Vec<Arc<Object>> =
-            [Kind::Deployment, Kind::ReplicaSet, Kind::Pod].into_iter().flat_map(|k| store.list(k, None).0).collect();
+        let objects: Vec<Arc<Object>> = [Kind::Deployment, Kind::ReplicaSet, Kind::Pod, Kind::ConfigMap, Kind::Secret]
+            .into_iter()
+            .flat_map(|k| store.list(k, None).0)
+            .collect();
         let mut result = Ok(None);
         for action in gc::plan(&objects) {
             if let Err(e) = self.execute(action).await {

@@ -1,12 +1,16 @@
 //! The async shell around the controllers' pure decisions: a generic reconcile loop fed by the
 //! store's watch (with a periodic resync as the safety net) and one executor per controller.
 
+mod config_rollout;
 mod deployment;
 mod gc;
+mod namespace;
 mod replicaset;
 
+pub use config_rollout::ConfigRolloutController;
 pub use deployment::DeploymentController;
 pub use gc::GarbageCollector;
+pub use namespace::NamespaceController;
 pub use replicaset::ReplicaSetController;
 
 use super::queue::WorkQueue;

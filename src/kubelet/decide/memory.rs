@@ -83,7 +83,13 @@ pub struct Known {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blocked {
     pub reason: String,
-    pub message: String,
+    pub message: Option<String>,
+}
+
+impl Blocked {
+    pub fn new(reason: &str, message: impl Into<String>) -> Blocked {
+        Blocked { reason: reason.into(), message: Some(message.into()) }
+    }
 }
 
 /// No engine request for the container before `until` (a request failed).
@@ -91,6 +97,8 @@ pub struct Blocked {
 pub struct Hold {
     pub until: jiff::Timestamp,
     pub blocked: Option<Blocked>,
+    /// It waits for a ConfigMap or Secret the pod references: lifted as soon as one changes.
+    pub waits_for_config: bool,
 }
 
 #[derive(Default)]
@@ -136,6 +144,16 @@ pub struct PodMemory {
 }
 
 impl PodMemory {
+    /// A ConfigMap or Secret the pod references changed: containers waiting for one may try
+    /// again now.
+    pub fn release_config_holds(&mut self) {
+        for c in &mut self.containers {
+            if c.hold.as_ref().is_some_and(|h| h.waits_for_config) {
+                c.hold = None;
+            }
+        }
+    }
+
     /// A fresh memory for `pod`. Its last reported status names the instances the previous
     /// daemon ran, so one that vanished while no daemon watched is noticed like any other.
     pub fn new(pod: &Pod) -> PodMemory {

@@ -236,7 +236,7 @@ impl ContainerDecision<'_> {
             (Some(Action::Create { .. } | Action::Start { .. } | Action::Unpause { .. }), _) if !self.may_create => {}
             (Some(_), Some(h)) => {
                 if let (Some(b), false) = (&h.blocked, current.is_some_and(|i| i.state.is_alive())) {
-                    view.state = State::Waiting { reason: b.reason.clone(), message: Some(b.message.clone()) };
+                    view.state = State::Waiting { reason: b.reason.clone(), message: b.message.clone() };
                 }
             }
             (Some(a), None) => d.actions.push(a),

@@ -253,13 +253,36 @@ fn liveness_and_startup_failures_stop_the_instance_once() {
 fn a_hold_shows_why_and_wakes_when_it_ends() {
     let p = pod("Always", false, json!({}));
     let mut memory = PodMemory::new(&p);
-    let blocked = Blocked { reason: "ErrImagePull".into(), message: "no registry".into() };
-    memory.containers[0].hold = Some(Hold { until: t(20), blocked: Some(blocked) });
+    let blocked = Blocked::new("ErrImagePull", "no registry");
+    memory.containers[0].hold = Some(Hold { until: t(20), blocked: Some(blocked), waits_for_config: false });
     let d = decide_at(&p, &[], &mut memory, t(10));
     assert!(d.actions.is_empty());
     assert_eq!(waiting(&d), Some("ErrImagePull"));
     assert_eq!(d.wake, Some(t(20)));
     assert_eq!(decide_at(&p, &[], &mut memory, t(20)).actions.len(), 1, "tried again when the hold ends");
+}
+
+#[test]
+fn a_config_error_waits_for_the_object_and_goes_once_it_changes() {
+    let p = pod("Always", false, json!({}));
+    let mut memory = PodMemory::new(&p);
+    let blocked = Blocked::new("CreateContainerConfigError", "configmap \"settings\" not found");
+    memory.containers[0].hold = Some(Hold { until: t(20), blocked: Some(blocked), waits_for_config: true });
+    let d = decide_at(&p, &[], &mut memory, t(10));
+    assert!(d.actions.is_empty());
+    let State::Waiting { reason, message } = &d.views[0].state else { panic!() };
+    assert_eq!(
+        (reason.as_str(), message.as_deref()),
+        ("CreateContainerConfigError", Some("configmap \"settings\" not found"))
+    );
+    assert_eq!(crate::kubelet::status::phase("Always", &d.views), "Pending");
+    memory.release_config_holds();
+    let d = decide_at(&p, &[], &mut memory, t(11));
+    assert_eq!(d.actions, [Action::Create { index: 0, restart_count: 0, after: None }], "the ConfigMap appeared");
+    let mounting = Blocked { reason: "ContainerCreating".into(), message: None };
+    memory.containers[0].hold = Some(Hold { until: t(20), blocked: Some(mounting), waits_for_config: true });
+    let d = decide_at(&p, &[], &mut memory, t(12));
+    assert_eq!(d.views[0].state, State::Waiting { reason: "ContainerCreating".into(), message: None });
 }
 
 #[test]

@@ -36,7 +36,7 @@ impl Worker {
     pub(super) fn hold(&mut self, index: usize, blocked: Option<Blocked>) {
         let until = self.now() + jiff::SignedDuration::try_from(RETRY).unwrap_or_default();
         if let Some(m) = self.memory.containers.get_mut(index) {
-            m.hold = Some(Hold { until, blocked });
+            m.hold = Some(Hold { until, blocked, waits_for_config: false });
         }
     }
 
@@ -51,11 +51,12 @@ impl Worker {
             return;
         }
         let Some(spec) = self.containers().get(index).cloned() else { return };
-        let join = self.network_of_first_container(index);
+        let Some(mut prepared) = self.prepare(index, &spec).await else { return };
+        prepared.join = self.network_of_first_container(index);
         let services = self.env.registry.list_typed::<Service>(Some(meta::namespace(&self.pod.metadata)));
-        let publish = crate::model::ports::pod_ports_to_publish(&self.pod, &services);
+        prepared.publish = crate::model::ports::pod_ports_to_publish(&self.pod, &services);
         let (instance, host_ip) = (&self.env.instance, self.env.host_ip);
-        let config = container::config(&self.pod, &spec, instance, restart_count, host_ip, join, publish);
+        let config = container::config(&self.pod, &spec, instance, restart_count, host_ip, prepared);
         match self.env.runtime.create(&config).await {
             Ok(id) => {
                 let msg = format!("Created container: {}", spec.name);
@@ -65,7 +66,7 @@ impl Worker {
             Err(e) => {
                 let message = e.to_string();
                 self.event(Some(&spec.name), EventType::Warning, "Failed", format!("Error: {message}")).await;
-                self.hold(index, Some(Blocked { reason: "CreateContainerError".into(), message }));
+                self.hold(index, Some(Blocked::new("CreateContainerError", message)));
             }
         }
     }

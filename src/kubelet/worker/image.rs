@@ -21,7 +21,7 @@ impl Worker {
         let present = match self.env.runtime.image_present(&image).await {
             Ok(p) => p,
             Err(e) => {
-                self.hold(index, Some(Blocked { reason: "ErrImageInspect".into(), message: e.to_string() }));
+                self.hold(index, Some(Blocked::new("ErrImageInspect", e.to_string())));
                 return false;
             }
         };
@@ -50,8 +50,8 @@ impl Worker {
             self.event(Some(name), EventType::Warning, "Failed", "Error: ImagePullBackOff".into()).await;
             let backoff = &self.memory.containers[index].pull_backoff;
             let until = backoff.last_update().and_then(|t| backoff.expires(t)).unwrap_or(now);
-            let blocked = Blocked { reason: "ImagePullBackOff".into(), message: msg };
-            self.memory.containers[index].hold = Some(Hold { until, blocked: Some(blocked) });
+            let blocked = Blocked::new("ImagePullBackOff", msg);
+            self.memory.containers[index].hold = Some(Hold { until, blocked: Some(blocked), waits_for_config: false });
             return false;
         }
         self.event(Some(name), EventType::Normal, "Pulling", format!("Pulling image {image:?}")).await;
@@ -80,6 +80,6 @@ impl Worker {
         let until = now + jiff::SignedDuration::try_from(POD_SYNC).unwrap_or_default();
         let m = &mut self.memory.containers[index];
         m.pull_backoff.next(now, now);
-        m.hold = Some(Hold { until, blocked: Some(Blocked { reason: reason.into(), message }) });
+        m.hold = Some(Hold { until, blocked: Some(Blocked::new(reason, message)), waits_for_config: false });
     }
 }

@@ -3,6 +3,7 @@
 //! executes it, runs the probes, and publishes the pod's endpoint and status. Messages from the
 //! kubelet and its own timers drive it; it never shares its state.
 
+mod config;
 mod execute;
 mod image;
 mod observe;
@@ -42,6 +43,8 @@ pub struct Env {
     pub host_ip: IpAddr,
     /// Lets container starts go ahead of stops and removals.
     pub engine: Arc<super::engine::Engine>,
+    /// Where pods' volumes live on this host (`<state>/volumes`).
+    pub volumes_dir: std::path::PathBuf,
 }
 
 /// What the kubelet tells a worker.
@@ -53,6 +56,8 @@ pub enum Message {
     Deleted,
     /// Something happened to one of the pod's containers.
     Runtime(RuntimeEvent),
+    /// A ConfigMap or Secret the pod references changed.
+    Config,
     /// Check the containers against the engine (the safety net for missed events), given the
     /// pod's containers in a listing of the engine.
     Resync(Vec<ContainerSummary>),
@@ -102,7 +107,11 @@ pub async fn run(
                 Some(Message::Deleted) => return w.remove_everything().await,
                 Some(Message::Pod(pod)) => w.pod.metadata = pod.metadata,
                 Some(Message::Runtime(event)) => w.refresh(&event.id).await,
-                Some(Message::Resync(listed)) => w.resync(&listed).await,
+                Some(Message::Config) => w.config_changed().await,
+                Some(Message::Resync(listed)) => {
+                    w.resync(&listed).await;
+                    w.refresh_volumes().await;
+                }
             },
             Some(done) = w.probes.next(), if !w.probes.is_empty() => w.on_probe(done).await,
             Some(done) = w.background.next(), if !w.background.is_empty() => w.refresh(&done.id).await,
@@ -205,11 +214,13 @@ impl Worker {
         self.containers().get(index).map(|c| c.name.clone()).unwrap_or_default()
     }
 
-    /// The pod object is gone: leave the proxy; its containers are removed in the background.
+    /// The pod object is gone: leave the proxy; its containers are removed in the background,
+    /// its volumes at once.
     async fn remove_everything(&mut self) {
         self.env.endpoints.remove(meta::uid(&self.pod.metadata)).await;
         for i in &self.instances {
             self.env.engine.remove_later(i.id.clone());
         }
+        self.remove_volumes().await;
     }
 }

@@ -49,7 +49,7 @@ pub(super) fn no_backsteps(target: &str, path: &FieldPath) -> ErrorList {
 }
 
 /// `validateLocalDescendingPath` (subPath and subPathExpr).
-fn local_descending(target: &str, path: &FieldPath) -> ErrorList {
+pub(super) fn local_descending(target: &str, path: &FieldPath) -> ErrorList {
     let mut errs = ErrorList::new();
     if target.starts_with('/') {
         errs.push(FieldError::invalid(path, target, "must be a relative path"));

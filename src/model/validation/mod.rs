@@ -1,5 +1,6 @@
 //! Validation with Kubernetes' rules, messages and field paths.
 
+pub mod config;
 pub mod container;
 pub mod deployment;
 mod env;

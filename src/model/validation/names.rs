@@ -129,6 +129,12 @@ pub fn name_is_dns_subdomain(name: &str, prefix: bool) -> Vec<String> {
     is_dns1123_subdomain(&name)
 }
 
+/// `NameIsDNSLabel(name, prefix)`, the rule for Namespace names.
+pub fn name_is_dns_label(name: &str, prefix: bool) -> Vec<String> {
+    let name = if prefix { mask_trailing_dash(name) } else { name.to_string() };
+    is_dns1123_label(&name)
+}
+
 /// `NameIsDNS1035Label(name, prefix)`, the rule for Service names.
 pub fn name_is_dns1035_label(name: &str, prefix: bool) -> Vec<String> {
     let name = if prefix { mask_trailing_dash(name) } else { name.to_string() };
@@ -325,6 +331,16 @@ pub type NameRule = fn(&str, bool) -> Vec<String>;
 /// generateName and name by `rule` (`metadata.name: Required value: name or generateName is
 /// required` when empty), namespace (when set) as a DNS label, then labels and annotations.
 pub fn validate_object_meta(meta: &ObjectMeta, rule: NameRule, path: &FieldPath) -> ErrorList {
+    object_meta(meta, rule, path, true)
+}
+
+/// `ValidateObjectMeta` with `requiresNamespace` false, for cluster-scoped kinds (Namespace):
+/// a namespace is `Forbidden: not allowed on this type`.
+pub fn validate_cluster_object_meta(meta: &ObjectMeta, rule: NameRule, path: &FieldPath) -> ErrorList {
+    object_meta(meta, rule, path, false)
+}
+
+fn object_meta(meta: &ObjectMeta, rule: NameRule, path: &FieldPath, namespaced: bool) -> ErrorList {
     let mut errs = ErrorList::new();
     if let Some(generate) = meta.generate_name.as_deref().filter(|g| !g.is_empty()) {
         errs.extend(invalid_each(&path.child("generateName"), generate, rule(generate, true)));
@@ -334,8 +350,10 @@ pub fn validate_object_meta(meta: &ObjectMeta, rule: NameRule, path: &FieldPath)
         None => errs.push(FieldError::required(&name_path, "name or generateName is required")),
         Some(name) => errs.extend(invalid_each(&name_path, name, rule(name, false))),
     }
-    if let Some(ns) = meta.namespace.as_deref().filter(|n| !n.is_empty()) {
-        errs.extend(invalid_each(&path.child("namespace"), ns, is_dns1123_label(ns)));
+    match meta.namespace.as_deref().filter(|n| !n.is_empty()) {
+        Some(ns) if namespaced => errs.extend(invalid_each(&path.child("namespace"), ns, is_dns1123_label(ns))),
+        Some(_) => errs.push(FieldError::forbidden(&path.child("namespace"), "not allowed on this type")),
+        None => {}
     }
     if meta.generation.is_some_and(|g| g < 0) {
         let generation = meta.generation.unwrap_or_default();

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Volume};
 
+use super::config::key_to_paths;
 use super::container::{
     Ctx, host_port_conflicts, no_backsteps, one_of, validate_container_common, validate_probes_and_lifecycle,
 };
@@ -192,12 +193,14 @@ fn validate_first_source(v: &Volume, source: &str, path: &FieldPath) -> ErrorLis
             let named = secret.and_then(|s| s.secret_name.as_deref()).is_some_and(|n| !n.is_empty());
             let mut errs = required(named, "secretName");
             errs.extend(validate_mode(secret.and_then(|s| s.default_mode), path));
+            errs.extend(key_to_paths(secret.and_then(|s| s.items.as_deref()), &path.child("items")));
             errs
         }
         "configMap" => {
             let config_map = v.config_map.as_ref();
             let mut errs = required(config_map.is_some_and(|c| !c.name.is_empty()), "name");
             errs.extend(validate_mode(config_map.and_then(|c| c.default_mode), path));
+            errs.extend(key_to_paths(config_map.and_then(|c| c.items.as_deref()), &path.child("items")));
             errs
         }
         "persistentVolumeClaim" => {

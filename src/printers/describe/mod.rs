@@ -1,6 +1,6 @@
-//! `kubectl describe` text for Deployments, ReplicaSets, Pods and Services, and the pod-template
-//! block `kubectl rollout history --revision` prints, following kubectl's `describe.go` line by
-//! line.
+//! `kubectl describe` text for Deployments, ReplicaSets, Pods, Services, ConfigMaps, Secrets and
+//! Namespaces, and the pod-template block `kubectl rollout history --revision` prints, following
+//! kubectl's `describe.go` line by line.
 //!
 //! Everything is first written as Go's `PrefixWriter` would (two spaces per level, tab-separated
 //! cells, terminal escapes neutralised) and then aligned by the `tabbedString` tabwriter.
@@ -30,11 +30,13 @@ use service::*;
 use volumes::*;
 use workloads::*;
 
+pub use config::{describe_config_map, describe_namespace, describe_secret};
 pub use node::describe_node;
 pub use pod::describe_pod;
 pub use service::describe_service;
 pub use workloads::{describe_deployment, describe_pod_template, describe_replica_set};
 
+mod config;
 mod container;
 mod node;
 mod pod;

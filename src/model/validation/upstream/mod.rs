@@ -13,6 +13,7 @@
 
 mod apps;
 mod apps_status;
+mod config;
 mod containers;
 mod env;
 mod init_containers;

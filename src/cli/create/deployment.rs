@@ -1,17 +1,9 @@
 //! `create deployment NAME --image=IMG…`: the Deployment kubectl builds (labels and selector
-//! `app: NAME`, one container per image named after it), created or printed with --dry-run.
+//! `app: NAME`, one container per image named after it).
 
-use super::client::{CliError, Client, Result, collection_path};
-use super::output::{self, Format};
-use crate::model::Kind;
-use clap::{Args, Subcommand};
+use super::CreateOutput;
+use clap::Args;
 use serde_json::{Value, json};
-
-#[derive(Subcommand, Debug)]
-pub enum CreateCommand {
-    /// A Deployment running the given images.
-    Deployment(CreateDeploymentArgs),
-}
 
 #[derive(Args, Debug)]
 pub struct CreateDeploymentArgs {
@@ -24,12 +16,8 @@ pub struct CreateDeploymentArgs {
     /// The first container's port.
     #[arg(long)]
     pub port: Option<i32>,
-    /// none, client (print only) or server (checked by the server, not stored).
-    #[arg(long, default_value = "none", value_parser = ["none", "client", "server"])]
-    pub dry_run: String,
-    /// Print the object instead of a message: yaml, json or name.
-    #[arg(short = 'o', long)]
-    pub output: Option<String>,
+    #[command(flatten)]
+    pub out: CreateOutput,
 }
 
 /// The container name kubectl derives from an image: its last path segment without tag or
@@ -67,44 +55,10 @@ pub fn deployment(name: &str, images: &[String], replicas: i32, port: Option<i32
     })
 }
 
-pub async fn run(client: &Client, ns: &str, cmd: CreateCommand) -> Result<()> {
-    let CreateCommand::Deployment(args) = cmd;
-    let format = args.output.as_deref().map(|o| Format::parse(Some(o))).transpose()?;
-    if format.as_ref().is_some_and(Format::is_table) {
-        return Err(CliError::msg(format!(
-            "--output {:?} is not available for create",
-            args.output.unwrap_or_default()
-        )));
-    }
-    let object = deployment(&args.name, &args.image, args.replicas, args.port);
-    let created = match args.dry_run.as_str() {
-        "client" => object,
-        dry_run => {
-            let query = if dry_run == "server" {
-                "?fieldManager=kubectl-create&dryRun=All"
-            } else {
-                "?fieldManager=kubectl-create"
-            };
-            client.post(&format!("{}{query}", collection_path(Kind::Deployment, Some(ns))), &object).await?
-        }
-    };
-    match format {
-        Some(format) => print!("{}", output::print_objects(&format, vec![(Kind::Deployment, created)], true, false)?),
-        None => {
-            let suffix = match args.dry_run.as_str() {
-                "client" => " (dry run)",
-                "server" => " (server dry run)",
-                _ => "",
-            };
-            println!("deployment.apps/{} created{suffix}", args.name);
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::output;
 
     #[test]
     fn builds_what_kubectl_builds() {
