@@ -204,4 +204,5 @@ fn the_demo_runs_to_completion() {
     assert_eq!(stdout.matches("\x1b[1m0 failed\x1b[0m").count(), 3, "{stdout}");
     assert!(stdout.contains("error: deployment \"hello-kubernetes\" exceeded its progress deadline"));
     assert!(stdout.contains("every answer now says \"Hello world v2!\""));
+    assert!(stdout.contains("Open the live dashboard now: http://127.0.0.1:"), "{stdout}");
 }

@@ -2,7 +2,8 @@
 //! daemon on a temporary state dir, deploys "Hello world!", rolls it to v2 under live traffic
 //! (showing the split and confirming nothing failed), undoes it, then shows a broken v3 that
 //! never becomes ready: the rollout stalls, v1 keeps serving, the deadline passes, undo
-//! recovers. Then it leaves everything running until Ctrl-C (or finishes, with --finish).
+//! recovers. Then it leaves everything running until Ctrl-C (or finishes, with --finish). The
+//! dashboard's address is given at the start, so the student can watch each step there.
 
 use super::images;
 use super::traffic::{Tally, Traffic};
@@ -209,6 +210,10 @@ pub async fn run(finish: bool) -> anyhow::Result<()> {
     let result = async {
         step(0, "Start a daemon on a temporary state dir");
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
+        say(&format!(
+            "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
+            cli::dashboard::address(&server, None)
+        ));
         let mut lesson = Lesson { server: server.clone(), dir: dir.clone(), url: String::new() };
         teach(&mut lesson).await?;
         closing(&lesson, finish).await
@@ -230,6 +235,7 @@ async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
     println!("  {exe} rollout status deployment/hello-kubernetes");
     println!("  {exe} rollout history deployment/hello-kubernetes");
     println!("  {exe} rollout undo deployment/hello-kubernetes");
+    println!("  {exe} dashboard                          # the live dashboard's address");
     println!("  curl {}", l.url);
     println!("  kubectl --server {} get pods          # plain kubectl works too", l.server);
     if finish {
