@@ -162,6 +162,14 @@ fn the_dashboard_follows_a_rollout_and_rolls_it_back_on_a_confirmed_click() {
     );
     let at_rest = b.wait_for(Duration::from_secs(60), "revision 1 with 10 Ready pods", &ready_v1);
     let v1 = at_rest["revisions"][0]["hash"].as_str().unwrap().to_string();
+    // Readable without colour and at 1280×800: each tile says its state in a letter and in
+    // words, and nothing spills sideways.
+    let plain = b.eval(
+        r#"[...document.querySelectorAll('.tiles [data-state]')].every((t) => t.textContent.trim() === 'R'
+            && /^pod hello-kubernetes-10-\w+-\w+: Ready, 0 restarts$/.test(t.getAttribute('aria-label')))"#,
+    );
+    assert_eq!(plain, true, "tiles carry a letter and an aria-label");
+    assert_eq!(b.eval("document.documentElement.scrollWidth <= 1280"), true, "no horizontal scrolling at 1280×800");
     let serving = format!("(() => {{ const s = {}; return s && s.traffic['{v1}'] > 100; }})()", snapshot_js());
     b.wait_for(Duration::from_secs(30), "the proxy's traffic through revision 1", &serving);
 
