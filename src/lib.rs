@@ -4,8 +4,8 @@
 //! Kubernetes' object semantics over the durable `store`; `controller` (Deployment,
 //! ReplicaSet, garbage collection) and `kubelet` (pods on the container `runtime`, with
 //! `probe`s) reconcile; `proxy` routes Service traffic to ready pods; `conn` manages the
-//! connections of every listener (caps, timeouts, the descriptor budget). `model` holds the pure
-//! object rules; `daemon` wires everything together.
+//! connections of every listener (caps, timeouts, the descriptor budget); `ui` is the dashboard
+//! the API serves. `model` holds the pure object rules; `daemon` wires everything together.
 
 pub mod api;
 pub mod apply;
@@ -26,4 +26,5 @@ pub mod proxy;
 pub mod registry;
 pub mod runtime;
 pub mod store;
+pub mod ui;
 pub mod version;

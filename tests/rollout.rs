@@ -208,4 +208,5 @@ fn the_demo_runs_to_completion() {
         stdout.contains("hello-kubernetes-sticky: 10 users, \x1b[1m0 saw the version change more than once"),
         "{stdout}"
     );
+    assert!(stdout.contains("Open the live dashboard now: http://127.0.0.1:"), "{stdout}");
 }

@@ -12,10 +12,11 @@ pub mod request;
 mod resources;
 mod response;
 mod selectors;
+pub mod skiff;
 mod watch;
 
 use crate::conn::{self, RequestBody};
-use crate::model::{ObjectKey, meta};
+use crate::model::{Kind, ObjectKey, meta};
 use crate::proxy::metrics::Metrics;
 use crate::registry::{ApiError, Registry};
 use crate::runtime::ContainerRuntime;
@@ -96,7 +97,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
     if !authorized(state, &parts.headers) {
-        return Err(ApiError::Unauthorized);
+        return crate::ui::unauthorized(parts.uri.path()).ok_or(ApiError::Unauthorized);
     }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
@@ -124,6 +125,11 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
             let key = ObjectKey { kind, namespace, name };
             resources::item(state, &parts.method, key, sub, &q, &parts.headers, body).await
         }
+        Target::Skiff { namespace, name, verb } => {
+            let key = ObjectKey { kind: Kind::Deployment, namespace, name };
+            skiff::deployment(state, &parts.method, key, verb, body).await
+        }
+        Target::Ui(path) => get_only(crate::ui::serve(&path).ok_or(ApiError::UnknownPath)?),
     }
 }
 

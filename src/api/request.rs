@@ -25,6 +25,21 @@ pub enum Target {
         name: String,
         sub: Option<Sub>,
     },
+    /// `/apis/skiff.io/v1alpha1/namespaces/{ns}/deployments/{name}/{plan|rollback}`.
+    Skiff {
+        namespace: String,
+        name: String,
+        verb: SkiffVerb,
+    },
+    /// `/ui/…`: the dashboard's files (the rest of the path).
+    Ui(String),
+}
+
+/// skiff's own endpoints over a Deployment (`api::skiff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkiffVerb {
+    Plan,
+    Rollback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +59,15 @@ pub fn parse(path: &str) -> Result<Target, ApiError> {
         ["api"] | ["apis"] | ["api", "v1"] => Ok(Target::Discovery(segs.join("/"))),
         ["apis", group] | ["apis", group, "v1"] if served_group(group) => Ok(Target::Discovery(segs.join("/"))),
         ["openapi", rest @ ..] => Ok(Target::OpenApi(rest.join("/"))),
+        ["ui", rest @ ..] => Ok(Target::Ui(rest.join("/"))),
+        ["apis", "skiff.io", "v1alpha1", "namespaces", ns, "deployments", name, verb] => {
+            let verb = match *verb {
+                "plan" => SkiffVerb::Plan,
+                "rollback" => SkiffVerb::Rollback,
+                _ => return Err(ApiError::UnknownPath),
+            };
+            Ok(Target::Skiff { namespace: ns.to_string(), name: name.to_string(), verb })
+        }
         ["api", "v1", rest @ ..] => resource("", rest),
         ["apis", group, "v1", rest @ ..] if served_group(group) => resource(group, rest),
         _ => Err(ApiError::UnknownPath),
@@ -185,5 +209,12 @@ mod tests {
             parse("/api/v1/namespaces/lab/configmaps").unwrap(),
             Target::Collection { kind: Kind::ConfigMap, namespace: Some("lab".into()) }
         );
+        assert_eq!(
+            parse("/apis/skiff.io/v1alpha1/namespaces/default/deployments/web/plan").unwrap(),
+            Target::Skiff { namespace: "default".into(), name: "web".into(), verb: SkiffVerb::Plan }
+        );
+        assert!(parse("/apis/skiff.io/v1alpha1/namespaces/default/deployments/web/scale").is_err());
+        assert_eq!(parse("/ui/").unwrap(), Target::Ui(String::new()));
+        assert_eq!(parse("/ui/app.js").unwrap(), Target::Ui("app.js".into()));
     }
 }

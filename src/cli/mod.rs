@@ -6,6 +6,7 @@ mod apply;
 pub mod client;
 mod create;
 mod daemon;
+pub mod dashboard;
 mod delete;
 mod demo;
 mod describe;
@@ -92,6 +93,8 @@ pub enum Command {
     Rollout(rollout::RolloutCommand),
     /// Create a Service for a Deployment.
     Expose(expose::ExposeArgs),
+    /// Print the address of the daemon's live dashboard, and open it in a browser if there is one.
+    Dashboard(dashboard::DashboardArgs),
     /// Print a kubeconfig that points kubectl at this daemon.
     Kubeconfig(kubeconfig::KubeconfigArgs),
     /// The rolling-update lesson, end to end; `demo images` builds the demo images.
@@ -136,6 +139,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Explain(args) => explain::run(&client, args).await,
         Command::Rollout(cmd) => rollout::run(&client, ns, cmd).await,
         Command::Expose(args) => expose::run(&client, ns, args).await,
+        Command::Dashboard(args) => dashboard::run(&client, &cli.server, cli.token.as_deref(), args).await,
         Command::Kubeconfig(args) => kubeconfig::run(&cli.server, args),
         Command::Demo(args) => demo::run(args).await,
         Command::Version(args) => version::run(&client, args).await,

@@ -5,7 +5,8 @@
 //! the lecture's "every user is served one version"), undoes it, then shows a broken v3 that
 //! never becomes ready: the rollout stalls, v1 keeps serving, the deadline passes, undo
 //! recovers. The next one, configuration, is in `config_lesson`. Everything is left running
-//! until Ctrl-C (or removed, with --finish).
+//! until Ctrl-C (or removed, with --finish). The dashboard's address is given at the start, so
+//! the student can watch each step there.
 
 use super::images;
 use super::traffic::{Tally, Traffic};
@@ -276,6 +277,10 @@ pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
         let of = if chapter == Chapter::Rollout { 4 } else { 3 };
         step(0, of, "Start a daemon on a temporary state dir");
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
+        say(&format!(
+            "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
+            cli::dashboard::address(&server, None)
+        ));
         let namespace = if chapter == Chapter::Rollout { "default" } else { super::config_lesson::NAMESPACE };
         let mut lesson = Lesson {
             server: server.clone(),
@@ -312,6 +317,7 @@ async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
     println!("  {exe} rollout status deployment/hello-kubernetes");
     println!("  {exe} rollout history deployment/hello-kubernetes");
     println!("  {exe} rollout undo deployment/hello-kubernetes");
+    println!("  {exe} dashboard                          # the live dashboard's address");
     println!("  curl {}", l.url);
     let ns = if l.namespace == "default" { String::new() } else { format!(" -n {}", l.namespace) };
     println!("  kubectl --server {}{ns} get pods          # plain kubectl works too", l.server);
