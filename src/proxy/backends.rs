@@ -100,6 +100,8 @@ pub struct Backend {
     pub pod_uid: String,
     pub pod_name: String,
     pub target: Target,
+    /// The target as the URI authority requests to it carry (made once, not per request).
+    pub authority: http::uri::Authority,
     pub in_flight: Arc<InFlight>,
     pub stats: Arc<Stats>,
     /// The pod's revision (its pod-template-hash; empty without one).
@@ -120,7 +122,7 @@ impl Backend {
 /// has had (for version affinity and per-revision traffic).
 #[derive(Debug, Default)]
 pub struct Backends {
-    pub list: Vec<Backend>,
+    pub list: Vec<Arc<Backend>>,
     pub revisions: Vec<Revision>,
 }
 
@@ -154,6 +156,7 @@ mod tests {
             pod_uid: "u".into(),
             pod_name: "p".into(),
             target: Target::Published(([127, 0, 0, 1], 1).into()),
+            authority: Target::Published(([127, 0, 0, 1], 1).into()).authority().unwrap(),
             in_flight: Arc::new(InFlight::default()),
             stats: Arc::new(Stats::default()),
             revision: "".into(),

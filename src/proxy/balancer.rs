@@ -5,13 +5,17 @@
 use super::backends::Backend;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// The next backend in rotation, skipping `exclude` (a pod that just failed).
-pub fn round_robin<'a>(backends: &'a [Backend], cursor: &AtomicUsize, exclude: Option<&str>) -> Option<&'a Backend> {
+pub fn round_robin<'a>(
+    backends: &'a [Arc<Backend>],
+    cursor: &AtomicUsize,
+    exclude: Option<&str>,
+) -> Option<&'a Arc<Backend>> {
     let n = backends.len();
     if n == 0 {
         return None;
@@ -35,11 +39,11 @@ impl Affinity {
     pub fn pick<'a>(
         &self,
         client: IpAddr,
-        backends: &'a [Backend],
+        backends: &'a [Arc<Backend>],
         cursor: &AtomicUsize,
         exclude: Option<&str>,
         now: Instant,
-    ) -> Option<&'a Backend> {
+    ) -> Option<&'a Arc<Backend>> {
         let mut table = self.table.lock().unwrap_or_else(|e| e.into_inner());
         if table.len() > 65536 {
             table.retain(|_, (_, at)| now.duration_since(*at) < self.timeout);
@@ -58,18 +62,21 @@ impl Affinity {
 mod tests {
     use super::*;
     use crate::proxy::backends::{InFlight, Stats};
-    use std::sync::Arc;
 
-    fn backends(n: usize) -> Vec<Backend> {
+    fn backends(n: usize) -> Vec<Arc<Backend>> {
         (0..n)
-            .map(|i| Backend {
-                pod_uid: format!("u{i}"),
-                pod_name: format!("p{i}"),
-                target: crate::proxy::dial::Target::Published(([127, 0, 0, 1], 40000 + i as u16).into()),
-                revision: "".into(),
-                revision_stats: Arc::default(),
-                in_flight: Arc::new(InFlight::default()),
-                stats: Arc::new(Stats::default()),
+            .map(|i| {
+                let target = crate::proxy::dial::Target::Published(([127, 0, 0, 1], 40000 + i as u16).into());
+                Arc::new(Backend {
+                    pod_uid: format!("u{i}"),
+                    pod_name: format!("p{i}"),
+                    target,
+                    authority: target.authority().unwrap(),
+                    revision: "".into(),
+                    revision_stats: Arc::default(),
+                    in_flight: Arc::new(InFlight::default()),
+                    stats: Arc::new(Stats::default()),
+                })
             })
             .collect()
     }

@@ -1,15 +1,18 @@
-//! How the proxy reaches a pod's port: through the port the engine published on 127.0.0.1, or,
-//! for a port the pod does not publish (Kubernetes lets a Service target any port the app
-//! listens on), on the pod's own loopback inside its network namespace. The second needs a
-//! Linux daemon allowed to enter namespaces (root, as `docker` itself runs); a socket created
-//! there stays there, so only socket creation happens in the namespace, on one thread kept
-//! for it, and the connection is then made like any other. Never a bridge address.
+//! How the proxy reaches a pod's port: on the pod's own loopback inside its network namespace
+//! when this daemon may enter namespaces (root on Linux, as `docker` itself runs), which also
+//! reaches ports the pod does not publish (Kubernetes lets a Service target any port the app
+//! listens on) and skips the engine's userland port proxy, a process hop per request; else,
+//! and when nothing answers inside, through the port the engine published on 127.0.0.1 (what
+//! works everywhere, Docker Desktop included). A socket created in a namespace stays there, so
+//! only socket creation happens in the namespace, on one thread kept for it, and the connection
+//! is then made like any other. Never a bridge address.
 
+use http::uri::Authority;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,25 +27,45 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum Target {
     /// The port the engine published on the host's loopback.
     Published(SocketAddr),
-    /// `127.0.0.1:port` in the network namespace of the process `pid` (the pod's first container).
-    Namespace { pid: u32, port: u16 },
+    /// `127.0.0.1:port` in the network namespace of the process `pid` (the pod's first
+    /// container), or the port published for it if nothing answers there (an app listening on
+    /// its pod address only).
+    Namespace { pid: u32, port: u16, published: Option<SocketAddrV4> },
 }
 
-/// URI hosts naming a port in a pod's namespace: `netns-<pid>:<port>`.
+/// URI hosts naming a port in a pod's namespace: `netns-<pid>` and, with a published port to
+/// fall back on, `-<a>-<b>-<c>-<d>-<port>` (the URI authority is what the client pools by).
 const NAMESPACE_HOST: &str = "netns-";
 
 impl Target {
-    /// The URI authority the client pools connections by.
-    pub fn authority(&self) -> String {
-        match self {
+    /// The URI authority the client pools connections by; `None` for none a URI can hold.
+    pub fn authority(&self) -> Option<Authority> {
+        let text = match self {
             Target::Published(addr) => addr.to_string(),
-            Target::Namespace { pid, port } => format!("{NAMESPACE_HOST}{pid}:{port}"),
-        }
+            Target::Namespace { pid, port, published: None } => format!("{NAMESPACE_HOST}{pid}:{port}"),
+            Target::Namespace { pid, port, published: Some(via) } => {
+                let [a, b, c, d] = via.ip().octets();
+                format!("{NAMESPACE_HOST}{pid}-{a}-{b}-{c}-{d}-{}:{port}", via.port())
+            }
+        };
+        Authority::try_from(text).ok()
     }
 
-    /// The (pid, port) of a namespace target's URI authority.
-    fn namespace_of(host: &str, port: Option<u16>) -> Option<(u32, u16)> {
-        Some((host.strip_prefix(NAMESPACE_HOST)?.parse().ok()?, port?))
+    /// The namespace target a URI authority names (`None` for a published port).
+    fn namespace_of(host: &str, port: Option<u16>) -> Option<Target> {
+        let mut parts = host.strip_prefix(NAMESPACE_HOST)?.split('-').map(str::parse::<u32>);
+        let pid = parts.next()?.ok()?;
+        let rest: Vec<u32> = parts.collect::<Result<_, _>>().ok()?;
+        let published = match rest[..] {
+            [] => None,
+            [a, b, c, d, p] => {
+                let octet = |n: u32| u8::try_from(n).ok();
+                let ip = Ipv4Addr::new(octet(a)?, octet(b)?, octet(c)?, octet(d)?);
+                Some(SocketAddrV4::new(ip, u16::try_from(p).ok()?))
+            }
+            _ => return None,
+        };
+        Some(Target::Namespace { pid, port: port?, published })
     }
 }
 
@@ -139,16 +162,27 @@ impl Service<http::Uri> for Dialer {
 
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let target = uri.host().and_then(|h| Target::namespace_of(h, uri.port_u16()));
-        match (target, self.namespaces.clone()) {
-            (Some((pid, port)), Some(dialer)) => {
-                Box::pin(async move { Ok(TokioIo::new(dialer.connect(pid, port).await?)) })
+        let Some(Target::Namespace { pid, port, published }) = target else {
+            let connecting = self.http.call(uri);
+            return Box::pin(async move { connecting.await.map_err(Into::into) });
+        };
+        let mut http = self.http.clone();
+        let namespaces = self.namespaces.clone();
+        Box::pin(async move {
+            let inside = match &namespaces {
+                Some(dialer) => dialer.connect(pid, port).await,
+                None => Err(io::Error::other("this daemon cannot enter pod network namespaces")),
+            };
+            match (inside, published) {
+                (Ok(stream), _) => Ok(TokioIo::new(stream)),
+                (Err(e), None) => Err(e.into()),
+                (Err(e), Some(via)) => {
+                    tracing::debug!(pid, port, error = %e, %via, "nothing answers inside the pod; trying its published port");
+                    let uri = http::Uri::try_from(format!("http://{via}/"))?;
+                    Ok(http.call(uri).await?)
+                }
             }
-            (Some(_), None) => Box::pin(async { Err("this daemon cannot enter pod network namespaces".into()) }),
-            (None, _) => {
-                let connecting = self.http.call(uri);
-                Box::pin(async move { connecting.await.map_err(Into::into) })
-            }
-        }
+        })
     }
 }
 
@@ -158,10 +192,37 @@ mod tests {
 
     #[test]
     fn namespace_targets_round_trip_through_the_uri() {
-        let t = Target::Namespace { pid: 4242, port: 8080 };
-        let uri: http::Uri = format!("http://{}/x", t.authority()).parse().unwrap();
-        assert_eq!(Target::namespace_of(uri.host().unwrap(), uri.port_u16()), Some((4242, 8080)));
+        let via = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 32768);
+        for t in [
+            Target::Namespace { pid: 4242, port: 8080, published: None },
+            Target::Namespace { pid: 4242, port: 8080, published: Some(via) },
+        ] {
+            let uri: http::Uri = format!("http://{}/x", t.authority().unwrap()).parse().unwrap();
+            assert_eq!(Target::namespace_of(uri.host().unwrap(), uri.port_u16()), Some(t));
+        }
         assert_eq!(Target::namespace_of("127.0.0.1", Some(80)), None);
+        assert_eq!(Target::namespace_of("netns-1-2", Some(80)), None);
+        assert_eq!(Target::namespace_of("netns-1-300-0-0-1-80", Some(80)), None);
+    }
+
+    /// Nothing listens inside (this process's namespace, a closed port): the published port
+    /// answers instead.
+    #[tokio::test]
+    async fn falls_back_to_the_published_port_when_nothing_answers_inside() {
+        let Some(namespaces) = NamespaceDialer::start() else {
+            // SAFETY: geteuid has no preconditions.
+            assert_ne!(unsafe { libc::geteuid() }, 0, "root may enter network namespaces");
+            return;
+        };
+        let published = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let SocketAddr::V4(via) = published.local_addr().unwrap() else { unreachable!() };
+        let target = Target::Namespace { pid: std::process::id(), port: closed, published: Some(via) };
+        let uri: http::Uri = format!("http://{}/", target.authority().unwrap()).parse().unwrap();
+        let mut dialer = Dialer::new(Some(namespaces), Duration::from_secs(2));
+        let (stream, accepted) = tokio::join!(dialer.call(uri), published.accept());
+        let local = stream.unwrap().into_inner().local_addr().unwrap();
+        assert_eq!(accepted.unwrap().1, local);
     }
 
     /// A socket made in this very process's namespace reaches a listener on its loopback.

@@ -9,6 +9,7 @@ use crate::kubelet::endpoints::PodEndpoint;
 use k8s_openapi::api::core::v1::{Service, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Shared per-pod and per-revision state that outlives snapshots.
@@ -41,11 +42,20 @@ pub fn selects(svc: &Service, pod: &PodEndpoint) -> bool {
         && selector.iter().all(|(k, v)| pod.labels.get(k) == Some(v))
 }
 
-/// Where `pod` answers on container port `port`; `None` if the daemon cannot reach it.
+/// Where `pod` answers on container port `port`: inside its network namespace when the daemon
+/// may enter it (falling back on the published port), else at the published port; `None` if
+/// the daemon cannot reach it.
 pub fn reach(pod: &PodEndpoint, port: u16, namespaces: bool) -> Option<Target> {
-    match (pod.ports.get(&port), pod.netns) {
+    let published = pod.ports.get(&port);
+    match (published, pod.netns) {
+        (_, Some(pid)) if namespaces => {
+            let published = published.and_then(|addr| match addr {
+                SocketAddr::V4(v4) => Some(*v4),
+                SocketAddr::V6(_) => None,
+            });
+            Some(Target::Namespace { pid, port, published })
+        }
         (Some(addr), _) => Some(Target::Published(*addr)),
-        (None, Some(pid)) if namespaces => Some(Target::Namespace { pid, port }),
         _ => None,
     }
 }
@@ -71,26 +81,27 @@ pub fn backends(
     pods: &BTreeMap<String, PodEndpoint>,
     state: &dyn PodState,
     namespaces: bool,
-) -> Vec<Backend> {
+) -> Vec<Arc<Backend>> {
     let key = format!(
         "{}/{}",
         svc.metadata.namespace.as_deref().unwrap_or_default(),
         svc.metadata.name.as_deref().unwrap_or_default()
     );
-    let mut list: Vec<Backend> = pods
+    let mut list: Vec<Arc<Backend>> = pods
         .values()
         .filter(|p| p.ready && !p.terminating && selects(svc, p))
         .filter_map(|p| {
             let target = reach(p, target_port(port, p)?, namespaces)?;
-            Some(Backend {
+            Some(Arc::new(Backend {
                 pod_uid: p.uid.clone(),
                 pod_name: p.name.clone(),
+                authority: target.authority()?,
                 target,
                 in_flight: state.in_flight(&p.uid),
                 stats: state.stats(&key, port.port, &p.uid),
                 revision: revision_of(p).into(),
                 revision_stats: state.revision(&key, revision_of(p)),
-            })
+            }))
         })
         .collect();
     list.sort_by(|a, b| a.pod_name.cmp(&b.pod_name));
@@ -156,7 +167,7 @@ mod tests {
         let by_name =
             ServicePort { port: 80, target_port: Some(IntOrString::String("http".into())), ..Default::default() };
         let names: Vec<String> =
-            backends(&svc, &by_name, &pods, &Fresh, false).into_iter().map(|b| b.pod_name).collect();
+            backends(&svc, &by_name, &pods, &Fresh, false).into_iter().map(|b| b.pod_name.clone()).collect();
         assert_eq!(names, vec!["a", "eeeee"]);
         let unpublished = ServicePort { port: 80, target_port: Some(IntOrString::Int(9999)), ..Default::default() };
         assert!(backends(&svc, &unpublished, &pods, &Fresh, false).is_empty());
@@ -164,7 +175,7 @@ mod tests {
         let inside = backends(&svc, &unpublished, &pods, &Fresh, true);
         assert_eq!(
             inside.iter().map(|b| b.target).collect::<Vec<_>>(),
-            [Target::Namespace { pid: 100, port: 9999 }; 2]
+            [Target::Namespace { pid: 100, port: 9999, published: None }; 2]
         );
         assert!(unreachable(&svc, &unpublished, &pods, true).is_empty());
     }

@@ -65,7 +65,7 @@ pub struct Route {
 /// A chosen pod with its in-flight place taken, and the revision to pin the client to when
 /// the answer has to set the version cookie.
 struct Chosen {
-    backend: Backend,
+    backend: Arc<Backend>,
     guard: InFlightGuard,
     pin: Option<Arc<str>>,
 }
@@ -202,7 +202,7 @@ impl Forwarder {
             };
             let backend = &chosen.backend;
             let (out_body, returned) = outbound::body(body.take());
-            let request = outbound::request(parts, backend.target, out_body).ok_or(ProxyError::BadTarget)?;
+            let request = outbound::request(parts, &backend.authority, out_body).ok_or(ProxyError::BadTarget)?;
             let e = match tokio::time::timeout(self.response_timeout, pods.request(request)).await {
                 Err(_) => {
                     return Err(ProxyError::Timeout { pod: backend.pod_name.clone(), after: self.response_timeout });

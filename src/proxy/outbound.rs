@@ -3,7 +3,6 @@
 //! so that an attempt that fails before taking any of it hands the body back for another pod,
 //! and a body the client broke is told apart from a pod that failed.
 
-use super::dial::Target;
 use crate::conn::RequestBody;
 use bytes::Bytes;
 use http::Request;
@@ -83,11 +82,12 @@ impl Body for Outbound {
     }
 }
 
-/// The request for the pod at `addr`; `None` if the target cannot be addressed to it.
-pub fn request(parts: &http::request::Parts, target: Target, body: Outbound) -> Option<Request<Outbound>> {
+/// The request for the pod at `authority` (its `Target`'s); `None` if the request's target
+/// cannot be addressed to it.
+pub fn request(parts: &http::request::Parts, authority: &Authority, body: Outbound) -> Option<Request<Outbound>> {
     let mut uri = http::uri::Parts::default();
     uri.scheme = Some(Scheme::HTTP);
-    uri.authority = Some(Authority::try_from(target.authority()).ok()?);
+    uri.authority = Some(authority.clone());
     uri.path_and_query = Some(parts.uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/")));
     let mut req = Request::new(body);
     *req.method_mut() = parts.method.clone();
@@ -99,6 +99,7 @@ pub fn request(parts: &http::request::Parts, target: Target, body: Outbound) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proxy::dial::Target;
 
     fn parts(target: &str) -> http::request::Parts {
         Request::builder().method("OPTIONS").uri(target).body(()).unwrap().into_parts().0
@@ -106,10 +107,10 @@ mod tests {
 
     #[test]
     fn the_target_is_kept_and_only_the_authority_points_at_the_pod() {
-        let addr = Target::Published(([127, 0, 0, 1], 32000).into());
-        let req = request(&parts("/a/b?c=d"), addr, body(None).0).unwrap();
+        let addr = Target::Published(([127, 0, 0, 1], 32000).into()).authority().unwrap();
+        let req = request(&parts("/a/b?c=d"), &addr, body(None).0).unwrap();
         assert_eq!(req.uri().to_string(), "http://127.0.0.1:32000/a/b?c=d");
-        let star = request(&parts("*"), addr, body(None).0).unwrap();
+        let star = request(&parts("*"), &addr, body(None).0).unwrap();
         assert_eq!(star.uri().path_and_query().map(|p| p.as_str()), Some("*"));
         assert_eq!(star.uri().authority().map(|a| a.as_str()), Some("127.0.0.1:32000"));
     }

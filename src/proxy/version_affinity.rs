@@ -70,7 +70,7 @@ pub enum Route<'a> {
 
 /// The route for a client whose cookie names `pin`, over the Ready `backends` of a Service
 /// that has had `revisions`.
-pub fn route<'a>(pin: Option<&'a str>, backends: &'a [Backend], revisions: &[Revision]) -> Route<'a> {
+pub fn route<'a>(pin: Option<&'a str>, backends: &'a [Arc<Backend>], revisions: &[Revision]) -> Route<'a> {
     let Some(pin) = pin.filter(|p| revisions.iter().any(|r| &*r.hash == *p)) else {
         return Route::Anyone;
     };
@@ -86,12 +86,12 @@ pub fn route<'a>(pin: Option<&'a str>, backends: &'a [Backend], revisions: &[Rev
 
 /// Round robin over the backends of `revision`, skipping `exclude`; no allocation.
 pub fn pick<'a>(
-    backends: &'a [Backend],
+    backends: &'a [Arc<Backend>],
     revision: &str,
     cursor: &AtomicUsize,
     exclude: Option<&str>,
-) -> Option<&'a Backend> {
-    let fits = |b: &&Backend| &*b.revision == revision && exclude != Some(b.pod_uid.as_str());
+) -> Option<&'a Arc<Backend>> {
+    let fits = |b: &&Arc<Backend>| &*b.revision == revision && exclude != Some(b.pod_uid.as_str());
     let n = backends.iter().filter(fits).count();
     if n == 0 {
         return None;
@@ -111,16 +111,17 @@ mod tests {
     use crate::proxy::backends::{InFlight, Stats};
     use crate::proxy::dial::Target;
 
-    fn backend(name: &str, revision: &str) -> Backend {
-        Backend {
+    fn backend(name: &str, revision: &str) -> Arc<Backend> {
+        Arc::new(Backend {
             pod_uid: name.into(),
             pod_name: name.into(),
             target: Target::Published(([127, 0, 0, 1], 1).into()),
+            authority: Target::Published(([127, 0, 0, 1], 1).into()).authority().unwrap(),
             in_flight: Arc::new(InFlight::default()),
             stats: Arc::new(Stats::default()),
             revision: revision.into(),
             revision_stats: Arc::default(),
-        }
+        })
     }
 
     fn revisions(hashes: &[&str]) -> Vec<Revision> {
