@@ -41,25 +41,33 @@ fn hello_kubernetes_serves_and_spreads_requests_evenly() {
     assert_eq!(table.matches("1/1     Running   0").count(), 3, "{table}");
 }
 
+/// As the kubelet does: a killed container restarts in its pod, and so does a removed one (the
+/// pod is still bound here; only its container went), with the restart count going on.
 #[test]
-fn killed_containers_restart_in_place_and_removed_ones_are_replaced() {
+fn killed_and_removed_containers_restart_in_their_pod() {
     let d = Daemon::start();
     apply_hello(&d);
     let pods = ready_pods(&d, 3, UP);
     let victim = name(&pods[0]);
-    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false).pop().expect("the pod's container");
-    assert!(std::process::Command::new("docker").args(["kill", &id]).status().unwrap().success());
+    let container_of = |what: &str| {
+        docker_ids(&format!("label=io.skiff.pod={victim}"), false).pop().unwrap_or_else(|| panic!("{what}"))
+    };
+    let first = container_of("the pod's container");
+    assert!(std::process::Command::new("docker").args(["kill", &first]).status().unwrap().success());
     eventually(Duration::from_secs(15), "the killed container to restart in place", || {
         let pod = pods_named(&d, &victim)?;
         (restart_count(&pod) == 1 && is_ready(&pod)).then_some(())
     });
-    let id = docker_ids(&format!("label=io.skiff.pod={victim}"), false).pop().expect("the restarted container");
-    assert!(std::process::Command::new("docker").args(["rm", "-f", &id]).status().unwrap().success());
-    let after = eventually(UP, "a new pod to replace the removed one", || {
-        let live = ready_pods(&d, 3, UP);
-        (!live.iter().any(|p| name(p) == victim)).then_some(live)
+    let second = container_of("the restarted container");
+    assert!(std::process::Command::new("docker").args(["rm", "-f", &second]).status().unwrap().success());
+    eventually(UP, "the removed container to be recreated in its pod", || {
+        let pod = pods_named(&d, &victim)?;
+        (restart_count(&pod) == 2 && is_ready(&pod)).then_some(())
     });
-    assert_eq!(after.len(), 3);
+    let third = container_of("the recreated container");
+    assert!(third != first && third != second, "a new container: {third}");
+    let live = ready_pods(&d, 3, UP);
+    assert!(live.iter().any(|p| name(p) == victim), "the pod kept its name");
 }
 
 fn pods_named(d: &Daemon, pod: &str) -> Option<serde_json::Value> {
