@@ -35,6 +35,11 @@ impl InFlight {
         }
     }
 
+    /// Whether the pod takes new requests (it is not leaving rotation).
+    pub fn accepting(&self) -> bool {
+        !self.draining.load(Ordering::SeqCst)
+    }
+
     pub fn set_draining(&self, draining: bool) {
         self.draining.store(draining, Ordering::SeqCst);
     }
@@ -115,6 +120,12 @@ impl Backend {
         let pod = self.in_flight.enter()?;
         self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
         Some(InFlightGuard { _pod: pod, stats: self.stats.clone() })
+    }
+
+    /// Whether the pod takes new requests (a pod leaving rotation stays in the snapshot until
+    /// the writer swaps it, and takes none meanwhile).
+    pub fn accepting(&self) -> bool {
+        self.in_flight.accepting()
     }
 }
 

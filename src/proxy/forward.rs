@@ -75,11 +75,12 @@ impl Route {
     /// revision the client's cookie names, on a version-affine Service.
     fn choose(&self, client: IpAddr, exclude: Option<&str>, pin: Option<&str>) -> Option<Chosen> {
         let snapshot = self.snapshot.load();
-        let route = match self.version_affinity {
-            true => version_affinity::route(pin, &snapshot.list, &snapshot.revisions),
-            false => version_affinity::Route::Anyone,
-        };
         for _ in 0..snapshot.list.len().max(1) {
+            // Again on each try: the pod picked last may have started draining meanwhile.
+            let route = match self.version_affinity {
+                true => version_affinity::route(pin, &snapshot.list, &snapshot.revisions),
+                false => version_affinity::Route::Anyone,
+            };
             let picked = match (&route, &self.affinity) {
                 (version_affinity::Route::Stay(r) | version_affinity::Route::Move { to: r, .. }, _) => {
                     version_affinity::pick(&snapshot.list, r, &self.cursor, exclude)

@@ -69,29 +69,32 @@ pub enum Route<'a> {
 }
 
 /// The route for a client whose cookie names `pin`, over the Ready `backends` of a Service
-/// that has had `revisions`.
+/// that has had `revisions`. A draining pod (still in the snapshot, taking nothing new) does
+/// not count: a revision whose pods all drain has no pods left.
 pub fn route<'a>(pin: Option<&'a str>, backends: &'a [Arc<Backend>], revisions: &[Revision]) -> Route<'a> {
     let Some(pin) = pin.filter(|p| revisions.iter().any(|r| &*r.hash == *p)) else {
         return Route::Anyone;
     };
-    if backends.iter().any(|b| &*b.revision == pin) {
+    let serving = || backends.iter().filter(|b| b.accepting());
+    if serving().any(|b| &*b.revision == pin) {
         return Route::Stay(pin);
     }
-    let count = |hash: &str| backends.iter().filter(|b| &*b.revision == hash).count();
-    match backends.iter().map(|b| &*b.revision).max_by_key(|h| count(h)) {
+    let count = |hash: &str| serving().filter(|b| &*b.revision == hash).count();
+    match serving().map(|b| &*b.revision).max_by_key(|h| count(h)) {
         Some(to) => Route::Move { from: pin, to },
         None => Route::Stay(pin),
     }
 }
 
-/// Round robin over the backends of `revision`, skipping `exclude`; no allocation.
+/// Round robin over the backends of `revision` that take requests, skipping `exclude`; no
+/// allocation.
 pub fn pick<'a>(
     backends: &'a [Arc<Backend>],
     revision: &str,
     cursor: &AtomicUsize,
     exclude: Option<&str>,
 ) -> Option<&'a Arc<Backend>> {
-    let fits = |b: &&Arc<Backend>| &*b.revision == revision && exclude != Some(b.pod_uid.as_str());
+    let fits = |b: &&Arc<Backend>| &*b.revision == revision && exclude != Some(b.pod_uid.as_str()) && b.accepting();
     let n = backends.iter().filter(fits).count();
     if n == 0 {
         return None;
@@ -156,5 +159,18 @@ mod tests {
         assert_eq!(picks, ["b", "c", "b", "c"]);
         assert_eq!(pick(&mixed, "new", &cursor, Some("b")).unwrap().pod_name, "c");
         assert!(pick(&mixed, "gone", &cursor, None).is_none());
+    }
+
+    /// The 503 CI saw during an undo: every pod of the client's revision was draining but still
+    /// in the snapshot, so the client stayed on a revision that took nothing.
+    #[test]
+    fn draining_pods_do_not_hold_a_client_on_their_revision() {
+        let all = revisions(&["old", "new"]);
+        let mixed = [backend("a", "old"), backend("b", "new")];
+        mixed[0].in_flight.set_draining(true);
+        assert_eq!(route(Some("old"), &mixed, &all), Route::Move { from: "old", to: "new" });
+        assert!(pick(&mixed, "old", &AtomicUsize::new(0), None).is_none(), "a draining pod is never picked");
+        mixed[1].in_flight.set_draining(true);
+        assert_eq!(route(Some("old"), &mixed, &all), Route::Stay("old"), "nothing serves: no move");
     }
 }
