@@ -11,7 +11,7 @@ use crate::controller::run::{
 };
 use crate::kubelet;
 use crate::model::KubeObject;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::proxy;
 use crate::registry::Registry;
 use crate::registry::events::EventType;

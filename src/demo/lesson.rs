@@ -13,7 +13,7 @@ use super::traffic::{Tally, Traffic};
 use super::users::{Journey, Users};
 use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::services::ServicePorts;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
