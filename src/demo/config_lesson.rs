@@ -15,9 +15,8 @@ const SECOND: &str = "Hello again, from a changed ConfigMap!";
 
 /// The Deployment's generation.
 async fn generation(l: &Lesson) -> anyhow::Result<i64> {
-    let client = crate::cli::client::Client::new(&l.server, None);
     let path = format!("/apis/apps/v1/namespaces/{NAMESPACE}/deployments/hello-kubernetes");
-    let d = client.get(&path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let d = l.shell.get(&l.server, &path).await?;
     Ok(d["metadata"]["generation"].as_i64().unwrap_or_default())
 }
 
