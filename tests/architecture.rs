@@ -13,7 +13,8 @@ fn src_has_no_import_cycle() {
     let files = module_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")));
     let mut modules: BTreeSet<ModPath> = files.keys().cloned().collect();
     let mut test_only: BTreeSet<ModPath> = BTreeSet::new();
-    let tokens: BTreeMap<&ModPath, Vec<String>> = files.iter().map(|(m, text)| (m, tokenize(&strip_comments_and_strings(text)))).collect();
+    let tokens: BTreeMap<&ModPath, Vec<String>> =
+        files.iter().map(|(m, text)| (m, tokenize(&strip_comments_and_strings(text)))).collect();
     for (module, tokens) in &tokens {
         let (inline, tests) = declared_modules(module, tokens);
         modules.extend(inline);
@@ -45,7 +46,12 @@ fn src_has_no_import_cycle() {
         for component in strongly_connected(edges) {
             let steps: Vec<String> = component
                 .iter()
-                .flat_map(|from| edges[from].iter().filter(|(to, _)| component.contains(*to)).map(move |(to, example)| (from, to, example)))
+                .flat_map(|from| {
+                    edges[from]
+                        .iter()
+                        .filter(|(to, _)| component.contains(*to))
+                        .map(move |(to, example)| (from, to, example))
+                })
                 .map(|(from, to, (user, used))| format!("{from} -> {to}   ({} uses {})", name(user), name(used)))
                 .collect();
             cycles.push(format!("in {}:\n  {}", name(level), steps.join("\n  ")));
@@ -113,7 +119,9 @@ fn strip_comments_and_strings(text: &str) -> String {
                     }
                 }
             }
-            ('r', Some('#' | '"')) if !chars.get(i.wrapping_sub(1)).is_some_and(|c| c.is_alphanumeric() || *c == '_') => {
+            ('r', Some('#' | '"'))
+                if !chars.get(i.wrapping_sub(1)).is_some_and(|c| c.is_alphanumeric() || *c == '_') =>
+            {
                 let mut j = i + 1;
                 let mut hashes = 0;
                 while chars.get(j) == Some(&'#') {
@@ -142,7 +150,13 @@ fn strip_comments_and_strings(text: &str) -> String {
             }
             ('\'', _) => {
                 // a char literal ('a', '\n', '\u{1F}') or a lifetime ('a): blank only the former
-                let end = if chars.get(i + 1) == Some(&'\\') { chars[i + 2..].iter().position(|c| *c == '\'').map(|p| i + 2 + p) } else if chars.get(i + 2) == Some(&'\'') { Some(i + 2) } else { None };
+                let end = if chars.get(i + 1) == Some(&'\\') {
+                    chars[i + 2..].iter().position(|c| *c == '\'').map(|p| i + 2 + p)
+                } else if chars.get(i + 2) == Some(&'\'') {
+                    Some(i + 2)
+                } else {
+                    None
+                };
                 match end {
                     Some(end) => {
                         out.push_str("' '");
@@ -207,7 +221,9 @@ fn scopes(file: &ModPath, tokens: &[String]) -> Vec<Option<ModPath>> {
             _ => {}
         }
         let in_test = open.iter().any(|(_, _, test)| *test);
-        scope.push((!in_test).then(|| file.iter().cloned().chain(open.iter().map(|(_, name, _)| name.clone())).collect()));
+        scope.push(
+            (!in_test).then(|| file.iter().cloned().chain(open.iter().map(|(_, name, _)| name.clone())).collect()),
+        );
     }
     scope
 }
@@ -248,7 +264,9 @@ fn referenced_paths(file: &ModPath, tokens: &[String]) -> Vec<ModPath> {
     let mut paths = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let starts_path = matches!(tokens[i].as_str(), "crate" | "super" | "self") && tokens.get(i + 1).is_some_and(|t| t == "::") && (i == 0 || tokens[i - 1] != "::");
+        let starts_path = matches!(tokens[i].as_str(), "crate" | "super" | "self")
+            && tokens.get(i + 1).is_some_and(|t| t == "::")
+            && (i == 0 || tokens[i - 1] != "::");
         if !starts_path {
             i += 1;
             continue;
@@ -258,7 +276,8 @@ fn referenced_paths(file: &ModPath, tokens: &[String]) -> Vec<ModPath> {
             continue;
         };
         let mut base = if tokens[i] == "crate" { Vec::new() } else { here.clone() };
-        while tokens.get(i).is_some_and(|t| t == "super" || t == "self") && tokens.get(i + 1).is_some_and(|t| t == "::") {
+        while tokens.get(i).is_some_and(|t| t == "super" || t == "self") && tokens.get(i + 1).is_some_and(|t| t == "::")
+        {
             if tokens[i] == "super" {
                 base.pop();
             }
@@ -330,7 +349,8 @@ fn strongly_connected(edges: &BTreeMap<String, BTreeMap<String, (ModPath, ModPat
         if components.iter().any(|c| c.contains(start)) {
             continue;
         }
-        let component: BTreeSet<String> = reach(start).into_iter().filter(|n| reach(n).contains(start)).cloned().collect();
+        let component: BTreeSet<String> =
+            reach(start).into_iter().filter(|n| reach(n).contains(start)).cloned().collect();
         if component.len() > 1 {
             components.push(component);
         }

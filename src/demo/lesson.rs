@@ -8,6 +8,8 @@
 //! until Ctrl-C (or removed, with --finish). The dashboard's address is given at the start, so
 //! the student can watch each step there.
 
+mod config_lesson;
+
 use super::images;
 use super::traffic::{Tally, Traffic};
 use super::users::{Journey, Users};
@@ -287,7 +289,7 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
             "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
             shell.dashboard(&server)
         ));
-        let namespace = if chapter == Chapter::Rollout { "default" } else { super::config_lesson::NAMESPACE };
+        let namespace = if chapter == Chapter::Rollout { "default" } else { config_lesson::NAMESPACE };
         let mut lesson = Lesson {
             server: server.clone(),
             dir: dir.clone(),
@@ -298,7 +300,7 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
         };
         match chapter {
             Chapter::Rollout => teach(&mut lesson).await?,
-            Chapter::Config => super::config_lesson::teach(&mut lesson).await?,
+            Chapter::Config => config_lesson::teach(&mut lesson).await?,
         }
         closing(&lesson, finish).await
     }
