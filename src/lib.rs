@@ -8,7 +8,6 @@
 //! the API serves. `model` holds the pure object rules; `daemon` wires everything together.
 
 pub mod api;
-pub mod apply;
 pub mod cli;
 pub mod clock;
 pub mod conn;
@@ -16,7 +15,6 @@ pub mod controller;
 pub mod daemon;
 pub mod demo;
 pub mod kubelet;
-pub mod manifests;
 pub mod model;
 pub mod patch;
 pub mod printers;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use skiff::clock::Clock;
 use skiff::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use skiff::model::Kind;
-use skiff::model::validation::pod::PodSecurityPolicy;
+use skiff::model::validation::PodSecurityPolicy;
 use skiff::proxy::{self, Proxy};
 use skiff::registry::services::ServicePorts;
 use skiff::registry::{Registry, WriteOptions};

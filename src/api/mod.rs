@@ -30,6 +30,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Largest request body accepted (the apiserver's limit is 3 MiB).
 pub const BODY_LIMIT: usize = 3 * 1024 * 1024;
@@ -71,8 +72,7 @@ async fn dispatch(state: Arc<ApiState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::debug_span!("api", %method, %path);
-    let _enter = span.enter();
-    match handle(&state, req).await {
+    match handle(&state, req).instrument(span).await {
         Ok(resp) => resp,
         Err(e) => {
             tracing::debug!(%method, %path, error = %e, "request failed");

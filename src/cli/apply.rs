@@ -7,7 +7,7 @@ use super::Files;
 use super::client::{CliError, Client, Result, collection_path, item_path};
 use super::manifest::{self, Doc};
 use super::resource::qualified;
-use crate::apply;
+use crate::patch::apply;
 use crate::model::{Kind, decode};
 use clap::Args;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 use super::client::{CliError, Result};
 use crate::conn;
 use crate::daemon::{self, Config, Connections};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::services::{DEFAULT_CLUSTER_IP_RANGE, ServicePorts};
 use crate::runtime::Docker;
 use clap::Args;

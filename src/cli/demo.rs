@@ -1,10 +1,12 @@
 //! `demo`: the classic rolling-update lesson, narrated, on a fresh daemon; `demo config` the
 //! configuration lesson; `demo images` builds the demo images only.
 
-use super::client::{CliError, Result};
-use crate::demo::lesson::Chapter;
+use super::client::{CliError, Client, Result};
+use super::{Cli, dashboard};
+use crate::demo::lesson::{Chapter, Shell};
 use crate::runtime::Docker;
-use clap::{Args, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use std::sync::Arc;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -32,7 +34,32 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 }
 
 async fn lesson(chapter: Chapter, finish: bool) -> Result<()> {
-    crate::demo::lesson::run(chapter, finish).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
+    let shell = Arc::new(InProcess);
+    crate::demo::lesson::run(chapter, finish, shell).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
+}
+
+/// The lessons' commands, run by this CLI in this process.
+struct InProcess;
+
+#[async_trait::async_trait]
+impl Shell for InProcess {
+    async fn run(&self, args: Vec<String>) -> std::result::Result<(), String> {
+        let argv = std::iter::once("skiff".to_string()).chain(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        let result = Box::pin(super::run(cli)).await;
+        result.map_err(|e| {
+            println!("{e}");
+            e.to_string()
+        })
+    }
+
+    async fn get(&self, server: &str, path: &str) -> anyhow::Result<serde_json::Value> {
+        Client::new(server, None).get(path).await.map_err(|e| anyhow::anyhow!("GET {path}: {e}"))
+    }
+
+    fn dashboard(&self, server: &str) -> String {
+        dashboard::address(server, None)
+    }
 }
 
 async fn images() -> Result<()> {

@@ -6,7 +6,7 @@ use super::Files;
 use super::client::{CliError, Client, Result, collection_path, item_path};
 use super::manifest;
 use super::output;
-use crate::apply::{self, Step};
+use crate::patch::apply::{self, Step};
 use crate::model::{Kind, decode};
 use clap::Args;
 use serde_json::Value;

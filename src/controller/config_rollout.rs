@@ -2,7 +2,8 @@
 //! that opted in starts a new revision when the configuration its template references has
 //! changed since it last looked; and snapshots no kept revision uses any more are let go.
 
-use crate::model::config::pins::{self, CONFIG_HASH};
+use crate::model::config::pins;
+use crate::model::meta::CONFIG_HASH;
 use crate::model::{Object, ObjectKey, meta};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use std::collections::BTreeSet;

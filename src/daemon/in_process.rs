@@ -5,7 +5,7 @@
 use super::{Tasks, spawn_reconcilers};
 use crate::clock::Clock;
 use crate::kubelet::{self, endpoints::NoEndpoints};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::Registry;
 use crate::registry::services::ServicePorts;
 use crate::runtime::fake::FakeRuntime;

@@ -11,7 +11,7 @@ use crate::controller::run::{
 };
 use crate::kubelet;
 use crate::model::KubeObject;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::proxy;
 use crate::registry::Registry;
 use crate::registry::events::EventType;
@@ -163,7 +163,7 @@ pub async fn run(
     spawn_reconcilers(&mut core, env, &core_stop);
 
     if let Some(dir) = config.manifests.clone() {
-        core.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), core_stop.clone())));
+        core.spawn(with_name("manifests", manifests::run(dir, registry.clone(), core_stop.clone())));
     }
     let state = Arc::new(ApiState {
         registry,
@@ -287,6 +287,7 @@ async fn with_name(name: &'static str, f: impl std::future::Future<Output = ()>)
 
 pub mod handover;
 pub mod lock;
+mod manifests;
 mod succession;
 mod supervise;
 

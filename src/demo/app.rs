@@ -5,7 +5,8 @@
 //! slow answers, late to listen). On SIGTERM it stops accepting, finishes what is in flight and
 //! exits 0. `check` is what exec probes run inside the image, which has no shell and no curl.
 
-use super::grpc_health;
+mod grpc_health;
+
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, StreamBody};

@@ -8,16 +8,16 @@
 //! until Ctrl-C (or removed, with --finish). The dashboard's address is given at the start, so
 //! the student can watch each step there.
 
+mod config_lesson;
+
 use super::images;
 use super::traffic::{Tally, Traffic};
 use super::users::{Journey, Users};
-use crate::cli::{self, Cli, client::CliError};
 use crate::daemon::{self, Config};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::services::ServicePorts;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
-use clap::Parser;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +61,19 @@ fn report_users(service: &str, journeys: &[Journey]) -> (usize, usize) {
     (flipped, failed)
 }
 
+/// The skiff CLI, handed in by it: the lessons drive skiff through its own commands, and so sit
+/// below the CLI instead of calling back up into it.
+#[async_trait::async_trait]
+pub trait Shell: Send + Sync {
+    /// Runs `skiff ARGS` in-process, its output on stdout; an error comes back as the message
+    /// the command printed.
+    async fn run(&self, args: Vec<String>) -> Result<(), String>;
+    /// GETs `path` from the API at `server` as JSON.
+    async fn get(&self, server: &str, path: &str) -> anyhow::Result<serde_json::Value>;
+    /// The dashboard's address on the API at `server`.
+    fn dashboard(&self, server: &str) -> String;
+}
+
 /// Which lesson to teach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Chapter {
@@ -78,6 +91,7 @@ pub(super) struct Lesson {
     pub(super) sticky_url: String,
     /// The namespace the lesson's commands work in (`-n`).
     pub(super) namespace: &'static str,
+    pub(super) shell: Arc<dyn Shell>,
 }
 
 pub(super) fn say(text: &str) {
@@ -90,18 +104,13 @@ pub(super) fn step(n: u32, of: u32, title: &str) {
 
 impl Lesson {
     /// Runs one CLI command in-process, echoing it like a terminal would.
-    pub(super) async fn skiff(&self, args: &[&str]) -> Result<(), CliError> {
+    pub(super) async fn skiff(&self, args: &[&str]) -> Result<(), String> {
         let ns: Vec<&str> = if self.namespace == "default" { Vec::new() } else { vec!["-n", self.namespace] };
         println!("\x1b[2m$ skiff {}\x1b[0m", ns.iter().chain(args).copied().collect::<Vec<_>>().join(" "));
-        let mut argv = vec!["skiff", "--server", self.server.as_str()];
+        let mut argv = vec!["--server", self.server.as_str()];
         argv.extend_from_slice(&ns);
         argv.extend_from_slice(args);
-        let cli = Cli::try_parse_from(argv).map_err(|e| CliError::msg(e.to_string()))?;
-        let result = Box::pin(cli::run(cli)).await;
-        if let Err(e) = &result {
-            println!("{e}");
-        }
-        result
+        self.shell.run(argv.into_iter().map(String::from).collect()).await
     }
 
     pub(super) async fn must(&self, args: &[&str]) -> anyhow::Result<()> {
@@ -166,9 +175,8 @@ pub(super) fn report(t: &Tally, during: &str) -> anyhow::Result<()> {
 
 /// The nodePort of one of the lesson's Services.
 pub(super) async fn node_port(l: &Lesson, service: &str) -> anyhow::Result<u16> {
-    let client = cli::client::Client::new(&l.server, None);
     let path = format!("/api/v1/namespaces/{}/services/{service}", l.namespace);
-    let svc = client.get(&path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let svc = l.shell.get(&l.server, &path).await?;
     svc["spec"]["ports"][0]["nodePort"]
         .as_u64()
         .and_then(|p| u16::try_from(p).ok())
@@ -245,7 +253,7 @@ async fn clean(runtime: &dyn ContainerRuntime, instance: &str) {
 }
 
 /// Runs a lesson; with `finish`, returns when it is done instead of waiting for Ctrl-C.
-pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
+pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyhow::Result<()> {
     match chapter {
         Chapter::Rollout => say("\x1b[1mskiff demo: the rolling-update lesson (Hello world! → v2 → rollback)\x1b[0m"),
         Chapter::Config => {
@@ -279,19 +287,20 @@ pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
         say(&format!("  skiff daemon --state-dir {} (API at {server})", dir.display()));
         say(&format!(
             "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
-            cli::dashboard::address(&server, None)
+            shell.dashboard(&server)
         ));
-        let namespace = if chapter == Chapter::Rollout { "default" } else { super::config_lesson::NAMESPACE };
+        let namespace = if chapter == Chapter::Rollout { "default" } else { config_lesson::NAMESPACE };
         let mut lesson = Lesson {
             server: server.clone(),
             dir: dir.clone(),
             url: String::new(),
             sticky_url: String::new(),
             namespace,
+            shell,
         };
         match chapter {
             Chapter::Rollout => teach(&mut lesson).await?,
-            Chapter::Config => super::config_lesson::teach(&mut lesson).await?,
+            Chapter::Config => config_lesson::teach(&mut lesson).await?,
         }
         closing(&lesson, finish).await
     }

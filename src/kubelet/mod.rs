@@ -204,7 +204,6 @@ impl Kubelet {
         self.send(&uid, Message::Runtime(event)).await;
     }
 
-    /// Every pod has a worker and every worker checks its containers.
     /// The safety net for missed events: every pod gets a worker, every worker checks its
     /// containers against one listing of the engine, and containers whose pod is gone are
     /// removed.

@@ -5,7 +5,7 @@
 use super::*;
 use crate::clock::Clock;
 use crate::model::KubeObject;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::services::ServicePorts;
 use crate::registry::{DeleteOptions, Registry, WriteOptions};
 use crate::runtime::fake::{Call, FakeRuntime};

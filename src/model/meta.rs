@@ -26,6 +26,10 @@ pub const ROLLED_BACK_TO: &str = "skiff.io/rolled-back-to";
 /// On a ReplicaSet: its revision once ran complete (every replica updated and available).
 pub const COMPLETED: &str = "skiff.io/completed";
 
+/// On a pod template (config rollouts, `config::pins`): the configuration that revision runs with. On the Deployment: the
+/// configuration it last saw (a change of it starts a new revision; an undo does not).
+pub const CONFIG_HASH: &str = "skiff.io/config-hash";
+
 /// Deployment annotations never copied onto ReplicaSets, and kept on the Deployment by rollback:
 /// Kubernetes' own, skiff's rollback bookkeeping (which belongs to one object only), and skiff's
 /// record of the configuration a Deployment last saw (which an undo must not turn back, see
@@ -39,7 +43,7 @@ pub const ANNOTATIONS_NOT_COPIED: [&str; 9] = [
     ROLLBACK_TO,
     ROLLED_BACK_TO,
     COMPLETED,
-    crate::model::config::pins::CONFIG_HASH,
+    CONFIG_HASH,
 ];
 
 /// A timestamp at the precision Kubernetes stores (whole seconds).

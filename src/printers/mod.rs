@@ -2,7 +2,6 @@
 //! STATUS column, Tables and their text rendering, `describe`, `rollout history`, JSONPath
 //! templates and custom columns.
 
-mod config_tables;
 pub mod custom_columns;
 pub mod describe;
 pub mod duration;
@@ -10,7 +9,6 @@ pub mod explain;
 pub mod go_format;
 pub mod history;
 pub mod jsonpath;
-mod node_tables;
 pub mod pod_status;
 pub mod sort;
 pub mod table;

@@ -2,6 +2,9 @@
 //! columns, cells and row objects of the apiserver's printers (the host-level kinds' in
 //! `node_tables`).
 
+mod config_tables;
+mod node_tables;
+
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
@@ -11,11 +14,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::config_tables::{self, CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
 use super::duration::{age, since};
-use super::node_tables::{self, ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 use super::pod_status::pod_row;
 use crate::model::Kind;
+use config_tables::{CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
+use node_tables::{ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 
 /// The resource kinds this module can render as a Table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 pub mod wire;
 
 use super::Outcome;
-use super::handler::{Attempt, Target};
+use super::target::{Attempt, Target};
 use crate::printers::duration::go_duration;
 use crate::version::PROBE_USER_AGENT;
 use bytes::{Bytes, BytesMut};
@@ -23,7 +23,7 @@ use tokio::time::{Instant, timeout_at};
 use wire::{Code, ServingStatus, Status};
 
 pub async fn grpc(action: &GRPCAction, timeout: Duration, target: &Target<'_>) -> Outcome {
-    super::handler::settle(attempt(action, timeout, target).await)
+    super::target::settle(attempt(action, timeout, target).await)
 }
 
 /// One probe: the health service's answer, or no HTTP/2 connection to the app at all.

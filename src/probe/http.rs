@@ -4,7 +4,7 @@
 //! reads parsed with httparse: probes run all the time, so they are kept cheap.
 
 use super::Outcome;
-use super::handler::{Attempt, Target, destination, io_reason};
+use super::target::{Attempt, Target, destination, io_reason};
 use crate::version::PROBE_USER_AGENT;
 use k8s_openapi::api::core::v1::HTTPGetAction;
 use std::net::SocketAddr;
@@ -90,7 +90,7 @@ fn tls() -> Option<TlsConnector> {
 }
 
 pub async fn http_get(action: &HTTPGetAction, timeout: Duration, target: &Target<'_>) -> Outcome {
-    super::handler::settle(attempt(action, timeout, target).await)
+    super::target::settle(attempt(action, timeout, target).await)
 }
 
 /// One probe: an answer, or no connection to the app at all.

@@ -5,6 +5,7 @@
 pub mod grpc;
 pub mod handler;
 pub mod http;
+mod target;
 
 use k8s_openapi::api::core::v1::{Container, Probe};
 use std::time::Duration;

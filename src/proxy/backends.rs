@@ -4,7 +4,7 @@
 //! "picked from an old snapshot" and "the pod left rotation".
 
 use super::dial::Target;
-use super::version_affinity::{Revision, RevisionStats};
+use super::revision::{Revision, RevisionStats};
 use arc_swap::ArcSwap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

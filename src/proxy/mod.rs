@@ -15,6 +15,7 @@ pub mod headers;
 pub mod listener;
 pub mod metrics;
 mod outbound;
+pub mod revision;
 pub mod version_affinity;
 mod workers;
 

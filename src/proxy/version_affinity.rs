@@ -15,29 +15,15 @@
 //! cookie has to be set.
 
 use super::backends::Backend;
+pub use super::revision::{Revision, RevisionStats};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const ANNOTATION: &str = "skiff.io/version-affinity";
 pub const COOKIE: &str = "skiff-version";
 /// The characters and length of a pod-template-hash.
 const HASH_ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
 const HASH_MAX_LEN: usize = 10;
-
-/// Traffic to one revision of a Service: requests answered, clients pinned (pins made and
-/// moved in, minus pins moved away, since the revision appeared).
-#[derive(Debug, Default)]
-pub struct RevisionStats {
-    pub requests: AtomicU64,
-    pub pinned: AtomicI64,
-}
-
-/// A revision a Service has had, with its counters.
-#[derive(Clone, Debug)]
-pub struct Revision {
-    pub hash: Arc<str>,
-    pub stats: Arc<RevisionStats>,
-}
 
 /// The revision a request's `skiff-version` cookie names, if well-formed.
 pub fn pinned(headers: &http::HeaderMap) -> Option<&str> {

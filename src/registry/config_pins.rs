@@ -6,7 +6,8 @@
 
 use super::Registry;
 use super::strategy;
-use crate::model::config::pins::{self, CONFIG_HASH};
+use crate::model::config::pins;
+use crate::model::meta::CONFIG_HASH;
 use crate::model::config::refs::{self, ConfigRef};
 use crate::model::{Object, ObjectKey, meta};
 use crate::store::{Op, Preconditions};
@@ -101,7 +102,7 @@ impl Registry {
 mod tests {
     use crate::clock::Clock;
     use crate::model::config::refs::{self, ConfigRef};
-    use crate::model::validation::pod::PodSecurityPolicy;
+    use crate::model::validation::PodSecurityPolicy;
     use crate::model::{Kind, Object, ObjectKey};
     use crate::registry::services::ServicePorts;
     use crate::registry::{Registry, WriteOptions};

@@ -19,7 +19,7 @@ pub use patch::PatchType;
 
 use crate::clock::Clock;
 use crate::model::decode::{self, FieldValidation};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::model::validation::{FieldError, FieldPath};
 use crate::model::{Kind, KubeObject, Object, ObjectKey, hash, meta};
 use crate::store::{Op, Preconditions, Store, StoreError};

@@ -102,7 +102,7 @@ impl Registry {
 mod tests {
     use super::*;
     use crate::clock::Clock;
-    use crate::model::validation::pod::PodSecurityPolicy;
+    use crate::model::validation::PodSecurityPolicy;
     use crate::registry::services::ServicePorts;
     use crate::registry::{DeleteOptions, WriteOptions};
     use crate::store::Store;

@@ -5,7 +5,7 @@
 use crate::model::config;
 use crate::model::defaults;
 use crate::model::meta;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::model::validation::{self, ErrorList, FieldError, FieldPath};
 use crate::model::{Kind, Object};
 

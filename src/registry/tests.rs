@@ -1,6 +1,6 @@
 use super::*;
 use crate::model::decode::FieldValidation;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use serde_json::{Value, json};

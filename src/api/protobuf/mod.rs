@@ -7,7 +7,6 @@
 mod leaves;
 mod message;
 mod schema;
-mod schema_table;
 #[cfg(test)]
 mod tests;
 

@@ -1,7 +1,9 @@
-//! The shape of the generated schema table (`schema_table.rs`, made by
+//! The shape of the generated schema table (`schema/table.rs`, made by
 //! `tools/protobuf_schema.py` from kubectl's embedded descriptors) and lookups in it.
 
-use super::schema_table::{KINDS, MESSAGES};
+mod table;
+
+use table::{KINDS, MESSAGES};
 
 /// How a field's Go counterpart holds it, which decides what a zero on the wire means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

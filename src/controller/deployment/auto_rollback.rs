@@ -5,7 +5,7 @@
 //! change-cause says why. It never loops: a template an automatic rollback wrote is not rolled
 //! back from again, and the failed revision is not retried until the user changes the template.
 
-use super::Sync;
+use super::SyncState;
 use super::rollback;
 use super::status::{PROGRESSING, TIMED_OUT, complete, condition};
 use super::util;
@@ -26,7 +26,7 @@ fn template_hash(rs: &ReplicaSet) -> Option<&str> {
     rs.metadata.labels.as_ref()?.get(POD_TEMPLATE_HASH).map(String::as_str)
 }
 
-impl Sync<'_> {
+impl SyncState<'_> {
     /// After the rollout's status is synced: mark a revision that ran complete, and roll back
     /// one whose deadline passed. `was_timed_out` is the condition before this sync.
     pub(super) fn auto_rollback(&mut self, new: Option<usize>, was_timed_out: bool) {

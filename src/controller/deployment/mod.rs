@@ -59,7 +59,7 @@ pub struct Input<'a> {
 }
 
 /// The working state of one sync: local copies that every simulated write updates.
-struct Sync<'a> {
+struct SyncState<'a> {
     now: jiff::Timestamp,
     d: Deployment,
     rss: Vec<ReplicaSet>,
@@ -70,7 +70,7 @@ struct Sync<'a> {
 
 /// Decides everything one sync of `input.deployment` does.
 pub fn sync(input: Input<'_>, now: jiff::Timestamp) -> Plan {
-    let mut s = Sync {
+    let mut s = SyncState {
         now,
         d: input.deployment.clone(),
         rss: input.replica_sets,
@@ -82,7 +82,7 @@ pub fn sync(input: Input<'_>, now: jiff::Timestamp) -> Plan {
     Plan { actions: s.actions, requeue_after: s.requeue_after }
 }
 
-impl Sync<'_> {
+impl SyncState<'_> {
     fn sync_deployment(&mut self) {
         let selector = util::spec(&self.d).selector;
         let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())

@@ -1,11 +1,11 @@
 //! rolloutRecreate: every old ReplicaSet to zero, wait until no old pod is left running
 //! (terminating ones included), then create the new ReplicaSet at full size.
 
-use super::Sync;
+use super::SyncState;
 use super::status;
 use super::util;
 
-impl Sync<'_> {
+impl SyncState<'_> {
     pub(super) fn rollout_recreate(&mut self) {
         let mut new = self.new_replica_set(false);
         let old: Vec<usize> = self.old_indices(new).into_iter().filter(|i| util::is_active(&self.rss[*i])).collect();

@@ -1,7 +1,7 @@
 //! Finding or creating the new ReplicaSet (getNewReplicaSet), revision numbering and the
 //! annotations copied from the Deployment, and revision-history cleanup (cleanupDeployment).
 
-use super::Sync;
+use super::SyncState;
 use super::status::{self, PROGRESSING};
 use super::util;
 use crate::model::hash;
@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 /// The revision-history annotation is capped at this many characters, dropping the oldest.
 const MAX_REV_HISTORY_CHARS: usize = 2000;
 
-impl Sync<'_> {
+impl SyncState<'_> {
     /// FindNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's.
     pub(super) fn find_new(&self) -> Option<usize> {
         let template = util::spec(&self.d).template;

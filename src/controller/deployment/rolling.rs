@@ -1,12 +1,12 @@
 //! rolloutRolling: scale the new ReplicaSet up within maxSurge, then old ones down within
 //! maxUnavailable (unhealthy replicas first), at most one scaling step per sync.
 
-use super::Sync;
+use super::SyncState;
 use super::revision::set_replicas_annotations;
 use super::status;
 use super::util;
 
-impl Sync<'_> {
+impl SyncState<'_> {
     pub(super) fn rollout_rolling(&mut self) {
         let new = self.new_replica_set(true);
         let Some(new_idx) = new else {

@@ -1,7 +1,7 @@
 //! Scaling events and proportional scaling (isScalingEvent, scale): when replicas change
 //! mid-rollout or while paused, every active ReplicaSet grows or shrinks in proportion.
 
-use super::Sync;
+use super::SyncState;
 use super::util;
 use crate::model::meta::{self, DESIRED_REPLICAS, MAX_REPLICAS};
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -10,7 +10,7 @@ fn annotation_i32(rs: &ReplicaSet, key: &str) -> Option<i32> {
     meta::annotation(&rs.metadata, key)?.parse().ok()
 }
 
-impl Sync<'_> {
+impl SyncState<'_> {
     /// An active ReplicaSet whose desired-replicas annotation differs from spec.replicas.
     pub(super) fn is_scaling_event(&mut self) -> bool {
         self.new_replica_set(false);

@@ -2,7 +2,7 @@
 //! (syncRolloutStatus, progress detection, the deadline), paused/resumed conditions, and the
 //! re-check scheduled for a stuck rollout.
 
-use super::Sync;
+use super::SyncState;
 use super::util::{self, nonzero};
 use crate::model::meta;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, DeploymentStatus, ReplicaSet};
@@ -157,7 +157,7 @@ fn replica_failure(all: &[&ReplicaSet], new: Option<&ReplicaSet>) -> Option<Depl
     new.and_then(failure_of).or_else(|| all.iter().find_map(|rs| failure_of(rs)))
 }
 
-impl Sync<'_> {
+impl SyncState<'_> {
     fn all_and_new(&self, new: Option<usize>) -> (Vec<&ReplicaSet>, Option<&ReplicaSet>) {
         (self.rss.iter().collect(), new.map(|i| &self.rss[i]))
     }

@@ -4,9 +4,9 @@
 
 use super::Reconciler;
 use crate::controller::config_rollout::{self, Release};
-use crate::model::config::pins::{self, CONFIG_HASH};
+use crate::model::config::pins;
 use crate::model::config::refs::{self, ConfigRef};
-use crate::model::meta::{self, controller_ref};
+use crate::model::meta::{self, CONFIG_HASH, controller_ref};
 use crate::model::{KubeObject, Object, ObjectKey};
 use crate::registry::{ApiError, DeleteOptions, Registry, WriteOptions};
 use crate::store::{Preconditions, WatchEvent};

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// One controller: which keys an event touches, every key, and one reconcile.
 #[async_trait]
@@ -72,8 +73,7 @@ async fn sleep_until(due: Option<tokio::time::Instant>) {
 
 async fn reconcile_one<R: Reconciler>(r: &R, queue: &mut WorkQueue<R::Key>, key: R::Key) {
     let span = tracing::debug_span!("reconcile", controller = R::NAME, key = ?key);
-    let _enter = span.enter();
-    match r.reconcile(&key).await {
+    match r.reconcile(&key).instrument(span).await {
         Ok(after) => {
             queue.forget(&key);
             if let Some(after) = after {

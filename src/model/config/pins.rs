@@ -7,7 +7,8 @@
 //! pinned template reference the snapshots. Pure.
 
 use super::refs::{self, ConfigRef};
-use crate::model::{Object, hash, meta};
+use crate::model::meta::{self, CONFIG_HASH};
+use crate::model::{Object, hash};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -15,9 +16,6 @@ use std::collections::BTreeMap;
 
 /// The opt-in, on a Deployment.
 pub const ROLLOUT_ON_CONFIG_CHANGE: &str = "skiff.io/rollout-on-config-change";
-/// On a pod template: the configuration that revision runs with. On the Deployment: the
-/// configuration it last saw (a change of it starts a new revision; an undo does not).
-pub const CONFIG_HASH: &str = "skiff.io/config-hash";
 /// On a snapshot: the ConfigMap or Secret it copies.
 pub const SNAPSHOT_OF: &str = "skiff.io/config-snapshot-of";
 

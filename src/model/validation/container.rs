@@ -17,7 +17,7 @@ use super::names::{
     invalid_each, is_http_header_name, is_valid_port_name, is_valid_port_num, validate_dns1123_label,
     validate_nonnegative,
 };
-use super::pod::PodSecurityPolicy;
+use super::PodSecurityPolicy;
 use super::resources::validate_resources;
 
 /// Everything a container check needs from the pod around it.
@@ -428,7 +428,7 @@ fn validate_privileged(c: &Container, path: &FieldPath, policy: &PodSecurityPoli
 mod tests {
     use crate::model::defaults::default_pod_template;
     use crate::model::validation::field::FieldPath;
-    use crate::model::validation::pod::{PodSecurityPolicy, validate_pod_template};
+    use crate::model::validation::{PodSecurityPolicy, pod::validate_pod_template};
     use k8s_openapi::api::core::v1::PodTemplateSpec;
     use serde_json::{Value, json};
 

@@ -20,7 +20,8 @@ use super::names::{
     invalid_each, is_dns1123_label, is_qualified_name, is_valid_label_value, is_valid_percent_msgs,
     name_is_dns_subdomain, validate_annotations, validate_labels, validate_nonnegative, validate_object_meta,
 };
-use super::pod::{PodSecurityPolicy, validate_pod_template};
+use super::PodSecurityPolicy;
+use super::pod::validate_pod_template;
 use crate::model::intstr::{percent_value, raw_value};
 
 /// `ValidateDeployment`: metadata (name a DNS subdomain) and spec.

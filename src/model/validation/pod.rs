@@ -12,22 +12,13 @@ use super::config::key_to_paths;
 use super::container::{
     Ctx, host_port_conflicts, no_backsteps, one_of, validate_container_common, validate_probes_and_lifecycle,
 };
+use super::PodSecurityPolicy;
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
     inclusive_range_error, invalid_each, name_is_dns_subdomain, validate_annotations, validate_dns1123_label,
     validate_labels, validate_nonnegative, validate_object_meta,
 };
 use crate::model::defaults::volume_source_names;
-
-/// Which host-level powers a pod may ask for. skiff refuses all of them unless the daemon was
-/// started with the matching flag (`--allow-privileged`, `--allow-host-namespaces`,
-/// `--allow-host-path`); the Docker socket is refused even then.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PodSecurityPolicy {
-    pub allow_privileged: bool,
-    pub allow_host_namespaces: bool,
-    pub allow_host_path: bool,
-}
 
 /// Where the Docker daemon's socket lives; mounting it hands the host to the pod.
 const DOCKER_SOCKETS: [&str; 2] = ["/var/run/docker.sock", "/run/docker.sock"];

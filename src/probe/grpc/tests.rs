@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::demo::app::{Settings, serve};
-use crate::probe::handler::{Attempt, Target};
+use crate::probe::target::{Attempt, Target};
 use crate::runtime::fake::FakeRuntime;
 use http_body_util::{Empty, StreamBody};
 use hyper::body::Frame;

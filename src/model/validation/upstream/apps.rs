@@ -17,7 +17,7 @@ use super::{
     BAD_KEY, Case, NAME_PART_MSG, NEGATIVE_MSG, PERCENT_MSG, case, check, create, make_pod_spec, permissive, update,
     workload_of,
 };
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 /// upstream `validDeployment()` (apps/v1 has no rollbackTo).
 fn valid_deployment() -> Value {

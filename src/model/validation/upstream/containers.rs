@@ -17,7 +17,7 @@ use super::{
     Case, NEGATIVE_MSG, PORT_RANGE_MSG, SUBDOMAIN_MSG, case, check, container_with, create, make_container, permissive,
     pod_spec, raw, workload,
 };
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 const P: &str = "spec.template.spec";
 

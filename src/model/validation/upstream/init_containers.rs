@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::containers::{ctr_set, negative_probe, set_containers, tcp};
 use super::{Case, PORT_RANGE_MSG, case, check, container_with, create, make_container, pod_spec, raw, workload};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 const P: &str = "spec.template.spec";
 

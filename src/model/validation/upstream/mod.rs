@@ -28,7 +28,7 @@ mod service_types;
 use serde_json::{Value, json};
 
 use crate::model::Object;
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 use crate::registry::strategy;
 
 /// One carried-over case: an edit of the valid base object and the errors it must produce.

@@ -15,7 +15,7 @@
 use serde_json::{Value, json};
 
 use super::{Case, SUBDOMAIN_MSG, case, check, create, make_container, make_pod_spec, permissive, raw};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 fn pod() -> Value {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "pod", "namespace": "default"}, "spec": make_pod_spec()})

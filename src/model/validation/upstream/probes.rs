@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use super::{Case, NEGATIVE_MSG, PORT_RANGE_MSG, case, check, create, raw, workload};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 const C0: &str = "spec.template.spec.containers[0]";
 const HEADER_MSG: &str = "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')";

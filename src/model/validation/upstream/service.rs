@@ -14,7 +14,7 @@
 use serde_json::{Value, json};
 
 use super::{BAD_KEY, Case, DNS1035_MSG, LABEL_MSG, NAME_PART_MSG, PORT_RANGE_MSG, case, check, create, raw};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 pub(super) const RANGES: &str = "metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]";
 pub(super) const LB_ONLY: &str = "Forbidden: may only be used when `type` is 'LoadBalancer'";

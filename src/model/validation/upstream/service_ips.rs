@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::service::{cluster_ips, spec, valid_service};
 use super::{Case, IP_MSG, case, check, create};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 const ONE_PER_FAMILY: &str = "may specify no more than one IP for each IP family";
 

@@ -10,7 +10,7 @@ use super::service::{
     spec, valid_service,
 };
 use super::{CIDR_MSG, Case, PORT_RANGE_MSG, SUBDOMAIN_MSG, case, check, create};
-use crate::model::validation::pod::PodSecurityPolicy;
+use crate::model::validation::PodSecurityPolicy;
 
 fn type_cases() -> Vec<Case> {
     let none = [""; 0];

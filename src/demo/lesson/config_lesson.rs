@@ -3,8 +3,8 @@
 //! opts in to config rollouts, so changing the ConfigMap rolls the new message out under live
 //! traffic with no failed request, and `rollout undo` brings the old message back.
 
-use super::lesson::{DEPLOYMENT, Lesson, node_port, report, say, step};
-use super::traffic::Traffic;
+use super::{DEPLOYMENT, Lesson, node_port, report, say, step};
+use crate::demo::traffic::Traffic;
 use anyhow::bail;
 use std::time::Duration;
 
@@ -15,9 +15,8 @@ const SECOND: &str = "Hello again, from a changed ConfigMap!";
 
 /// The Deployment's generation.
 async fn generation(l: &Lesson) -> anyhow::Result<i64> {
-    let client = crate::cli::client::Client::new(&l.server, None);
     let path = format!("/apis/apps/v1/namespaces/{NAMESPACE}/deployments/hello-kubernetes");
-    let d = client.get(&path).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let d = l.shell.get(&l.server, &path).await?;
     Ok(d["metadata"]["generation"].as_i64().unwrap_or_default())
 }
 
@@ -36,7 +35,7 @@ async fn new_generation(l: &Lesson, before: i64) -> anyhow::Result<()> {
 pub(super) async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     step(1, 3, "Move MESSAGE into a ConfigMap");
     let file = l.dir.join("hello-kubernetes-config.yaml");
-    std::fs::write(&file, include_str!("../../examples/config/hello-kubernetes.yaml"))?;
+    std::fs::write(&file, include_str!("../../../examples/config/hello-kubernetes.yaml"))?;
     l.must(&["apply", "-f", &file.to_string_lossy()]).await?;
     l.url = format!("http://127.0.0.1:{}/", node_port(l, "hello-kubernetes").await?);
     l.must(&["rollout", "status", DEPLOYMENT]).await?;

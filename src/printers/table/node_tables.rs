@@ -2,8 +2,8 @@
 //! Nodes, Endpoints and EndpointSlices, as the apiserver's printers (printNode,
 //! printEndpoints, printEndpointSlice) render them.
 
-use super::duration::age;
-use super::table::{AGE, Column, NAME, col, name_of};
+use super::{AGE, Column, NAME, col, name_of};
+use crate::printers::duration::age;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Endpoints, Node};
 use k8s_openapi::api::discovery::v1::EndpointSlice;

@@ -4,7 +4,7 @@
 //! from a file is deleted too. A broken file is reported (log and event) and the last good
 //! state stays in force: a file is applied all or nothing, after a dry run of every document.
 
-use crate::apply::{self, Step};
+use crate::patch::apply::{self, Step};
 use crate::model::decode::{self, FieldValidation};
 use crate::model::{Kind, ObjectKey, manifest, meta};
 use crate::registry::events::EventType;
@@ -36,8 +36,23 @@ pub async fn run(dir: PathBuf, registry: Arc<Registry>, shutdown: CancellationTo
     }
 }
 
-/// The manifest files in `dir` with a checksum of their contents.
-fn scan(dir: &Path) -> BTreeMap<String, (PathBuf, u32)> {
+/// A manifest file as one scan read it.
+struct File {
+    bytes: Vec<u8>,
+    sum: u32,
+}
+
+/// The manifest files in `dir` by name, read on the blocking pool: the control plane's single
+/// event loop never waits on the disk.
+async fn scan(dir: &Path) -> BTreeMap<String, File> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || read_manifests(&dir)).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "scanning the manifest directory failed");
+        BTreeMap::new()
+    })
+}
+
+fn read_manifests(dir: &Path) -> BTreeMap<String, File> {
     let Ok(entries) = std::fs::read_dir(dir) else { return BTreeMap::new() };
     entries
         .filter_map(Result::ok)
@@ -45,20 +60,21 @@ fn scan(dir: &Path) -> BTreeMap<String, (PathBuf, u32)> {
         .filter(|p| matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")))
         .filter_map(|p| {
             let bytes = std::fs::read(&p).ok()?;
-            Some((p.file_name()?.to_string_lossy().into_owned(), (p.clone(), crc32fast::hash(&bytes))))
+            let sum = crc32fast::hash(&bytes);
+            Some((p.file_name()?.to_string_lossy().into_owned(), File { bytes, sum }))
         })
         .collect()
 }
 
 /// One pass: apply new and changed files, delete what removed files created.
 async fn sync(dir: &Path, registry: &Registry, seen: &mut BTreeMap<String, u32>) {
-    let files = scan(dir);
-    for (name, (path, sum)) in &files {
-        if seen.get(name) == Some(sum) {
+    let files = scan(dir).await;
+    for (name, file) in &files {
+        if seen.get(name) == Some(&file.sum) {
             continue;
         }
-        seen.insert(name.clone(), *sum);
-        match apply_file(registry, name, path).await {
+        seen.insert(name.clone(), file.sum);
+        match apply_file(registry, name, &file.bytes).await {
             Ok(n) => tracing::info!(file = %name, objects = n, "applied manifest"),
             Err(e) => report(registry, name, &e).await,
         }
@@ -117,9 +133,9 @@ struct Doc {
     value: Value,
 }
 
-fn documents(file: &str, path: &Path) -> Result<Vec<Doc>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let values = manifest::parse(&text).map_err(|e| format!("error parsing {file}: {e}"))?;
+fn documents(file: &str, bytes: &[u8]) -> Result<Vec<Doc>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+    let values = manifest::parse(text).map_err(|e| format!("error parsing {file}: {e}"))?;
     values
         .into_iter()
         .map(|mut value| {
@@ -140,8 +156,8 @@ fn documents(file: &str, path: &Path) -> Result<Vec<Doc>, String> {
 }
 
 /// Applies a file all or nothing; then deletes what it created before but no longer holds.
-async fn apply_file(registry: &Registry, file: &str, path: &Path) -> Result<usize, String> {
-    let docs = documents(file, path)?;
+async fn apply_file(registry: &Registry, file: &str, bytes: &[u8]) -> Result<usize, String> {
+    let docs = documents(file, bytes)?;
     for dry_run in [true, false] {
         for (i, doc) in docs.iter().enumerate() {
             match apply_one(registry, doc, dry_run).await {

@@ -2,7 +2,7 @@
 //! whole server (service `""`) is SERVING while /healthz answers 200, service `"hello"` while
 //! /readyz does (NOT_SERVING otherwise), and any other service is unknown: status NOT_FOUND.
 
-use super::app::{Body, Settings};
+use super::{Body, Settings};
 use crate::probe::grpc::wire::{self, Code, ServingStatus, Status};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};

@@ -4,7 +4,7 @@
 //! `--manifests` mode hands it to the registry.
 
 use crate::model::meta::LAST_APPLIED;
-use crate::patch::{schema, three_way};
+use super::{schema, three_way};
 use serde_json::Value;
 
 /// What applying one manifest takes.

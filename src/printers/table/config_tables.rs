@@ -1,8 +1,8 @@
 //! Table columns and cells for ConfigMaps, Secrets and Namespaces, as the apiserver's printers
 //! (printConfigMap, printSecret, printNamespace) render them: counts of keys, never values.
 
-use super::duration::age;
-use super::table::{AGE, Column, NAME, col, name_of};
+use super::{AGE, Column, NAME, col, name_of};
+use crate::printers::duration::age;
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
 use serde_json::Value;
