@@ -4,7 +4,9 @@
 use clap::Parser;
 use skiff::cli::{Cli, Command, client::CliError};
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// What kubectl does when its output pipe closes (`skiff get pods | head -0`): the process
 /// ends quietly, by SIGPIPE, instead of panicking in `println!`. Client commands only write to
@@ -23,8 +25,11 @@ fn main() -> ExitCode {
         exit_quietly_on_closed_pipe();
     }
     let default_level = if matches!(cli.command, Command::Daemon(_)) { "info" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    // RUST_LOG as `level` or `target=level,…` (per-target levels; no span or field filters).
+    let filter = std::env::var("RUST_LOG").ok().and_then(|v| v.parse::<Targets>().ok());
+    let filter = filter.unwrap_or_else(|| default_level.parse().unwrap_or_default());
+    let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    tracing_subscriber::registry().with(output).with(filter).init();
     // One event loop: the daemon's control plane is light, and the proxy and the demo app's
     // hot paths run their own loops; fewer threads means fewer cross-thread wake-ups.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
