@@ -147,7 +147,7 @@ fn config(args: &DaemonArgs, descriptors: u64) -> Result<Config> {
         None => None,
     };
     let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
-    let instance = daemon::instance_id(&state_dir).map_err(|e| CliError::msg(format!("{e:#}")))?;
+    let instance = daemon::instance_id(&state_dir).map_err(CliError::Failed)?;
     Ok(Config {
         state_dir,
         instance,
@@ -207,7 +207,7 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
     tokio::spawn(stop_on_signal(shutdown.clone()));
     daemon::run(config, listener, Arc::new(docker), Arc::new(HostPorts), shutdown, succession)
         .await
-        .map_err(|e| CliError::msg(format!("{e:#}")))
+        .map_err(CliError::Failed)
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {
