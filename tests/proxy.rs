@@ -15,6 +15,7 @@ use skiff::clock::Clock;
 use skiff::kubelet::endpoints::{EndpointSink, PodEndpoint};
 use skiff::model::Kind;
 use skiff::model::validation::PodSecurityPolicy;
+use skiff::proxy::binder::fake::AnyFreePort;
 use skiff::proxy::{self, Proxy};
 use skiff::registry::services::ServicePorts;
 use skiff::registry::{Registry, WriteOptions};
@@ -124,13 +125,14 @@ async fn rig(limits: proxy::Config, tweak: impl FnOnce(&mut Value)) -> Rig {
 }
 
 /// [`rig`] as at daemon start: its port is bound, but the kubelet has not published its pods yet.
+/// The Service's nodePort is bound on a free port (port 0) by the test binder, which says where.
 async fn rig_before_sync(config: proxy::Config, tweak: impl FnOnce(&mut Value)) -> Rig {
     let store = Arc::new(Store::in_memory(1000));
-    let range = 40000 + fastrand::u16(..2000) * 10;
-    let ports = ServicePorts { node_port_range: range..=range + 9, ..Default::default() };
-    let registry = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ports, "node").await;
-    let registry = Arc::new(registry.expect("registry"));
+    let registry = Registry::new(store, Clock::system(), PodSecurityPolicy::default(), ServicePorts::default(), "node");
+    let registry = Arc::new(registry.await.expect("registry"));
     let stop = CancellationToken::new();
+    let binder = Arc::new(AnyFreePort::default());
+    let config = proxy::Config { ports: binder.clone(), ..config };
     let (proxy, _task) = proxy::start(config, registry.clone(), stop.clone()).await.unwrap();
     let mut svc = json!({
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
@@ -138,15 +140,11 @@ async fn rig_before_sync(config: proxy::Config, tweak: impl FnOnce(&mut Value)) 
     });
     tweak(&mut svc);
     let w = registry.create(Kind::Service, "default", svc, &WriteOptions::default()).await.unwrap();
-    let port = w.object.to_json()["spec"]["ports"][0]["nodePort"].as_u64().unwrap() as u16;
-    let rig = Rig { proxy, port, _stop: stop.drop_guard() };
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return rig;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the proxy never listened on {port}");
+    let node_port = w.object.to_json()["spec"]["ports"][0]["nodePort"].as_u64().unwrap() as u16;
+    let wanted = SocketAddr::from(([127, 0, 0, 1], node_port));
+    let bound = tokio::time::timeout(Duration::from_secs(5), binder.address_of(wanted)).await;
+    let port = bound.unwrap_or_else(|_| panic!("the proxy never bound the nodePort {node_port}")).port();
+    Rig { proxy, port, _stop: stop.drop_guard() }
 }
 
 impl Rig {

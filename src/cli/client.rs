@@ -15,6 +15,8 @@ pub enum CliError {
     Status(Value),
     /// A client-side failure, printed as `error: …`.
     Message(String),
+    /// A failure with its chain of causes, kept until `main` prints it as `error: what: why`.
+    Failed(anyhow::Error),
     /// Already reported; exit non-zero quietly.
     Silent,
     /// Exit with this code and print nothing (`diff`: 1 means the objects differ).
@@ -51,6 +53,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Message(m) => write!(f, "error: {m}"),
+            CliError::Failed(e) => write!(f, "error: {e:#}"),
             CliError::Silent | CliError::Exit(_) => Ok(()),
             CliError::Status(s) if s["reason"] == "Invalid" => {
                 let details = &s["details"];

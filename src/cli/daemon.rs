@@ -5,6 +5,7 @@ use super::client::{CliError, Result};
 use crate::conn;
 use crate::daemon::{self, Config, Connections};
 use crate::model::validation::PodSecurityPolicy;
+use crate::proxy::binder::HostPorts;
 use crate::registry::services::{DEFAULT_CLUSTER_IP_RANGE, ServicePorts};
 use crate::runtime::Docker;
 use clap::Args;
@@ -146,7 +147,7 @@ fn config(args: &DaemonArgs, descriptors: u64) -> Result<Config> {
         None => None,
     };
     let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
-    let instance = daemon::instance_id(&state_dir).map_err(|e| CliError::msg(format!("{e:#}")))?;
+    let instance = daemon::instance_id(&state_dir).map_err(CliError::Failed)?;
     Ok(Config {
         state_dir,
         instance,
@@ -204,9 +205,9 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
     let _ = std::io::stdout().flush();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon::run(config, listener, Arc::new(docker), shutdown, succession)
+    daemon::run(config, listener, Arc::new(docker), Arc::new(HostPorts), shutdown, succession)
         .await
-        .map_err(|e| CliError::msg(format!("{e:#}")))
+        .map_err(CliError::Failed)
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {

@@ -35,7 +35,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
 
 async fn lesson(chapter: Chapter, finish: bool) -> Result<()> {
     let shell = Arc::new(InProcess);
-    crate::demo::lesson::run(chapter, finish, shell).await.map_err(|e| CliError::msg(format!("the demo failed: {e:#}")))
+    crate::demo::lesson::run(chapter, finish, shell).await.map_err(|e| CliError::Failed(e.context("the demo failed")))
 }
 
 /// The lessons' commands, run by this CLI in this process.
@@ -64,7 +64,7 @@ impl Shell for InProcess {
 
 async fn images() -> Result<()> {
     let docker = Docker::connect().await.map_err(|e| CliError::msg(format!("cannot reach the Docker engine: {e}")))?;
-    let built = crate::demo::images::ensure(&docker).await.map_err(|e| CliError::msg(format!("{e:#}")))?;
+    let built = crate::demo::images::ensure(&docker).await.map_err(CliError::Failed)?;
     for image in crate::demo::images::DEMO_IMAGES.iter() {
         let state = if built.contains(&image.tag) { "built" } else { "up to date" };
         println!("{} {state}", image.tag);

@@ -13,6 +13,7 @@ use crate::kubelet;
 use crate::model::KubeObject;
 use crate::model::validation::PodSecurityPolicy;
 use crate::proxy;
+use crate::proxy::binder::PortBinder;
 use crate::registry::Registry;
 use crate::registry::events::EventType;
 use crate::registry::services::ServicePorts;
@@ -96,11 +97,14 @@ pub fn instance_id(state_dir: &Path) -> anyhow::Result<String> {
 }
 
 /// Runs the daemon until `shutdown` is cancelled (or a component fails, or a successor has
-/// taken over). Workloads keep running after it returns: the next start adopts them.
+/// taken over). Workloads keep running after it returns: the next start adopts them. The API
+/// serves on `listener`; Service ports are bound through `ports` (`proxy::binder::HostPorts`
+/// in production).
 pub async fn run(
     config: Config,
     listener: TcpListener,
     runtime: Arc<dyn ContainerRuntime>,
+    ports: Arc<dyn PortBinder>,
     shutdown: CancellationToken,
     succession: Succession,
 ) -> anyhow::Result<()> {
@@ -138,6 +142,7 @@ pub async fn run(
         budget: Budget::new("Service connections", limits.plan.services, Some(notices)),
         namespaces,
         inherited: Arc::new(std::sync::Mutex::new(inherited)),
+        ports,
     };
     core.spawn(with_name("connection-alarms", record_notices(noticed, registry.clone(), core_stop.clone())));
     let (proxy, proxy_task) =

@@ -6,6 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::model::validation::field::{BadValue, FieldError, FieldPath, go_quote, go_string_slice};
+use crate::model::validation::names::{LengthUnit, label_value_errors, qualified_name_errors};
+
 /// Why a label selector was rejected. Messages are the ones kube-apiserver gives.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LabelSelectorError {
@@ -237,9 +240,9 @@ fn new_requirement(key: &str, operator: Operator, values: &[String]) -> Result<R
 
 fn requirement_errors(key: &str, operator: Operator, values: &[String]) -> Vec<String> {
     let mut errors = Vec::new();
-    let key_errors = qualified_name_errors(key);
+    let key_errors = qualified_name_errors(key, LengthUnit::Characters);
     if !key_errors.is_empty() {
-        errors.push(invalid("key", &go_quote(key), &key_errors.join("; ")));
+        errors.push(invalid("key", key, &key_errors.join("; ")));
     }
     let count = match operator {
         Operator::In | Operator::NotIn if values.is_empty() => {
@@ -257,18 +260,18 @@ fn requirement_errors(key: &str, operator: Operator, values: &[String]) -> Vec<S
         _ => None,
     };
     if let Some(detail) = count {
-        errors.push(invalid("values", &go_string_slice(values), detail));
+        errors.push(invalid("values", BadValue::Raw(go_string_slice(values)), detail));
     }
     for (i, value) in values.iter().enumerate() {
         let ordered = matches!(operator, Operator::GreaterThan | Operator::LessThan);
         if ordered && value.parse::<i64>().is_err() {
             let detail = "for 'Gt', 'Lt' operators, the value must be an integer";
-            errors.push(invalid(&format!("values[{i}]"), &go_quote(value), detail));
+            errors.push(invalid(&format!("values[{i}]"), value.as_str(), detail));
         }
-        let value_errors = label_value_errors(value);
+        let value_errors = label_value_errors(value, LengthUnit::Characters);
         if !value_errors.is_empty() {
             let field = format!("values[{i}][{key}]");
-            errors.push(invalid(&field, &go_quote(value), &value_errors.join("; ")));
+            errors.push(invalid(&field, value.as_str(), &value_errors.join("; ")));
         }
     }
     errors
@@ -449,9 +452,9 @@ impl Parser {
         let Token::Identifier(key) = token else {
             return Err(format!("found '{}', expected: identifier", token.literal()));
         };
-        let errors = qualified_name_errors(&key);
+        let errors = qualified_name_errors(&key, LengthUnit::Characters);
         if !errors.is_empty() {
-            return Err(invalid("<nil>", &go_quote(&key), &errors.join("; ")));
+            return Err(invalid("<nil>", key.as_str(), &errors.join("; ")));
         }
         let at_end = matches!(self.lookahead(Context::Values), Token::End | Token::Comma);
         let operator = match (negated, at_end) {
@@ -740,107 +743,9 @@ fn escape_field_value(value: &str) -> String {
     out
 }
 
-// ---------------------------------------------------------------------------------------------
-// Validation and message formatting (apimachinery `util/validation`, `field.Error`).
-
-const QUALIFIED_NAME_MAX: usize = 63;
-const LABEL_VALUE_MAX: usize = 63;
-const DNS1123_SUBDOMAIN_MAX: usize = 253;
-
-const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and \
-must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', \
-regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric \
-characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. \
-'MyValue',  or 'my_value',  or '12345', regex used for validation is \
-'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
-alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. \
-'example.com', regex used for validation is \
-'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-
-/// apimachinery `IsQualifiedName`.
-fn qualified_name_errors(value: &str) -> Vec<String> {
-    let parts: Vec<&str> = value.split('/').collect();
-    let mut errors = Vec::new();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
-            if prefix.is_empty() {
-                errors.push("prefix part must be non-empty".to_string());
-            } else {
-                errors.extend(dns1123_subdomain_errors(prefix).into_iter().map(|e| format!("prefix part {e}")));
-            }
-            *name
-        }
-        _ => {
-            return vec![format!(
-                "a qualified name {QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and \
-                 '/' (e.g. 'example.com/MyName')"
-            )];
-        }
-    };
-    if name.is_empty() {
-        errors.push("name part must be non-empty".to_string());
-    } else if name.len() > QUALIFIED_NAME_MAX {
-        errors.push(format!("name part must be no more than {QUALIFIED_NAME_MAX} characters"));
-    }
-    if !is_qualified_name_part(name) {
-        errors.push(format!("name part {QUALIFIED_NAME_MSG}"));
-    }
-    errors
-}
-
-/// apimachinery `IsValidLabelValue`.
-fn label_value_errors(value: &str) -> Vec<String> {
-    let mut errors = Vec::new();
-    if value.len() > LABEL_VALUE_MAX {
-        errors.push(format!("must be no more than {LABEL_VALUE_MAX} characters"));
-    }
-    if !value.is_empty() && !is_qualified_name_part(value) {
-        errors.push(LABEL_VALUE_MSG.to_string());
-    }
-    errors
-}
-
-/// apimachinery `IsDNS1123Subdomain`.
-fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
-    let mut errors = Vec::new();
-    if value.len() > DNS1123_SUBDOMAIN_MAX {
-        errors.push(format!("must be no more than {DNS1123_SUBDOMAIN_MAX} characters"));
-    }
-    if !value.split('.').all(is_dns1123_label) {
-        errors.push(DNS1123_SUBDOMAIN_MSG.to_string());
-    }
-    errors
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`
-fn is_qualified_name_part(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => {
-            first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() && bytes.iter().all(inner)
-        }
-        _ => false,
-    }
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
-fn is_dns1123_label(label: &str) -> bool {
-    let bytes = label.as_bytes();
-    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    let inner = |b: &u8| edge(b) || *b == b'-';
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) => edge(first) && edge(last) && bytes.iter().all(inner),
-        _ => false,
-    }
-}
-
 /// A `field.Invalid` message: `<field>: Invalid value: <value>: <detail>`.
-fn invalid(field: &str, quoted_value: &str, detail: &str) -> String {
-    format!("{field}: Invalid value: {quoted_value}: {detail}")
+fn invalid(field: &str, value: impl Into<BadValue>, detail: &str) -> String {
+    FieldError::invalid(&FieldPath::new(field), value, detail).to_string()
 }
 
 /// apimachinery's aggregate error text: one message as is, several deduplicated in `[a, b]`.
@@ -856,40 +761,6 @@ fn aggregate(errors: Vec<String>) -> Option<String> {
         [only] => Some(only.clone()),
         _ => Some(format!("[{}]", unique.join(", "))),
     }
-}
-
-/// Go's `%q` for a string.
-fn go_quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_ascii_control() => out.push_str(&hex_escape("x", 2, c)),
-            c if c.is_control() => out.push_str(&hex_escape("u", 4, c)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `\x01` / `\u0085`: a backslash, `marker`, and the code point in `width` hex digits.
-fn hex_escape(marker: &str, width: usize, c: char) -> String {
-    format!("\\{marker}{:0width$x}", u32::from(c))
-}
-
-/// Go's `%#v` for a `[]string` (`[]string(nil)` when empty, as the values slice then is).
-fn go_string_slice(values: &[String]) -> String {
-    if values.is_empty() {
-        return "[]string(nil)".to_string();
-    }
-    let quoted: Vec<String> = values.iter().map(|v| go_quote(v)).collect();
-    format!("[]string{{{}}}", quoted.join(", "))
 }
 
 #[cfg(test)]
@@ -1184,12 +1055,5 @@ mod tests {
         let err = selector.ensure_supported(&["metadata.name"]);
         assert_eq!(err, Err(FieldSelectorError::UnsupportedField("spec.foo".to_string())));
         assert_eq!(err.map_err(|e| e.to_string()), Err("field label not supported: spec.foo".to_string()));
-    }
-
-    #[test]
-    fn go_quoting() {
-        assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
-        assert_eq!(go_quote("é"), "\"é\"");
-        assert_eq!(go_quote("\u{85}"), "\"\\u0085\"");
     }
 }

@@ -6,7 +6,6 @@
 use super::forward::{Forwarder, Route};
 use crate::conn;
 use bytes::Bytes;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -18,11 +17,6 @@ pub struct Gates {
     /// True once the endpoints the daemon started with are known.
     pub accepting: watch::Receiver<bool>,
     pub stop: CancellationToken,
-}
-
-/// Binds a Service port (see `conn::bind`), for the workers to share.
-pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    conn::bind(addr)?.into_std()
 }
 
 /// The answer to a request line over the limit.

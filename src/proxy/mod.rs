@@ -6,6 +6,7 @@
 
 pub mod backends;
 pub mod balancer;
+pub mod binder;
 pub mod dial;
 pub mod endpoint_objects;
 pub mod endpoints;
@@ -28,6 +29,7 @@ use crate::store::{EventType as Change, WatchEvent};
 use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use backends::{Backends, InFlight, Stats};
+use binder::{HostPorts, PortBinder};
 use endpoint_objects::EndpointObjects;
 use endpoints::PodState;
 use forward::{Route, Upstream};
@@ -121,6 +123,8 @@ pub struct Config {
     pub namespaces: Option<dial::NamespaceDialer>,
     /// Listening sockets handed over by the daemon this one replaces, by address.
     pub inherited: Arc<Mutex<BTreeMap<SocketAddr, std::net::TcpListener>>>,
+    /// Binds the Service ports nothing handed over.
+    pub ports: Arc<dyn PortBinder>,
 }
 
 impl Config {
@@ -129,7 +133,8 @@ impl Config {
         let connections = conn::Limits::default();
         let budget = Budget::new("Service connections", connections.max_connections, None);
         let response_timeout = Duration::from_secs(60);
-        Config { address, connections, response_timeout, budget, namespaces: None, inherited: Arc::default() }
+        let ports = Arc::new(HostPorts);
+        Config { address, connections, response_timeout, budget, namespaces: None, inherited: Arc::default(), ports }
     }
 }
 
@@ -496,7 +501,7 @@ impl Actor {
                 let stop = CancellationToken::new();
                 let inherited = self.inherited.remove(&addr).map(Ok);
                 let listening = &self.listening;
-                let bound = inherited.unwrap_or_else(|| listener::bind(addr)).and_then(|l| {
+                let bound = inherited.unwrap_or_else(|| self.config.ports.bind(addr)).and_then(|l| {
                     listening.lock().unwrap_or_else(|e| e.into_inner()).insert(addr, l.try_clone()?);
                     let gates = listener::Gates { accepting: self.accepting.clone(), stop: stop.clone() };
                     let subject = Subject::Service { namespace: ns.clone(), name: name.clone(), port: addr.port() };

@@ -5,6 +5,7 @@ use crate::model::Kind;
 use crate::model::validation::ErrorList;
 use crate::store::StoreError;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -56,6 +57,9 @@ pub enum ApiError {
     UnknownPath,
     #[error("Internal error occurred: {0}")]
     Internal(String),
+    /// The store failed (a write, a corrupt object): kept as the cause, served as a 500.
+    #[error("Internal error occurred: {0}")]
+    Store(#[source] Arc<StoreError>),
 }
 
 /// Why an admission refused, as a Status cause (`NamespaceTerminating` on `metadata.namespace`).
@@ -96,7 +100,7 @@ impl ApiError {
             StoreError::NotFound(k) => ApiError::NotFound { kind: k.kind, name: k.name },
             StoreError::AlreadyExists(k) => ApiError::AlreadyExists { kind: k.kind, name: k.name },
             StoreError::Conflict(k) => ApiError::Conflict { kind: k.kind, name: k.name },
-            other => ApiError::Internal(other.to_string()),
+            other => ApiError::Store(Arc::new(other)),
         }
     }
 
@@ -119,7 +123,7 @@ impl ApiError {
             ApiError::TooManyRequests => (429, "TooManyRequests"),
             ApiError::Timeout(_) => (504, "Timeout"),
             ApiError::UriTooLong(_) => (414, "RequestURITooLong"),
-            ApiError::Internal(_) => (500, "InternalError"),
+            ApiError::Internal(_) | ApiError::Store(_) => (500, "InternalError"),
         }
     }
 

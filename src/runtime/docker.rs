@@ -42,7 +42,7 @@ impl Docker {
 }
 
 fn engine(e: BollardError) -> RuntimeError {
-    RuntimeError::Engine(e.to_string())
+    RuntimeError::Engine(Box::new(e))
 }
 
 fn status_code(e: &BollardError) -> Option<u16> {
@@ -224,7 +224,7 @@ impl ContainerRuntime for Docker {
         while let Some(item) = progress.next().await {
             let info = item.map_err(engine)?;
             if let Some(detail) = info.error_detail {
-                return Err(RuntimeError::Engine(format!("building {tag}: {}", detail.message.unwrap_or_default())));
+                return Err(RuntimeError::Engine(format!("building {tag}: {}", detail.message.unwrap_or_default()).into()));
             }
         }
         Ok(())

@@ -247,7 +247,7 @@ impl FakeRuntime {
         inner.calls.push(call);
         match inner.failures.get_mut(&verb).and_then(|f| (!f.is_empty()).then(|| f.remove(0))) {
             Some(message) if verb == Verb::Pull => Err(RuntimeError::PullFailed(message)),
-            Some(message) => Err(RuntimeError::Engine(message)),
+            Some(message) => Err(RuntimeError::Engine(message.into())),
             None => Ok(()),
         }
     }
@@ -309,10 +309,9 @@ impl ContainerRuntime for FakeRuntime {
                 return Err(RuntimeError::ImageNotFound(config.image.clone()));
             }
             if inner.containers.values().any(|c| c.config.name == config.name) {
-                return Err(RuntimeError::Engine(format!(
-                    "Conflict. The container name \"/{}\" is already in use",
-                    config.name
-                )));
+                return Err(RuntimeError::Engine(
+                    format!("Conflict. The container name \"/{}\" is already in use", config.name).into(),
+                ));
             }
             inner.next_id += 1;
             let id = format!("fake{:060}", inner.next_id);

@@ -167,8 +167,9 @@ pub enum RuntimeError {
     PullFailed(String),
     #[error("exec timed out after {0:?}")]
     ExecTimeout(Duration),
+    /// The engine (or the way to it) failed; the cause is kept.
     #[error("container engine: {0}")]
-    Engine(String),
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 pub type Result<T> = std::result::Result<T, RuntimeError>;

@@ -32,6 +32,7 @@ const PATCH_TYPES: [&str; 4] = [
 
 /// A kind as the documents describe it.
 struct Described {
+    of: Kind,
     group: &'static str,
     kind: &'static str,
     plural: &'static str,
@@ -45,6 +46,7 @@ impl Described {
         KINDS
             .iter()
             .map(|k| Described {
+                of: k.kind,
                 group: k.group,
                 kind: k.name,
                 plural: k.plural,
@@ -54,14 +56,14 @@ impl Described {
             .collect()
     }
 
-    /// `v1`, `apps/v1` (skiff serves v1 of every group).
+    /// `v1`, `apps/v1`.
     fn api_version(&self) -> String {
-        if self.group.is_empty() { "v1".into() } else { format!("{}/v1", self.group) }
+        self.of.api_version()
     }
 
-    /// The document a kind belongs to: `api/v1`, `apis/apps/v1`.
+    /// The document a kind belongs to: `api/v1`, `apis/apps/v1` (its API prefix).
     fn group_version(&self) -> String {
-        if self.group.is_empty() { "api/v1".into() } else { format!("apis/{}/v1", self.group) }
+        self.of.api_prefix().trim_start_matches('/').to_string()
     }
 
     fn item_path(&self) -> String {

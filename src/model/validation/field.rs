@@ -95,7 +95,7 @@ impl fmt::Display for BadValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BadValue::Int(i) => write!(f, "{i}"),
-            BadValue::Str(s) => write!(f, "{s:?}"),
+            BadValue::Str(s) => f.write_str(&go_quote(s)),
             BadValue::Raw(s) => f.write_str(s),
         }
     }
@@ -165,7 +165,7 @@ impl FieldError {
 
     /// `Unsupported value: "Never": supported values: "Always"`.
     pub fn not_supported(field: &FieldPath, value: impl Into<BadValue>, supported: &[&str]) -> Self {
-        let list: Vec<String> = supported.iter().map(|s| format!("{s:?}")).collect();
+        let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
         let detail = if list.is_empty() { String::new() } else { format!("supported values: {}", list.join(", ")) };
         Self::new(ErrorType::NotSupported, field, Some(value.into()), &detail)
     }
@@ -194,12 +194,53 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// Go's `%q` for a string.
+pub fn go_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_ascii_control() => out.push_str(&hex_escape("x", 2, c)),
+            c if c.is_control() => out.push_str(&hex_escape("u", 4, c)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `\x01` / `\u0085`: a backslash, `marker`, and the code point in `width` hex digits.
+fn hex_escape(marker: &str, width: usize, c: char) -> String {
+    format!("\\{marker}{:0width$x}", u32::from(c))
+}
+
+/// Go's `%#v` for a `[]string` (`[]string(nil)` when empty, as the values slice then is).
+pub fn go_string_slice(values: &[String]) -> String {
+    if values.is_empty() {
+        return "[]string(nil)".to_string();
+    }
+    let quoted: Vec<String> = values.iter().map(|v| go_quote(v)).collect();
+    format!("[]string{{{}}}", quoted.join(", "))
+}
+
 /// The errors of one object; empty means valid.
 pub type ErrorList = Vec<FieldError>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_quoting() {
+        assert_eq!(go_quote("a\"b\\c\n\u{1}"), "\"a\\\"b\\\\c\\n\\x01\"");
+        assert_eq!(go_quote("é"), "\"é\"");
+        assert_eq!(go_quote("\u{85}"), "\"\\u0085\"");
+    }
 
     #[test]
     fn renders_like_apimachinery() {

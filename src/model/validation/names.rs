@@ -48,7 +48,24 @@ pub fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
 
 /// apimachinery `MaxLenError` (the current `content` package wording, in bytes).
 pub fn max_len_error(length: usize) -> String {
-    format!("must be no more than {length} bytes")
+    LengthUnit::Bytes.max_len_error(length)
+}
+
+/// How a length limit reads: object validation says bytes (apimachinery's `content` package),
+/// label selector parsing still says characters (the older `validation.MaxLenError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LengthUnit {
+    Bytes,
+    Characters,
+}
+
+impl LengthUnit {
+    pub fn max_len_error(self, length: usize) -> String {
+        match self {
+            LengthUnit::Bytes => format!("must be no more than {length} bytes"),
+            LengthUnit::Characters => format!("must be no more than {length} characters"),
+        }
+    }
 }
 
 /// apimachinery `InclusiveRangeError`.
@@ -92,9 +109,13 @@ pub fn is_dns1123_label(value: &str) -> Vec<String> {
 
 /// `IsDNS1123Subdomain`: dot-separated DNS labels, at most 253 bytes in all.
 pub fn is_dns1123_subdomain(value: &str) -> Vec<String> {
+    dns1123_subdomain_errors(value, LengthUnit::Bytes)
+}
+
+fn dns1123_subdomain_errors(value: &str, unit: LengthUnit) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > DNS1123_SUBDOMAIN_MAX {
-        errs.push(max_len_error(DNS1123_SUBDOMAIN_MAX));
+        errs.push(unit.max_len_error(DNS1123_SUBDOMAIN_MAX));
     }
     if !matches_dns1123_subdomain(value) {
         errs.push(regex_error(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, &["example.com"]));
@@ -163,6 +184,11 @@ fn qualified_name_regex_error() -> String {
 /// `IsQualifiedName` (label keys, annotation keys, resource names): an optional DNS subdomain
 /// prefix and `/`, then a name of at most 63 characters.
 pub fn is_qualified_name(value: &str) -> Vec<String> {
+    qualified_name_errors(value, LengthUnit::Bytes)
+}
+
+/// `IsQualifiedName` with its length limits worded in `unit`.
+pub fn qualified_name_errors(value: &str, unit: LengthUnit) -> Vec<String> {
     let parts: Vec<&str> = value.split('/').collect();
     let mut errs = Vec::new();
     let name = match parts.as_slice() {
@@ -171,7 +197,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
             if prefix.is_empty() {
                 errs.push("prefix part must be non-empty".to_string());
             } else {
-                let msgs = is_dns1123_subdomain(prefix);
+                let msgs = dns1123_subdomain_errors(prefix, unit);
                 errs.extend(msgs.into_iter().map(|m| format!("prefix part {m}")));
             }
             *name
@@ -187,7 +213,7 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
     if name.is_empty() {
         errs.push("name part must be non-empty".to_string());
     } else if name.len() > LABEL_MAX {
-        errs.push(format!("name part {}", max_len_error(LABEL_MAX)));
+        errs.push(format!("name part {}", unit.max_len_error(LABEL_MAX)));
     }
     if !matches_qualified_name(name) {
         errs.push(format!("name part {}", qualified_name_regex_error()));
@@ -197,9 +223,14 @@ pub fn is_qualified_name(value: &str) -> Vec<String> {
 
 /// `IsValidLabelValue`: empty, or at most 63 characters of the label-key name charset.
 pub fn is_valid_label_value(value: &str) -> Vec<String> {
+    label_value_errors(value, LengthUnit::Bytes)
+}
+
+/// `IsValidLabelValue` with its length limit worded in `unit`.
+pub fn label_value_errors(value: &str, unit: LengthUnit) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > LABEL_MAX {
-        errs.push(max_len_error(LABEL_MAX));
+        errs.push(unit.max_len_error(LABEL_MAX));
     }
     if !value.is_empty() && !matches_qualified_name(value) {
         errs.push(regex_error(LABEL_VALUE_MSG, LABEL_VALUE_FMT, &["MyValue", "my_value", "12345"]));

@@ -1,6 +1,7 @@
 //! The containers block of `describe`: image, ports, command, state, resources, probes, env, mounts.
 
 use super::*;
+use crate::model::validation::field::go_quote;
 
 /// Go's `describeContainers`: the `Containers:` heading and each container's block.
 /// `live` carries the statuses, the pod (for env resolution) and the time zone for a live pod.
@@ -314,19 +315,3 @@ fn container_mounts(w: &mut Writer, c: &Container) {
     }
 }
 
-/// Go's `%q` for the printable strings found in sub-paths.
-fn go_quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
