@@ -9,6 +9,7 @@ pub mod duration;
 pub mod explain;
 pub mod go_format;
 pub mod history;
+pub mod hpa_tables;
 pub mod jsonpath;
 mod node_tables;
 pub mod pod_status;

@@ -12,6 +12,7 @@ use k8s_openapi::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::config_tables::{self, CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
+use super::hpa_tables::{self, HPA_COLUMNS};
 use super::duration::{age, since};
 use super::node_tables::{self, ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 use super::pod_status::pod_row;
@@ -42,6 +43,8 @@ pub enum TableKind {
     Secret,
     /// `v1` Namespace.
     Namespace,
+    /// `autoscaling/v2` HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler,
 }
 
 impl From<Kind> for TableKind {
@@ -58,6 +61,7 @@ impl From<Kind> for TableKind {
             Kind::ConfigMap => TableKind::ConfigMap,
             Kind::Secret => TableKind::Secret,
             Kind::Namespace => TableKind::Namespace,
+            Kind::HorizontalPodAutoscaler => TableKind::HorizontalPodAutoscaler,
         }
     }
 }
@@ -266,6 +270,7 @@ impl TableKind {
             TableKind::ConfigMap => CONFIG_MAP_COLUMNS,
             TableKind::Secret => SECRET_COLUMNS,
             TableKind::Namespace => NAMESPACE_COLUMNS,
+            TableKind::HorizontalPodAutoscaler => HPA_COLUMNS,
         }
     }
 
@@ -283,6 +288,7 @@ impl TableKind {
             TableKind::ConfigMap => ("v1", "ConfigMap"),
             TableKind::Secret => ("v1", "Secret"),
             TableKind::Namespace => ("v1", "Namespace"),
+            TableKind::HorizontalPodAutoscaler => ("autoscaling/v2", "HorizontalPodAutoscaler"),
         }
     }
 }
@@ -340,6 +346,7 @@ fn row(kind: TableKind, item: &Value, now: Timestamp, include_object: IncludeObj
         TableKind::ConfigMap => (config_tables::config_map_cells(&parse(item), now), None),
         TableKind::Secret => (config_tables::secret_cells(&parse(item), now), None),
         TableKind::Namespace => (config_tables::namespace_cells(&parse(item), now), None),
+        TableKind::HorizontalPodAutoscaler => (hpa_tables::hpa_cells(&parse(item), now), None),
     };
     let mut row = json!({"cells": cells, "object": row_object(kind, item, include_object)});
     if let Some(c) = conditions {
