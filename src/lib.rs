@@ -17,6 +17,7 @@ pub mod daemon;
 pub mod demo;
 pub mod kubelet;
 pub mod manifests;
+pub mod metrics;
 pub mod model;
 pub mod patch;
 pub mod printers;
