@@ -2,9 +2,9 @@
 //! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits. Its
 //! connections are managed like every listener's (`conn`).
 
+mod autoscaling_v1;
 mod body;
 mod discovery;
-mod autoscaling_v1;
 mod list_options;
 mod logs;
 pub mod openapi;
@@ -137,7 +137,9 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
             skiff::deployment(state, &parts.method, key, verb, body).await
         }
         Target::Ui(path) => get_only(crate::ui::serve(&path).ok_or(ApiError::UnknownPath)?),
-        Target::ResourceMetrics(path) => get_only(response::json(StatusCode::OK, &resource_metrics::get(state, path, &q)?)),
+        Target::ResourceMetrics(path) => {
+            get_only(response::json(StatusCode::OK, &resource_metrics::get(state, path, &q)?))
+        }
     }
 }
 

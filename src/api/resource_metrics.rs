@@ -20,8 +20,13 @@ const API_VERSION: &str = "metrics.k8s.io/v1beta1";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Path {
     /// Pods, in one namespace or all; one pod when named.
-    Pods { namespace: Option<String>, name: Option<String> },
-    Nodes { name: Option<String> },
+    Pods {
+        namespace: Option<String>,
+        name: Option<String>,
+    },
+    Nodes {
+        name: Option<String>,
+    },
 }
 
 pub fn parse(rest: &[&str]) -> Result<Path, ApiError> {
@@ -94,7 +99,9 @@ pub fn get(state: &ApiState, path: Path, q: &Query) -> Result<Value, ApiError> {
                 .collect();
             match name {
                 Some(name) => items.into_iter().next().ok_or_else(|| not_found("podmetrics", &name)),
-                None => Ok(json!({"kind": "PodMetricsList", "apiVersion": API_VERSION, "metadata": {}, "items": items})),
+                None => {
+                    Ok(json!({"kind": "PodMetricsList", "apiVersion": API_VERSION, "metadata": {}, "items": items}))
+                }
             }
         }
         Path::Nodes { name } => {
@@ -124,14 +131,20 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(parse(&["namespaces", "default", "pods"]).unwrap(), Path::Pods { namespace: Some("default".into()), name: None });
+        assert_eq!(
+            parse(&["namespaces", "default", "pods"]).unwrap(),
+            Path::Pods { namespace: Some("default".into()), name: None }
+        );
         assert_eq!(parse(&["nodes", "lab"]).unwrap(), Path::Nodes { name: Some("lab".into()) });
         assert!(parse(&["namespaces", "default", "deployments"]).is_err());
     }
 
     #[test]
     fn quantities_as_metrics_server_writes_them() {
-        assert_eq!(usage(Usage { cpu_nanocores: 1_234_567, memory_bytes: 5 << 20 }), json!({"cpu": "1234567n", "memory": "5120Ki"}));
+        assert_eq!(
+            usage(Usage { cpu_nanocores: 1_234_567, memory_bytes: 5 << 20 }),
+            json!({"cpu": "1234567n", "memory": "5120Ki"})
+        );
         assert_eq!(window(SignedDuration::from_millis(15_200)), "15s");
     }
 }

@@ -38,7 +38,9 @@ pub async fn run(client: &Client, ns: &str, args: AutoscaleArgs) -> Result<()> {
         return Err(CliError::msg(format!("--max=MAXPODS is required and must be at least 1, max: {max}")));
     }
     if let Some(min) = args.min.filter(|m| *m > max) {
-        return Err(CliError::msg(format!("--max=MAXPODS must be larger or equal to --min=MINPODS, max: {max}, min: {min}")));
+        return Err(CliError::msg(format!(
+            "--max=MAXPODS must be larger or equal to --min=MINPODS, max: {max}, min: {min}"
+        )));
     }
     let hpa_name = args.name.unwrap_or_else(|| name.clone());
     let mut spec = json!({

@@ -54,7 +54,11 @@ pub async fn run(client: &Client, ns: &str, cmd: TopCommand) -> Result<()> {
             let list = client.get(&format!("{API}/nodes")).await?;
             w.write("NAME\tCPU(cores)\tMEMORY(bytes)\t\n");
             for n in list["items"].as_array().into_iter().flatten() {
-                w.write(&format!("{}\t{}\n", n["metadata"]["name"].as_str().unwrap_or_default(), usage_cells(&[&n["usage"]])));
+                w.write(&format!(
+                    "{}\t{}\n",
+                    n["metadata"]["name"].as_str().unwrap_or_default(),
+                    usage_cells(&[&n["usage"]])
+                ));
             }
         }
         TopCommand::Pods(args) => {
@@ -64,11 +68,18 @@ pub async fn run(client: &Client, ns: &str, cmd: TopCommand) -> Result<()> {
                 (None, false) => format!("{API}/namespaces/{ns}/pods"),
             };
             let path = match &args.selector {
-                Some(s) => format!("{path}?labelSelector={}", form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()),
+                Some(s) => format!(
+                    "{path}?labelSelector={}",
+                    form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                ),
                 None => path,
             };
             let answer = client.get(&path).await?;
-            let items = if args.name.is_some() { vec![answer] } else { answer["items"].as_array().cloned().unwrap_or_default() };
+            let items = if args.name.is_some() {
+                vec![answer]
+            } else {
+                answer["items"].as_array().cloned().unwrap_or_default()
+            };
             if items.is_empty() {
                 return Err(CliError::msg(if args.all_namespaces {
                     "No resources found".to_string()
@@ -80,7 +91,11 @@ pub async fn run(client: &Client, ns: &str, cmd: TopCommand) -> Result<()> {
             let pod = if args.containers { "POD\t" } else { "" };
             w.write(&format!("{prefix}{pod}NAME\tCPU(cores)\tMEMORY(bytes)\t\n"));
             for p in &items {
-                let namespace = if args.all_namespaces { format!("{}\t", p["metadata"]["namespace"].as_str().unwrap_or_default()) } else { String::new() };
+                let namespace = if args.all_namespaces {
+                    format!("{}\t", p["metadata"]["namespace"].as_str().unwrap_or_default())
+                } else {
+                    String::new()
+                };
                 let name = p["metadata"]["name"].as_str().unwrap_or_default();
                 let containers = p["containers"].as_array().cloned().unwrap_or_default();
                 if args.containers {
@@ -109,6 +124,9 @@ mod tests {
         assert_eq!(millicores(&json!("1234567n")), 2);
         assert_eq!(millicores(&json!("0")), 0);
         assert_eq!(mebibytes(&json!("5120Ki")), 5);
-        assert_eq!(usage_cells(&[&json!({"cpu": "100000000n", "memory": "2048Ki"}), &json!({"cpu": "5m", "memory": "1Mi"})]), "105m\t3Mi\t");
+        assert_eq!(
+            usage_cells(&[&json!({"cpu": "100000000n", "memory": "2048Ki"}), &json!({"cpu": "5m", "memory": "1Mi"})]),
+            "105m\t3Mi\t"
+        );
     }
 }

@@ -4,13 +4,13 @@
 
 use crate::api::{self, ApiState};
 use crate::clock::Clock;
-use crate::metrics;
 use crate::conn::{self, Budget, Notice, Plan, Subject};
 use crate::controller::run::{
     self as controllers, ConfigRolloutController, DeploymentController, GarbageCollector, NamespaceController,
     ReplicaSetController,
 };
 use crate::kubelet;
+use crate::metrics;
 use crate::model::KubeObject;
 use crate::model::validation::pod::PodSecurityPolicy;
 use crate::proxy;
@@ -162,7 +162,8 @@ pub async fn run(
         volumes_dir: volumes_dir(&config.state_dir)?,
     });
     spawn_reconcilers(&mut core, env, &core_stop);
-    let resource_metrics = spawn_autoscaling(&mut core, &registry, &runtime, &instance, proxy.metrics.clone(), clock, &core_stop);
+    let resource_metrics =
+        spawn_autoscaling(&mut core, &registry, &runtime, &instance, proxy.metrics.clone(), clock, &core_stop);
 
     if let Some(dir) = config.manifests.clone() {
         core.spawn(with_name("manifests", crate::manifests::run(dir, registry.clone(), core_stop.clone())));

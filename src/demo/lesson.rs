@@ -68,6 +68,8 @@ pub enum Chapter {
     Rollout,
     /// MESSAGE from a ConfigMap; a change of it rolls out; undo brings it back.
     Config,
+    /// An HPA scales under CPU load and back down after its window.
+    Autoscale,
 }
 
 pub(super) struct Lesson {
@@ -251,6 +253,9 @@ pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
         Chapter::Config => {
             say("\x1b[1mskiff demo config: configuration that rolls out (ConfigMap → new message → undo)\x1b[0m")
         }
+        Chapter::Autoscale => {
+            say("\x1b[1mskiff demo autoscale: a HorizontalPodAutoscaler under load (1 → more → 1)\x1b[0m")
+        }
     }
     let docker = Arc::new(Docker::connect().await.context("cannot reach the Docker engine")?);
     say("Building the demo images (FROM scratch, nothing pulled)...");
@@ -281,7 +286,7 @@ pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
             "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
             cli::dashboard::address(&server, None)
         ));
-        let namespace = if chapter == Chapter::Rollout { "default" } else { super::config_lesson::NAMESPACE };
+        let namespace = if chapter == Chapter::Config { super::config_lesson::NAMESPACE } else { "default" };
         let mut lesson = Lesson {
             server: server.clone(),
             dir: dir.clone(),
@@ -292,6 +297,7 @@ pub async fn run(chapter: Chapter, finish: bool) -> anyhow::Result<()> {
         match chapter {
             Chapter::Rollout => teach(&mut lesson).await?,
             Chapter::Config => super::config_lesson::teach(&mut lesson).await?,
+            Chapter::Autoscale => super::autoscale_lesson::teach(&mut lesson).await?,
         }
         closing(&lesson, finish).await
     }

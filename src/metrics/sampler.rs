@@ -113,7 +113,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn two_ticks_make_a_pod_sample_from_the_engine_readings() {
         let runtime = Arc::new(FakeRuntime::new());
-        let labels = [(LABEL_INSTANCE, "i1"), (LABEL_NAMESPACE, "default"), (LABEL_POD, "web-1"), (LABEL_CONTAINER, "app")];
+        let labels =
+            [(LABEL_INSTANCE, "i1"), (LABEL_NAMESPACE, "default"), (LABEL_POD, "web-1"), (LABEL_CONTAINER, "app")];
         let config = ContainerConfig {
             name: "c".into(),
             image: "hello".into(),

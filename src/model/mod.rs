@@ -319,7 +319,9 @@ mod tests {
         assert_eq!(Kind::parse("secrets"), Some(Kind::Secret));
         assert_eq!(Kind::parse("ns"), Some(Kind::Namespace));
         assert!(!Kind::Namespace.info().namespaced);
-        assert_eq!(Kind::parse("horizontalpodautoscalers"), None);
+        assert_eq!(Kind::parse("hpa"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::HorizontalPodAutoscaler.api_version(), "autoscaling/v2");
+        assert_eq!(Kind::parse("cronjobs"), None);
         assert_eq!(Kind::Deployment.qualified_plural(), "deployments.apps");
         assert_eq!(Kind::Pod.qualified_plural(), "pods");
         for (i, k) in KINDS.iter().enumerate() {

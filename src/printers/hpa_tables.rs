@@ -84,7 +84,10 @@ pub(super) fn hpa_cells(hpa: &HorizontalPodAutoscaler, now: Timestamp) -> Vec<Va
     let spec = hpa.spec.clone().unwrap_or_default();
     let status = hpa.status.clone().unwrap_or_default();
     let reference = format!("{}/{}", spec.scale_target_ref.kind, spec.scale_target_ref.name);
-    let metrics = format_metrics(spec.metrics.as_deref().unwrap_or_default(), status.current_metrics.as_deref().unwrap_or_default());
+    let metrics = format_metrics(
+        spec.metrics.as_deref().unwrap_or_default(),
+        status.current_metrics.as_deref().unwrap_or_default(),
+    );
     let min = spec.min_replicas.map_or_else(|| "<unset>".to_string(), |m| m.to_string());
     vec![
         name_of(&hpa.metadata.name).into(),

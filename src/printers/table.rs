@@ -12,8 +12,8 @@ use k8s_openapi::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::config_tables::{self, CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
-use super::hpa_tables::{self, HPA_COLUMNS};
 use super::duration::{age, since};
+use super::hpa_tables::{self, HPA_COLUMNS};
 use super::node_tables::{self, ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 use super::pod_status::pod_row;
 use crate::model::Kind;

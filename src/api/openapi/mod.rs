@@ -33,6 +33,7 @@ const PATCH_TYPES: [&str; 4] = [
 /// A kind as the documents describe it.
 struct Described {
     group: &'static str,
+    version: &'static str,
     kind: &'static str,
     plural: &'static str,
     namespaced: bool,
@@ -46,6 +47,7 @@ impl Described {
             .iter()
             .map(|k| Described {
                 group: k.group,
+                version: k.version,
                 kind: k.name,
                 plural: k.plural,
                 namespaced: k.namespaced,
@@ -54,14 +56,18 @@ impl Described {
             .collect()
     }
 
-    /// `v1`, `apps/v1` (skiff serves v1 of every group).
+    /// `v1`, `apps/v1`, `autoscaling/v2`: the version each kind is stored in.
     fn api_version(&self) -> String {
-        if self.group.is_empty() { "v1".into() } else { format!("{}/v1", self.group) }
+        if self.group.is_empty() { self.version.into() } else { format!("{}/{}", self.group, self.version) }
     }
 
     /// The document a kind belongs to: `api/v1`, `apis/apps/v1`.
     fn group_version(&self) -> String {
-        if self.group.is_empty() { "api/v1".into() } else { format!("apis/{}/v1", self.group) }
+        if self.group.is_empty() {
+            format!("api/{}", self.version)
+        } else {
+            format!("apis/{}/{}", self.group, self.version)
+        }
     }
 
     fn item_path(&self) -> String {
@@ -70,7 +76,7 @@ impl Described {
     }
 
     fn gvk(&self) -> Value {
-        json!({"group": self.group, "kind": self.kind, "version": "v1"})
+        json!({"group": self.group, "kind": self.kind, "version": self.version})
     }
 }
 
@@ -358,7 +364,7 @@ mod tests {
             assert_eq!(index["paths"][gv]["serverRelativeURL"], format!("/openapi/v3/{gv}?hash={}", doc.hash));
         }
         let gvs: Vec<&String> = index["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(gvs, ["api/v1", "apis/apps/v1", "apis/discovery.k8s.io/v1"]);
+        assert_eq!(gvs, ["api/v1", "apis/apps/v1", "apis/autoscaling/v2", "apis/discovery.k8s.io/v1"]);
     }
 
     fn get(path: &str, query: &str, headers: &[(&'static str, &str)]) -> Response {

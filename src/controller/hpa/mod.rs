@@ -108,17 +108,26 @@ fn compute_for_metric(
             let fail = |message: String| MetricError { reason: "FailedGetResourceMetric", message };
             let name = resource.name.as_str();
             let samples = observed.resources.get(name).filter(|s| !s.is_empty()).ok_or_else(|| {
-                fail(format!("unable to get metrics for resource {name}: no metrics returned from resource metrics API"))
+                fail(format!(
+                    "unable to get metrics for resource {name}: no metrics returned from resource metrics API"
+                ))
             })?;
             let target = &resource.target;
             if let Some(average) = target.average_value.as_ref().and_then(milli_value) {
                 let p = replicas::average_value_replicas(current, average, name, &observed.pods, samples, now, timing)
                     .map_err(|e| fail(format!("failed to get {name} utilization: {e}")))?;
-                let current = MetricValueStatus { average_value: Some(milli_quantity(p.average_milli)), ..Default::default() };
-                return Ok(Proposal { replicas: p.replicas, name: format!("{name} resource"), status: resource_status(name, current) });
+                let current =
+                    MetricValueStatus { average_value: Some(milli_quantity(p.average_milli)), ..Default::default() };
+                return Ok(Proposal {
+                    replicas: p.replicas,
+                    name: format!("{name} resource"),
+                    status: resource_status(name, current),
+                });
             }
             let Some(utilization) = target.average_utilization else {
-                return Err(fail("invalid resource metric source: neither a utilization target nor a value target was set".into()));
+                return Err(fail(
+                    "invalid resource metric source: neither a utilization target nor a value target was set".into(),
+                ));
             };
             let p = replicas::utilization_replicas(current, utilization, name, &observed.pods, samples, now, timing)
                 .map_err(|e| fail(format!("failed to get {name} utilization: {e}")))?;
@@ -146,7 +155,10 @@ fn compute_for_metric(
                 type_: "Pods".into(),
                 pods: Some(PodsMetricStatus {
                     metric: pods.metric.clone(),
-                    current: MetricValueStatus { average_value: Some(milli_quantity(p.average_milli)), ..Default::default() },
+                    current: MetricValueStatus {
+                        average_value: Some(milli_quantity(p.average_milli)),
+                        ..Default::default()
+                    },
                 }),
                 ..Default::default()
             };
@@ -205,7 +217,11 @@ fn compute_for_metrics(
         let e = first_error.unwrap_or(MetricError { reason: "InvalidMetricSourceType", message: "no metrics".into() });
         let message = format!("the HPA was unable to compute the replica count: {}", e.message);
         conditions.set(SCALING_ACTIVE, false, e.reason, &message, now);
-        return Err(format!("invalid metrics ({invalid} invalid out of {}), first error is: {}", specs.len(), e.message));
+        return Err(format!(
+            "invalid metrics ({invalid} invalid out of {}), first error is: {}",
+            specs.len(),
+            e.message
+        ));
     }
     let message = format!("the HPA was able to successfully calculate a replica count from {metric}");
     conditions.set(SCALING_ACTIVE, true, "ValidMetricFound", &message, now);
@@ -225,13 +241,25 @@ pub fn sync(
     let old = hpa.status.clone().unwrap_or_default();
     let mut conditions = Conditions(old.conditions.clone().unwrap_or_default());
     let mut events = Vec::new();
-    conditions.set(ABLE_TO_SCALE, true, "SucceededGetScale", "the HPA controller was able to get the target's current scale", now);
+    conditions.set(
+        ABLE_TO_SCALE,
+        true,
+        "SucceededGetScale",
+        "the HPA controller was able to get the target's current scale",
+        now,
+    );
     let current = scale.spec_replicas;
     history.record_initial(current, now);
     let min = spec.min_replicas.unwrap_or(1);
     let mut metric_statuses = Vec::new();
     let (desired, reason) = if current == 0 && min != 0 {
-        conditions.set(SCALING_ACTIVE, false, "ScalingDisabled", "scaling is disabled since the replica count of the target is zero", now);
+        conditions.set(
+            SCALING_ACTIVE,
+            false,
+            "ScalingDisabled",
+            "scaling is disabled since the replica count of the target is zero",
+            now,
+        );
         (0, String::new())
     } else if current > spec.max_replicas {
         (spec.max_replicas, "Current number of replicas above Spec.MaxReplicas".to_string())

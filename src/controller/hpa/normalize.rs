@@ -4,8 +4,8 @@
 //! is a value the caller keeps per HPA, and `now` is an argument.
 
 use super::conditions::{ABLE_TO_SCALE, Conditions, SCALING_LIMITED};
-use k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscalerBehavior};
 use jiff::{SignedDuration, Timestamp};
+use k8s_openapi::api::autoscaling::v2::{HPAScalingRules, HorizontalPodAutoscalerBehavior};
 
 /// kube-controller-manager's `--horizontal-pod-autoscaler-downscale-stabilization` (5m): the
 /// scale-down window when `behavior` does not set one.
@@ -82,7 +82,13 @@ pub fn without_behavior(history: &mut History, b: Bounds, now: Timestamp, condit
     }
     history.remember(b.desired, now, obsolete);
     if stabilized != b.desired {
-        conditions.set(ABLE_TO_SCALE, true, "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation", now);
+        conditions.set(
+            ABLE_TO_SCALE,
+            true,
+            "ScaleDownStabilized",
+            "recent recommendations were higher than current one, applying the highest recent recommendation",
+            now,
+        );
     } else {
         conditions.set(ABLE_TO_SCALE, true, "ReadyForNewScale", "recommended size matches current size", now);
     }
@@ -117,9 +123,19 @@ pub fn with_behavior(
     let down_window = down.and_then(|r| r.stabilization_window_seconds).map_or(DOWNSCALE_STABILIZATION, seconds);
 
     let (delay, pick, reason, message): (_, fn(i32, i32) -> i32, _, _) = if b.desired >= b.current {
-        (up_window, i32::min, "ScaleUpStabilized", "recent recommendations were lower than current one, applying the lowest recent recommendation")
+        (
+            up_window,
+            i32::min,
+            "ScaleUpStabilized",
+            "recent recommendations were lower than current one, applying the lowest recent recommendation",
+        )
     } else {
-        (down_window, i32::max, "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation")
+        (
+            down_window,
+            i32::max,
+            "ScaleDownStabilized",
+            "recent recommendations were higher than current one, applying the highest recent recommendation",
+        )
     };
     let obsolete_cutoff = now - up_window.max(down_window);
     let cutoff = now - delay;

@@ -246,7 +246,11 @@ impl Rebalance<'_> {
 
 /// The values of the samples that count: every sample but the ignored pods'.
 fn counted_values(samples: &Samples, groups: &Groups) -> BTreeMap<String, i64> {
-    samples.iter().filter(|(pod, _)| !groups.ignored.contains(*pod)).map(|(pod, s)| (pod.clone(), s.value_milli)).collect()
+    samples
+        .iter()
+        .filter(|(pod, _)| !groups.ignored.contains(*pod))
+        .map(|(pod, s)| (pod.clone(), s.value_milli))
+        .collect()
 }
 
 /// `GetResourceReplicas`: the replicas a `Utilization` target of `resource` proposes.

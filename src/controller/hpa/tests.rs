@@ -7,8 +7,8 @@ use super::replicas::{self, CalcError, Phase, PodView, Readiness, Sample, Sample
 use super::*;
 use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::autoscaling::v2::{
-    HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec,
-    MetricTarget, ResourceMetricSource,
+    HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricTarget,
+    ResourceMetricSource,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -17,8 +17,10 @@ fn now() -> Timestamp {
 }
 
 /// The upstream tests' timing: a 2-minute CPU initialization period, 10 s readiness delay.
-const TIMING: Timing =
-    Timing { cpu_initialization_period: SignedDuration::from_mins(2), initial_readiness_delay: SignedDuration::from_secs(10) };
+const TIMING: Timing = Timing {
+    cpu_initialization_period: SignedDuration::from_mins(2),
+    initial_readiness_delay: SignedDuration::from_secs(10),
+};
 
 /// Upstream's fixtures: "cool" pods started long ago, "hot" ones inside the initialization
 /// period; samples taken now over a one-minute window; readiness changed at start.
@@ -434,7 +436,11 @@ fn hpa(target: i32, behavior: Option<HorizontalPodAutoscalerBehavior>) -> Horizo
                 type_: "Resource".into(),
                 resource: Some(ResourceMetricSource {
                     name: "cpu".into(),
-                    target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(target), ..Default::default() },
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(target),
+                        ..Default::default()
+                    },
                 }),
                 ..Default::default()
             }]),
@@ -460,7 +466,14 @@ fn a_sync_rescales_with_upstream_reason_and_status() {
     case.request = 100;
     let mut h = History::default();
     let plan = sync(&hpa, &scale(1), &observed(&case), &mut h, now(), TIMING);
-    assert_eq!(plan.rescale, Some(Rescale { from: 1, to: 2, reason: "cpu resource utilization (percentage of request) above target".into() }));
+    assert_eq!(
+        plan.rescale,
+        Some(Rescale {
+            from: 1,
+            to: 2,
+            reason: "cpu resource utilization (percentage of request) above target".into()
+        })
+    );
     let (status, events) = plan.finish(&hpa, &mut h, Ok(()), now());
     assert_eq!(status.desired_replicas, 2);
     assert_eq!(status.current_replicas, Some(1));
@@ -516,6 +529,9 @@ fn a_failed_rescale_is_a_warning_and_keeps_the_old_desired_count() {
     let (status, events) = plan.finish(&hpa, &mut h, Err("conflict".into()), now());
     assert_eq!(status.desired_replicas, 0);
     assert_eq!(events[0].reason, "FailedRescale");
-    assert_eq!(events[0].message, "New size: 2; reason: cpu resource utilization (percentage of request) above target; error: conflict");
+    assert_eq!(
+        events[0].message,
+        "New size: 2; reason: cpu resource utilization (percentage of request) above target; error: conflict"
+    );
     assert!(h.scale_up_events.is_empty());
 }

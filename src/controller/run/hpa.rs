@@ -118,7 +118,11 @@ fn observed(pods: &[Pod], namespace: &str, snapshot: &Snapshot) -> Observed {
         resources.entry("memory".into()).or_default().insert(name.clone(), sample(memory_milli));
         rps.insert(name, sample(m.requests_per_second_milli));
     }
-    Observed { pods: pods.iter().map(pod_view).collect(), resources, pod_metrics: [(REQUESTS_PER_SECOND.to_string(), rps)].into() }
+    Observed {
+        pods: pods.iter().map(pod_view).collect(),
+        resources,
+        pod_metrics: [(REQUESTS_PER_SECOND.to_string(), rps)].into(),
+    }
 }
 
 #[async_trait]

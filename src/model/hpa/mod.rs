@@ -33,7 +33,11 @@ pub fn cpu_utilization(percent: i32) -> MetricSpec {
         type_: "Resource".into(),
         resource: Some(ResourceMetricSource {
             name: "cpu".into(),
-            target: MetricTarget { type_: "Utilization".into(), average_utilization: Some(percent), ..Default::default() },
+            target: MetricTarget {
+                type_: "Utilization".into(),
+                average_utilization: Some(percent),
+                ..Default::default()
+            },
         }),
         ..Default::default()
     }

@@ -139,7 +139,9 @@ fn metric_status_to_v2(m: &Value) -> Value {
         Some("Resource") => {
             json!({"type": "Resource", "resource": {"name": m["resource"]["name"], "current": current(&m["resource"])}})
         }
-        Some("Pods") => json!({"type": "Pods", "pods": {"metric": {"name": m["pods"]["metricName"]}, "current": current(&m["pods"])}}),
+        Some("Pods") => {
+            json!({"type": "Pods", "pods": {"metric": {"name": m["pods"]["metricName"]}, "current": current(&m["pods"])}})
+        }
         _ => m.clone(),
     }
 }
@@ -163,7 +165,8 @@ pub fn to_v2(v1: &Value) -> Value {
     if let Some(behavior) = take_json(&mut meta, BEHAVIOR_ANNOTATION) {
         out_spec.insert("behavior".into(), behavior);
     }
-    let mut out = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta, "spec": out_spec});
+    let mut out =
+        json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": meta, "spec": out_spec});
     let current_metrics = take_json(&mut out["metadata"], CURRENT_METRICS_ANNOTATION);
     let conditions = take_json(&mut out["metadata"], CONDITIONS_ANNOTATION);
     if let Some(status) = v1.get("status").filter(|s| s.is_object()) {
@@ -174,7 +177,8 @@ pub fn to_v2(v1: &Value) -> Value {
                 s.insert("currentMetrics".into(), Value::Array(m.iter().map(metric_status_to_v2).collect()));
             }
             (_, Some(cpu)) if cpu.is_number() => {
-                let m = json!({"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": cpu}}});
+                let m =
+                    json!({"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": cpu}}});
                 s.insert("currentMetrics".into(), json!([m]));
             }
             _ => {}
@@ -195,7 +199,8 @@ pub fn to_v1(v2: &Value) -> Value {
     copy(spec, &mut out_spec, &["scaleTargetRef", "minReplicas", "maxReplicas"]);
     let metrics = spec["metrics"].as_array().cloned().unwrap_or_default();
     if let Some(cpu) = metrics.iter().find(|m| is_cpu_utilization(m)) {
-        out_spec.insert("targetCPUUtilizationPercentage".into(), cpu["resource"]["target"]["averageUtilization"].clone());
+        out_spec
+            .insert("targetCPUUtilizationPercentage".into(), cpu["resource"]["target"]["averageUtilization"].clone());
     }
     let other: Vec<Value> = metrics.iter().filter(|m| !is_cpu_utilization(m)).map(metric_spec_to_v1).collect();
     if !other.is_empty() {
@@ -215,7 +220,11 @@ pub fn to_v1(v2: &Value) -> Value {
         s.insert("currentCPUUtilizationPercentage".into(), u.clone());
     }
     if !current.is_empty() {
-        put_json(&mut meta, CURRENT_METRICS_ANNOTATION, &Value::Array(current.iter().map(metric_status_to_v1).collect()));
+        put_json(
+            &mut meta,
+            CURRENT_METRICS_ANNOTATION,
+            &Value::Array(current.iter().map(metric_status_to_v1).collect()),
+        );
     }
     if let Some(c) = status.get("conditions").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
         put_json(&mut meta, CONDITIONS_ANNOTATION, c);

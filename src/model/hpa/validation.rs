@@ -5,8 +5,8 @@
 use crate::model::validation::field::{ErrorList, FieldError, FieldPath};
 use crate::model::validation::names::{name_is_dns_subdomain, validate_object_meta};
 use k8s_openapi::api::autoscaling::v2::{
-    CrossVersionObjectReference, HPAScalingRules, HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior,
-    MetricSpec, MetricTarget,
+    CrossVersionObjectReference, HPAScalingRules, HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior, MetricSpec,
+    MetricTarget,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -97,7 +97,10 @@ fn metric_spec(spec: &MetricSpec, path: &FieldPath) -> ErrorList {
         let target = path.child("pods").child("target");
         errs.extend(metric_target(&pods.target, &target));
         if pods.target.average_value.is_none() {
-            errs.push(FieldError::required(&target.child("averageValue"), "must specify a positive target averageValue"));
+            errs.push(FieldError::required(
+                &target.child("averageValue"),
+                "must specify a positive target averageValue",
+            ));
         }
     }
     if let Some(resource) = spec.resource.as_ref().filter(|_| present.len() == 1) {
@@ -120,7 +123,10 @@ fn metric_spec(spec: &MetricSpec, path: &FieldPath) -> ErrorList {
     let expected = spec.type_.to_ascii_lowercase();
     let expected = if expected == "containerresource" { "containerResource".to_string() } else { expected };
     if !present.contains(&expected.as_str()) {
-        errs.push(FieldError::required(&path.child(&expected), "must populate information for the given metric source"));
+        errs.push(FieldError::required(
+            &path.child(&expected),
+            "must populate information for the given metric source",
+        ));
     }
     if present.len() != 1 {
         for other in present.iter().filter(|p| **p != expected) {
@@ -255,7 +261,9 @@ mod tests {
         );
         assert_eq!(
             cpu(json!({"type": "Utilization"})),
-            ["spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization"]
+            [
+                "spec.metrics[0].resource.target.averageUtilization: Required value: must set either a target raw value or a target utilization"
+            ]
         );
         let e = errors(json!({"scaleTargetRef": target(), "maxReplicas": 1, "metrics": [{"type": "Pods"}]}));
         assert_eq!(e, ["spec.metrics[0].pods: Required value: must populate information for the given metric source"]);
@@ -275,7 +283,8 @@ mod tests {
                 "spec.behavior.scaleDown.policies[0].periodSeconds: Invalid value: 1801: must be less than or equal to 1800",
             ]
         );
-        let e = errors(json!({"scaleTargetRef": target(), "maxReplicas": 1, "behavior": {"scaleUp": {"policies": []}}}));
+        let e =
+            errors(json!({"scaleTargetRef": target(), "maxReplicas": 1, "behavior": {"scaleUp": {"policies": []}}}));
         assert_eq!(e, ["spec.behavior.scaleUp.policies: Required value: must specify at least one Policy"]);
     }
 }
