@@ -131,11 +131,15 @@ fn kubectl_autoscale_get_hpa_and_skiff_autoscale() {
     let out = d.skiff(&["autoscale", "deployment/x", "--max", "0"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("--max=MAXPODS is required and must be at least 1, max: 0"));
-    let out = k130.run(&["autoscale", "deployment", "x", "--max=1", "--min=0", "--name=bad"]);
-    assert!(
-        text(&out.stderr).contains("spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"),
-        "{}",
-        text(&out.stderr)
+    let bad = br#"{"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "bad"},
+        "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "x"}, "minReplicas": 0, "maxReplicas": 1}}"#;
+    let headers = "Content-Type: application/json\r\n";
+    let (code, status) =
+        raw(&d, "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", headers, bad);
+    assert_eq!(code, 422, "{status}");
+    assert_eq!(
+        status["message"],
+        "HorizontalPodAutoscaler.autoscaling \"bad\" is invalid: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"
     );
     assert_eq!(d.api(&HPA[..])["items"].as_array().map(Vec::len), Some(3));
 }
