@@ -15,6 +15,7 @@ pub mod controller;
 pub mod daemon;
 pub mod demo;
 pub mod kubelet;
+pub mod metrics;
 pub mod model;
 pub mod patch;
 pub mod printers;

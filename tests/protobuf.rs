@@ -22,11 +22,14 @@ const CASES: &[Case] = &[
     Case { command: "create service nodeport web --tcp=80:8080 -n {ns}", served: true },
     Case { command: "create configmap c --from-literal=a=b -n {ns}", served: true },
     Case { command: "create secret generic s --from-literal=p=q -n {ns}", served: true },
-    Case { command: "autoscale deployment x --max=3 --cpu-percent=50 -n {ns}", served: false },
+    Case { command: "autoscale deployment x --max=3 --cpu-percent=50 -n {ns}", served: true },
 ];
 
-/// What may differ between two creations of one object: identity, times, allocations, status.
-fn comparable(mut object: Value) -> Value {
+/// What may differ between two creations of one object: identity, times, allocations, status,
+/// and the API version (kubectl 1.30 creates HPAs through autoscaling/v1, 1.33 through v2).
+fn comparable(object: Value) -> Value {
+    let mut object =
+        if object["apiVersion"] == "autoscaling/v1" { skiff::model::hpa::v1::to_v2(&object) } else { object };
     let metadata = object["metadata"].as_object_mut().expect("metadata");
     for generated in ["name", "namespace", "uid", "creationTimestamp", "resourceVersion", "managedFields"] {
         metadata.remove(generated);

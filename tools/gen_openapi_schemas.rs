@@ -8,6 +8,7 @@
 //! file no longer matches the served kinds or the k8s-openapi version in Cargo.lock.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::schemars::JsonSchema;
@@ -37,6 +38,7 @@ fn add_kind(kind: Kind, generator: &mut SchemaGenerator) -> String {
         Kind::ConfigMap => add::<ConfigMap>(generator),
         Kind::Secret => add::<Secret>(generator),
         Kind::Namespace => add::<Namespace>(generator),
+        Kind::HorizontalPodAutoscaler => add::<HorizontalPodAutoscaler>(generator),
     }
 }
 

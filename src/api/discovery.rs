@@ -1,5 +1,6 @@
 //! API discovery (`/api`, `/apis`, `/api/v1`, `/apis/apps`, `/apis/apps/v1`) as
-//! plain-JSON legacy discovery, which every kubectl from 1.27 to 1.33 accepts.
+//! plain-JSON legacy discovery, which every kubectl from 1.27 to 1.33 accepts. autoscaling is
+//! served as v2 (preferred) and v1, metrics.k8s.io as v1beta1.
 
 use crate::model::{KINDS, KindInfo};
 use serde_json::{Value, json};
@@ -8,7 +9,20 @@ use std::net::SocketAddr;
 const VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 const READ_VERBS: [&str; 3] = ["get", "list", "watch"];
 
+/// The versions a named group is served in, preferred first; empty for a group skiff lacks.
+pub fn versions(group: &str) -> &'static [&'static str] {
+    match group {
+        "autoscaling" => &["v2", "v1"],
+        super::resource_metrics::GROUP => &[super::resource_metrics::VERSION],
+        _ if KINDS.iter().any(|k| k.group == group) => &["v1"],
+        _ => &[],
+    }
+}
+
 fn resources(group: &str) -> Vec<Value> {
+    if group == super::resource_metrics::GROUP {
+        return super::resource_metrics::resources();
+    }
     let mut out = Vec::new();
     for k in KINDS.iter().filter(|k| k.group == group) {
         out.push(resource(k));
@@ -47,12 +61,14 @@ fn resource(k: &KindInfo) -> Value {
 fn groups() -> Vec<&'static str> {
     let mut groups: Vec<&str> = KINDS.iter().map(|k| k.group).filter(|g| !g.is_empty()).collect();
     groups.dedup();
+    groups.push(super::resource_metrics::GROUP);
     groups
 }
 
 fn group(name: &str) -> Value {
-    let version = json!({"groupVersion": format!("{name}/v1"), "version": "v1"});
-    json!({"name": name, "versions": [version.clone()], "preferredVersion": version})
+    let versions: Vec<Value> =
+        versions(name).iter().map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v})).collect();
+    json!({"name": name, "versions": versions, "preferredVersion": versions.first()})
 }
 
 /// The discovery document for a path (`api`, `apis`, `api/v1`, `apis/<group>`, `apis/<group>/v1`).

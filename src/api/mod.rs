@@ -2,6 +2,7 @@
 //! discovery, Tables for kubectl, Status errors, bearer-token auth and body limits. Its
 //! connections are managed like every listener's (`conn`).
 
+mod autoscaling_v1;
 mod body;
 mod discovery;
 mod list_options;
@@ -9,6 +10,7 @@ mod logs;
 pub mod openapi;
 mod protobuf;
 pub mod request;
+pub mod resource_metrics;
 mod resources;
 mod response;
 mod selectors;
@@ -43,6 +45,8 @@ pub struct ApiState {
     pub registry: Arc<Registry>,
     pub runtime: Arc<dyn ContainerRuntime>,
     pub metrics: Arc<Metrics>,
+    /// Pods' CPU, memory and request rate, served as metrics.k8s.io.
+    pub resource_metrics: Arc<crate::metrics::MetricsStore>,
     /// With a token, every request must carry `Authorization: Bearer <token>`.
     pub token: Option<String>,
     pub server: SocketAddr,
@@ -99,6 +103,9 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
     if !authorized(state, &parts.headers) {
         return crate::ui::unauthorized(parts.uri.path()).ok_or(ApiError::Unauthorized);
     }
+    if autoscaling_v1::serves(parts.uri.path()) {
+        return Box::pin(autoscaling_v1::handle(state, parts, body)).await;
+    }
     let target = request::parse(parts.uri.path())?;
     let q = Query::parse(parts.uri.query());
     let _buffered = reserve_body(state, &parts.headers)?;
@@ -130,6 +137,9 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
             skiff::deployment(state, &parts.method, key, verb, body).await
         }
         Target::Ui(path) => get_only(crate::ui::serve(&path).ok_or(ApiError::UnknownPath)?),
+        Target::ResourceMetrics(path) => {
+            get_only(response::json(StatusCode::OK, &resource_metrics::get(state, path, &q)?))
+        }
     }
 }
 

@@ -33,6 +33,8 @@ pub enum Target {
     },
     /// `/ui/…`: the dashboard's files (the rest of the path).
     Ui(String),
+    /// `/apis/metrics.k8s.io/v1beta1/…`: pod and node usage (`api::resource_metrics`).
+    ResourceMetrics(super::resource_metrics::Path),
 }
 
 /// skiff's own endpoints over a Deployment (`api::skiff`).
@@ -57,7 +59,13 @@ pub fn parse(path: &str) -> Result<Target, ApiError> {
         ["healthz" | "readyz" | "livez", ..] => Ok(Target::Health),
         ["metrics"] => Ok(Target::Metrics),
         ["api"] | ["apis"] | ["api", "v1"] => Ok(Target::Discovery(segs.join("/"))),
-        ["apis", group] | ["apis", group, "v1"] if served_group(group) => Ok(Target::Discovery(segs.join("/"))),
+        ["apis", group] if served_group(group) => Ok(Target::Discovery(segs.join("/"))),
+        ["apis", group, version] if super::discovery::versions(group).contains(version) => {
+            Ok(Target::Discovery(segs.join("/")))
+        }
+        ["apis", super::resource_metrics::GROUP, super::resource_metrics::VERSION, rest @ ..] => {
+            super::resource_metrics::parse(rest).map(Target::ResourceMetrics)
+        }
         ["openapi", rest @ ..] => Ok(Target::OpenApi(rest.join("/"))),
         ["ui", rest @ ..] => Ok(Target::Ui(rest.join("/"))),
         ["apis", "skiff.io", "v1alpha1", "namespaces", ns, "deployments", name, verb] => {
@@ -69,14 +77,20 @@ pub fn parse(path: &str) -> Result<Target, ApiError> {
             Ok(Target::Skiff { namespace: ns.to_string(), name: name.to_string(), verb })
         }
         ["api", "v1", rest @ ..] => resource("", rest),
-        ["apis", group, "v1", rest @ ..] if served_group(group) => resource(group, rest),
+        ["apis", group, version, rest @ ..] if stored_version(group) == Some(version) => resource(group, rest),
         _ => Err(ApiError::UnknownPath),
     }
 }
 
-/// A named API group that holds a kind skiff serves (`apps`, `discovery.k8s.io`).
+/// A named API group skiff serves (`apps`, `discovery.k8s.io`, `metrics.k8s.io`).
 fn served_group(group: &str) -> bool {
-    !group.is_empty() && KINDS.iter().any(|k| k.group == group)
+    !group.is_empty() && !super::discovery::versions(group).is_empty()
+}
+
+/// The version a group's kinds are stored and served in (`autoscaling/v1` is served by
+/// `api::autoscaling_v1` through `v2`).
+fn stored_version(group: &str) -> Option<&'static str> {
+    KINDS.iter().find(|k| !group.is_empty() && k.group == group).map(|k| k.version)
 }
 
 /// The kind at `group`/`plural`, namespaced or not as the path says.
@@ -216,5 +230,16 @@ mod tests {
         assert!(parse("/apis/skiff.io/v1alpha1/namespaces/default/deployments/web/scale").is_err());
         assert_eq!(parse("/ui/").unwrap(), Target::Ui(String::new()));
         assert_eq!(parse("/ui/app.js").unwrap(), Target::Ui("app.js".into()));
+        assert_eq!(
+            parse("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web/status").unwrap(),
+            Target::Item {
+                kind: Kind::HorizontalPodAutoscaler,
+                namespace: "default".into(),
+                name: "web".into(),
+                sub: Some(Sub::Status)
+            }
+        );
+        assert!(parse("/apis/apps/v2/deployments").is_err());
+        assert_eq!(parse("/apis/autoscaling/v1").unwrap(), Target::Discovery("apis/autoscaling/v1".into()));
     }
 }

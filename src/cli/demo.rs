@@ -23,12 +23,15 @@ pub enum DemoCommand {
     Images,
     /// The next lesson: MESSAGE from a ConfigMap, a change of it rolled out, then undone.
     Config,
+    /// Autoscaling: an HPA at 50% CPU scales up under load and back down after its window.
+    Autoscale,
 }
 
 pub async fn run(args: DemoArgs) -> Result<()> {
     match args.what {
         Some(DemoCommand::Images) => images().await,
         Some(DemoCommand::Config) => lesson(Chapter::Config, args.finish).await,
+        Some(DemoCommand::Autoscale) => lesson(Chapter::Autoscale, args.finish).await,
         None => lesson(Chapter::Rollout, args.finish).await,
     }
 }

@@ -93,6 +93,7 @@ async fn one(client: &Client, ns: &str, kind: Kind, obj: Value) -> Result<String
         Kind::ConfigMap => describe::describe_config_map(&typed(obj)?, &events, now),
         Kind::Secret => describe::describe_secret(&typed(obj)?),
         Kind::Namespace => describe::describe_namespace(&typed(obj)?),
+        Kind::HorizontalPodAutoscaler => describe::describe_hpa(&typed(obj)?, &events, now, &tz),
         Kind::Event | Kind::Endpoints | Kind::EndpointSlice => {
             return Err(CliError::msg(format!("describe does not support {}", kind.info().plural)));
         }

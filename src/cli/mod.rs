@@ -3,6 +3,7 @@
 //! Errors are mapped to messages and exit codes once, in `main`.
 
 mod apply;
+mod autoscale;
 pub mod client;
 mod create;
 mod daemon;
@@ -25,6 +26,7 @@ mod resource;
 mod rollout;
 mod select;
 mod set;
+mod top;
 mod version;
 mod wait;
 
@@ -93,6 +95,11 @@ pub enum Command {
     Rollout(rollout::RolloutCommand),
     /// Create a Service for a Deployment.
     Expose(expose::ExposeArgs),
+    /// Create a HorizontalPodAutoscaler for a Deployment.
+    Autoscale(autoscale::AutoscaleArgs),
+    /// Show the CPU and memory pods and the node use.
+    #[command(subcommand)]
+    Top(top::TopCommand),
     /// Print the address of the daemon's live dashboard, and open it in a browser if there is one.
     Dashboard(dashboard::DashboardArgs),
     /// Print a kubeconfig that points kubectl at this daemon.
@@ -139,6 +146,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Explain(args) => explain::run(&client, args).await,
         Command::Rollout(cmd) => rollout::run(&client, ns, cmd).await,
         Command::Expose(args) => expose::run(&client, ns, args).await,
+        Command::Autoscale(args) => autoscale::run(&client, ns, args).await,
+        Command::Top(cmd) => top::run(&client, ns, cmd).await,
         Command::Dashboard(args) => dashboard::run(&client, &cli.server, cli.token.as_deref(), args).await,
         Command::Kubeconfig(args) => kubeconfig::run(&cli.server, args),
         Command::Demo(args) => demo::run(args).await,

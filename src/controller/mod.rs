@@ -6,6 +6,7 @@
 pub mod config_rollout;
 pub mod deployment;
 pub mod gc;
+pub mod hpa;
 pub mod namespace;
 mod queue;
 pub mod replicaset;

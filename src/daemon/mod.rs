@@ -10,6 +10,7 @@ use crate::controller::run::{
     ReplicaSetController,
 };
 use crate::kubelet;
+use crate::metrics;
 use crate::model::KubeObject;
 use crate::model::validation::PodSecurityPolicy;
 use crate::proxy;
@@ -166,6 +167,8 @@ pub async fn run(
         volumes_dir: volumes_dir(&config.state_dir)?,
     });
     spawn_reconcilers(&mut core, env, &core_stop);
+    let resource_metrics =
+        spawn_autoscaling(&mut core, &registry, &runtime, &instance, proxy.metrics.clone(), clock, &core_stop);
 
     if let Some(dir) = config.manifests.clone() {
         core.spawn(with_name("manifests", manifests::run(dir, registry.clone(), core_stop.clone())));
@@ -174,6 +177,7 @@ pub async fn run(
         registry,
         runtime,
         metrics: proxy.metrics.clone(),
+        resource_metrics,
         token: config.token.clone(),
         server,
         shutdown: core_stop.clone(),
@@ -250,6 +254,26 @@ pub fn spawn_reconcilers(tasks: &mut Tasks, env: Arc<kubelet::Env>, stop: &Cance
     tasks.spawn(with_name("garbage-collector", controllers::run(gc, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("namespace-controller", controllers::run(ns, store.clone(), RESYNC, stop.clone())));
     tasks.spawn(with_name("config-rollout-controller", controllers::run(config, store, RESYNC, stop.clone())));
+}
+
+/// The metrics sampler (for `kubectl top` and the HPA) and the HPA controller; returns the
+/// snapshot the API serves as metrics.k8s.io.
+fn spawn_autoscaling(
+    tasks: &mut Tasks,
+    registry: &Arc<Registry>,
+    runtime: &Arc<dyn ContainerRuntime>,
+    instance: &str,
+    proxy: Arc<proxy::metrics::Metrics>,
+    clock: Clock,
+    stop: &CancellationToken,
+) -> Arc<metrics::MetricsStore> {
+    let store = Arc::new(metrics::MetricsStore::default());
+    let sources = metrics::sampler::Sources { runtime: runtime.clone(), instance: instance.into(), proxy, clock };
+    let sampler = metrics::sampler::run(sources, store.clone(), metrics::RESOLUTION, stop.clone());
+    tasks.spawn(with_name("metrics-sampler", sampler));
+    let hpa = Arc::new(controllers::HpaController::new(registry.clone(), store.clone()));
+    tasks.spawn(with_name("hpa-controller", controllers::run(hpa, registry.store().clone(), RESYNC, stop.clone())));
+    store
 }
 
 /// Records an event for every limit that stopped connections from being served: on the

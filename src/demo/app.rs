@@ -121,6 +121,29 @@ fn stream(chunks: u64, interval: Duration, pod: &str) -> Response<Body> {
         .unwrap_or_default()
 }
 
+/// The longest `/work` burns, so that a load test stays bounded.
+pub const MAX_WORK: Duration = Duration::from_millis(1000);
+
+/// `/work?ms=N`: keeps one CPU busy for N ms (at most `MAX_WORK`) and answers how long it
+/// computed, the load the autoscaling lesson scales on.
+async fn work(ms: u64, pod: &str) -> Response<Body> {
+    let budget = Duration::from_millis(ms).min(MAX_WORK);
+    let spins = tokio::task::spawn_blocking(move || {
+        let start = Instant::now();
+        let mut spins = 0u64;
+        while start.elapsed() < budget {
+            for _ in 0..1000 {
+                spins = std::hint::black_box(spins.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
+        spins
+    })
+    .await
+    .unwrap_or_default();
+    let body = format!("worked {} ms ({spins:x})\n", budget.as_millis());
+    reply(StatusCode::OK, "text/plain", body, pod)
+}
+
 async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> Response<Body> {
     let up = started.elapsed();
     let path = req.uri().path().to_string();
@@ -134,6 +157,7 @@ async fn handle(s: Arc<Settings>, started: Instant, req: Request<Incoming>) -> R
             let chunks = query_number(&req, "chunks").unwrap_or(5);
             stream(chunks, Duration::from_millis(query_number(&req, "interval_ms").unwrap_or(100)), &s.pod)
         }
+        "/work" => work(query_number(&req, "ms").unwrap_or(100), &s.pod).await,
         "/echo" => {
             let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
             reply(StatusCode::OK, "application/octet-stream", String::from_utf8_lossy(&body).into_owned(), &s.pod)

@@ -8,6 +8,7 @@
 //! until Ctrl-C (or removed, with --finish). The dashboard's address is given at the start, so
 //! the student can watch each step there.
 
+mod autoscale_lesson;
 mod config_lesson;
 
 use super::images;
@@ -82,6 +83,8 @@ pub enum Chapter {
     Rollout,
     /// MESSAGE from a ConfigMap; a change of it rolls out; undo brings it back.
     Config,
+    /// An HPA scales under CPU load and back down after its window.
+    Autoscale,
 }
 
 pub(super) struct Lesson {
@@ -260,6 +263,9 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
         Chapter::Config => {
             say("\x1b[1mskiff demo config: configuration that rolls out (ConfigMap → new message → undo)\x1b[0m")
         }
+        Chapter::Autoscale => {
+            say("\x1b[1mskiff demo autoscale: a HorizontalPodAutoscaler under load (1 → more → 1)\x1b[0m")
+        }
     }
     let docker = Arc::new(Docker::connect().await.context("cannot reach the Docker engine")?);
     say("Building the demo images (FROM scratch, nothing pulled)...");
@@ -291,7 +297,7 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
             "  \x1b[1mOpen the live dashboard now: {}\x1b[0m — it shows every step below as it happens.",
             shell.dashboard(&server)
         ));
-        let namespace = if chapter == Chapter::Rollout { "default" } else { config_lesson::NAMESPACE };
+        let namespace = if chapter == Chapter::Config { config_lesson::NAMESPACE } else { "default" };
         let mut lesson = Lesson {
             server: server.clone(),
             dir: dir.clone(),
@@ -303,6 +309,7 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
         match chapter {
             Chapter::Rollout => teach(&mut lesson).await?,
             Chapter::Config => config_lesson::teach(&mut lesson).await?,
+            Chapter::Autoscale => autoscale_lesson::teach(&mut lesson).await?,
         }
         closing(&lesson, finish).await
     }

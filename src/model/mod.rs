@@ -7,6 +7,7 @@ pub mod decode;
 pub mod defaults;
 pub mod deployment;
 pub mod hash;
+pub mod hpa;
 pub mod image;
 pub mod intstr;
 pub mod labels;
@@ -20,6 +21,7 @@ pub mod selector;
 pub mod validation;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{ConfigMap, Endpoints, Event, Namespace, Node, Pod, Secret, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -172,6 +174,10 @@ kinds! {
         short_names: &["ns"], namespaced: false, has_status: true,
         ..served("", "namespaces", "namespace")
     },
+    HorizontalPodAutoscaler {
+        version: "v2", short_names: &["hpa"], categories: &["all"], has_status: true,
+        ..served("autoscaling", "horizontalpodautoscalers", "horizontalpodautoscaler")
+    },
 }
 
 impl Kind {
@@ -313,7 +319,9 @@ mod tests {
         assert_eq!(Kind::parse("secrets"), Some(Kind::Secret));
         assert_eq!(Kind::parse("ns"), Some(Kind::Namespace));
         assert!(!Kind::Namespace.info().namespaced);
-        assert_eq!(Kind::parse("horizontalpodautoscalers"), None);
+        assert_eq!(Kind::parse("hpa"), Some(Kind::HorizontalPodAutoscaler));
+        assert_eq!(Kind::HorizontalPodAutoscaler.api_version(), "autoscaling/v2");
+        assert_eq!(Kind::parse("cronjobs"), None);
         assert_eq!(Kind::Deployment.qualified_plural(), "deployments.apps");
         assert_eq!(Kind::Pod.qualified_plural(), "pods");
         for (i, k) in KINDS.iter().enumerate() {

@@ -3,8 +3,8 @@
 //! three-way strategic merge patch, or nothing). The CLI sends it over HTTP; the daemon's
 //! `--manifests` mode hands it to the registry.
 
-use crate::model::meta::LAST_APPLIED;
 use super::{schema, three_way};
+use crate::model::meta::LAST_APPLIED;
 use serde_json::Value;
 
 /// What applying one manifest takes.

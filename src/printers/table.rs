@@ -3,6 +3,7 @@
 //! `node_tables`).
 
 mod config_tables;
+pub mod hpa_tables;
 mod node_tables;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use super::duration::{age, since};
 use super::pod_status::pod_row;
 use crate::model::Kind;
 use config_tables::{CONFIG_MAP_COLUMNS, NAMESPACE_COLUMNS, SECRET_COLUMNS};
+use hpa_tables::HPA_COLUMNS;
 use node_tables::{ENDPOINT_SLICE_COLUMNS, ENDPOINTS_COLUMNS, NODE_COLUMNS};
 
 /// The resource kinds this module can render as a Table.
@@ -45,6 +47,8 @@ pub enum TableKind {
     Secret,
     /// `v1` Namespace.
     Namespace,
+    /// `autoscaling/v2` HorizontalPodAutoscaler.
+    HorizontalPodAutoscaler,
 }
 
 impl From<Kind> for TableKind {
@@ -61,6 +65,7 @@ impl From<Kind> for TableKind {
             Kind::ConfigMap => TableKind::ConfigMap,
             Kind::Secret => TableKind::Secret,
             Kind::Namespace => TableKind::Namespace,
+            Kind::HorizontalPodAutoscaler => TableKind::HorizontalPodAutoscaler,
         }
     }
 }
@@ -269,6 +274,7 @@ impl TableKind {
             TableKind::ConfigMap => CONFIG_MAP_COLUMNS,
             TableKind::Secret => SECRET_COLUMNS,
             TableKind::Namespace => NAMESPACE_COLUMNS,
+            TableKind::HorizontalPodAutoscaler => HPA_COLUMNS,
         }
     }
 
@@ -286,6 +292,7 @@ impl TableKind {
             TableKind::ConfigMap => ("v1", "ConfigMap"),
             TableKind::Secret => ("v1", "Secret"),
             TableKind::Namespace => ("v1", "Namespace"),
+            TableKind::HorizontalPodAutoscaler => ("autoscaling/v2", "HorizontalPodAutoscaler"),
         }
     }
 }
@@ -343,6 +350,7 @@ fn row(kind: TableKind, item: &Value, now: Timestamp, include_object: IncludeObj
         TableKind::ConfigMap => (config_tables::config_map_cells(&parse(item), now), None),
         TableKind::Secret => (config_tables::secret_cells(&parse(item), now), None),
         TableKind::Namespace => (config_tables::namespace_cells(&parse(item), now), None),
+        TableKind::HorizontalPodAutoscaler => (hpa_tables::hpa_cells(&parse(item), now), None),
     };
     let mut row = json!({"cells": cells, "object": row_object(kind, item, include_object)});
     if let Some(c) = conditions {

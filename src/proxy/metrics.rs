@@ -68,6 +68,17 @@ impl Metrics {
         self.lock().ready.insert(service.into(), n);
     }
 
+    /// Requests answered so far per pod over all its Services: (namespace, pod) → count.
+    pub fn requests_by_pod(&self) -> BTreeMap<(String, String), u64> {
+        let mut out = BTreeMap::new();
+        for ((service, pod), stats) in &self.lock().requests {
+            let namespace = service.split('/').next().unwrap_or_default().to_string();
+            let n: u64 = stats.by_class.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+            *out.entry((namespace, pod.clone())).or_default() += n;
+        }
+        out
+    }
+
     pub fn forget_service(&self, service: &str) {
         let mut r = self.lock();
         r.ready.remove(service);

@@ -13,6 +13,9 @@ pub enum ApiError {
     NotFound { kind: Kind, name: String },
     #[error("namespaces {0:?} not found")]
     NamespaceNotFound(String),
+    /// A pod or node without metrics (yet): `podmetrics.metrics.k8s.io "web-1" not found`.
+    #[error("{resource}.metrics.k8s.io {name:?} not found")]
+    MetricsNotFound { resource: &'static str, name: String },
     #[error("{} {name:?} already exists", kind.qualified_plural())]
     AlreadyExists { kind: Kind, name: String },
     #[error(
@@ -107,7 +110,10 @@ impl ApiError {
     /// The HTTP status code and `reason`.
     pub fn code_and_reason(&self) -> (u16, &'static str) {
         match self {
-            ApiError::NotFound { .. } | ApiError::NamespaceNotFound(_) | ApiError::UnknownPath => (404, "NotFound"),
+            ApiError::NotFound { .. }
+            | ApiError::NamespaceNotFound(_)
+            | ApiError::MetricsNotFound { .. }
+            | ApiError::UnknownPath => (404, "NotFound"),
             ApiError::AlreadyExists { .. } => (409, "AlreadyExists"),
             ApiError::Conflict { .. } => (409, "Conflict"),
             ApiError::Invalid { .. } => (422, "Invalid"),

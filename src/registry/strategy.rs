@@ -35,6 +35,10 @@ pub fn prepare_create(obj: &mut Object, now: jiff::Timestamp) {
                 Some(k8s_openapi::api::core::v1::PodStatus { phase: Some("Pending".into()), ..Default::default() })
         }
         Object::Namespace(ns) => config::prepare_namespace_create(ns),
+        Object::HorizontalPodAutoscaler(h) => {
+            h.metadata.generation = Some(1);
+            h.status = None;
+        }
         // Written by skiff itself from what it observes, or without server-set fields.
         Object::Event(_)
         | Object::Endpoints(_)
@@ -82,6 +86,12 @@ pub fn prepare_update(new: &mut Object, old: &Object) {
             n.spec = o.spec.clone();
             n.status = o.status.clone();
         }
+        (Object::HorizontalPodAutoscaler(n), Object::HorizontalPodAutoscaler(o)) => {
+            n.status = o.status.clone();
+            if n.spec != o.spec {
+                n.metadata.generation = Some(generation + 1);
+            }
+        }
         _ => {}
     }
 }
@@ -108,6 +118,7 @@ fn apply_defaults(obj: &mut Object) {
         Object::Service(s) => defaults::default_service(s),
         Object::Secret(s) => config::default_secret(s),
         Object::Namespace(ns) => config::default_namespace(ns),
+        Object::HorizontalPodAutoscaler(h) => crate::model::hpa::default_hpa(h),
         Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_) | Object::ConfigMap(_) => {
         }
     }
@@ -132,6 +143,7 @@ pub fn validate(obj: &Object, old: Option<&Object>, policy: &PodSecurityPolicy) 
         (Object::Secret(s), Some(Object::Secret(o))) => validation::config::validate_secret_update(s, o),
         (Object::Secret(s), _) => validation::config::validate_secret(s),
         (Object::Namespace(ns), _) => validation::config::validate_namespace(ns),
+        (Object::HorizontalPodAutoscaler(h), _) => crate::model::hpa::validate(h),
         // Clients cannot write these; skiff writes them from what it observes.
         (Object::Event(_) | Object::Endpoints(_) | Object::EndpointSlice(_) | Object::Node(_), _) => Vec::new(),
     };

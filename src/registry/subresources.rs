@@ -16,6 +16,7 @@ pub(super) fn with_status_of(mut existing: Object, from: &Object) -> Object {
         (Object::ReplicaSet(e), Object::ReplicaSet(f)) => e.status = f.status.clone(),
         (Object::Pod(e), Object::Pod(f)) => e.status = f.status.clone(),
         (Object::Service(e), Object::Service(f)) => e.status = f.status.clone(),
+        (Object::HorizontalPodAutoscaler(e), Object::HorizontalPodAutoscaler(f)) => e.status = f.status.clone(),
         _ => {}
     }
     existing

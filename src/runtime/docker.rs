@@ -4,7 +4,7 @@
 
 use super::{
     ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineInfo, EngineState,
-    ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ExecOutput, LogOptions, ResourceReading, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use async_trait::async_trait;
 use bollard::errors::Error as BollardError;
@@ -15,7 +15,7 @@ use bollard::models::{
 use bollard::query_parameters::{
     BuildImageOptionsBuilder, CreateContainerOptionsBuilder, CreateImageOptionsBuilder, EventsOptionsBuilder,
     InspectContainerOptions, ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
-    StartContainerOptions, StopContainerOptionsBuilder,
+    StartContainerOptions, StatsOptionsBuilder, StopContainerOptionsBuilder,
 };
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -224,7 +224,9 @@ impl ContainerRuntime for Docker {
         while let Some(item) = progress.next().await {
             let info = item.map_err(engine)?;
             if let Some(detail) = info.error_detail {
-                return Err(RuntimeError::Engine(format!("building {tag}: {}", detail.message.unwrap_or_default()).into()));
+                return Err(RuntimeError::Engine(
+                    format!("building {tag}: {}", detail.message.unwrap_or_default()).into(),
+                ));
             }
         }
         Ok(())
@@ -287,6 +289,26 @@ impl ContainerRuntime for Docker {
                 .and_then(|nets| nets.values().find_map(|e| e.ip_address.clone().filter(|ip| !ip.is_empty()))),
             ports: published_ports(network.and_then(|n| n.ports).as_ref()),
             image_id: info.image.unwrap_or_default(),
+        })
+    }
+
+    async fn stats(&self, id: &str) -> Result<ResourceReading> {
+        let options = StatsOptionsBuilder::default().stream(false).one_shot(true).build();
+        let mut stream = self.client.stats(id, Some(options));
+        let stats = match stream.next().await {
+            Some(r) => r.map_err(|e| container_error(id, e))?,
+            None => return Err(RuntimeError::Engine(format!("no stats for container {id}").into())),
+        };
+        let cpu = stats.cpu_stats.unwrap_or_default();
+        let memory = stats.memory_stats.unwrap_or_default();
+        let counters = memory.stats.unwrap_or_default();
+        let inactive = counters.get("total_inactive_file").or_else(|| counters.get("inactive_file"));
+        Ok(ResourceReading {
+            cpu_total_ns: cpu.cpu_usage.and_then(|u| u.total_usage).unwrap_or_default(),
+            system_cpu_ns: cpu.system_cpu_usage.unwrap_or_default(),
+            online_cpus: cpu.online_cpus.unwrap_or(1),
+            memory_usage_bytes: memory.usage.unwrap_or_default(),
+            memory_inactive_file_bytes: inactive.copied().unwrap_or_default(),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use super::{
     ContainerConfig, ContainerId, ContainerInfo, ContainerRuntime, ContainerSummary, EngineInfo, EngineState,
-    ExecOutput, LogOptions, Result, RuntimeAction, RuntimeError, RuntimeEvent,
+    ExecOutput, LogOptions, ResourceReading, Result, RuntimeAction, RuntimeError, RuntimeEvent,
 };
 use crate::clock::Clock;
 use async_trait::async_trait;
@@ -51,6 +51,7 @@ struct FakeContainer {
     started_at: Option<jiff::Timestamp>,
     finished_at: Option<jiff::Timestamp>,
     ports: BTreeMap<u16, SocketAddr>,
+    reading: ResourceReading,
 }
 
 #[derive(Default)]
@@ -92,6 +93,13 @@ impl FakeRuntime {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the next `stats` of container `id` reads.
+    pub fn set_reading(&self, id: &str, reading: ResourceReading) {
+        if let Some(c) = self.lock().containers.get_mut(id) {
+            c.reading = reading;
+        }
     }
 
     /// Makes `image` present locally.
@@ -144,6 +152,7 @@ impl FakeRuntime {
             started_at: state.is_alive().then_some(now),
             finished_at: None,
             ports: BTreeMap::new(),
+            reading: ResourceReading::default(),
         };
         inner.containers.insert(id.clone(), container);
         id
@@ -330,6 +339,7 @@ impl ContainerRuntime for FakeRuntime {
                 started_at: None,
                 finished_at: None,
                 ports,
+                reading: ResourceReading::default(),
             };
             inner.containers.insert(id.clone(), container);
             Ok(id)
@@ -409,6 +419,10 @@ impl ContainerRuntime for FakeRuntime {
             })
         })
         .await
+    }
+
+    async fn stats(&self, id: &str) -> Result<ResourceReading> {
+        self.call(|| self.with_container(id, |c| c.reading)).await
     }
 
     async fn list(&self, labels: &[(String, String)]) -> Result<Vec<ContainerSummary>> {

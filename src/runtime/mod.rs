@@ -141,6 +141,21 @@ pub struct EngineInfo {
     pub architecture: String,
 }
 
+/// One reading of a container's CPU and memory counters, as the engine's stats endpoint
+/// reports them; usage is the difference between two readings (`metrics::usage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResourceReading {
+    /// CPU time the container used since it started, in nanoseconds.
+    pub cpu_total_ns: u64,
+    /// CPU time the whole host used since boot, in nanoseconds (all CPUs).
+    pub system_cpu_ns: u64,
+    pub online_cpus: u32,
+    pub memory_usage_bytes: u64,
+    /// The page cache the kernel may drop at once (`inactive_file`, cgroup v1's
+    /// `total_inactive_file`).
+    pub memory_inactive_file_bytes: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecOutput {
     pub exit_code: i64,
@@ -200,6 +215,8 @@ pub trait ContainerRuntime: Send + Sync + 'static {
     /// Runs `cmd` inside the container (no shell) and waits up to `timeout`.
     async fn exec(&self, id: &str, cmd: &[String], timeout: Duration) -> Result<ExecOutput>;
     fn logs(&self, id: &str, options: &LogOptions) -> BoxStream<'static, Result<Bytes>>;
+    /// One reading of a running container's CPU and memory counters (no waiting for a second).
+    async fn stats(&self, id: &str) -> Result<ResourceReading>;
     /// Container events for containers carrying every one of `labels`, as they happen.
     fn events(&self, labels: &[(String, String)]) -> BoxStream<'static, Result<RuntimeEvent>>;
 }

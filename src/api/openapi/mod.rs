@@ -34,6 +34,7 @@ const PATCH_TYPES: [&str; 4] = [
 struct Described {
     of: Kind,
     group: &'static str,
+    version: &'static str,
     kind: &'static str,
     plural: &'static str,
     namespaced: bool,
@@ -48,6 +49,7 @@ impl Described {
             .map(|k| Described {
                 of: k.kind,
                 group: k.group,
+                version: k.version,
                 kind: k.name,
                 plural: k.plural,
                 namespaced: k.namespaced,
@@ -72,7 +74,7 @@ impl Described {
     }
 
     fn gvk(&self) -> Value {
-        json!({"group": self.group, "kind": self.kind, "version": "v1"})
+        json!({"group": self.group, "kind": self.kind, "version": self.version})
     }
 }
 
@@ -360,7 +362,7 @@ mod tests {
             assert_eq!(index["paths"][gv]["serverRelativeURL"], format!("/openapi/v3/{gv}?hash={}", doc.hash));
         }
         let gvs: Vec<&String> = index["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(gvs, ["api/v1", "apis/apps/v1", "apis/discovery.k8s.io/v1"]);
+        assert_eq!(gvs, ["api/v1", "apis/apps/v1", "apis/autoscaling/v2", "apis/discovery.k8s.io/v1"]);
     }
 
     fn get(path: &str, query: &str, headers: &[(&'static str, &str)]) -> Response {

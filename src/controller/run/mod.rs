@@ -4,12 +4,14 @@
 mod config_rollout;
 mod deployment;
 mod gc;
+mod hpa;
 mod namespace;
 mod replicaset;
 
 pub use config_rollout::ConfigRolloutController;
 pub use deployment::DeploymentController;
 pub use gc::GarbageCollector;
+pub use hpa::HpaController;
 pub use namespace::NamespaceController;
 pub use replicaset::ReplicaSetController;
 

@@ -46,3 +46,15 @@ fn grpc_health_claims_the_server_and_hello() {
     assert_eq!(status(5, "hello"), Some(ServingStatus::SERVING));
     assert_eq!(status(5, "grpc.health.v1.Health"), None);
 }
+
+#[tokio::test]
+async fn work_burns_cpu_for_a_bounded_time() {
+    let addr = start(Settings::default()).await;
+    let (status, body) = get(addr, "/work?ms=20").await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with("worked 20 ms"), "{body}");
+    let started = Instant::now();
+    let (_, body) = get(addr, "/work?ms=999999").await;
+    assert!(body.starts_with("worked 1000 ms"), "bounded by MAX_WORK: {body}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

@@ -31,6 +31,7 @@ use volumes::*;
 use workloads::*;
 
 pub use config::{describe_config_map, describe_namespace, describe_secret};
+pub use hpa::describe_hpa;
 pub use node::describe_node;
 pub use pod::describe_pod;
 pub use service::describe_service;
@@ -38,6 +39,7 @@ pub use workloads::{describe_deployment, describe_pod_template, describe_replica
 
 mod config;
 mod container;
+mod hpa;
 mod node;
 mod pod;
 mod service;
