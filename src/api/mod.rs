@@ -138,7 +138,7 @@ async fn handle(state: &Arc<ApiState>, req: Request) -> Result<Response, ApiErro
         }
         Target::Ui(path) => get_only(crate::ui::serve(&path).ok_or(ApiError::UnknownPath)?),
         Target::ResourceMetrics(path) => {
-            get_only(response::json(StatusCode::OK, &resource_metrics::get(state, path, &q)?))
+            get_only(response::json(StatusCode::OK, &resource_metrics::get(state, path, q.get("labelSelector"))?))
         }
     }
 }

@@ -3,7 +3,6 @@
 //! one node, so that `kubectl top pods|nodes` work. Read-only; nothing is stored.
 
 use super::ApiState;
-use super::request::Query;
 use crate::metrics::{PodMetrics, Snapshot, Usage};
 use crate::model::meta;
 use crate::model::selector::LabelSelector;
@@ -83,12 +82,12 @@ fn not_found(resource: &'static str, name: &str) -> ApiError {
     ApiError::MetricsNotFound { resource, name: name.to_string() }
 }
 
-/// Answers a GET on `path`.
-pub fn get(state: &ApiState, path: Path, q: &Query) -> Result<Value, ApiError> {
+/// Answers a GET on `path`, pod lists filtered by the request's `labelSelector`.
+pub fn get(state: &ApiState, path: Path, label_selector: Option<&str>) -> Result<Value, ApiError> {
     let snapshot = state.resource_metrics.load();
     match path {
         Path::Pods { namespace, name } => {
-            let selector = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
+            let selector = LabelSelector::parse(label_selector.unwrap_or_default())
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
             let pods = state.registry.list_typed::<Pod>(namespace.as_deref());
             let items: Vec<Value> = pods
