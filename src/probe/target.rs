@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use crate::model::ports::resolve_port;
+use super::transport::Transport;
 use crate::runtime::ContainerRuntime;
 use k8s_openapi::api::core::v1::Container;
 use std::collections::BTreeMap;
@@ -28,6 +29,8 @@ pub struct Target<'a> {
     pub container: &'a Container,
     /// Published TCP ports: container port → 127.0.0.1:host port.
     pub ports: &'a BTreeMap<u16, SocketAddr>,
+    /// How probes reach those ports.
+    pub transport: &'a dyn Transport,
 }
 
 impl Target<'_> {
