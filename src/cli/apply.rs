@@ -7,8 +7,8 @@ use super::Files;
 use super::client::{CliError, Client, Result, collection_path, item_path};
 use super::manifest::{self, Doc};
 use super::resource::qualified;
-use crate::patch::apply;
 use crate::model::{Kind, decode};
+use crate::patch::apply;
 use clap::Args;
 use serde_json::Value;
 

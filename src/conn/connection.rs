@@ -5,10 +5,10 @@
 //! losing no request), an idle connection gets a moment to send one, and a request in
 //! progress at most 10 s to finish.
 
-use super::{BoxError, Limits};
 use super::body::{RequestBody, ResponseBody};
 use super::io::Watched;
 use super::slot::{self, Phase, Slot};
+use super::{BoxError, Limits};
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::{Body, Incoming};

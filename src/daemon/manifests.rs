@@ -4,9 +4,9 @@
 //! from a file is deleted too. A broken file is reported (log and event) and the last good
 //! state stays in force: a file is applied all or nothing, after a dry run of every document.
 
-use crate::patch::apply::{self, Step};
 use crate::model::decode::{self, FieldValidation};
 use crate::model::{Kind, ObjectKey, manifest, meta};
+use crate::patch::apply::{self, Step};
 use crate::registry::events::EventType;
 use crate::registry::patch::PatchTarget;
 use crate::registry::{ApiError, DeleteOptions, PatchType, Registry, WriteOptions};

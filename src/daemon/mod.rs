@@ -12,8 +12,8 @@ use crate::controller::run::{
 use crate::kubelet;
 use crate::model::KubeObject;
 use crate::model::validation::PodSecurityPolicy;
-use crate::proxy;
 use crate::probe::transport::{Tcp, Transport};
+use crate::proxy;
 use crate::proxy::binder::{HostPorts, PortBinder};
 use crate::registry::Registry;
 use crate::registry::events::EventType;

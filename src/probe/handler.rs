@@ -3,8 +3,8 @@
 //! the kubelet's (`HTTP probe failed with statuscode: 503`).
 
 use super::Outcome;
-use super::target::{Attempt, destination, io_reason, settle};
 pub use super::target::Target;
+use super::target::{Attempt, destination, io_reason, settle};
 use super::{grpc, http};
 use crate::runtime::RuntimeError;
 use k8s_openapi::api::core::v1::{ExecAction, Probe, TCPSocketAction};

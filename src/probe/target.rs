@@ -2,8 +2,8 @@
 //! (`destination`), and one attempt's result before a refused connection counts (`Attempt`).
 
 use super::Outcome;
-use crate::model::ports::resolve_port;
 use super::transport::Transport;
+use crate::model::ports::resolve_port;
 use crate::runtime::ContainerRuntime;
 use k8s_openapi::api::core::v1::Container;
 use std::collections::BTreeMap;

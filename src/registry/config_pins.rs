@@ -7,8 +7,8 @@
 use super::Registry;
 use super::strategy;
 use crate::model::config::pins;
-use crate::model::meta::CONFIG_HASH;
 use crate::model::config::refs::{self, ConfigRef};
+use crate::model::meta::CONFIG_HASH;
 use crate::model::{Object, ObjectKey, meta};
 use crate::store::{Op, Preconditions};
 use k8s_openapi::api::apps::v1::Deployment;

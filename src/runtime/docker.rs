@@ -224,7 +224,9 @@ impl ContainerRuntime for Docker {
         while let Some(item) = progress.next().await {
             let info = item.map_err(engine)?;
             if let Some(detail) = info.error_detail {
-                return Err(RuntimeError::Engine(format!("building {tag}: {}", detail.message.unwrap_or_default()).into()));
+                return Err(RuntimeError::Engine(
+                    format!("building {tag}: {}", detail.message.unwrap_or_default()).into(),
+                ));
             }
         }
         Ok(())

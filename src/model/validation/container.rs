@@ -11,13 +11,13 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::PodSecurityPolicy;
 use super::env::{validate_env, validate_env_from};
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
     invalid_each, is_http_header_name, is_valid_port_name, is_valid_port_num, validate_dns1123_label,
     validate_nonnegative,
 };
-use super::PodSecurityPolicy;
 use super::resources::validate_resources;
 
 /// Everything a container check needs from the pod around it.

@@ -15,12 +15,12 @@ use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::PodSecurityPolicy;
 use super::field::{BadValue, ErrorList, FieldError, FieldPath};
 use super::names::{
     invalid_each, is_dns1123_label, is_qualified_name, is_valid_label_value, is_valid_percent_msgs,
     name_is_dns_subdomain, validate_annotations, validate_labels, validate_nonnegative, validate_object_meta,
 };
-use super::PodSecurityPolicy;
 use super::pod::validate_pod_template;
 use crate::model::intstr::{percent_value, raw_value};
 

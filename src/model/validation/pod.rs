@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodTemplateSpec, Volume};
 
+use super::PodSecurityPolicy;
 use super::config::key_to_paths;
 use super::container::{
     Ctx, host_port_conflicts, no_backsteps, one_of, validate_container_common, validate_probes_and_lifecycle,
 };
-use super::PodSecurityPolicy;
 use super::field::{ErrorList, FieldError, FieldPath};
 use super::names::{
     inclusive_range_error, invalid_each, name_is_dns_subdomain, validate_annotations, validate_dns1123_label,

@@ -314,4 +314,3 @@ fn container_mounts(w: &mut Writer, c: &Container) {
         }
     }
 }
-
