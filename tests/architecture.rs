@@ -1,6 +1,7 @@
 //! The import graph of `src/` has no cycle: between top-level modules, nor between the sibling
-//! modules of any folder. Read from the source (`crate::`, `super::` and `self::` paths, in
-//! `use` trees and inline), with no build step; a failure prints each cycle it found.
+//! modules of any folder; and no top-level module imports one above it in `LAYERS`. Read from
+//! the source (`crate::`, `super::` and `self::` paths, in `use` trees and inline; `#[cfg(test)]`
+//! modules left out), with no build step; a failure prints each cycle or upward import found.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -8,8 +9,68 @@ use std::path::Path;
 /// A module path below the crate root: `["model", "validation", "pod"]`.
 type ModPath = Vec<String>;
 
+/// The top-level modules from the bottom up: each may import only those before it.
+#[rustfmt::skip]
+const LAYERS: &[&str] = &[
+    "clock", "version",                                 // leaves
+    "model", "protobuf", "store", "patch", "printers",  // pure object rules and formats; the store
+    "registry",                                         // Kubernetes' object semantics over the store
+    "runtime", "conn", "probe",                         // the seams to the engine and the network
+    "controller", "kubelet", "proxy",                   // the reconcilers and the data path
+    "ui", "api", "daemon",                              // serving, and the composition root
+    "demo", "cli",                                      // what a user runs
+];
+
+#[test]
+fn no_top_level_module_imports_one_above_it() {
+    let graph = import_graph();
+    let rank = |m: &str| LAYERS.iter().position(|l| *l == m);
+    let files = module_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")));
+    let mut wrong: Vec<String> = files
+        .keys()
+        .filter(|m| m.len() == 1 && rank(&m[0]).is_none())
+        .map(|m| format!("{} has no place in LAYERS", m[0]))
+        .collect();
+    for (from, to) in graph.get(&Vec::new()).into_iter().flatten() {
+        for (target, (user, used)) in to {
+            match (rank(from), rank(target)) {
+                (Some(a), Some(b)) if a > b => {}
+                (None, _) | (_, None) => wrong.push(format!("{from} or {target} has no place in LAYERS")),
+                _ => wrong.push(format!("{from} -> {target}   ({} uses {})", user.join("::"), used.join("::"))),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "imports that point up a layer:\n  {}", wrong.join("\n  "));
+}
+
 #[test]
 fn src_has_no_import_cycle() {
+    let levels = import_graph();
+    let name = |m: &ModPath| if m.is_empty() { "crate".to_string() } else { m.join("::") };
+    let mut cycles = Vec::new();
+    for (level, edges) in &levels {
+        for component in strongly_connected(edges) {
+            let steps: Vec<String> = component
+                .iter()
+                .flat_map(|from| {
+                    edges[from]
+                        .iter()
+                        .filter(|(to, _)| component.contains(*to))
+                        .map(move |(to, example)| (from, to, example))
+                })
+                .map(|(from, to, (user, used))| format!("{from} -> {to}   ({} uses {})", name(user), name(used)))
+                .collect();
+            cycles.push(format!("in {}:\n  {}", name(level), steps.join("\n  ")));
+        }
+    }
+    assert!(cycles.is_empty(), "import cycles in src/:\n{}", cycles.join("\n"));
+}
+
+/// Which module uses which, per folder: at each level (a module path), edges between its
+/// children, each with one example of the files involved.
+type Graph = BTreeMap<ModPath, BTreeMap<String, BTreeMap<String, (ModPath, ModPath)>>>;
+
+fn import_graph() -> Graph {
     let files = module_files(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")));
     let mut modules: BTreeSet<ModPath> = files.keys().cloned().collect();
     let mut test_only: BTreeSet<ModPath> = BTreeSet::new();
@@ -29,7 +90,7 @@ fn src_has_no_import_cycle() {
             uses.push(((*module).clone(), target));
         }
     }
-    let mut levels: BTreeMap<ModPath, BTreeMap<String, BTreeMap<String, (ModPath, ModPath)>>> = BTreeMap::new();
+    let mut levels: Graph = BTreeMap::new();
     for (from, path) in uses {
         let to = longest_module_prefix(&path, &modules);
         let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
@@ -40,24 +101,7 @@ fn src_has_no_import_cycle() {
         let edges = levels.entry(level).or_default();
         edges.entry(from[common].clone()).or_default().entry(to[common].clone()).or_insert((from.clone(), to.clone()));
     }
-    let name = |m: &ModPath| if m.is_empty() { "crate".to_string() } else { m.join("::") };
-    let mut cycles = Vec::new();
-    for (level, edges) in &levels {
-        for component in strongly_connected(edges) {
-            let steps: Vec<String> = component
-                .iter()
-                .flat_map(|from| {
-                    edges[from]
-                        .iter()
-                        .filter(|(to, _)| component.contains(*to))
-                        .map(move |(to, example)| (from, to, example))
-                })
-                .map(|(from, to, (user, used))| format!("{from} -> {to}   ({} uses {})", name(user), name(used)))
-                .collect();
-            cycles.push(format!("in {}:\n  {}", name(level), steps.join("\n  ")));
-        }
-    }
-    assert!(cycles.is_empty(), "import cycles in src/:\n{}", cycles.join("\n"));
+    levels
 }
 
 /// Every `.rs` file under `src/` (but the binary's `main.rs`) by the module path it declares.

@@ -1,13 +1,15 @@
-//! The whole daemon in-process: `daemon::run` itself, on the recording fake runtime and a port
-//! binder that hands Services free loopback ports, with a paused clock, through a 3-replica
-//! rolling update and its `rollout undo`, driven over the API by the CLI's own commands. No
-//! Docker; virtual time, so the run takes well under a second.
+//! The whole daemon in-process: `daemon::run` itself, on the recording fake runtime and a fake
+//! network (a port binder that hands Services free loopback ports, a probe transport that
+//! answers in memory), with a paused clock, through a 3-replica rolling update and its
+//! `rollout undo`, driven over the API by the CLI's own commands. No Docker; virtual time, so
+//! the run takes well under a second.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use skiff::cli::Cli;
 use skiff::cli::client::Client;
-use skiff::daemon::{self, Config, Connections};
+use skiff::daemon::{self, Config, Connections, Network};
 use skiff::model::validation::PodSecurityPolicy;
+use skiff::probe::transport::fake::Answering;
 use skiff::proxy::binder::fake::AnyFreePort;
 use skiff::registry::services::ServicePorts;
 use skiff::runtime::EngineState;
@@ -37,7 +39,7 @@ spec:
           image: hello:1.0
           ports: [{name: http, containerPort: 8080}]
           readinessProbe:
-            exec: {command: [ready]}
+            httpGet: {path: /readyz, port: http}
             periodSeconds: 5
 ---
 apiVersion: v1
@@ -75,11 +77,13 @@ async fn deployment(client: &Client) -> Deployment {
 #[tokio::test(start_paused = true)]
 async fn daemon_run_rolls_out_and_undoes_on_the_fake_runtime_and_network() {
     let started = std::time::Instant::now();
-    let state = tempfile::tempdir().unwrap();
+    // The store fsyncs every write; on tmpfs those cost nothing, on a busy disk most of a second.
+    let shm = std::path::Path::new("/dev/shm");
+    let state = if shm.is_dir() { tempfile::tempdir_in(shm) } else { tempfile::tempdir() }.unwrap();
     let fake = Arc::new(FakeRuntime::new());
     fake.add_image("hello:1.0");
     fake.add_image("hello:2.0");
-    let ports = Arc::new(AnyFreePort::default());
+    let (ports, probes) = (Arc::new(AnyFreePort::default()), Arc::new(Answering::default()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = format!("http://{}", listener.local_addr().unwrap());
     let config = Config {
@@ -95,7 +99,8 @@ async fn daemon_run_rolls_out_and_undoes_on_the_fake_runtime_and_network() {
     };
     let succession = daemon::succession(state.path(), false).await.unwrap();
     let shutdown = CancellationToken::new();
-    let run = daemon::run(config, listener, fake.clone(), ports.clone(), shutdown.clone(), succession);
+    let network = Network { ports: ports.clone(), probes: probes.clone() };
+    let run = daemon::run(config, listener, fake.clone(), network, shutdown.clone(), succession);
     let daemon = tokio::spawn(run);
     let client = Client::new(&server, None);
 
@@ -104,6 +109,7 @@ async fn daemon_run_rolls_out_and_undoes_on_the_fake_runtime_and_network() {
     skiff(&server, &["apply", "-f", file.to_str().unwrap()]).await;
     skiff(&server, &["rollout", "status", "deployment/web"]).await;
     assert_eq!(running_images(&fake), ["hello:1.0"; 3]);
+    assert!(probes.connections().len() >= 3, "every pod became Ready through an HTTP probe");
     let svc = client.get("/api/v1/namespaces/default/services/web").await.unwrap();
     let node_port = svc["spec"]["ports"][0]["nodePort"].as_u64().unwrap() as u16;
     let bound = ports.address_of(SocketAddr::from(([127, 0, 0, 1], node_port))).await;
@@ -124,8 +130,8 @@ async fn daemon_run_rolls_out_and_undoes_on_the_fake_runtime_and_network() {
 
     shutdown.cancel();
     daemon.await.unwrap().expect("the daemon stops cleanly");
-    // About 0.7 s of real time in a debug build on a busy 2-core machine; the bound catches a
-    // real sleep or a real timeout creeping in without flaking under load.
+    // About 0.3 s of real time in a debug build on a busy 2-core machine (1 s with the state on
+    // disk); the bound catches a real sleep or timeout creeping in without flaking under load.
     let took = started.elapsed();
     assert!(took < Duration::from_secs(3), "the whole run took {took:?}");
 }

@@ -5,7 +5,6 @@ use super::client::{CliError, Result};
 use crate::conn;
 use crate::daemon::{self, Config, Connections};
 use crate::model::validation::PodSecurityPolicy;
-use crate::proxy::binder::HostPorts;
 use crate::registry::services::{DEFAULT_CLUSTER_IP_RANGE, ServicePorts};
 use crate::runtime::Docker;
 use clap::Args;
@@ -205,7 +204,7 @@ pub async fn run(args: DaemonArgs) -> Result<()> {
     let _ = std::io::stdout().flush();
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
-    daemon::run(config, listener, Arc::new(docker), Arc::new(HostPorts), shutdown, succession)
+    daemon::run(config, listener, Arc::new(docker), daemon::Network::host(), shutdown, succession)
         .await
         .map_err(CliError::Failed)
 }

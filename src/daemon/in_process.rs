@@ -6,6 +6,7 @@ use super::{Tasks, spawn_reconcilers};
 use crate::clock::Clock;
 use crate::kubelet::{self, endpoints::NoEndpoints};
 use crate::model::validation::PodSecurityPolicy;
+use crate::probe::transport::fake::Answering;
 use crate::registry::Registry;
 use crate::registry::services::ServicePorts;
 use crate::runtime::fake::FakeRuntime;
@@ -32,6 +33,7 @@ impl Daemon {
             host_ip: "127.0.0.1".parse().unwrap(),
             engine: Arc::default(),
             volumes_dir: std::env::temp_dir().join("skiff-in-process-volumes"),
+            probes: Arc::new(Answering::default()),
         });
         let (stop, mut tasks) = (CancellationToken::new(), Tasks::new());
         spawn_reconcilers(&mut tasks, env, &stop);

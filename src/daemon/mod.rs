@@ -13,8 +13,9 @@ use crate::kubelet;
 use crate::metrics;
 use crate::model::KubeObject;
 use crate::model::validation::PodSecurityPolicy;
+use crate::probe::transport::{Tcp, Transport};
 use crate::proxy;
-use crate::proxy::binder::PortBinder;
+use crate::proxy::binder::{HostPorts, PortBinder};
 use crate::registry::Registry;
 use crate::registry::events::EventType;
 use crate::registry::services::ServicePorts;
@@ -77,6 +78,19 @@ impl Connections {
     }
 }
 
+/// The daemon's network seams: where Service ports are bound, how probes connect.
+pub struct Network {
+    pub ports: Arc<dyn PortBinder>,
+    pub probes: Arc<dyn Transport>,
+}
+
+impl Network {
+    /// The host's: each Service port bound as asked, probes over TCP.
+    pub fn host() -> Network {
+        Network { ports: Arc::new(HostPorts), probes: Arc::new(Tcp) }
+    }
+}
+
 /// This daemon's identity on the container engine, kept in the state directory so that a
 /// restarted daemon recognises (and adopts) its own containers.
 pub fn instance_id(state_dir: &Path) -> anyhow::Result<String> {
@@ -99,13 +113,13 @@ pub fn instance_id(state_dir: &Path) -> anyhow::Result<String> {
 
 /// Runs the daemon until `shutdown` is cancelled (or a component fails, or a successor has
 /// taken over). Workloads keep running after it returns: the next start adopts them. The API
-/// serves on `listener`; Service ports are bound through `ports` (`proxy::binder::HostPorts`
-/// in production).
+/// serves on `listener`; Service ports are bound and probes connect through `network`
+/// (`Network::host()` in production).
 pub async fn run(
     config: Config,
     listener: TcpListener,
     runtime: Arc<dyn ContainerRuntime>,
-    ports: Arc<dyn PortBinder>,
+    network: Network,
     shutdown: CancellationToken,
     succession: Succession,
 ) -> anyhow::Result<()> {
@@ -143,7 +157,7 @@ pub async fn run(
         budget: Budget::new("Service connections", limits.plan.services, Some(notices)),
         namespaces,
         inherited: Arc::new(std::sync::Mutex::new(inherited)),
-        ports,
+        ports: network.ports,
     };
     core.spawn(with_name("connection-alarms", record_notices(noticed, registry.clone(), core_stop.clone())));
     let (proxy, proxy_task) =
@@ -165,6 +179,7 @@ pub async fn run(
         host_ip: config.services.proxy_ip,
         engine: Arc::default(),
         volumes_dir: volumes_dir(&config.state_dir)?,
+        probes: network.probes,
     });
     spawn_reconcilers(&mut core, env, &core_stop);
     let resource_metrics =

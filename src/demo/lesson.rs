@@ -16,7 +16,6 @@ use super::traffic::{Tally, Traffic};
 use super::users::{Journey, Users};
 use crate::daemon::{self, Config};
 use crate::model::validation::PodSecurityPolicy;
-use crate::proxy::binder::HostPorts;
 use crate::registry::services::ServicePorts;
 use crate::runtime::{ContainerRuntime, Docker};
 use anyhow::{Context, bail};
@@ -287,8 +286,8 @@ pub async fn run(chapter: Chapter, finish: bool, shell: Arc<dyn Shell>) -> anyho
     };
     let succession = daemon::succession(&dir, false).await?;
     let shutdown = CancellationToken::new();
-    let ports = Arc::new(HostPorts);
-    let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), ports, shutdown.clone(), succession));
+    let network = daemon::Network::host();
+    let daemon = tokio::spawn(daemon::run(config, listener, docker.clone(), network, shutdown.clone(), succession));
     let result = async {
         let of = if chapter == Chapter::Rollout { 4 } else { 3 };
         step(0, of, "Start a daemon on a temporary state dir");

@@ -49,6 +49,7 @@ fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn E
         host_ip: "127.0.0.1".parse().unwrap(),
         engine: Arc::default(),
         volumes_dir: std::env::temp_dir().join(format!("skiff-test-volumes-{}", uuid::Uuid::new_v4().simple())),
+        probes: Arc::new(crate::probe::transport::fake::Answering::default()),
     });
     let stop = CancellationToken::new();
     tokio::spawn(run(env, stop.clone()));

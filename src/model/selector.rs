@@ -208,13 +208,7 @@ impl LabelSelector {
 impl fmt::Display for LabelSelector {
     /// The canonical form: requirements sorted by key, joined by `,` (empty for everything).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, requirement) in self.requirements.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{requirement}")?;
-        }
-        Ok(())
+        comma_separated(f, &self.requirements)
     }
 }
 
@@ -660,13 +654,7 @@ impl FieldSelector {
 impl fmt::Display for FieldSelector {
     /// The canonical form: terms joined by `,`, values escaped (empty for everything).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, requirement) in self.requirements.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{requirement}")?;
-        }
-        Ok(())
+        comma_separated(f, &self.requirements)
     }
 }
 
@@ -741,6 +729,17 @@ fn escape_field_value(value: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `a,b,c`: how both kinds of selector print their requirements.
+fn comma_separated<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
 }
 
 /// A `field.Invalid` message: `<field>: Invalid value: <value>: <detail>`.

@@ -7,6 +7,7 @@ pub mod wire;
 
 use super::Outcome;
 use super::target::{Attempt, Target};
+use super::transport::Connection;
 use crate::printers::duration::go_duration;
 use crate::version::PROBE_USER_AGENT;
 use bytes::{Bytes, BytesMut};
@@ -18,7 +19,6 @@ use k8s_openapi::api::core::v1::GRPCAction;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 use wire::{Code, ServingStatus, Status};
 
@@ -41,7 +41,7 @@ pub(super) async fn attempt(action: &GRPCAction, timeout: Duration, target: &Tar
         addr.to_string(),
         go_duration(timeout)
     );
-    let stream = match timeout_at(deadline, TcpStream::connect(addr)).await {
+    let stream = match timeout_at(deadline, target.transport.connect(addr)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(_)) => return Attempt::Unreachable(not_connected),
         Err(_) => return Attempt::Answered(Outcome::Failure(not_connected)),
@@ -78,12 +78,11 @@ struct NotConnected;
 /// Calls Check once over a new HTTP/2 connection on `stream` and reads the whole answer,
 /// driving the connection meanwhile.
 async fn check(
-    stream: TcpStream,
+    stream: Box<dyn Connection>,
     addr: SocketAddr,
     service: &str,
     deadline: Instant,
 ) -> Result<Result<ServingStatus, Status>, NotConnected> {
-    let _ = stream.set_nodelay(true);
     let (mut sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
         .await
         .map_err(|_| NotConnected)?;

@@ -9,7 +9,7 @@ use super::{grpc, http};
 use crate::runtime::RuntimeError;
 use k8s_openapi::api::core::v1::{ExecAction, Probe, TCPSocketAction};
 use std::time::Duration;
-use tokio::net::TcpStream;
+use tokio::io::AsyncReadExt;
 
 /// Runs `probe` once against `target`.
 pub async fn run(probe: &Probe, timeout: Duration, target: &Target<'_>) -> Outcome {
@@ -41,7 +41,7 @@ async fn tcp_attempt(action: &TCPSocketAction, timeout: Duration, target: &Targe
         Ok(d) => d,
         Err(e) => return Attempt::Answered(Outcome::Failure(e)),
     };
-    let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+    let mut stream = match tokio::time::timeout(timeout, target.transport.connect(addr)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             return Attempt::Unreachable(format!("dial tcp {addr}: connect: {}", io_reason(&e)));
@@ -50,8 +50,9 @@ async fn tcp_attempt(action: &TCPSocketAction, timeout: Duration, target: &Targe
             return Attempt::Answered(Outcome::Failure(format!("dial tcp {addr}: i/o timeout")));
         }
     };
+    // Whatever the app sends first is not looked at: only whether the connection stays open.
     let mut byte = [0u8; 1];
-    match tokio::time::timeout(CLOSE_GRACE, stream.peek(&mut byte)).await {
+    match tokio::time::timeout(CLOSE_GRACE, stream.read(&mut byte)).await {
         Ok(Ok(0)) | Ok(Err(_)) => Attempt::Unreachable(format!("dial tcp {addr}: connect: connection refused")),
         _ => Attempt::Answered(Outcome::Success),
     }

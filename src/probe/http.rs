@@ -5,13 +5,13 @@
 
 use super::Outcome;
 use super::target::{Attempt, Target, destination, io_reason};
+use super::transport::Transport;
 use crate::version::PROBE_USER_AGENT;
 use k8s_openapi::api::core::v1::HTTPGetAction;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use tokio_rustls::rustls::crypto::{CryptoProvider, ring};
@@ -102,7 +102,7 @@ pub(super) async fn attempt(action: &HTTPGetAction, timeout: Duration, target: &
     let https = action.scheme.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("https"));
     let path = action.path.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "/".into());
     let url = format!("{}://{authority}{path}", if https { "https" } else { "http" });
-    match tokio::time::timeout(timeout, follow(action, &authority, addr, https, path)).await {
+    match tokio::time::timeout(timeout, follow(action, &authority, (addr, target.transport), https, path)).await {
         Ok(Ok(outcome)) => Attempt::Answered(outcome),
         Ok(Err(e)) => Attempt::Unreachable(format!("Get {url:?}: {e}")),
         Err(_) => Attempt::Answered(Outcome::Failure(format!(
@@ -115,7 +115,7 @@ pub(super) async fn attempt(action: &HTTPGetAction, timeout: Duration, target: &
 async fn follow(
     action: &HTTPGetAction,
     authority: &str,
-    addr: SocketAddr,
+    addr: (SocketAddr, &dyn Transport),
     mut https: bool,
     mut path: String,
 ) -> Result<Outcome, String> {
@@ -142,11 +142,12 @@ async fn follow(
 async fn request(
     action: &HTTPGetAction,
     authority: &str,
-    addr: SocketAddr,
+    (addr, transport): (SocketAddr, &dyn Transport),
     https: bool,
     path: &str,
 ) -> Result<(u16, Option<String>, String), String> {
-    let stream = TcpStream::connect(addr).await.map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
+    let connected = transport.connect(addr).await;
+    let stream = connected.map_err(|e| format!("dial tcp {addr}: connect: {}", io_reason(&e)))?;
     let req = build(action, authority, path)?;
     if !https {
         return exchange(stream, req).await;

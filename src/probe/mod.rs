@@ -6,6 +6,7 @@ pub mod grpc;
 pub mod handler;
 pub mod http;
 mod target;
+pub mod transport;
 
 use k8s_openapi::api::core::v1::{Container, Probe};
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! (`destination`), and one attempt's result before a refused connection counts (`Attempt`).
 
 use super::Outcome;
+use super::transport::Transport;
 use crate::model::ports::resolve_port;
 use crate::runtime::ContainerRuntime;
 use k8s_openapi::api::core::v1::Container;
@@ -28,6 +29,8 @@ pub struct Target<'a> {
     pub container: &'a Container,
     /// Published TCP ports: container port → 127.0.0.1:host port.
     pub ports: &'a BTreeMap<u16, SocketAddr>,
+    /// How probes reach those ports.
+    pub transport: &'a dyn Transport,
 }
 
 impl Target<'_> {

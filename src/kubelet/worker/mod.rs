@@ -45,6 +45,8 @@ pub struct Env {
     pub engine: Arc<super::engine::Engine>,
     /// Where pods' volumes live on this host (`<state>/volumes`).
     pub volumes_dir: std::path::PathBuf,
+    /// How probes and lifecycle hooks reach containers' ports.
+    pub probes: Arc<dyn crate::probe::transport::Transport>,
 }
 
 /// What the kubelet tells a worker.

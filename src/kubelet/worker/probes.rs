@@ -58,7 +58,7 @@ impl Worker {
         id: String,
         ports: std::collections::BTreeMap<u16, std::net::SocketAddr>,
     ) {
-        let runtime = self.env.runtime.clone();
+        let (runtime, transport) = (self.env.runtime.clone(), self.env.probes.clone());
         let Some(container) = self.containers().get(index).cloned() else { return };
         let slot = &mut self.memory.containers[index].probes.slots[p];
         slot.in_flight = true;
@@ -67,8 +67,13 @@ impl Worker {
         slot.first = false;
         self.probes.push(
             async move {
-                let target =
-                    handler::Target { runtime: &*runtime, container_id: &id, container: &container, ports: &ports };
+                let target = handler::Target {
+                    runtime: &*runtime,
+                    container_id: &id,
+                    container: &container,
+                    ports: &ports,
+                    transport: &*transport,
+                };
                 let outcome = if first {
                     handler::run_first(&probe, timeout, &target, period).await
                 } else {

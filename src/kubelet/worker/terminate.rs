@@ -109,8 +109,13 @@ async fn run_pre_stop(env: &Env, s: &Stopping, hook: &LifecycleHandler, limit: D
         tokio::time::sleep(secs.min(limit)).await;
         return Ok(());
     }
-    let target =
-        handler::Target { runtime: &*env.runtime, container_id: &s.id, container: &s.container, ports: &s.ports };
+    let target = handler::Target {
+        runtime: &*env.runtime,
+        container_id: &s.id,
+        container: &s.container,
+        ports: &s.ports,
+        transport: &*env.probes,
+    };
     let outcome = if let Some(exec) = &hook.exec {
         handler::exec(exec, limit, &target).await
     } else if let Some(http) = &hook.http_get {

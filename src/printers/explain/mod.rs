@@ -283,6 +283,15 @@ fn indent(amount: usize, text: &str) -> String {
     format!("{pad}{}", text.replace('\n', &format!("\n{pad}")))
 }
 
+/// What a line keeps of its pending `space` and `word` where it ends: the word, or trailing
+/// space that still fits.
+fn end_line(out: &mut String, current: usize, space: &str, word: &str, limit: usize) {
+    if !word.is_empty() || current + space.chars().count() <= limit {
+        out.push_str(space);
+        out.push_str(word);
+    }
+}
+
 /// The template's `wrap`: words wrapped at `limit` columns as `github.com/mitchellh/go-wordwrap`
 /// wraps them (line breaks kept, a word longer than the limit left whole).
 pub fn wrap(limit: usize, text: &str) -> String {
@@ -291,14 +300,7 @@ pub fn wrap(limit: usize, text: &str) -> String {
     let len = |s: &String| s.chars().count();
     for c in text.chars() {
         if c == '\n' {
-            if word.is_empty() {
-                if current + len(&space) <= limit {
-                    out.push_str(&space);
-                }
-            } else {
-                out.push_str(&space);
-                out.push_str(&word);
-            }
+            end_line(&mut out, current, &space, &word, limit);
             space.clear();
             word.clear();
             out.push('\n');
@@ -321,14 +323,7 @@ pub fn wrap(limit: usize, text: &str) -> String {
             }
         }
     }
-    if word.is_empty() {
-        if current + len(&space) <= limit {
-            out.push_str(&space);
-        }
-    } else {
-        out.push_str(&space);
-        out.push_str(&word);
-    }
+    end_line(&mut out, current, &space, &word, limit);
     out
 }
 

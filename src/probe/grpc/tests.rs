@@ -4,6 +4,7 @@
 use super::*;
 use crate::demo::app::{Settings, serve};
 use crate::probe::target::{Attempt, Target};
+use crate::probe::transport::Tcp;
 use crate::runtime::fake::FakeRuntime;
 use http_body_util::{Empty, StreamBody};
 use hyper::body::Frame;
@@ -22,7 +23,7 @@ async fn with_target<T>(addr: SocketAddr, f: impl AsyncFnOnce(&Target<'_>) -> T)
     let runtime = FakeRuntime::new();
     let container = Container::default();
     let ports = BTreeMap::from([(50051u16, addr)]);
-    f(&Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports }).await
+    f(&Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports, transport: &Tcp }).await
 }
 
 fn action(service: &str) -> GRPCAction {

@@ -1,6 +1,7 @@
 //! HTTP(S) probes against real servers on 127.0.0.1.
 
 use super::*;
+use crate::probe::transport::Tcp;
 use crate::runtime::fake::FakeRuntime;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -76,7 +77,7 @@ async fn probe(path: &str, tls: bool, headers: Vec<HTTPHeader>) -> Outcome {
     let runtime = FakeRuntime::new();
     let container = Container::default();
     let ports = BTreeMap::from([(8080u16, addr)]);
-    let target = Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports };
+    let target = Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports, transport: &Tcp };
     let action = HTTPGetAction {
         path: Some(path.into()),
         port: IntOrString::Int(8080),
@@ -119,7 +120,7 @@ async fn nothing_listening_is_unreachable() {
     let runtime = FakeRuntime::new();
     let container = Container::default();
     let ports = BTreeMap::from([(8080u16, addr)]);
-    let target = Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports };
+    let target = Target { runtime: &runtime, container_id: "x", container: &container, ports: &ports, transport: &Tcp };
     let action = HTTPGetAction { port: IntOrString::Int(8080), ..Default::default() };
     let outcome = http_get(&action, Duration::from_secs(1), &target).await;
     assert_eq!(
