@@ -16,7 +16,9 @@ const LAYERS: &[&str] = &[
     "model", "protobuf", "store", "patch", "printers",  // pure object rules and formats; the store
     "registry",                                         // Kubernetes' object semantics over the store
     "runtime", "conn", "probe",                         // the seams to the engine and the network
-    "controller", "kubelet", "proxy",                   // the reconcilers and the data path
+    "kubelet", "proxy",                                 // the node's reconciler and the data path
+    "metrics",                                          // usage sampled from the engine and the proxy
+    "controller",                                       // the reconcilers of objects (the HPA reads metrics)
     "ui", "api", "daemon",                              // serving, and the composition root
     "demo", "cli",                                      // what a user runs
 ];
