@@ -2,7 +2,7 @@
 # state dir (port 0), and on exit the end of exactly what the script started (its PIDs) and the
 # removal of its instance's containers.
 cargo build --release -q
-SKIFF=$PWD/target/x86_64-unknown-linux-gnu/release/skiff
+SKIFF=${CARGO_TARGET_DIR:-$PWD/target}/x86_64-unknown-linux-gnu/release/skiff
 WORK=$(mktemp -d)
 STARTED=()
 cleanup() {
