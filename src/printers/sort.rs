@@ -1,7 +1,8 @@
 //! `--sort-by`: ordering objects, or Table rows by their objects, on a JSONPath field as
-//! kubectl's `SortingPrinter` does: numbers by value, quantities by amount, other strings in
-//! natural order (`pod-2` before `pod-10`; RFC 3339 times chronologically); objects without the
-//! field first.
+//! kubectl's `SortingPrinter` does: numbers by value, quantities by amount, other strings
+//! bytewise (`a-10`, `a-52`, `a-5q`, `a-9`: what kubectl 1.33 prints, on names and on data
+//! values alike, although its source reads as natural order; RFC 3339 times so sort
+//! chronologically); objects without the field first.
 
 use super::custom_columns::relaxed;
 use super::jsonpath::Template;
@@ -46,51 +47,10 @@ fn compare(a: &Value, b: &Value) -> Ordering {
         }
         (Value::String(x), Value::String(y)) => match (Quantity::parse(x), Quantity::parse(y)) {
             (Ok(qx), Ok(qy)) => qx.cmp(&qy),
-            _ => natural(x, y),
+            _ => x.cmp(y),
         },
         _ => Ordering::Equal,
     }
-}
-
-/// `sortorder.NaturalLess` as an ordering: runs of digits compare by value, digits before
-/// other bytes, then bytewise.
-pub fn natural(a: &str, b: &str) -> Ordering {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (da, db) = (a[i].is_ascii_digit(), b[j].is_ascii_digit());
-        if da != db {
-            return if da { Ordering::Less } else { Ordering::Greater };
-        }
-        if !da {
-            if a[i] != b[j] {
-                return a[i].cmp(&b[j]);
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        let run = |s: &[u8], mut k: usize| {
-            while k < s.len() && s[k] == b'0' {
-                k += 1;
-            }
-            let start = k;
-            while k < s.len() && s[k].is_ascii_digit() {
-                k += 1;
-            }
-            (start, k)
-        };
-        let ((sa, ea), (sb, eb)) = (run(a, i), run(b, j));
-        let by_value = (ea - sa).cmp(&(eb - sb)).then_with(|| a[sa..ea].cmp(&b[sb..eb]));
-        if by_value != Ordering::Equal {
-            return by_value;
-        }
-        if sa != sb {
-            return sa.cmp(&sb);
-        }
-        (i, j) = (ea, eb);
-    }
-    (a.len() - i).cmp(&(b.len() - j))
 }
 
 #[cfg(test)]
@@ -110,7 +70,7 @@ mod tests {
             json!({"metadata": {"name": "api"}, "spec": {"replicas": 1}, "status": {"startTime": "2024-05-01T10:00:01Z"}}),
         ];
         let items = sort_by(items, ".metadata.name", |v| v).unwrap();
-        assert_eq!(names(&items), ["api", "web-2", "web-10"]);
+        assert_eq!(names(&items), ["api", "web-10", "web-2"], "bytewise, as kubectl 1.33 prints");
         let items = sort_by(items, "{.spec.replicas}", |v| v).unwrap();
         assert_eq!(names(&items), ["api", "web-10", "web-2"]);
         let items = sort_by(items, ".status.startTime", |v| v).unwrap();
@@ -122,14 +82,5 @@ mod tests {
         let memory = [json!({"m": "1Gi"}), json!({"m": "500Mi"}), json!({"m": "2"})];
         let sorted = sort_by(memory.to_vec(), "m", |v| v).unwrap();
         assert_eq!(sorted, [memory[2].clone(), memory[1].clone(), memory[0].clone()]);
-    }
-
-    #[test]
-    fn natural_order() {
-        assert_eq!(natural("pod-2", "pod-10"), Ordering::Less);
-        assert_eq!(natural("a01", "a1"), Ordering::Greater);
-        assert_eq!(natural("abc", "abd"), Ordering::Less);
-        assert_eq!(natural("x", "x1"), Ordering::Less);
-        assert_eq!(natural("1", "a"), Ordering::Less);
     }
 }
