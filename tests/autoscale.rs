@@ -145,7 +145,8 @@ fn kubectl_autoscale_get_hpa_and_skiff_autoscale() {
     // kubectl 1.30 deletes through v2 with a DeleteOptions body; a v1 DELETE with one works too.
     k130.ok(&["delete", "hpa", "y"]);
     let options = br#"{"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}"#;
-    let (code, gone) = raw(&d, "DELETE", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/z", headers, options);
+    let (code, gone) =
+        raw(&d, "DELETE", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/z", headers, options);
     assert_eq!((code, gone["apiVersion"].as_str()), (200, Some("autoscaling/v1")), "{gone}");
     assert_eq!(d.api(HPA)["items"].as_array().map(Vec::len), Some(1));
 }

@@ -93,7 +93,9 @@ fn metric_to_v2(m: &Value, inner: &str, fields: &[(&str, &str)]) -> Value {
         Value::Object(out)
     };
     match m["type"].as_str() {
-        Some("Resource") => json!({"type": "Resource", "resource": {"name": m["resource"]["name"], inner: nest(&m["resource"])}}),
+        Some("Resource") => {
+            json!({"type": "Resource", "resource": {"name": m["resource"]["name"], inner: nest(&m["resource"])}})
+        }
         Some("Pods") => {
             let mut metric = json!({"name": m["pods"]["metricName"]});
             copy(&m["pods"], metric.as_object_mut().expect("object"), &["selector"]);
@@ -131,7 +133,10 @@ pub fn to_v2(v1: &Value) -> Value {
         copy(status, &mut s, &["observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas"]);
         match (current_metrics, status.get("currentCPUUtilizationPercentage")) {
             (Some(Value::Array(m)), _) => {
-                s.insert("currentMetrics".into(), Value::Array(m.iter().map(|m| metric_to_v2(m, "current", &STATUS_FIELDS)).collect()));
+                s.insert(
+                    "currentMetrics".into(),
+                    Value::Array(m.iter().map(|m| metric_to_v2(m, "current", &STATUS_FIELDS)).collect()),
+                );
             }
             (_, Some(cpu)) if cpu.is_number() => {
                 let m =
@@ -159,7 +164,8 @@ pub fn to_v1(v2: &Value) -> Value {
         out_spec
             .insert("targetCPUUtilizationPercentage".into(), cpu["resource"]["target"]["averageUtilization"].clone());
     }
-    let other: Vec<Value> = metrics.iter().filter(|m| !is_cpu_utilization(m)).map(|m| metric_to_v1(m, "target", &SPEC_FIELDS)).collect();
+    let other: Vec<Value> =
+        metrics.iter().filter(|m| !is_cpu_utilization(m)).map(|m| metric_to_v1(m, "target", &SPEC_FIELDS)).collect();
     if !other.is_empty() {
         put_json(&mut meta, METRICS_ANNOTATION, &Value::Array(other));
     }
