@@ -37,7 +37,7 @@ fn top_rows(kubectl: &Kubectl, d: &Daemon) -> Option<String> {
 fn cpu_load_scales_up_and_back_down_after_the_window() {
     demo_images();
     let d = Daemon::start();
-    d.ok(&["apply", "-f", example("hello-kubernetes-autoscale.yaml").to_str().unwrap()]);
+    d.ok(&["apply", "-f", example("autoscale/hello-kubernetes.yaml").to_str().unwrap()]);
     ready_pods(&d, 1, Duration::from_secs(60));
     let port = d.node_port("hello-kubernetes");
     let kubectl = Kubectl::new("1.30", &d);
