@@ -37,7 +37,7 @@ fn top_rows(kubectl: &Kubectl, d: &Daemon) -> Option<String> {
 fn cpu_load_scales_up_and_back_down_after_the_window() {
     demo_images();
     let d = Daemon::start();
-    d.ok(&["apply", "-f", example("hello-kubernetes-autoscale.yaml").to_str().unwrap()]);
+    d.ok(&["apply", "-f", example("autoscale/hello-kubernetes.yaml").to_str().unwrap()]);
     ready_pods(&d, 1, Duration::from_secs(60));
     let port = d.node_port("hello-kubernetes");
     let kubectl = Kubectl::new("1.30", &d);
@@ -141,5 +141,12 @@ fn kubectl_autoscale_get_hpa_and_skiff_autoscale() {
         status["message"],
         "HorizontalPodAutoscaler.autoscaling \"bad\" is invalid: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1"
     );
-    assert_eq!(d.api(&HPA[..])["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(d.api(HPA)["items"].as_array().map(Vec::len), Some(3));
+    // kubectl 1.30 deletes through v2 with a DeleteOptions body; a v1 DELETE with one works too.
+    k130.ok(&["delete", "hpa", "y"]);
+    let options = br#"{"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"}"#;
+    let (code, gone) =
+        raw(&d, "DELETE", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/z", headers, options);
+    assert_eq!((code, gone["apiVersion"].as_str()), (200, Some("autoscaling/v1")), "{gone}");
+    assert_eq!(d.api(HPA)["items"].as_array().map(Vec::len), Some(1));
 }

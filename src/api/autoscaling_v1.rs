@@ -39,8 +39,10 @@ pub fn handle<'a>(state: &'a Arc<ApiState>, mut parts: Parts, body: Body) -> Box
             bytes.to_vec()
         } else {
             let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            let v1_object = body::decode(content_type, &bytes)?;
-            serde_json::to_vec(&v1::to_v2(&v1_object)).unwrap_or_default()
+            let sent = body::decode(content_type, &bytes)?;
+            // An HPA is converted; anything else (DeleteOptions) is the same in both versions.
+            let sent = if sent["kind"] == "HorizontalPodAutoscaler" { v1::to_v2(&sent) } else { sent };
+            serde_json::to_vec(&sent).unwrap_or_default()
         };
         parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         parts.headers.remove(header::CONTENT_LENGTH);

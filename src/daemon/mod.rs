@@ -284,7 +284,7 @@ fn spawn_autoscaling(
 ) -> Arc<metrics::MetricsStore> {
     let store = Arc::new(metrics::MetricsStore::default());
     let sources = metrics::sampler::Sources { runtime: runtime.clone(), instance: instance.into(), proxy, clock };
-    let sampler = metrics::sampler::run(sources, store.clone(), metrics::RESOLUTION, stop.clone());
+    let sampler = metrics::sampler::run(sources, store.clone(), stop.clone());
     tasks.spawn(with_name("metrics-sampler", sampler));
     let hpa = Arc::new(controllers::HpaController::new(registry.clone(), store.clone()));
     tasks.spawn(with_name("hpa-controller", controllers::run(hpa, registry.store().clone(), RESYNC, stop.clone())));

@@ -326,7 +326,10 @@ async fn closing(l: &Lesson, finish: bool) -> anyhow::Result<()> {
     println!("  export SKIFF_SERVER={}", l.server);
     let exe = if l.namespace == "default" { exe } else { format!("{exe} -n {}", l.namespace) };
     println!("  {exe} get pods -w");
-    if l.namespace == "default" {
+    if l.url.contains("/work") {
+        println!("  {exe} get hpa -w                          # and load it: curl {} in a loop", l.url);
+        println!("  {exe} top pods");
+    } else if l.namespace == "default" {
         println!("  {exe} set image deployment/hello-kubernetes hello-kubernetes=hello-kubernetes:2.0");
     } else {
         println!("  {exe} edit configmap hello-config");

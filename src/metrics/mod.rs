@@ -1,6 +1,7 @@
 //! Resource metrics for `kubectl top` and the HPA: each pod's CPU and memory from successive
-//! engine readings (`usage`, pure), its request rate from the proxy's counters, sampled every
-//! `RESOLUTION` by one task (`sampler`) into a snapshot that readers load without locking.
+//! engine readings (`usage`, pure), its request rate from the proxy's counters, sampled by one
+//! task (`sampler`) into a snapshot that readers load without locking: every `RESOLUTION`
+//! while someone reads them (an HPA, `kubectl top`), every `IDLE_RESOLUTION` otherwise.
 
 pub mod sampler;
 pub mod usage;
@@ -9,9 +10,21 @@ use arc_swap::ArcSwap;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
-/// How often pods are sampled, and so each sample's window: the HPA's sync period.
+/// How often pods are sampled while the metrics are read, and so each sample's window: the
+/// HPA's sync period.
 pub const RESOLUTION: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// How often pods are sampled while nobody reads the metrics: metrics-server's default
+/// `--metric-resolution`. A read wakes the sampler at once.
+pub const IDLE_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a read keeps the sampler at `RESOLUTION`.
+const DEMAND_LASTS: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The Pods metric the HPA can scale on: requests per second the proxy sent each pod.
 pub const REQUESTS_PER_SECOND: &str = "skiff_http_requests_per_second";
@@ -63,16 +76,83 @@ impl Snapshot {
     }
 }
 
-/// The latest snapshot: one writer (the sampler), any number of lock-free readers.
-#[derive(Default)]
-pub struct MetricsStore(ArcSwap<Snapshot>);
+/// The latest snapshot: one writer (the sampler), any number of lock-free readers; each read
+/// is demand that keeps the sampler at `RESOLUTION`.
+pub struct MetricsStore {
+    snapshot: ArcSwap<Snapshot>,
+    /// When the metrics were last read, in milliseconds since `epoch` (0: never).
+    last_read_ms: AtomicU64,
+    epoch: Instant,
+    woken: Notify,
+}
+
+impl Default for MetricsStore {
+    fn default() -> Self {
+        MetricsStore {
+            snapshot: ArcSwap::default(),
+            last_read_ms: AtomicU64::new(0),
+            epoch: Instant::now(),
+            woken: Notify::new(),
+        }
+    }
+}
 
 impl MetricsStore {
+    /// The latest snapshot; wakes an idle sampler.
     pub fn load(&self) -> Arc<Snapshot> {
-        self.0.load_full()
+        let was_demanded = self.demanded();
+        let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX).max(1);
+        self.last_read_ms.store(now_ms, Ordering::Relaxed);
+        if !was_demanded {
+            self.woken.notify_one();
+        }
+        self.snapshot.load_full()
     }
 
     pub fn publish(&self, snapshot: Snapshot) {
-        self.0.store(Arc::new(snapshot));
+        self.snapshot.store(Arc::new(snapshot));
+    }
+
+    /// Read within the last `DEMAND_LASTS`.
+    fn demanded(&self) -> bool {
+        let last = self.last_read_ms.load(Ordering::Relaxed);
+        last != 0 && self.epoch.elapsed().saturating_sub(Duration::from_millis(last)) < DEMAND_LASTS
+    }
+
+    /// The time until the next sample is due: `RESOLUTION` while demanded, else
+    /// `IDLE_RESOLUTION` or until a read.
+    pub async fn next_tick(&self) {
+        let period = if self.demanded() { RESOLUTION } else { IDLE_RESOLUTION };
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = self.woken.notified() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_keep_the_sampler_fast_and_wake_it_when_idle() {
+        let store = Arc::new(MetricsStore::default());
+        let started = Instant::now();
+        store.next_tick().await;
+        assert_eq!(started.elapsed(), IDLE_RESOLUTION, "nobody reads: metrics-server's pace");
+        let waiting = tokio::spawn({
+            let store = store.clone();
+            async move { store.next_tick().await }
+        });
+        tokio::time::advance(Duration::from_secs(5)).await;
+        store.load();
+        waiting.await.unwrap();
+        let started = Instant::now();
+        store.next_tick().await;
+        assert_eq!(started.elapsed(), RESOLUTION, "read: the HPA's pace");
+        tokio::time::advance(DEMAND_LASTS).await;
+        let started = Instant::now();
+        store.next_tick().await;
+        assert_eq!(started.elapsed(), IDLE_RESOLUTION, "demand wears off");
     }
 }

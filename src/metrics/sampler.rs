@@ -11,6 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// What the sampler reads from.
 pub struct Sources {
@@ -29,16 +30,16 @@ struct Previous {
     requests: BTreeMap<(String, String), u64>,
 }
 
-/// Samples until `shutdown`.
-pub async fn run(sources: Sources, store: Arc<MetricsStore>, period: std::time::Duration, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Samples at once, then at the pace `store` asks for, until `shutdown`.
+pub async fn run(sources: Sources, store: Arc<MetricsStore>, shutdown: CancellationToken) {
     let mut previous = Previous::default();
-    while shutdown.run_until_cancelled(tick.tick()).await.is_some() {
+    loop {
         let span = tracing::debug_span!("metrics-sample");
-        let _enter = span.enter();
-        if let Some(snapshot) = sample(&sources, &mut previous).await {
+        if let Some(snapshot) = sample(&sources, &mut previous).instrument(span).await {
             store.publish(snapshot);
+        }
+        if shutdown.run_until_cancelled(store.next_tick()).await.is_none() {
+            return;
         }
     }
 }

@@ -57,7 +57,7 @@ async fn watch(
 pub(super) async fn teach(l: &mut Lesson) -> anyhow::Result<()> {
     step(1, 3, "One replica, requesting 100m of CPU, under an HPA at 50%");
     let file = l.dir.join("hello-kubernetes-autoscale.yaml");
-    std::fs::write(&file, include_str!("../../../examples/hello-kubernetes-autoscale.yaml"))?;
+    std::fs::write(&file, include_str!("../../../examples/autoscale/hello-kubernetes.yaml"))?;
     l.must(&["apply", "-f", &file.to_string_lossy()]).await?;
     let port = node_port(l, "hello-kubernetes").await?;
     l.url = format!("http://127.0.0.1:{port}/work?ms=50");

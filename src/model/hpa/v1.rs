@@ -44,103 +44,62 @@ fn is_cpu_utilization(metric: &Value) -> bool {
         && metric["resource"]["target"]["averageUtilization"].is_number()
 }
 
-/// A v1 (`targetAverageUtilization`, `metricName`) metric spec in v2's shape.
-fn metric_spec_to_v2(m: &Value) -> Value {
-    let target = |t: &Value| {
+/// v2's `target` fields and their flat v1 names.
+const SPEC_FIELDS: [(&str, &str); 2] =
+    [("averageUtilization", "targetAverageUtilization"), ("averageValue", "targetAverageValue")];
+/// v2's `current` fields and their flat v1 names.
+const STATUS_FIELDS: [(&str, &str); 2] =
+    [("averageUtilization", "currentAverageUtilization"), ("averageValue", "currentAverageValue")];
+
+/// A v2 metric spec (`inner` "target") or status (`inner` "current") in v1's flat shape.
+fn metric_to_v1(m: &Value, inner: &str, fields: &[(&str, &str)]) -> Value {
+    let flatten = |from: &Value, out: &mut Map<String, Value>| {
+        for (v2, v1) in fields {
+            if let Some(v) = from.get(*v2) {
+                out.insert((*v1).into(), v.clone());
+            }
+        }
+    };
+    let mut out = Map::new();
+    match m["type"].as_str() {
+        Some("Resource") => {
+            out.insert("name".into(), m["resource"]["name"].clone());
+            flatten(&m["resource"][inner], &mut out);
+            json!({"type": "Resource", "resource": out})
+        }
+        Some("Pods") => {
+            out.insert("metricName".into(), m["pods"]["metric"]["name"].clone());
+            copy(&m["pods"]["metric"], &mut out, &["selector"]);
+            flatten(&m["pods"][inner], &mut out);
+            json!({"type": "Pods", "pods": out})
+        }
+        _ => m.clone(),
+    }
+}
+
+/// A v1 metric spec or status in v2's shape; a spec's target gets its `type`.
+fn metric_to_v2(m: &Value, inner: &str, fields: &[(&str, &str)]) -> Value {
+    let nest = |from: &Value| {
         let mut out = Map::new();
-        if let Some(u) = t.get("targetAverageUtilization") {
-            out.insert("type".into(), json!("Utilization"));
-            out.insert("averageUtilization".into(), u.clone());
-        } else if let Some(v) = t.get("targetAverageValue") {
-            out.insert("type".into(), json!("AverageValue"));
-            out.insert("averageValue".into(), v.clone());
+        if inner == "target" {
+            let type_ = if from.get("targetAverageUtilization").is_some() { "Utilization" } else { "AverageValue" };
+            out.insert("type".into(), json!(type_));
+        }
+        for (v2, v1) in fields {
+            if let Some(v) = from.get(*v1) {
+                out.insert((*v2).into(), v.clone());
+            }
         }
         Value::Object(out)
     };
     match m["type"].as_str() {
         Some("Resource") => {
-            json!({"type": "Resource", "resource": {"name": m["resource"]["name"], "target": target(&m["resource"])}})
+            json!({"type": "Resource", "resource": {"name": m["resource"]["name"], inner: nest(&m["resource"])}})
         }
         Some("Pods") => {
             let mut metric = json!({"name": m["pods"]["metricName"]});
             copy(&m["pods"], metric.as_object_mut().expect("object"), &["selector"]);
-            json!({"type": "Pods", "pods": {"metric": metric, "target": target(&m["pods"])}})
-        }
-        _ => m.clone(),
-    }
-}
-
-/// A v2 metric spec in v1's shape.
-fn metric_spec_to_v1(m: &Value) -> Value {
-    let target = |t: &Value, out: &mut Map<String, Value>| {
-        if let Some(u) = t.get("averageUtilization") {
-            out.insert("targetAverageUtilization".into(), u.clone());
-        }
-        if let Some(v) = t.get("averageValue") {
-            out.insert("targetAverageValue".into(), v.clone());
-        }
-    };
-    match m["type"].as_str() {
-        Some("Resource") => {
-            let mut r = Map::new();
-            r.insert("name".into(), m["resource"]["name"].clone());
-            target(&m["resource"]["target"], &mut r);
-            json!({"type": "Resource", "resource": r})
-        }
-        Some("Pods") => {
-            let mut p = Map::new();
-            p.insert("metricName".into(), m["pods"]["metric"]["name"].clone());
-            copy(&m["pods"]["metric"], &mut p, &["selector"]);
-            target(&m["pods"]["target"], &mut p);
-            json!({"type": "Pods", "pods": p})
-        }
-        _ => m.clone(),
-    }
-}
-
-fn metric_status_to_v1(m: &Value) -> Value {
-    let current = |c: &Value, out: &mut Map<String, Value>| {
-        if let Some(u) = c.get("averageUtilization") {
-            out.insert("currentAverageUtilization".into(), u.clone());
-        }
-        if let Some(v) = c.get("averageValue") {
-            out.insert("currentAverageValue".into(), v.clone());
-        }
-    };
-    match m["type"].as_str() {
-        Some("Resource") => {
-            let mut r = Map::new();
-            r.insert("name".into(), m["resource"]["name"].clone());
-            current(&m["resource"]["current"], &mut r);
-            json!({"type": "Resource", "resource": r})
-        }
-        Some("Pods") => {
-            let mut p = Map::new();
-            p.insert("metricName".into(), m["pods"]["metric"]["name"].clone());
-            current(&m["pods"]["current"], &mut p);
-            json!({"type": "Pods", "pods": p})
-        }
-        _ => m.clone(),
-    }
-}
-
-fn metric_status_to_v2(m: &Value) -> Value {
-    let current = |c: &Value| {
-        let mut out = Map::new();
-        if let Some(u) = c.get("currentAverageUtilization") {
-            out.insert("averageUtilization".into(), u.clone());
-        }
-        if let Some(v) = c.get("currentAverageValue") {
-            out.insert("averageValue".into(), v.clone());
-        }
-        Value::Object(out)
-    };
-    match m["type"].as_str() {
-        Some("Resource") => {
-            json!({"type": "Resource", "resource": {"name": m["resource"]["name"], "current": current(&m["resource"])}})
-        }
-        Some("Pods") => {
-            json!({"type": "Pods", "pods": {"metric": {"name": m["pods"]["metricName"]}, "current": current(&m["pods"])}})
+            json!({"type": "Pods", "pods": {"metric": metric, inner: nest(&m["pods"])}})
         }
         _ => m.clone(),
     }
@@ -153,7 +112,7 @@ pub fn to_v2(v1: &Value) -> Value {
     let mut out_spec = Map::new();
     copy(spec, &mut out_spec, &["scaleTargetRef", "minReplicas", "maxReplicas"]);
     let mut metrics: Vec<Value> = match take_json(&mut meta, METRICS_ANNOTATION) {
-        Some(Value::Array(other)) => other.iter().map(metric_spec_to_v2).collect(),
+        Some(Value::Array(other)) => other.iter().map(|m| metric_to_v2(m, "target", &SPEC_FIELDS)).collect(),
         _ => Vec::new(),
     };
     if let Some(cpu) = spec.get("targetCPUUtilizationPercentage").filter(|v| v.is_number()) {
@@ -174,7 +133,10 @@ pub fn to_v2(v1: &Value) -> Value {
         copy(status, &mut s, &["observedGeneration", "lastScaleTime", "currentReplicas", "desiredReplicas"]);
         match (current_metrics, status.get("currentCPUUtilizationPercentage")) {
             (Some(Value::Array(m)), _) => {
-                s.insert("currentMetrics".into(), Value::Array(m.iter().map(metric_status_to_v2).collect()));
+                s.insert(
+                    "currentMetrics".into(),
+                    Value::Array(m.iter().map(|m| metric_to_v2(m, "current", &STATUS_FIELDS)).collect()),
+                );
             }
             (_, Some(cpu)) if cpu.is_number() => {
                 let m =
@@ -202,7 +164,8 @@ pub fn to_v1(v2: &Value) -> Value {
         out_spec
             .insert("targetCPUUtilizationPercentage".into(), cpu["resource"]["target"]["averageUtilization"].clone());
     }
-    let other: Vec<Value> = metrics.iter().filter(|m| !is_cpu_utilization(m)).map(metric_spec_to_v1).collect();
+    let other: Vec<Value> =
+        metrics.iter().filter(|m| !is_cpu_utilization(m)).map(|m| metric_to_v1(m, "target", &SPEC_FIELDS)).collect();
     if !other.is_empty() {
         put_json(&mut meta, METRICS_ANNOTATION, &Value::Array(other));
     }
@@ -223,7 +186,7 @@ pub fn to_v1(v2: &Value) -> Value {
         put_json(
             &mut meta,
             CURRENT_METRICS_ANNOTATION,
-            &Value::Array(current.iter().map(metric_status_to_v1).collect()),
+            &Value::Array(current.iter().map(|m| metric_to_v1(m, "current", &STATUS_FIELDS)).collect()),
         );
     }
     if let Some(c) = status.get("conditions").filter(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
