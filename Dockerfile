@@ -5,6 +5,9 @@
 #   docker run -d --name skiff --network host -v /var/run/docker.sock:/var/run/docker.sock \
 #     -v skiff-state:/state skiff daemon --state-dir /state
 FROM scratch
-COPY target/x86_64-unknown-linux-gnu/release/skiff /skiff
+# CI builds the image from the test build's binary (PROFILE=debug), already there, instead of
+# spending a release build on it.
+ARG PROFILE=release
+COPY target/x86_64-unknown-linux-gnu/${PROFILE}/skiff /skiff
 ENTRYPOINT ["/skiff"]
 CMD ["daemon", "--state-dir", "/state"]
