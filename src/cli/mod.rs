@@ -1,6 +1,6 @@
 //! The command line: kubectl's verbs and output against a skiff daemon, plus `daemon`, `demo`
 //! and the hidden `demo-app`. Definitions live here; each command's body in its own file.
-//! Errors are mapped to messages and exit codes once, in `main`.
+//! Errors are mapped to messages and exit codes once, in `entry::main`.
 
 mod apply;
 mod autoscale;
@@ -13,6 +13,7 @@ mod demo;
 mod describe;
 mod diff;
 mod edit;
+mod entry;
 mod explain;
 mod expose;
 mod get;
@@ -32,6 +33,7 @@ mod wait;
 
 use clap::{Args, Parser, Subcommand};
 use client::{CliError, Client};
+pub use entry::main;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
