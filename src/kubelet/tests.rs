@@ -19,12 +19,13 @@ struct Rig {
     fake: Arc<FakeRuntime>,
     registry: Arc<Registry>,
     stop: CancellationToken,
+    engine: Arc<engine::Engine>,
 }
 
 async fn rig() -> Rig {
-    let (fake, registry) = (fake_runtime(), in_memory_registry().await);
-    let stop = start(&fake, &registry, Arc::new(NoEndpoints));
-    Rig { fake, registry, stop }
+    let (fake, registry, engine) = (fake_runtime(), in_memory_registry().await, Arc::default());
+    let stop = start(&fake, &registry, Arc::new(NoEndpoints), &engine);
+    Rig { fake, registry, stop, engine }
 }
 
 fn fake_runtime() -> Arc<FakeRuntime> {
@@ -40,14 +41,19 @@ async fn in_memory_registry() -> Arc<Registry> {
 }
 
 /// Runs a kubelet on `fake` and `registry` until the returned token is cancelled.
-fn start(fake: &Arc<FakeRuntime>, registry: &Arc<Registry>, endpoints: Arc<dyn EndpointSink>) -> CancellationToken {
+fn start(
+    fake: &Arc<FakeRuntime>,
+    registry: &Arc<Registry>,
+    endpoints: Arc<dyn EndpointSink>,
+    engine: &Arc<engine::Engine>,
+) -> CancellationToken {
     let env = Arc::new(Env {
         runtime: fake.clone(),
         registry: registry.clone(),
         endpoints,
         instance: "test-instance".into(),
         host_ip: "127.0.0.1".parse().unwrap(),
-        engine: Arc::default(),
+        engine: engine.clone(),
         volumes_dir: std::env::temp_dir().join(format!("skiff-test-volumes-{}", uuid::Uuid::new_v4().simple())),
         probes: Arc::new(crate::probe::transport::fake::Answering::default()),
     });
@@ -226,6 +232,35 @@ async fn deletion_stops_containers_then_removes_the_pod() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_drained_container_is_stopped_once_container_starts_are_over_or_patience_runs_out() {
+    let r = rig().await;
+    r.create(pod(json!({}))).await;
+    r.until(5, "running", |r| r.running_id().is_some()).await;
+    let stopped = |r: &Rig| r.fake.calls().iter().any(|c| matches!(c, Call::Stop(_, _)));
+    // Another pod's container is starting (a rollout's next replica): the stop waits for it.
+    let starting = r.engine.starting();
+    let key = crate::model::Object::Pod(r.pod().unwrap()).key();
+    r.registry.delete(&key, &DeleteOptions::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert!(!stopped(&r), "stopped while a start was in progress: {:?}", r.fake.calls());
+    drop(starting);
+    r.until(1, "stopped once the start is over", stopped).await;
+    r.until(10, "pod removed", |r| r.pod().is_none()).await;
+    // A start that does not end holds a stop for half the grace period left (5 s here), no more.
+    r.create(pod(json!({}))).await;
+    r.until(5, "running again", |r| r.running_id().is_some()).await;
+    let _stuck = r.engine.starting();
+    let key = crate::model::Object::Pod(r.pod().unwrap()).key();
+    let deleted = tokio::time::Instant::now();
+    r.registry.delete(&key, &DeleteOptions::default()).await.unwrap();
+    let stops = |r: &Rig| r.fake.calls().iter().filter(|c| matches!(c, Call::Stop(_, _))).count();
+    r.until(5, "stopped after its patience", |r| stops(r) == 2).await;
+    let waited = deleted.elapsed();
+    assert!(waited >= Duration::from_secs(2) && waited <= Duration::from_secs(3), "waited {waited:?}");
+    r.stop.cancel();
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_missing_image_with_pull_policy_never_waits_without_blocking_others() {
     let r = rig().await;
     r.create(pod(json!({"image": "missing:1.0", "imagePullPolicy": "Never"}))).await;
@@ -241,7 +276,7 @@ async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accep
     r.until(5, "ready", Rig::ready).await;
     r.stop.cancel();
     let sink = Arc::new(RecordingSink::default());
-    let again = start(&r.fake, &r.registry, sink.clone());
+    let again = start(&r.fake, &r.registry, sink.clone(), &r.engine);
     r.until(5, "synced", |_| sink.log().contains(&"synced".to_string())).await;
     assert_eq!(sink.log()[..2], ["publish web ready=true", "synced"], "adopted and still serving, then in sync");
     assert_eq!(r.fake.containers().len(), 1, "adopted, not recreated");
@@ -252,7 +287,8 @@ async fn a_restarted_kubelet_publishes_the_pods_it_adopts_before_the_proxy_accep
 async fn the_proxy_learns_readiness_before_the_api_reports_it() {
     let (fake, registry) = (fake_runtime(), in_memory_registry().await);
     let sink = Arc::new(RecordingSink { api: Some(registry.clone()), ..Default::default() });
-    let r = Rig { stop: start(&fake, &registry, sink.clone()), fake, registry };
+    let engine = Arc::default();
+    let r = Rig { stop: start(&fake, &registry, sink.clone(), &engine), fake, registry, engine };
     let probe = json!({"exec": {"command": ["check"]}, "periodSeconds": 1});
     r.create(pod(json!({"readinessProbe": probe}))).await;
     r.until(5, "ready", Rig::ready).await;
