@@ -46,7 +46,7 @@ impl Worker {
             m.backoff.next(end.finished_at.unwrap_or(now), now);
             m.last_state = Some(end.clone());
         }
-        let _starting = self.env.engine.starting();
+        let starting = self.env.engine.starting();
         if !self.ensure_image(index).await {
             return;
         }
@@ -59,6 +59,7 @@ impl Worker {
         let config = container::config(&self.pod, &spec, instance, restart_count, host_ip, prepared);
         match self.env.runtime.create(&config).await {
             Ok(id) => {
+                self.created.insert(index, starting);
                 let msg = format!("Created container: {}", spec.name);
                 self.event(Some(&spec.name), EventType::Normal, "Created", msg).await;
                 self.refresh(&id).await;
@@ -85,6 +86,7 @@ impl Worker {
             let _starting = self.env.engine.starting();
             self.env.runtime.start(id).await
         };
+        self.created.remove(&index);
         match result {
             Ok(()) => self.event(Some(&name), EventType::Normal, "Started", format!("Started container {name}")).await,
             Err(RuntimeError::NotFound(_)) => {}

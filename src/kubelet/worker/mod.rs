@@ -77,6 +77,9 @@ pub struct Worker {
     termination: Option<BoxFuture<'static, ()>>,
     published: Option<PodEndpoint>,
     written: Option<PodStatus>,
+    /// Containers created and not started yet, by index: to the engine's ordering their start
+    /// is in progress from the create request on, so stops and removals wait for it.
+    created: std::collections::BTreeMap<usize, super::engine::Starting>,
     /// Held until the adopted pod's first probes have answered (or `SYNC_LIMIT`).
     sync: Option<(StartupSync, Instant)>,
     wake: Option<Instant>,
@@ -156,6 +159,7 @@ impl Worker {
             background: FuturesUnordered::new(),
             termination: None,
             published: None,
+            created: Default::default(),
             sync: sync.map(|s| (s, Instant::now() + SYNC_LIMIT)),
             wake: None,
         }

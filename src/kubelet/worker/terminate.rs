@@ -39,6 +39,8 @@ impl Worker {
     /// Out of rotation, then drain, preStop and stop `ids` in the background.
     pub(super) async fn begin_termination(&mut self, ids: Vec<String>) {
         self.memory.termination = Termination::Underway;
+        // Its own containers will not start now: what waits for starts must not wait for them.
+        self.created.clear();
         // Out of rotation (still serving what it has: EndpointSlice's serving+terminating);
         // publish returns once the proxy routes no new request here.
         let mut endpoint = self.published.clone().unwrap_or_else(|| self.endpoint(&[]));
