@@ -216,21 +216,38 @@ impl Daemon {
         let svc = self.api(&format!("/api/v1/namespaces/default/services/{service}"));
         svc["spec"]["ports"][0]["nodePort"].as_u64().expect("nodePort") as u16
     }
+
+    /// Removes every container of this instance. A create the killed daemon had sent can still
+    /// complete in the engine after it died (and be left `Created`), so the engine is asked
+    /// again until it has shown none twice, half a second apart (for at most 10 s).
+    fn remove_containers(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut empty_answers = 0;
+        while empty_answers < 2 && Instant::now() < deadline {
+            let ids = self.containers();
+            if ids.is_empty() {
+                empty_answers += 1;
+            } else {
+                empty_answers = 0;
+                let _ = Command::new("docker")
+                    .arg("rm")
+                    .arg("-f")
+                    .args(&ids)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
+            }
+            if empty_answers < 2 {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        }
+    }
 }
 
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill();
-        let ids = self.containers();
-        if !ids.is_empty() {
-            let _ = Command::new("docker")
-                .arg("rm")
-                .arg("-f")
-                .args(&ids)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
+        self.remove_containers();
         if std::thread::panicking() {
             eprintln!("--- daemon log ---\n{}", self.log());
         }
