@@ -83,10 +83,10 @@ impl Worker {
     async fn start(&mut self, index: usize, id: &str) {
         let name = self.container_name(index);
         let result = {
-            let _starting = self.env.engine.starting();
+            // The guard taken at its create request, or a new one (an adopted container).
+            let _starting = self.created.remove(&index).unwrap_or_else(|| self.env.engine.starting());
             self.env.runtime.start(id).await
         };
-        self.created.remove(&index);
         match result {
             Ok(()) => self.event(Some(&name), EventType::Normal, "Started", format!("Started container {name}")).await,
             Err(RuntimeError::NotFound(_)) => {}

@@ -24,8 +24,8 @@ use tokio::time::Instant;
 
 /// How long a drained pod's stop waits at most for container starts in progress to finish
 /// (and never more than half the grace period left). Out of rotation and drained, the pod
-/// serves nobody meanwhile; deferring its stop made a 10-replica rollout 1.22x -> 1.10-1.20x
-/// the engine's own two-at-a-time floor (benches/rollout.rs).
+/// serves nobody meanwhile, and the rollout's next replicas start sooner (README, Benchmarks:
+/// `cargo bench --bench rollout`).
 const STOP_PATIENCE: Duration = Duration::from_secs(5);
 
 struct Stopping {
