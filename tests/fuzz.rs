@@ -13,6 +13,7 @@ use skiff::conn;
 use skiff::model::{decode, encoded_len, manifest, selector};
 use skiff::patch::{schema, strategic};
 use skiff::proxy::forward::{Forwarder, Route, Upstream};
+use skiff::proxy::relay;
 use skiff::registry::patch::{self as json_patch_api, MAX_COPY_BYTES, PatchType};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -226,11 +227,7 @@ async fn proxy_reply(forwarder: Arc<Forwarder>, request: &[u8]) -> Vec<u8> {
     let (mut client, server) = tokio::io::duplex(1 << 16);
     let limits = conn::Limits { max_request_line: 4096, ..conn::Limits::default() };
     let too_long = Bytes::from_static(b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-    let handler = move |client, req| {
-        let (route, forwarder) = (route.clone(), forwarder.clone());
-        async move { forwarder.handle(&route, client, req).await }
-    };
-    let served = tokio::spawn(conn::serve_stream(server, limits, too_long, handler));
+    let served = tokio::spawn(relay::serve(conn::stream(server, limits, too_long), route, forwarder));
     let _ = client.write_all(request).await;
     let _ = client.shutdown().await;
     let mut reply = Vec::new();

@@ -462,3 +462,201 @@ async fn failures_have_clear_statuses() {
     assert_eq!(resp.status().as_u16(), 502);
     assert!(resp.text().await.unwrap().starts_with("502 Bad Gateway: "), "POST is not retried and gets a clear 502");
 }
+
+/// A pod speaking raw HTTP/1.1, for what hyper's servers never send: for the `n`th request
+/// head on a connection (from 0), `script(head, n)` is written back, or the connection is
+/// closed unanswered on `None`; an answer without a length or transfer coding ends by closing
+/// it, and with `idle_close`, a connection is closed that long after each answer. Request bodies are read by their Content-Length. Counts the connections it accepted
+/// and those it closed.
+async fn raw_pod(
+    script: fn(&str, usize) -> Option<String>,
+    idle_close: Option<Duration>,
+) -> (SocketAddr, Arc<[AtomicUsize; 2]>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counts: Arc<[AtomicUsize; 2]> = Arc::default();
+    let counter = counts.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            counter[0].fetch_add(1, Ordering::SeqCst);
+            let closed = counter.clone();
+            tokio::spawn(async move {
+                let _closed = Closed(closed);
+                let mut buf = Vec::new();
+                for n in 0.. {
+                    let end = loop {
+                        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break at + 4;
+                        }
+                        let mut more = [0u8; 4096];
+                        match s.read(&mut more).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => buf.extend_from_slice(&more[..k]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.to_lowercase().strip_prefix("content-length:")?.trim().parse().ok());
+                    while buf.len() < end + length.unwrap_or(0) {
+                        let mut more = [0u8; 4096];
+                        let Ok(1..) = s.read(&mut more).await.map(|k| (k, buf.extend_from_slice(&more[..k])).0) else {
+                            return;
+                        };
+                    }
+                    buf.drain(..end + length.unwrap_or(0));
+                    let Some(answer) = script(&head, n) else { return };
+                    if s.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let framed =
+                        ["content-length", "transfer-encoding"].iter().any(|f| answer.to_lowercase().contains(f));
+                    if !framed && !head.starts_with("HEAD") {
+                        return;
+                    }
+                    if let Some(after) = idle_close {
+                        tokio::time::sleep(after).await;
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, counts)
+}
+
+/// Counts a connection closed when dropped.
+struct Closed(Arc<[AtomicUsize; 2]>);
+
+impl Drop for Closed {
+    fn drop(&mut self) {
+        self.0[1].fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The status line of each answer in `reply` (raw HTTP/1.1; bodies may not end in a newline).
+fn statuses(reply: &str) -> Vec<&str> {
+    reply.match_indices("HTTP/1.1 ").filter_map(|(at, _)| reply[at..].split("\r\n").next()).collect()
+}
+
+/// A pod's keep-alive connections end on its terms: one it closed while idle is not used
+/// again, and one it closes as the next request arrives costs a safe request nothing (it goes
+/// again on a new connection to the same, only, pod) while an unsafe one gets a clear 502.
+#[tokio::test]
+async fn pooled_connections_the_pod_closed_cost_no_safe_request() {
+    let r = rig(config(), |_| {}).await;
+    // Closes each connection 20 ms after its answer, before the next request.
+    let ok = |_: &str, _| Some("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".to_string());
+    let (addr, counts) = raw_pod(ok, Some(Duration::from_millis(20))).await;
+    r.pod("a", addr, true).await;
+    let c = client();
+    for i in 0..6 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while counts[1].load(Ordering::SeqCst) < i {
+            assert!(std::time::Instant::now() < deadline, "the pod never closed connection {i}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let resp = if i % 2 == 0 { c.get(r.url("/")).send().await } else { c.post(r.url("/")).body("x").send().await };
+        let resp = resp.unwrap();
+        assert_eq!((resp.status().as_u16(), resp.text().await.unwrap().as_str()), (200, "ok"), "request {i}");
+    }
+    assert_eq!(counts[0].load(Ordering::SeqCst), 6, "one connection per answer: none answered twice");
+
+    // Answers once, then closes unanswered at the next request on the same connection.
+    let (addr, counts) =
+        raw_pod(|_, n| (n == 0).then(|| "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()), None).await;
+    r.pod("a", addr, true).await;
+    let reply = raw(r.port, b"GET / HTTP/1.1\r\nhost: x\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\nPOST / HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\nconnection: close\r\n\r\nx").await;
+    assert_eq!(statuses(&reply), ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 502 Bad Gateway"], "{reply}");
+    assert!(reply.contains("pod a failed to answer"), "{reply}");
+    assert_eq!(counts[0].load(Ordering::SeqCst), 2, "the second GET went again on a new connection");
+}
+
+/// The relay passes each framing through: a chunked body, one that ends with the pod's
+/// connection (and then the client's), interim 103s before the answer, no body for HEAD;
+/// pipelined requests are answered in order; the pod sees X-Forwarded-* and no hop-by-hop
+/// field; a broken answer is a 502.
+#[tokio::test]
+async fn answers_keep_their_framing_and_pipelined_requests_their_order() {
+    let r = rig(config(), |_| {}).await;
+    let (addr, _) = raw_pod(
+        |head, _| {
+            let path = head.split(' ').nth(1).unwrap_or_default().to_string();
+            Some(match path.as_str() {
+                "/chunked" => {
+                    "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".into()
+                }
+                "/early" => {
+                    "HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nearly"
+                        .into()
+                }
+                "/bad" => "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\n".into(),
+                "/close" => "HTTP/1.1 200 OK\r\nkeep-alive: timeout=5\r\n\r\nuntil the end".into(),
+                _ if head.starts_with("HEAD") => "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n".into(),
+                _ => format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{head}", head.len()),
+            })
+        },
+        None,
+    )
+    .await;
+    r.pod("a", addr, true).await;
+    let pipelined = "HEAD / HTTP/1.1\r\nhost: x\r\n\r\nGET /chunked HTTP/1.1\r\nhost: x\r\n\r\nGET /early HTTP/1.1\r\nhost: x\r\n\r\n\
+                     GET /bad HTTP/1.1\r\nhost: x\r\n\r\nGET /echo HTTP/1.1\r\nhost: web\r\nconnection: keep-alive, x-hop\r\nx-hop: 1\r\nte: trailers\r\n\r\n\
+                     GET /close HTTP/1.1\r\nhost: x\r\n\r\nGET /never HTTP/1.1\r\nhost: x\r\n\r\n";
+    let reply = raw(r.port, pipelined.as_bytes()).await;
+    let expected = [
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 103 Early Hints",
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 502 Bad Gateway",
+        "HTTP/1.1 200 OK",
+        "HTTP/1.1 200 OK",
+    ];
+    assert_eq!(statuses(&reply), expected, "{reply}");
+    assert!(reply.contains("content-length: 5\r\n\r\nHTTP/1.1 200 OK"), "no body after HEAD: {reply}");
+    assert!(reply.contains("transfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"), "{reply}");
+    assert!(reply.contains("link: </a>") && reply.contains("\r\n\r\nearly"), "{reply}");
+    let echoed = reply
+        .split("GET /echo")
+        .nth(1)
+        .and_then(|rest| rest.split("HTTP/1.1 200").next())
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(echoed.contains("x-forwarded-for: 127.0.0.1") && echoed.contains("x-forwarded-host: web"), "{echoed}");
+    assert!(
+        !echoed.contains("x-hop") && !echoed.contains("te: trailers") && !echoed.contains("\r\nconnection"),
+        "{echoed}"
+    );
+    assert!(
+        reply.ends_with("connection: close\r\n\r\nuntil the end"),
+        "the client's connection ends with the body: {reply}"
+    );
+    assert!(!reply.to_lowercase().contains("keep-alive: timeout"), "{reply}");
+}
+
+/// Requests the relay does not carry move the connection to hyper, requests already relayed
+/// on it and all: here a protocol upgrade after two plain requests.
+#[tokio::test]
+async fn an_upgrade_after_relayed_requests_still_switches_protocols() {
+    let r = rig(config(), |_| {}).await;
+    r.pod("a", backend("a").await, true).await;
+    let mut s = TcpStream::connect(("127.0.0.1", r.port)).await.unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\n\r\nGET / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !String::from_utf8_lossy(&reply).to_lowercase().contains("upgrade: echo") {
+        let mut more = [0u8; 1024];
+        let n = tokio::time::timeout_at(deadline, s.read(&mut more)).await.expect("answers in time").unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&reply));
+        reply.extend_from_slice(&more[..n]);
+    }
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    assert_eq!(statuses(&text), ["HTTP/1.1 200 OK", "HTTP/1.1 200 OK", "HTTP/1.1 101 Switching Protocols"], "{text}");
+    s.write_all(b"ping").await.unwrap();
+    let mut echo = [0u8; 4];
+    s.read_exact(&mut echo).await.unwrap();
+    assert_eq!(&echo, b"ping");
+}

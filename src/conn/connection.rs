@@ -6,7 +6,6 @@
 //! progress at most 10 s to finish.
 
 use super::body::{RequestBody, ResponseBody};
-use super::io::Watched;
 use super::slot::{self, Phase, Slot};
 use super::{BoxError, Limits};
 use bytes::Bytes;
@@ -27,11 +26,11 @@ use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
 
 /// How long a stopping listener lets a request in progress finish.
-const DRAIN: Duration = Duration::from_secs(10);
+pub const FINISH: Duration = Duration::from_secs(10);
 
 /// How long a stopping listener waits for an idle keep-alive connection's next request, to
 /// answer it with `Connection: close` rather than close under a client that may be sending.
-const LINGER: Duration = Duration::from_secs(1);
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// Resolves when the connection's deadline has passed, with the phase it was stuck in. The
 /// timer is moved earlier at once, but later only when it fires, so a body arriving chunk by
@@ -77,21 +76,26 @@ impl Future for Watchdog {
     }
 }
 
-/// Serves one accepted connection with `handler` until it closes.
-pub async fn serve<T, H, Fut, B>(
-    io: Watched<T>,
-    slot: Arc<Slot>,
-    client: SocketAddr,
-    handler: H,
-    limits: Limits,
-    stop: CancellationToken,
-) where
-    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+/// An accepted connection, ready to be served: its socket, its place on the listener, the
+/// listener's limits and its stop.
+pub struct Accepted<I> {
+    pub io: I,
+    pub slot: Arc<Slot>,
+    pub client: SocketAddr,
+    pub limits: Limits,
+    pub stop: CancellationToken,
+}
+
+/// Serves one accepted connection's requests with `handler`, through hyper, until it closes.
+pub async fn serve<I, H, Fut, B>(accepted: Accepted<I>, handler: H)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<B>> + Send + 'static,
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
 {
+    let Accepted { io, slot, client, limits, stop } = accepted;
     let requests = slot.clone();
     let stopping = stop.clone();
     let service = service_fn(move |req: Request<Incoming>| {
@@ -112,25 +116,52 @@ pub async fn serve<T, H, Fut, B>(
         .max_buf_size(limits.max_header_bytes.max(8192))
         .serve_connection(TokioIo::new(io), service)
         .with_upgrades();
-    let watchdog = Watchdog::new(slot.clone(), limits);
-    tokio::pin!(conn, watchdog);
+    tokio::pin!(conn);
+    match supervise(conn.as_mut(), &slot, &limits, &stop, client).await {
+        Supervised::Ended(Err(e)) => tracing::debug!(%client, error = %e, "client connection ended"),
+        // The next response closes the connection; a client that sends nothing meanwhile is
+        // closed on (and a request in progress then finishes).
+        Supervised::Stopping if tokio::time::timeout(LINGER, conn.as_mut()).await.is_err() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(FINISH, conn).await;
+        }
+        _ => {}
+    }
+}
+
+/// How a supervised connection came to an end.
+pub enum Supervised<T> {
+    /// By itself, with this output.
+    Ended(T),
+    /// Its phase's deadline passed or its listener evicted it: it is to be dropped.
+    Closed,
+    /// Its listener is stopping: it is to be finished gracefully.
+    Stopping,
+}
+
+/// Runs a connection until it ends by itself, the deadline of its phase passes, its listener
+/// evicts it to make room, or the listener stops.
+pub async fn supervise<F: Future>(
+    mut conn: Pin<&mut F>,
+    slot: &Arc<Slot>,
+    limits: &Limits,
+    stop: &CancellationToken,
+    client: SocketAddr,
+) -> Supervised<F::Output> {
+    let watchdog = Watchdog::new(slot.clone(), limits.clone());
+    tokio::pin!(watchdog);
     tokio::select! {
         biased;
-        result = conn.as_mut() => {
-            if let Err(e) = result {
-                tracing::debug!(%client, error = %e, "client connection ended");
-            }
+        output = conn.as_mut() => Supervised::Ended(output),
+        phase = &mut watchdog => {
+            tracing::debug!(%client, ?phase, "client too slow; closing its connection");
+            Supervised::Closed
         }
-        phase = &mut watchdog => tracing::debug!(%client, ?phase, "client too slow; closing its connection"),
-        _ = slot.evict.notified() => tracing::debug!(%client, "idle connection closed to make room"),
-        _ = stop.cancelled() => {
-            // The next response closes the connection; a client that sends nothing meanwhile is
-            // closed on (and a request in progress then finishes).
-            if tokio::time::timeout(LINGER, conn.as_mut()).await.is_err() {
-                conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(DRAIN, conn).await;
-            }
+        _ = slot.evict.notified() => {
+            tracing::debug!(%client, "idle connection closed to make room");
+            Supervised::Closed
         }
+        _ = stop.cancelled() => Supervised::Stopping,
     }
 }
 
@@ -159,13 +190,13 @@ mod tests {
         let slot = Arc::new(Slot::new(Instant::now()));
         let too_long =
             Bytes::from_static(b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-        let io = Watched::new(server, slot.clone(), None, limits().max_request_line, too_long);
+        let io = crate::conn::Watched::new(server, slot.clone(), None, limits().max_request_line, too_long);
         let handler = |_client, req: Request<RequestBody>| async move {
             let n = req.into_body().collect().await.map(|b| b.to_bytes().len()).unwrap_or(0);
             Response::new(Full::new(Bytes::from(n.to_string())))
         };
         let addr: SocketAddr = ([127, 0, 0, 1], 1).into();
-        tokio::spawn(serve(io, slot.clone(), addr, handler, limits(), stop));
+        tokio::spawn(serve(Accepted { io, slot: slot.clone(), client: addr, limits: limits(), stop }, handler));
         (client, slot)
     }
 

@@ -3,11 +3,13 @@
 //! long as the socket (an upgraded connection keeps it), and a request line longer than the
 //! listener allows is answered with the listener's 414 response before the parser sees it.
 //! After such an answer the socket lingers, reading and discarding what the client still
-//! sends, so that closing it does not reset the answer away (nginx's lingering close).
+//! sends, so that closing it does not reset the answer away (nginx's lingering close). Bytes
+//! one server read can be put back for another to read (the proxy's relay handing a connection
+//! to hyper); they were counted when they first arrived.
 
 use super::budget::Ticket;
 use super::slot::Slot;
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,6 +64,8 @@ pub struct Watched<T> {
     line: LineGuard,
     too_long: Bytes,
     refusal: Option<Refusal>,
+    /// Bytes put back, read before the socket's.
+    unread: BytesMut,
     _ticket: Option<Ticket>,
 }
 
@@ -69,7 +73,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Watched<T> {
     /// `too_long` is the whole HTTP response for a request line over `max_request_line` bytes.
     pub fn new(inner: T, slot: Arc<Slot>, ticket: Option<Ticket>, max_request_line: usize, too_long: Bytes) -> Self {
         let line = LineGuard { limit: max_request_line, open: false, len: 0 };
-        Watched { inner, slot, line, too_long, refusal: None, _ticket: ticket }
+        Watched { inner, slot, line, too_long, refusal: None, unread: BytesMut::new(), _ticket: ticket }
+    }
+
+    /// Puts `bytes`, already read, back in front of what the socket has yet to deliver.
+    pub fn unread(&mut self, bytes: BytesMut) {
+        self.unread = bytes;
     }
 
     /// Writes the 414, half-closes, then discards input until the client closes. Reports EOF
@@ -105,6 +114,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Watched<T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> AsyncRead for Watched<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if !this.unread.is_empty() {
+            let n = this.unread.len().min(buf.remaining());
+            buf.put_slice(&this.unread[..n]);
+            this.unread.advance(n);
+            return Poll::Ready(Ok(()));
+        }
         if this.refusal.is_some() {
             return this.poll_refuse(cx);
         }
@@ -154,6 +169,24 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn bytes_put_back_are_read_first_and_counted_once() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let slot = Arc::new(Slot::new(tokio::time::Instant::now()));
+        let mut io = Watched::new(server, slot.clone(), None, 64, Bytes::new());
+        client.write_all(b"hello").await.unwrap();
+        let mut first = [0u8; 5];
+        io.read_exact(&mut first).await.unwrap();
+        io.unread(BytesMut::from(&first[..]));
+        client.write_all(b" world").await.unwrap();
+        drop(client);
+        let mut all = String::new();
+        io.read_to_string(&mut all).await.unwrap();
+        assert_eq!(all, "hello world");
+        assert_eq!(slot.state().body_bytes, 11, "every byte received counted once, the 5 put back not again");
+    }
 
     #[test]
     fn the_request_line_is_measured_across_reads_and_reset_per_request() {

@@ -13,11 +13,13 @@ mod slot;
 
 pub use body::RequestBody;
 pub use budget::{Budget, Notice, Plan, Subject, Ticket};
+pub use connection::{Accepted, FINISH, LINGER, Supervised, serve as serve_with_hyper, supervise};
+pub use io::Watched;
+pub use slot::{Phase, Slot};
 
 use bytes::Bytes;
 use http::{Request, Response};
 use hyper::body::Body;
-use slot::Slot;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -124,17 +126,27 @@ impl Open {
     }
 }
 
-/// Accepts on `listener` and serves each connection with `handler` until `stop`; then open
-/// connections finish their request in progress (bounded) and close. At the cap the
-/// listener's longest-idle connection is closed for the new one, and when the budget is spent
-/// the longest-idle one of any listener; with none idle, the new connection waits (and no
-/// other is accepted) until there is room.
+/// Accepts on `listener` and serves each connection's requests with `handler` (through hyper)
+/// until `stop`; see `accept`.
 pub async fn serve<H, Fut, B>(listener: TcpListener, config: Listener, handler: H, stop: CancellationToken)
 where
     H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Response<B>> + Send + 'static,
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError>,
+{
+    accept(listener, config, move |accepted| connection::serve(accepted, handler.clone()), stop).await;
+}
+
+/// Accepts on `listener` and serves each connection with `serve_one` until `stop`; then open
+/// connections finish their request in progress (bounded) and close. At the cap the
+/// listener's longest-idle connection is closed for the new one, and when the budget is spent
+/// the longest-idle one of any listener; with none idle, the new connection waits (and no
+/// other is accepted) until there is room.
+pub async fn accept<S, Fut>(listener: TcpListener, config: Listener, serve_one: S, stop: CancellationToken)
+where
+    S: Fn(Accepted<Watched<tokio::net::TcpStream>>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
 {
     let epoch = config.budget.epoch();
     let mut open = Open { slots: HashMap::new(), next: 0 };
@@ -164,9 +176,9 @@ where
         let id = open.next;
         open.next += 1;
         open.slots.insert(id, slot.clone());
-        let limits = &config.limits;
+        let limits = config.limits.clone();
         let io = io::Watched::new(stream, slot.clone(), Some(ticket), limits.max_request_line, config.too_long.clone());
-        let serving = connection::serve(io, slot, client, handler.clone(), limits.clone(), stop.clone());
+        let serving = serve_one(Accepted { io, slot, client, limits, stop: stop.clone() });
         tasks.spawn(async move {
             serving.await;
             id
@@ -175,21 +187,17 @@ where
     while tasks.join_next().await.is_some() {}
 }
 
-/// Serves one connection on any byte stream, with no listener around it: tests and fuzzing
-/// drive the same connection handling over in-memory pipes. `too_long` answers a request line
-/// over `limits.max_request_line`.
-pub async fn serve_stream<T, H, Fut, B>(io: T, limits: Limits, too_long: Bytes, handler: H)
+/// One connection on any byte stream, with no listener around it: tests and fuzzing drive the
+/// same connection handling over in-memory pipes. `too_long` answers a request line over
+/// `limits.max_request_line`.
+pub fn stream<T>(io: T, limits: Limits, too_long: Bytes) -> Accepted<Watched<T>>
 where
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    H: Fn(SocketAddr, Request<RequestBody>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Response<B>> + Send + 'static,
-    B: Body<Data = Bytes> + Send + Unpin + 'static,
-    B::Error: Into<BoxError>,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let slot = Arc::new(Slot::new(tokio::time::Instant::now()));
     let io = io::Watched::new(io, slot.clone(), None, limits.max_request_line, too_long);
     let client = SocketAddr::from(([127, 0, 0, 1], 1));
-    connection::serve(io, slot, client, handler, limits, CancellationToken::new()).await;
+    Accepted { io, slot, client, limits, stop: CancellationToken::new() }
 }
 
 /// Waits until the listener may serve the connection `slot` and returns its descriptor

@@ -8,7 +8,6 @@
 //! is then made like any other. Never a bridge address.
 
 use http::uri::Authority;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::io;
@@ -49,6 +48,15 @@ impl Target {
             }
         };
         Authority::try_from(text).ok()
+    }
+
+    /// The target a URI's authority names.
+    fn of_uri(uri: &http::Uri) -> Option<Target> {
+        let host = uri.host()?;
+        match Target::namespace_of(host, uri.port_u16()) {
+            Some(t) => Some(t),
+            None => Some(Target::Published(SocketAddr::new(host.parse().ok()?, uri.port_u16()?))),
+        }
     }
 
     /// The namespace target a URI authority names (`None` for a published port).
@@ -135,19 +143,50 @@ fn enter(_: &str) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "network namespaces are Linux's"))
 }
 
-/// The proxy's connector: published ports through hyper's, namespace targets through the dialer.
+/// How the proxy connects to pods: published ports directly, namespace targets through the
+/// namespace dialer (falling back to their published port); hyper's client uses it by URI.
 #[derive(Clone)]
 pub struct Dialer {
-    http: HttpConnector,
     namespaces: Option<NamespaceDialer>,
+    connect_timeout: Duration,
 }
 
 impl Dialer {
     pub fn new(namespaces: Option<NamespaceDialer>, connect_timeout: Duration) -> Dialer {
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(connect_timeout));
-        Dialer { http, namespaces }
+        Dialer { namespaces, connect_timeout }
+    }
+
+    /// A connection to `target`, with Nagle off; at most the connect timeout per attempt.
+    pub async fn connect(&self, target: Target) -> io::Result<TcpStream> {
+        let (pid, port, published) = match target {
+            Target::Published(addr) => return self.connect_published(addr).await,
+            Target::Namespace { pid, port, published } => (pid, port, published),
+        };
+        let inside = match &self.namespaces {
+            Some(dialer) => self.within_timeout(dialer.connect(pid, port)).await,
+            None => Err(io::Error::other("this daemon cannot enter pod network namespaces")),
+        };
+        match (inside, published) {
+            (Ok(stream), _) => Ok(stream),
+            (Err(e), None) => Err(e),
+            (Err(e), Some(via)) => {
+                tracing::debug!(pid, port, error = %e, %via, "nothing answers inside the pod; trying its published port");
+                self.connect_published(via.into()).await
+            }
+        }
+    }
+
+    async fn connect_published(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = self.within_timeout(TcpStream::connect(addr)).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn within_timeout(&self, connecting: impl Future<Output = io::Result<TcpStream>>) -> io::Result<TcpStream> {
+        match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Ok(connected) => connected,
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "connection timed out")),
+        }
     }
 }
 
@@ -156,32 +195,15 @@ impl Service<http::Uri> for Dialer {
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Service::<http::Uri>::poll_ready(&mut self.http, cx).map_err(Into::into)
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, uri: http::Uri) -> Self::Future {
-        let target = uri.host().and_then(|h| Target::namespace_of(h, uri.port_u16()));
-        let Some(Target::Namespace { pid, port, published }) = target else {
-            let connecting = self.http.call(uri);
-            return Box::pin(async move { connecting.await.map_err(Into::into) });
-        };
-        let mut http = self.http.clone();
-        let namespaces = self.namespaces.clone();
+        let dialer = self.clone();
         Box::pin(async move {
-            let inside = match &namespaces {
-                Some(dialer) => dialer.connect(pid, port).await,
-                None => Err(io::Error::other("this daemon cannot enter pod network namespaces")),
-            };
-            match (inside, published) {
-                (Ok(stream), _) => Ok(TokioIo::new(stream)),
-                (Err(e), None) => Err(e.into()),
-                (Err(e), Some(via)) => {
-                    tracing::debug!(pid, port, error = %e, %via, "nothing answers inside the pod; trying its published port");
-                    let uri = http::Uri::try_from(format!("http://{via}/"))?;
-                    Ok(http.call(uri).await?)
-                }
-            }
+            let target = Target::of_uri(&uri).ok_or_else(|| format!("no pod target in {uri}"))?;
+            Ok(TokioIo::new(dialer.connect(target).await?))
         })
     }
 }
@@ -201,6 +223,8 @@ mod tests {
             assert_eq!(Target::namespace_of(uri.host().unwrap(), uri.port_u16()), Some(t));
         }
         assert_eq!(Target::namespace_of("127.0.0.1", Some(80)), None);
+        let published: http::Uri = "http://127.0.0.1:32000/x".parse().unwrap();
+        assert_eq!(Target::of_uri(&published), Some(Target::Published(([127, 0, 0, 1], 32000).into())));
         assert_eq!(Target::namespace_of("netns-1-2", Some(80)), None);
         assert_eq!(Target::namespace_of("netns-1-300-0-0-1-80", Some(80)), None);
     }
@@ -218,10 +242,9 @@ mod tests {
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let SocketAddr::V4(via) = published.local_addr().unwrap() else { unreachable!() };
         let target = Target::Namespace { pid: std::process::id(), port: closed, published: Some(via) };
-        let uri: http::Uri = format!("http://{}/", target.authority().unwrap()).parse().unwrap();
-        let mut dialer = Dialer::new(Some(namespaces), Duration::from_secs(2));
-        let (stream, accepted) = tokio::join!(dialer.call(uri), published.accept());
-        let local = stream.unwrap().into_inner().local_addr().unwrap();
+        let dialer = Dialer::new(Some(namespaces), Duration::from_secs(2));
+        let (stream, accepted) = tokio::join!(dialer.connect(target), published.accept());
+        let local = stream.unwrap().local_addr().unwrap();
         assert_eq!(accepted.unwrap().1, local);
     }
 

@@ -10,6 +10,7 @@ use super::errors::ProxyError;
 use super::headers;
 use super::metrics::Histogram;
 use super::outbound::{self, Leftover, Outbound};
+use super::pool::Pool;
 use super::version_affinity;
 use crate::conn::RequestBody;
 use bytes::Bytes;
@@ -64,16 +65,16 @@ pub struct Route {
 
 /// A chosen pod with its in-flight place taken, and the revision to pin the client to when
 /// the answer has to set the version cookie.
-struct Chosen {
-    backend: Arc<Backend>,
-    guard: InFlightGuard,
-    pin: Option<Arc<str>>,
+pub(super) struct Chosen {
+    pub backend: Arc<Backend>,
+    pub guard: InFlightGuard,
+    pub pin: Option<Arc<str>>,
 }
 
 impl Route {
     /// A backend with its in-flight place taken; draining pods are skipped. `pin` is the
     /// revision the client's cookie names, on a version-affine Service.
-    fn choose(&self, client: IpAddr, exclude: Option<&str>, pin: Option<&str>) -> Option<Chosen> {
+    pub(super) fn choose(&self, client: IpAddr, exclude: Option<&str>, pin: Option<&str>) -> Option<Chosen> {
         let snapshot = self.snapshot.load();
         for _ in 0..snapshot.list.len().max(1) {
             // Again on each try: the pod picked last may have started draining meanwhile.
@@ -122,7 +123,10 @@ fn pin_after(
 pub struct Forwarder {
     http1: Client<Dialer, Outbound>,
     h2c: Client<Dialer, Outbound>,
-    response_timeout: Duration,
+    /// How `relay` reaches pods, and its idle connections to them.
+    pub(super) dialer: Dialer,
+    pub(super) idle: Pool,
+    pub(super) response_timeout: Duration,
 }
 
 impl Forwarder {
@@ -139,7 +143,13 @@ impl Forwarder {
                 .http2_initial_connection_window_size(4 * H2C_STREAM_WINDOW)
                 .build(connector.clone())
         };
-        Forwarder { http1: client(false), h2c: client(true), response_timeout }
+        Forwarder {
+            http1: client(false),
+            h2c: client(true),
+            dialer: connector,
+            idle: Pool::default(),
+            response_timeout,
+        }
     }
 
     /// Upgrades (WebSocket) always go over HTTP/1.1: HTTP/2 has no `Upgrade`.
@@ -257,8 +267,10 @@ fn respond(
     backend.stats.record(resp.status().as_u16());
     backend.revision_stats.requests.fetch_add(1, Ordering::Relaxed);
     let mut resp = resp;
-    if let Some(revision) = pin {
-        resp.headers_mut().append(http::header::SET_COOKIE, version_affinity::set_cookie(&revision));
+    if let Some(cookie) =
+        pin.and_then(|revision| http::HeaderValue::try_from(version_affinity::set_cookie(&revision)).ok())
+    {
+        resp.headers_mut().append(http::header::SET_COOKIE, cookie);
     }
     if resp.status() == http::StatusCode::SWITCHING_PROTOCOLS
         && let Some(client_side) = client_upgrade

@@ -1,9 +1,10 @@
 //! One Service port's listening socket and what each proxy worker does with it: nothing is
 //! accepted before the proxy knows the pods the daemon started with (connections wait in the
-//! listen backlog, not on 503s); then the worker serves the port through `conn`, with its
-//! share of the port's connection cap, forwarding each request to a pod.
+//! listen backlog, not on 503s); then the worker accepts through `conn`, with its share of the
+//! port's connection cap, and relays each connection's requests to the pods.
 
 use super::forward::{Forwarder, Route};
+use super::relay;
 use crate::conn;
 use bytes::Bytes;
 use std::sync::Arc;
@@ -42,9 +43,6 @@ pub async fn serve(
         // An error means the proxy is gone; the stop follows.
         _ = accepting.wait_for(|open| *open) => {}
     }
-    let handler = move |client, req| {
-        let (route, forwarder) = (route.clone(), forwarder.clone());
-        async move { forwarder.handle(&route, client, req).await }
-    };
-    conn::serve(listener, config, handler, stop).await;
+    let serve_one = move |accepted| relay::serve(accepted, route.clone(), forwarder.clone());
+    conn::accept(listener, config, serve_one, stop).await;
 }

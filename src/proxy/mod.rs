@@ -16,6 +16,8 @@ pub mod headers;
 pub mod listener;
 pub mod metrics;
 mod outbound;
+mod pool;
+pub mod relay;
 pub mod revision;
 pub mod version_affinity;
 mod workers;

@@ -27,10 +27,13 @@ const HASH_MAX_LEN: usize = 10;
 
 /// The revision a request's `skiff-version` cookie names, if well-formed.
 pub fn pinned(headers: &http::HeaderMap) -> Option<&str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    pinned_in(headers.get_all(http::header::COOKIE).iter().map(http::HeaderValue::as_bytes))
+}
+
+/// The revision named among the values of a request's `Cookie` fields.
+pub fn pinned_in<'a>(cookies: impl Iterator<Item = &'a [u8]>) -> Option<&'a str> {
+    cookies
+        .filter_map(|v| std::str::from_utf8(v).ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
         .map(|v| v.trim().trim_matches('"'))
@@ -38,9 +41,8 @@ pub fn pinned(headers: &http::HeaderMap) -> Option<&str> {
 }
 
 /// The `Set-Cookie` value that pins a client to `hash`: a session cookie for the whole site.
-pub fn set_cookie(hash: &str) -> http::HeaderValue {
-    http::HeaderValue::from_str(&format!("{COOKIE}={hash}; Path=/; HttpOnly"))
-        .unwrap_or_else(|_| http::HeaderValue::from_static("skiff-version=; Path=/; HttpOnly"))
+pub fn set_cookie(hash: &str) -> String {
+    format!("{COOKIE}={hash}; Path=/; HttpOnly")
 }
 
 /// Where a request may go, and whether the answer pins the client anew.
@@ -127,7 +129,7 @@ mod tests {
             h.append(http::header::COOKIE, garbage.parse().unwrap());
             assert_eq!(pinned(&h), None, "{garbage}");
         }
-        assert_eq!(set_cookie("7d9c").to_str().unwrap(), "skiff-version=7d9c; Path=/; HttpOnly");
+        assert_eq!(set_cookie("7d9c"), "skiff-version=7d9c; Path=/; HttpOnly");
     }
 
     #[test]
