@@ -74,7 +74,10 @@ fn cpu_load_scales_up_and_back_down_after_the_window() {
     eventually(Duration::from_secs(120), "back to 1 replica", || (spec_replicas(&d) == 1).then_some(()));
     let scale_down = stopped.elapsed();
     assert!(scale_down >= Duration::from_secs(30), "the 30 s scale-down window holds: {scale_down:?}");
-    assert!(rescale_events(&d).iter().any(|m| m == "New size: 1; reason: All metrics below target"));
+    // The controller writes the new size first and its event after it.
+    eventually(Duration::from_secs(10), "the scale-down event", || {
+        rescale_events(&d).iter().any(|m| m == "New size: 1; reason: All metrics below target").then_some(())
+    });
     let described = d.ok(&["describe", "hpa", "hello-kubernetes"]);
     for line in [
         "Reference:",
