@@ -9,9 +9,10 @@
 # HTTP/2 upstream support new in nginx 1.29 does not multiplex).
 # Two wrk shapes in the same run: -t1 -c32 and -t2 -c64. Next to requests/s and p50/p99, each
 # proxy's own CPU time per request (its processes' utime+stime from /proc over the measured
-# interval: skiff's daemon, nginx's master and workers; the pods and Docker's port proxies
-# are not counted for either), and, in a separate pass, system calls per request (perf's
-# raw_syscalls:sys_enter count over a run, divided by the requests it served).
+# interval, and the two apart: user space and kernel; skiff's daemon, nginx's master and
+# workers; the pods and Docker's port proxies are not counted for either), and, in a separate
+# pass, system calls per request (perf's raw_syscalls:sys_enter count over a run, divided by
+# the requests it served).
 # Needs wrk, nginx and perf (Debian packages; installed here when run as root).
 # Usage: bench/proxy.sh [rounds=3] [seconds=10]
 set -euo pipefail
@@ -72,8 +73,8 @@ pids_of() {
     *) echo "$DAEMON" ;;
   esac
 }
-# CPU ticks (user + system) of the given processes, all their threads included.
-ticks() { for pid in "$@"; do awk '{print $14 + $15}' "/proc/$pid/stat"; done | awk '{t += $1} END {print t}'; }
+# CPU ticks in user space and in the kernel of the given processes, all their threads included.
+ticks() { for pid in "$@"; do awk '{print $14, $15}' "/proc/$pid/stat"; done | awk '{u += $1; k += $2} END {print u, k}'; }
 HZ=$(getconf CLK_TCK)
 
 # One wrk run against $2 with shape $1: "requests/s p50_ms p99_ms non2xx requests".
@@ -90,17 +91,19 @@ wrk_run() {
 port_of() { case $1 in nginx) echo "$NGINX_PORT" ;; skiff-http1) echo "$SKIFF_PORT" ;; skiff-h2c) echo "$H2C_PORT" ;; esac; }
 
 echo "3 demo pods, ${SECS}s per run, $ROUNDS rounds alternating per shape"
-printf "%-10s %-6s %-11s %12s %9s %9s %7s %12s\n" shape round proxy requests/s p50_ms p99_ms non2xx cpu_us/req
+printf "%-10s %-6s %-11s %12s %9s %9s %7s %12s %8s %8s\n" shape round proxy requests/s p50_ms p99_ms non2xx cpu_us/req user kernel
 for shape in "${SHAPES[@]}"; do
   for r in $(seq 1 "$ROUNDS"); do
     for who in skiff-h2c nginx skiff-http1; do
       read -r -a pids <<<"$(pids_of "$who")"
-      before=$(ticks "${pids[@]}")
+      read -r user0 kernel0 < <(ticks "${pids[@]}")
       read -r rps p50 p99 bad n < <(wrk_run "$shape" "http://127.0.0.1:$(port_of "$who")/")
-      after=$(ticks "${pids[@]}")
-      cpu=$(awk -v t="$((after - before))" -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-      printf "%-10s %-6s %-11s %12s %9s %9s %7s %12s\n" "$shape" "$r" "$who" "$rps" "$p50" "$p99" "$bad" "$cpu"
-      echo "${shape// /} $who $rps $p50 $p99 $cpu" >>"$WORK/results"
+      read -r user1 kernel1 < <(ticks "${pids[@]}")
+      read -r user kernel < <(awk -v u="$((user1 - user0))" -v k="$((kernel1 - kernel0))" -v hz="$HZ" -v n="$n" \
+        'BEGIN { printf "%.1f %.1f\n", u / hz * 1e6 / n, k / hz * 1e6 / n }')
+      cpu=$(awk -v u="$user" -v k="$kernel" 'BEGIN { printf "%.1f", u + k }')
+      printf "%-10s %-6s %-11s %12s %9s %9s %7s %12s %8s %8s\n" "$shape" "$r" "$who" "$rps" "$p50" "$p99" "$bad" "$cpu" "$user" "$kernel"
+      echo "${shape// /} $who $rps $p50 $p99 $cpu $user $kernel" >>"$WORK/results"
     done
   done
 done
@@ -120,12 +123,12 @@ for who in nginx skiff-http1 skiff-h2c; do
 done
 
 awk '
-  { k = $1 " " $2; n[k]++; rps[k]+=$3; p50[k]+=$4; p99[k]+=$5; cpu[k]+=$6; shape[$1]=1 }
+  { k = $1 " " $2; n[k]++; rps[k]+=$3; p50[k]+=$4; p99[k]+=$5; cpu[k]+=$6; user[k]+=$7; kernel[k]+=$8; shape[$1]=1 }
   END {
     print ""
     for (s in shape) for (w in n) {
       split(w, part, " "); if (part[1] != s) continue
-      printf "mean %-8s %-11s %7.0f req/s  p50 %5.2f ms  p99 %5.2f ms  cpu %5.1f us/req\n", s, part[2], rps[w]/n[w], p50[w]/n[w], p99[w]/n[w], cpu[w]/n[w]
+      printf "mean %-8s %-11s %7.0f req/s  p50 %5.2f ms  p99 %5.2f ms  cpu %5.1f us/req (user %4.1f, kernel %4.1f)\n", s, part[2], rps[w]/n[w], p50[w]/n[w], p99[w]/n[w], cpu[w]/n[w], user[w]/n[w], kernel[w]/n[w]
     }
     print ""
     for (s in shape) {
