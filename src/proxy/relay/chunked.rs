@@ -121,6 +121,25 @@ mod tests {
         assert_eq!(end(b"5\r\nhel", 64), Ok(None), "not over yet");
     }
 
+    proptest::proptest! {
+        /// Any chunks, encoded and cut anywhere, end exactly where the encoding does; any
+        /// bytes at all are read without a panic.
+        #[test]
+        fn random_bodies_end_where_they_end(chunks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 1..40), 0..6), step in 1usize..50, noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let mut body = Vec::new();
+            for c in &chunks {
+                body.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+                body.extend_from_slice(c);
+                body.extend_from_slice(b"\r\n");
+            }
+            body.extend_from_slice(b"0\r\n\r\n");
+            let len = body.len();
+            body.extend_from_slice(b"trailing");
+            proptest::prop_assert_eq!(end(&body, step), Ok(Some(len)));
+            let _ = end(&noise, step);
+        }
+    }
+
     #[test]
     fn rejects_what_is_not_chunked_framing() {
         for body in

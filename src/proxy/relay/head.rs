@@ -413,6 +413,20 @@ mod tests {
         assert_eq!(answer(&huge, false, false).0, ParsedResponse::Invalid, "a head that never ends");
     }
 
+    proptest::proptest! {
+        /// Whatever a client or a pod sends, parsing it never panics, and a head the relay
+        /// carries is valid HTTP again after its rewriting.
+        #[test]
+        fn any_bytes_are_parsed_without_a_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let mut out = Vec::new();
+            if let Parsed::Relay(_) = request(&bytes, CLIENT, true, &mut out) {
+                let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS + 3];
+                proptest::prop_assert!(httparse::Request::new(&mut fields).parse(&out).is_ok_and(|s| s.is_complete()));
+            }
+            let _ = response(&bytes, false, false, None, &mut out);
+        }
+    }
+
     #[test]
     fn the_proxys_own_answers_say_their_length() {
         let e = String::from_utf8(error(http::StatusCode::SERVICE_UNAVAILABLE, "none\n", true)).unwrap();
