@@ -125,8 +125,8 @@ impl Relay<'_> {
             let request = loop {
                 match head::request(&buf.read, self.client.ip(), self.route.version_affinity, &mut buf.request) {
                     Parsed::Relay(request) => break request,
-                    // hyper answers a head over the limit with 431.
                     Parsed::Hyper => return Some((io, buf.read)),
+                    // hyper answers a head over the limit with 431.
                     Parsed::Partial if buf.read.len() >= max_head => return Some((io, buf.read)),
                     Parsed::Partial => {
                         buf.read.reserve(READ);
