@@ -18,6 +18,8 @@ use crate::conn::{self, Accepted, Slot, Supervised, Watched};
 use bytes::{Buf, BytesMut};
 use futures_util::future::BoxFuture;
 use head::{Framing, Parsed, ParsedResponse, Request};
+use std::cell::RefCell;
+use std::mem::take;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -26,8 +28,21 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Room made in a buffer before each read.
+/// Room made in a buffer before each read of a body or an answer.
 const READ: usize = 16 * 1024;
+/// Room made before each read of a request head.
+const HEAD_READ: usize = 4 * 1024;
+/// Spare answer buffers a proxy thread keeps.
+const SPARES_KEPT: usize = 64;
+
+/// A connection's request head, answer and response buffers (`Buffers`'), lent out.
+type Spare = (Vec<u8>, BytesMut, Vec<u8>);
+
+thread_local! {
+    /// Answer buffers of connections waiting for their next request, for the exchanges in
+    /// progress on this thread: an idle keep-alive connection holds only a small read buffer.
+    static SPARES: RefCell<Vec<Spare>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Serves one client connection of a Service port.
 pub async fn serve<T>(accepted: Accepted<Watched<T>>, route: Arc<Route>, forwarder: Arc<Forwarder>)
@@ -95,6 +110,29 @@ struct Buffers {
     response: Vec<u8>,
 }
 
+impl Buffers {
+    /// The connection waits for the client: its answer buffers go to the thread's spares,
+    /// and a read buffer a body made large is let go.
+    fn lend(&mut self) {
+        if self.read.is_empty() && self.read.capacity() > 2 * HEAD_READ {
+            self.read = BytesMut::new();
+        }
+        let spare = (take(&mut self.request), take(&mut self.answer), take(&mut self.response));
+        if spare.1.capacity() > 0 {
+            SPARES.with_borrow_mut(|spares| (spares.len() < SPARES_KEPT).then(|| spares.push(spare)));
+        }
+    }
+
+    /// Answer buffers for the next exchange: spare ones if the thread has any.
+    fn borrow(&mut self) {
+        if self.answer.capacity() == 0
+            && let Some((request, answer, response)) = SPARES.with_borrow_mut(Vec::pop)
+        {
+            (self.request, self.answer, self.response) = (request, answer, response);
+        }
+    }
+}
+
 /// How one try of a request on one pod connection failed.
 enum Attempt {
     /// The request could not be written: nothing of it reached the app.
@@ -129,10 +167,12 @@ impl Relay<'_> {
                     // hyper answers a head over the limit with 431.
                     Parsed::Partial if buf.read.len() >= max_head => return Some((io, buf.read)),
                     Parsed::Partial => {
-                        buf.read.reserve(READ);
+                        buf.lend();
+                        buf.read.reserve(HEAD_READ);
                         if !matches!(io.read_buf(&mut buf.read).await, Ok(1..)) {
                             return None;
                         }
+                        buf.borrow();
                     }
                 }
             };
@@ -383,5 +423,25 @@ impl Body {
 
     fn done(&self) -> bool {
         matches!(self, Body::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_waiting_for_a_request_lends_its_answer_buffers_to_the_next_exchange() {
+        let mut waiting = Buffers { read: BytesMut::with_capacity(READ), ..Buffers::default() };
+        waiting.answer.reserve(READ);
+        waiting.request.reserve(100);
+        waiting.lend();
+        assert_eq!((waiting.read.capacity(), waiting.answer.capacity(), waiting.request.capacity()), (0, 0, 0));
+        let mut busy = Buffers::default();
+        busy.borrow();
+        assert!(busy.answer.capacity() >= READ && busy.request.capacity() >= 100, "the spare ones");
+        let mut another = Buffers::default();
+        another.borrow();
+        assert_eq!(another.answer.capacity(), 0, "none left: it allocates its own");
     }
 }
