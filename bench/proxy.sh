@@ -14,10 +14,13 @@
 # pass, system calls per request (perf's raw_syscalls:sys_enter count over a run, divided by
 # the requests it served).
 # Needs wrk, nginx and perf (Debian packages; installed here when run as root).
-# Usage: bench/proxy.sh [rounds=3] [seconds=10]
+# Five rounds by default: on these 2-core VMs one proxy's CPU per request moves by up to a
+# third from one 10 s round to the next (29.5-39.2 us in one run), so three rounds left the
+# verdict to chance; five take about 6 minutes.
+# Usage: bench/proxy.sh [rounds=5] [seconds=10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${1:-3} SECS=${2:-10}
+ROUNDS=${1:-5} SECS=${2:-10}
 SHAPES=("-t1 -c32" "-t2 -c64")
 
 if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null || ! command -v perf >/dev/null; then
