@@ -13,6 +13,7 @@ use std::io::Read;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::kubectl::{Kubectl, header};
+use support::load::Load;
 use support::*;
 
 const UP: Duration = Duration::from_secs(90);

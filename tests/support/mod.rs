@@ -350,30 +350,6 @@ pub mod web {
     }
 }
 
-/// Traffic on its own runtime while a test drives the CLI synchronously: keep-alive and
-/// fresh-connection clients on a Service's port.
-pub struct Load {
-    rt: tokio::runtime::Runtime,
-    traffic: Option<skiff::demo::traffic::Traffic>,
-}
-
-impl Load {
-    pub fn start(port: u16) -> Load {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-        let traffic = {
-            let _guard = rt.enter();
-            let url = format!("http://127.0.0.1:{port}/");
-            skiff::demo::traffic::Traffic::start(&url, 3, 3, Duration::from_millis(5))
-        };
-        Load { rt, traffic: Some(traffic) }
-    }
-
-    pub fn stop(mut self) -> skiff::demo::traffic::Tally {
-        let traffic = self.traffic.take().unwrap();
-        self.rt.block_on(traffic.stop())
-    }
-}
-
 /// The pods of the default namespace as JSON objects.
 pub fn pods(d: &Daemon) -> Vec<Value> {
     d.api("/api/v1/namespaces/default/pods")["items"].as_array().cloned().unwrap_or_default()
