@@ -194,8 +194,9 @@ impl Worker {
 
     fn decide(&mut self) -> Decision {
         let now = self.now();
-        let containers = self.containers().to_vec();
-        self.memory.observe(&containers, &self.instances, now);
+        // The spec's containers borrowed field by field, not cloned on every decision.
+        let containers = self.pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+        self.memory.observe(containers, &self.instances, now);
         decide::decide(&Inputs { pod: &self.pod, instances: &self.instances, memory: &self.memory, now })
     }
 
