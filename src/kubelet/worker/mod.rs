@@ -126,6 +126,11 @@ pub async fn run(
     }
 }
 
+/// The containers of `pod`'s spec.
+fn containers_of(pod: &Pod) -> &[Container] {
+    pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default()
+}
+
 async fn poll_termination(termination: &mut Option<BoxFuture<'static, ()>>) {
     match termination {
         Some(f) => f.await,
@@ -170,7 +175,7 @@ impl Worker {
     }
 
     fn containers(&self) -> &[Container] {
-        self.pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default()
+        containers_of(&self.pod)
     }
 
     /// Decides and executes until nothing is left to do now, publishing as it goes; then
@@ -194,9 +199,8 @@ impl Worker {
 
     fn decide(&mut self) -> Decision {
         let now = self.now();
-        // The spec's containers borrowed field by field, not cloned on every decision.
-        let containers = self.pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
-        self.memory.observe(containers, &self.instances, now);
+        // Borrowed from the pod field alone (not through `self`), so not cloned for `observe`.
+        self.memory.observe(containers_of(&self.pod), &self.instances, now);
         decide::decide(&Inputs { pod: &self.pod, instances: &self.instances, memory: &self.memory, now })
     }
 
